@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_export.c: `mailferry export FORMAT --db STAGE [options]`. */
+#include "cli/cli.h"
+#include "core/export.h"
+#include "core/json.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+const char cmd_export_help[] =
+	"usage: mailferry export FORMAT --db STAGE [target options] [selection]\n"
+	"\n"
+	"Write the staged mailboxes to a target.  FORMAT is an exporter from\n"
+	"'mailferry formats'.  Every selected mailbox is created on the target,\n"
+	"also one with no mail.  What reached the target is recorded in the\n"
+	"delivery ledger, so running the same command again sends only what is\n"
+	"missing; an interrupted export resumes.  Two runs on the same database and\n"
+	"target share the work: a mailbox is exported by one run at a time.\n"
+	"\n"
+	"target options:\n"
+	"  --out DIR                  output folder (maildir, mbox, eml, ics, exchange)\n"
+	"  --url imap[s]://HOST[:PORT] IMAP server (imap)\n"
+	"  --admin USER               IMAP admin or master user\n"
+	"  --password-file FILE       file holding the admin password (never on the command line)\n"
+	"  --oauth2-token-file FILE   OAuth2 bearer token (XOAUTH2)\n"
+	"  --login-format FMT         how the admin acts for a user: '%u*%a' (Dovecot master user)\n"
+	"  --starttls                 upgrade a plain connection with STARTTLS\n"
+	"  --tls-verify yes|no        verify the server certificate (default yes)\n"
+	"  --public-folder NAME       IMAP folder for public folders without a shared namespace\n"
+	"  --flag-urgent              IMAP: mark high-priority messages \\Flagged\n"
+	"  --codepage CP              exchange: code page of the files (default 1252)\n"
+	"  --directory create|skip    exchange: write the DIRECTORY section or not\n"
+	"  --keep-raw-headers         MIME: attach the source header block\n"
+	"\n"
+	"selection:\n"
+	"  --mailbox ALIAS            only this mailbox (repeatable)\n"
+	"  --mailboxes-from FILE      aliases, one per line\n"
+	"  --since DATE, --until DATE only messages dated in [since, until) (YYYY-MM-DD, UTC);\n"
+	"                             messages with an unknown date are always kept\n"
+	"  --no-mail                  mailboxes only: mail sections are written empty, marked skipped\n"
+	"  --folders PATTERNS         only folders matching (comma-separated globs, '\\' or '/' between levels)\n"
+	"  --skip-folders PATTERNS    leave out folders matching\n"
+	"\n"
+	"run control:\n"
+	"  --jobs N                   mailboxes at once (IMAP; default: number of cores)\n"
+	"  --wait                     wait for mailboxes another run is exporting\n"
+	"  --lease-timeout SECONDS    a run silent this long is presumed dead (default 120)\n"
+	"  --force                    export even when the preflight check fails\n"
+	"  --quiet                    no progress output\n"
+	"  --json                     print the summary as JSON\n"
+	"\n"
+	"Exit codes: 0 everything exported, 1 some items or mailboxes failed or were\n"
+	"left to another run, 2 usage, 3 the target or the database could not be used.\n";
+
+int cmd_export(int argc, char **argv)
+{
+	struct option lo[64];
+	struct cli_export_opts co;
+	const struct mf_exporter *exp;
+	struct mf_export_summary sum;
+	struct mf_store *st;
+	struct mf_diag d;
+	const char *db = NULL;
+	size_t k = 0;
+	int c, rc, exitc;
+
+	lo[k++] = (struct option){ "db", required_argument, NULL, 'd' };
+	for (size_t i = 0; cli_export_long[i].name && k < 63; i++)
+		lo[k++] = cli_export_long[i];
+	lo[k] = (struct option){ NULL, 0, NULL, 0 };
+
+	cli_export_opts_init(&co);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 'd') {
+			db = optarg;
+			continue;
+		}
+		rc = cli_export_opt(&co, c, optarg, "export");
+		if (rc < 0) {
+			cli_export_opts_release(&co);
+			return MF_EXIT_USAGE;
+		}
+		if (rc == 0) {
+			cli_export_opts_release(&co);
+			return cli_usage("export", "unknown option");
+		}
+	}
+	if (optind + 1 != argc) {
+		cli_export_opts_release(&co);
+		return cli_usage("export", "wants FORMAT");
+	}
+	exp = mf_exporter_find(argv[optind]);
+	if (!exp) {
+		cli_export_opts_release(&co);
+		return cli_usage("export", "unknown format '%s' (see 'mailferry formats')", argv[optind]);
+	}
+	if (!db) {
+		cli_export_opts_release(&co);
+		return cli_usage("export", "--db STAGE is required");
+	}
+	if ((exp->caps & MF_EXP_NEEDS_OUT) && !co.o.out) {
+		cli_export_opts_release(&co);
+		return cli_usage("export", "%s needs --out DIR", exp->name);
+	}
+	if ((exp->caps & MF_EXP_NEEDS_URL) && !co.o.url) {
+		cli_export_opts_release(&co);
+		return cli_usage("export", "%s needs --url", exp->name);
+	}
+	if ((rc = cli_open_store(&st, db, 0, 0)) != MF_EXIT_OK) {
+		cli_export_opts_release(&co);
+		return rc;
+	}
+	mf_diag_clear(&d);
+	rc = mf_export_run(st, exp, &co.o, &sum, &d);
+	if (co.o.json) {
+		struct mf_buf b;
+		mf_buf_init(&b, MF_BUF_UNBOUNDED);
+		mf_export_summary_json(&b, &sum, exp->name, co.o.out ? co.o.out : co.o.url);
+		printf("%s\n", b.data);
+		mf_buf_release(&b);
+	} else if (sum.started) {
+		printf("%-20s %8s %9s %8s %7s %9s\n", "ALIAS", "PLANNED", "DELIVERED",
+		       "ALREADY", "FAILED", "STATE");
+		for (size_t i = 0; i < sum.n_mbox; i++) {
+			const struct mf_export_mbox_sum *m = &sum.mbox[i];
+			printf("%-20s %8lld %9lld %8lld %7lld %9s\n", m->alias,
+			       (long long)m->planned, (long long)m->delivered,
+			       (long long)m->already, (long long)m->failed,
+			       m->skipped_leased ? "leased" : m->failed_mailbox ? "failed" : "done");
+		}
+		printf("export %s: %lld mailboxes, %lld messages delivered (%lld already there), "
+		       "%lld failed, %lld calendar items; run %lld\n", exp->name,
+		       (long long)sum.mailboxes, (long long)sum.delivered, (long long)sum.already,
+		       (long long)sum.failed, (long long)sum.calendar_items, (long long)sum.run_id);
+	}
+	if (rc == MF_EBUSY)
+		exitc = MF_EXIT_PROBLEMS;
+	else if (rc < 0 && (!sum.started || rc == MF_ESTORE)) {
+		exitc = cli_fatal(&d);
+	} else if (rc < 0) {
+		char line[1200];
+		if (d.code != MF_OK)
+			fprintf(stderr, "mailferry: %s\n", mf_diag_format(&d, line, sizeof(line)));
+		exitc = MF_EXIT_PROBLEMS;
+	} else {
+		exitc = (sum.failed || sum.mailboxes_failed) ? MF_EXIT_PROBLEMS : MF_EXIT_OK;
+	}
+	mf_export_summary_release(&sum);
+	mf_store_close(&st);
+	cli_export_opts_release(&co);
+	return exitc;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* hash.h: SHA-256 (OpenSSL), as lower-case hex, whole or streaming. */
+#ifndef MF_CORE_HASH_H
+#define MF_CORE_HASH_H
+
+#include <stddef.h>
+
+#define MF_SHA256_HEX 65  /* 64 hex digits and the NUL */
+
+struct mf_sha256 {
+	void *ctx;  /* EVP_MD_CTX, owned */
+};
+
+/* hex[65] <- SHA-256 of p[0..n). */
+void mf_sha256_hex(char hex[MF_SHA256_HEX], const void *p, size_t n);
+
+void mf_sha256_init(struct mf_sha256 *h);
+void mf_sha256_update(struct mf_sha256 *h, const void *p, size_t n);
+/* Write the digest and release the context. */
+void mf_sha256_final(struct mf_sha256 *h, char hex[MF_SHA256_HEX]);
+
+#endif

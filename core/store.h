@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h: the SQLite staging store.
+ *
+ * A store is one SQLite file.  Opening it applies every schema/NNN-*.sql
+ * whose number is above PRAGMA user_version (each in its own transaction),
+ * and sets WAL mode, foreign keys and synchronous=NORMAL.  A new file is
+ * created with mode 0600: it will hold people's mail.
+ *
+ * Statements are prepared once per connection (mf_store_stmt caches them by
+ * their SQL text's address).  Writers group work in transactions
+ * (mf_store_begin / mf_store_commit); the import of one message is all or
+ * nothing because it happens inside one.
+ *
+ * Problems go through mf_store_problem, which stamps them with the store's
+ * current run and source (mf_store_set_context) and records a problem about
+ * a file only once however often the file is imported again.
+ *
+ * A struct mf_store is used by one thread.  Other processes may use the
+ * same file at the same time (WAL, busy timeout of 30 s).
+ */
+#ifndef MF_CORE_STORE_H
+#define MF_CORE_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include "core/arena.h"
+#include "core/mf.h"
+#include "core/model.h"
+
+struct mf_store;
+
+enum mf_store_flags {
+	MF_STORE_CREATE = (1 << 0),   /* create the file if missing */
+	MF_STORE_READONLY = (1 << 1), /* open read-only (no schema upgrade) */
+	MF_STORE_MUST_EXIST = (1 << 2),
+};
+
+/* The schema version this build writes (the highest NNN in schema/). */
+int mf_store_schema_version(void);
+
+/*
+ * Open (and with MF_STORE_CREATE create) the store at path.  *out is set on
+ * MF_OK; free with mf_store_close.  MF_ESTORE (diag has SQLite's message)
+ * when the file is not a store or cannot be upgraded; MF_ENOTFOUND when it
+ * does not exist and MF_STORE_CREATE was not given.
+ */
+int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
+		  struct mf_diag *diag);
+void mf_store_close(struct mf_store **st);
+
+/* The connection (borrowed): modules with their own queries use it with
+ * mf_store_stmt, and report failures with mf_store_fail. */
+sqlite3 *mf_store_db(struct mf_store *st);
+const char *mf_store_path(const struct mf_store *st);
+
+/*
+ * A cached prepared statement for sql, which must be a string with static
+ * storage (the cache is keyed by its address).  The statement is reset and
+ * its bindings cleared before it is returned.  NULL on failure (diag set).
+ */
+sqlite3_stmt *mf_store_stmt(struct mf_store *st, const char *sql,
+			    struct mf_diag *diag);
+/* Fill diag with SQLite's last error on st and return MF_ESTORE. */
+int mf_store_fail(struct mf_store *st, struct mf_diag *diag, const char *what);
+/* Run SQL text (several statements allowed, no results). */
+int mf_store_exec(struct mf_store *st, const char *sql, struct mf_diag *diag);
+
+/* Transactions (BEGIN IMMEDIATE; nested calls are counted, the outermost
+ * commits). */
+int mf_store_begin(struct mf_store *st, struct mf_diag *diag);
+int mf_store_commit(struct mf_store *st, struct mf_diag *diag);
+void mf_store_rollback(struct mf_store *st);
+int mf_store_in_transaction(const struct mf_store *st);
+
+/* The run and source that problems and rows are stamped with (0: none). */
+void mf_store_set_context(struct mf_store *st, int64_t run_id, int64_t source_id);
+int64_t mf_store_run_id(const struct mf_store *st);
+
+/* ---- sources and files ---- */
+
+/* Find or create the sources row for src (matched on format, network,
+ * postoffice and path); updates its other columns.  *id_out receives it. */
+int mf_store_source(struct mf_store *st, int64_t *id_out,
+		    const struct mf_source_info *src, struct mf_diag *diag);
+
+enum mf_file_state { MF_FILE_NEW = 0, MF_FILE_RESUME = 1, MF_FILE_DONE = 2,
+		     MF_FILE_CHANGED = 3 };
+
+/*
+ * Register a file of the current source before reading it.  *id_out is its
+ * source_files row and *state_out says what to do:
+ *   MF_FILE_NEW      never seen: import it;
+ *   MF_FILE_RESUME   seen with the same sha256 but not finished: import it,
+ *                    skipping messages already staged (mf_store_message_exists);
+ *   MF_FILE_DONE     imported completely with the same sha256: skip it;
+ *   MF_FILE_CHANGED  seen with another sha256: the caller decides (the row
+ *                    is not touched).
+ * mailbox_id may be 0.
+ */
+int mf_store_file_begin(struct mf_store *st, int64_t *id_out,
+			enum mf_file_state *state_out, int64_t source_id,
+			const char *role, const char *path, uint64_t size,
+			const char *sha256, const char *codepage,
+			int64_t mailbox_id, struct mf_diag *diag);
+/* Mark a file finished ("done" or "failed") with its message counts. */
+int mf_store_file_end(struct mf_store *st, int64_t file_id, const char *state,
+		      int64_t messages, int64_t skipped, struct mf_diag *diag);
+
+/* ---- directory ---- */
+
+int mf_store_postoffice(struct mf_store *st, int64_t *id_out, int64_t source_id,
+			const char *name, const char *network, const char *kind,
+			const char *address_type, const char *comments,
+			struct mf_diag *diag);
+int mf_store_dir_entry(struct mf_store *st, int64_t *id_out, int64_t source_id,
+		       const struct mf_dir_entry *e, struct mf_diag *diag);
+int mf_store_list_member(struct mf_store *st, int64_t list_id, int position,
+			 const char *address, int64_t entry_id, struct mf_diag *diag);
+
+/* ---- mailboxes ---- */
+
+/*
+ * Find or create the mailbox (source_id, kind, name).  A new mailbox gets
+ * an alias: mb->alias when given and free, else one formed by
+ * core/alias.h's rule; NULL when no ASCII alias can be formed (the plan
+ * reports it).  Its mail section is created with it.  *created_out (may be
+ * NULL) says whether it was new.
+ */
+int mf_store_mailbox(struct mf_store *st, int64_t *id_out, int *created_out,
+		     int64_t source_id, const struct mf_mailbox *mb,
+		     struct mf_diag *diag);
+/* Record that the mailbox's mail comes from file_id (mail section no
+ * longer skipped), or with file_id 0 that no mail was exported. */
+int mf_store_mail_file(struct mf_store *st, int64_t mailbox_id, int64_t file_id,
+		       struct mf_diag *diag);
+/* Find a mailbox by alias (case-insensitive); MF_ENOTFOUND if none. */
+int mf_store_mailbox_by_alias(struct mf_store *st, int64_t *id_out,
+			      const char *alias, struct mf_diag *diag);
+/* Load one mailbox (strings in arena). */
+int mf_store_mailbox_load(struct mf_store *st, struct mf_mailbox *out,
+			  int64_t id, struct mf_arena *arena, struct mf_diag *diag);
+/* All mailboxes in id order (array and strings in arena). */
+int mf_store_mailbox_list(struct mf_store *st, struct mf_mailbox **out,
+			  size_t *n_out, struct mf_arena *arena,
+			  struct mf_diag *diag);
+
+/* Get or create a folder of a mailbox by target path ('\' between levels). */
+int mf_store_folder(struct mf_store *st, int64_t *id_out, int64_t mailbox_id,
+		    const char *path, const char *source_name, const char *special,
+		    struct mf_diag *diag);
+
+/* ---- messages ---- */
+
+/* Is a message from (file, offset) already staged?  1 yes, 0 no, <0 error. */
+int mf_store_message_exists(struct mf_store *st, int64_t file_id, int64_t offset,
+			    struct mf_diag *diag);
+
+/*
+ * Stage one message with its recipients, bodies, attachments and nested
+ * messages (computing every sha256).  Must be called inside a transaction
+ * (the caller commits in batches).  *id_out receives the message id.
+ */
+int mf_store_message(struct mf_store *st, int64_t *id_out,
+		     const struct mf_message *m, struct mf_diag *diag);
+
+/*
+ * Load a message with everything it holds.  Strings, arrays and BLOB copies
+ * are allocated in arena and live until its reset; nested messages are
+ * loaded too.  When with_data is 0 attachment data is left NULL (has_data
+ * still tells whether there is some; use mf_store_attachment_data).
+ */
+int mf_store_message_load(struct mf_store *st, struct mf_message **out,
+			  int64_t id, int with_data, struct mf_arena *arena,
+			  struct mf_diag *diag);
+
+/* ---- calendars and address books ---- */
+
+int mf_store_calendar_item(struct mf_store *st, int64_t *id_out,
+			   const struct mf_calendar_item *c, struct mf_diag *diag);
+int mf_store_pab_entry(struct mf_store *st, int64_t *id_out,
+		       const struct mf_pab_entry *e, struct mf_diag *diag);
+
+/* ---- problems ---- */
+
+/* Record a problem (stamped with the current run and source).  A problem
+ * with a file is stored once: repeating it is not an error. */
+int mf_store_problem(struct mf_store *st, const struct mf_problem *p,
+		     struct mf_diag *diag);
+/* printf-style shorthand. */
+int mf_store_problemf(struct mf_store *st, enum mf_severity sev, const char *code,
+		      const char *file, int64_t offset, int64_t mailbox_id,
+		      int64_t message_id, const char *fmt, ...) MF_ATTR_PRINTF(8, 9);
+
+/* Counts of problems by severity (all runs). */
+int mf_store_problem_counts(struct mf_store *st, int64_t counts[3],
+			    struct mf_diag *diag);
+
+/* ---- runs ---- */
+
+/* Start a run row (owner = this host and pid, heartbeat now). */
+int mf_store_run_begin(struct mf_store *st, int64_t *id_out, const char *kind,
+		       const char *format, const char *target,
+		       const char *options_json, struct mf_diag *diag);
+int mf_store_run_heartbeat(struct mf_store *st, int64_t run_id, struct mf_diag *diag);
+int mf_store_run_end(struct mf_store *st, int64_t run_id, const char *status,
+		     const char *summary_json, struct mf_diag *diag);
+
+/* ---- helpers for loaders ---- */
+
+/* Copy column i of stmt as a string into arena (NULL for SQL NULL). */
+const char *mf_store_col_text(sqlite3_stmt *s, int i, struct mf_arena *arena);
+/* Bind a possibly-NULL string / an int64 that is NULL when 0 or negative. */
+int mf_store_bind_text(sqlite3_stmt *s, int i, const char *v);
+int mf_store_bind_id(sqlite3_stmt *s, int i, int64_t v);
+
+#endif

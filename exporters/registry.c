@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* registry.c: the exporters mailferry knows. */
+#include "exporters/exporter.h"
+
+#include <stddef.h>
+
+const struct mf_exporter *const mf_exporters[] = {
+	NULL
+};
+
+const struct mf_exporter *mf_exporter_find(const char *name)
+{
+	for (size_t i = 0; mf_exporters[i]; i++)
+		if (mf_strcaseeq(mf_exporters[i]->name, name))
+			return mf_exporters[i];
+	return NULL;
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# install-deps.sh: install, through apt-get, whatever mailferry needs to build,
+# test and benchmark on Debian 12, and nothing that is already there.
+#
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --bench  also what `make bench` uses
+#
+# A package is only installed when its pkg-config module or its command is
+# missing, so a second run does nothing and needs no network.
+set -eu
+
+need=""
+want_pc() { pkg-config --exists "$1" 2>/dev/null || need="$need $2"; }
+want_cmd() { command -v "$1" >/dev/null 2>&1 || need="$need $2"; }
+want_file() { [ -e "$1" ] || need="$need $2"; }
+want_py() { python3 -c "import $1" 2>/dev/null || need="$need $2"; }
+
+want_cmd pkg-config pkg-config
+want_cmd cc gcc
+want_cmd make make
+want_pc sqlite3 libsqlite3-dev
+want_pc libical libical-dev
+want_pc gmime-3.0 libgmime-3.0-dev
+want_pc openssl libssl-dev
+want_cmd sqlite3 sqlite3
+want_cmd python3 python3
+want_py icalendar python3-icalendar
+want_cmd dovecot dovecot-imapd
+want_cmd doveadm dovecot-core
+want_cmd mbsync isync
+want_cmd tmux tmux
+want_cmd clang clang
+want_file /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev
+want_cmd cppcheck cppcheck
+want_cmd clang-tidy clang-tidy
+want_cmd chromium chromium
+want_cmd ip iproute2
+want_file /usr/bin/time time
+want_cmd openssl openssl
+
+if [ "${1:-}" = "--bench" ]; then
+	want_cmd hyperfine hyperfine
+	want_cmd tc iproute2
+fi
+
+if [ -z "$need" ]; then
+	echo "install-deps: everything is present"
+	exit 0
+fi
+echo "install-deps: installing:$need"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Only refresh the package lists when they were never fetched on this machine.
+if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
+	$SUDO apt-get update -q
+fi
+# dovecot's package would start a system-wide service; tests run their own
+# private instance, so keep the package's service from starting.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod +x /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $need || {
+	$SUDO apt-get update -q
+	$SUDO apt-get install -y -q --no-install-recommends $need
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: runs every unit-test table. */
+#include "tests/unit/tests.h"
+
+int t_run(const struct t_case *const *tables, int argc, char **argv);
+
+int main(int argc, char **argv)
+{
+	static const struct t_case *const tables[] = {
+		t_core, t_text, t_store, t_export, 0
+	};
+	return t_run(tables, argc, argv);
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/* test_core.c: buf, rd, arena, alias, fsutil. */
+#include "tests/harness.h"
+#include "tests/unit/tests.h"
+#include "core/alias.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "core/rd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void buf_bounds(void)
+{
+	struct mf_buf b;
+	mf_buf_init(&b, 8);
+	T_EQ_STR(b.data, "");
+	T_EQ_INT(mf_buf_addstr(&b, "abcd"), MF_OK);
+	T_EQ_INT(mf_buf_addf(&b, "%d", 1234), MF_OK);
+	T_EQ_STR(b.data, "abcd1234");
+	T_EQ_INT(mf_buf_addch(&b, 'x'), MF_ETOOBIG);
+	T_EQ_STR(b.data, "abcd1234");
+	mf_buf_truncate(&b, 2);
+	T_EQ_STR(b.data, "ab");
+	{
+		size_t n;
+		char *p = mf_buf_detach(&b, &n);
+		T_EQ_STR(p, "ab");
+		T_EQ_INT(n, 2);
+		free(p);
+	}
+	T_EQ_INT(b.len, 0);
+	mf_buf_release(&b);
+}
+
+static void rd_lines(void)
+{
+	static const char in[] = "one\r\ntwo\nthree\rfour";
+	struct mf_rd r;
+	struct mf_span l;
+	enum mf_eol e;
+
+	mf_rd_init(&r, in, sizeof(in) - 1);
+	T_EQ_INT(mf_rd_line(&r, &l, &e, MF_EOLS_ANY, 100), MF_OK);
+	T_EQ_MEM(l.p, l.len, "one", 3);
+	T_EQ_INT(e, MF_EOL_CRLF);
+	T_EQ_INT(mf_rd_line(&r, &l, &e, MF_EOLS_ANY, 100), MF_OK);
+	T_EQ_MEM(l.p, l.len, "two", 3);
+	T_EQ_INT(e, MF_EOL_LF);
+	T_EQ_INT(mf_rd_line(&r, &l, &e, MF_EOLS_ANY, 100), MF_OK);
+	T_EQ_MEM(l.p, l.len, "three", 5);
+	T_EQ_INT(e, MF_EOL_CR);
+	T_EQ_INT(mf_rd_line(&r, &l, &e, MF_EOLS_ANY, 100), MF_OK);
+	T_EQ_MEM(l.p, l.len, "four", 4);
+	T_EQ_INT(e, MF_EOL_NONE);
+	T_EQ_INT(mf_rd_line(&r, &l, &e, MF_EOLS_ANY, 100), MF_DONE);
+
+	/* a lone CR is data in LF mode; a line over max is refused */
+	mf_rd_init(&r, in, sizeof(in) - 1);
+	mf_rd_line(&r, &l, &e, MF_EOLS_LF_CRLF, 100);
+	T_EQ_INT(mf_rd_line(&r, &l, &e, MF_EOLS_LF_CRLF, 100), MF_OK);
+	T_EQ_INT(mf_rd_line(&r, &l, &e, MF_EOLS_LF_CRLF, 100), MF_OK);
+	T_EQ_MEM(l.p, l.len, "three\rfour", 10);
+	mf_rd_init(&r, in, sizeof(in) - 1);
+	T_EQ_INT(mf_rd_line(&r, &l, &e, MF_EOLS_ANY, 2), MF_ETOOBIG);
+	T_EQ_INT(mf_rd_offset(&r), 0);
+}
+
+static void rd_binary_and_find(void)
+{
+	static const unsigned char bin[] = { 0x12, 0x34, 0x56, 0x78, 0x9a };
+	static const char text[] = "xx Message: no\r\nText item: a\nMESSAGE: yes\n";
+	static const char *const words[] = { "Message:", "Text item:", NULL };
+	struct mf_rd r;
+	uint64_t off;
+	int i;
+
+	mf_rd_init(&r, bin, sizeof(bin));
+	T_EQ_INT(mf_rd_be16(&r), 0x1234);
+	T_EQ_INT(mf_rd_le16(&r), 0x7856);
+	T_EQ_INT(r.err, MF_OK);
+	T_EQ_INT(mf_rd_be32(&r), 0);
+	T_EQ_INT(r.err, MF_EFORMAT);
+
+	mf_rd_init(&r, text, sizeof(text) - 1);
+	i = mf_rd_find_line_with(&r, 1, words, &off);
+	T_EQ_INT(i, 1);
+	T_EQ_INT(off, 16);
+	mf_rd_seek(&r, off);
+	i = mf_rd_find_line_with(&r, 0, words, &off);
+	T_EQ_INT(i, 0);
+	T_EQ_INT(off, 29);
+	mf_rd_seek(&r, off);
+	T_EQ_INT(mf_rd_find_line_with(&r, 0, words, &off), MF_ENOTFOUND);
+	/* NULL input is an empty input */
+	mf_rd_init(&r, NULL, 0);
+	T_ASSERT(mf_rd_eof(&r));
+}
+
+static void arena_basic(void)
+{
+	struct mf_arena a = MF_ARENA_INIT;
+	char *s = mf_arena_strdup(&a, "hello");
+	void *big = mf_arena_alloc(&a, 1 << 20);
+	T_EQ_STR(s, "hello");
+	T_ASSERT(big != NULL);
+	T_ASSERT(mf_arena_strdup(&a, NULL) == NULL);
+	mf_arena_reset(&a);
+	T_EQ_INT(a.total, 0);
+	mf_arena_release(&a);
+}
+
+static void alias_rules(void)
+{
+	char out[MF_ALIAS_MAX + 1];
+	const char *g, *s;
+	size_t gl, sl;
+
+	mf_name_split("Smith, John", &g, &gl, &s, &sl);
+	T_EQ_MEM(s, sl, "Smith", 5);
+	T_EQ_MEM(g, gl, "John", 4);
+	mf_name_split("Jane van Doe", &g, &gl, &s, &sl);
+	T_EQ_MEM(s, sl, "Doe", 3);
+	T_EQ_MEM(g, gl, "Jane van", 8);
+	mf_name_split("ERAMIREZ", &g, &gl, &s, &sl);
+	T_EQ_MEM(s, sl, "ERAMIREZ", 8);
+	T_EQ_INT(gl, 0);
+
+	T_EQ_INT(mf_alias_base(out, "John", "Smith", NULL), 6);
+	T_EQ_STR(out, "SmithJ");
+	mf_alias_base(out, "Åsa", "Ångström", NULL);
+	T_EQ_STR(out, "AngstromA");
+	mf_alias_base(out, "X", "Abcdefghijklmnopqrstuvwxyz", NULL);
+	T_EQ_STR(out, "AbcdefghijklmnopqrsX");
+	T_EQ_INT(mf_alias_base(out, NULL, "日本", "日本"), 0);
+	mf_alias_base(out, NULL, NULL, "#Announcements");
+	T_EQ_STR(out, "Announcements");
+	T_ASSERT(mf_alias_valid("SmithJ"));
+	T_ASSERT(!mf_alias_valid("Smith J"));
+	T_ASSERT(!mf_alias_valid("abcdefghijklmnopqrstu"));
+	T_ASSERT(!mf_alias_valid(""));
+}
+
+static int taken_smith(const char *a, void *p)
+{
+	(void)p;
+	return !strcmp(a, "SmithJ") || !strcmp(a, "SmithJ2") ||
+	       !strcmp(a, "AbcdefghijklmnopqrsX");
+}
+
+static void alias_unique(void)
+{
+	char out[MF_ALIAS_MAX + 1];
+	T_EQ_INT(mf_alias_unique(out, "SmithJ", taken_smith, NULL), MF_OK);
+	T_EQ_STR(out, "SmithJ3");
+	T_EQ_INT(mf_alias_unique(out, "AbcdefghijklmnopqrsX", taken_smith, NULL), MF_OK);
+	T_EQ_STR(out, "Abcdefghijklmnopqrs2");
+	T_EQ_INT(mf_alias_unique(out, "", taken_smith, NULL), MF_ENOTFOUND);
+}
+
+static void fold(void)
+{
+	struct mf_buf b;
+	mf_buf_init(&b, 100);
+	mf_ascii_fold(&b, "Ærø £5 “q” 日", strlen("Ærø £5 “q” 日"), '?');
+	T_EQ_STR(b.data, "AEro L5 \"q\" ?");
+	mf_buf_release(&b);
+}
+
+static void hash_known(void)
+{
+	char hex[MF_SHA256_HEX];
+	struct mf_sha256 h;
+	mf_sha256_hex(hex, "abc", 3);
+	T_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	mf_sha256_init(&h);
+	mf_sha256_update(&h, "a", 1);
+	mf_sha256_update(&h, "bc", 2);
+	mf_sha256_final(&h, hex);
+	T_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static void paths(void)
+{
+	const char *dir = t_tmpdir();
+	char p[512], *out = NULL;
+	struct mf_diag d;
+
+	snprintf(p, sizeof(p), "%s/set", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/set/MAIL", dir);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/set/MAIL/ANNA.TXT", dir);
+	write_file(p, "x");
+	snprintf(p, sizeof(p), "%s/outside.txt", dir);
+	write_file(p, "secret");
+	snprintf(p, sizeof(p), "%s/set/link.txt", dir);
+	{
+		char target[512];
+		snprintf(target, sizeof(target), "%s/outside.txt", dir);
+		T_EQ_INT(symlink(target, p), 0);
+	}
+	snprintf(p, sizeof(p), "%s/set", dir);
+
+	T_EQ_INT(mf_path_resolve(&out, p, "mail\\anna.txt", &d), MF_OK);
+	T_ASSERT(out && strstr(out, "/set/MAIL/ANNA.TXT"));
+	free(out);
+	T_EQ_INT(mf_path_resolve(&out, p, "../outside.txt", &d), MF_EFORMAT);
+	T_EQ_INT(mf_path_resolve(&out, p, "/etc/passwd", &d), MF_EFORMAT);
+	T_EQ_INT(mf_path_resolve(&out, p, "link.txt", &d), MF_EFORMAT);
+	T_ASSERT(strstr(d.msg, "outside") != NULL);
+	T_EQ_INT(mf_path_resolve(&out, p, "MAIL/NONE.TXT", &d), MF_ENOTFOUND);
+	T_EQ_INT(mf_path_resolve(&out, p, "MAIL/A\x01.TXT", &d), MF_EFORMAT);
+	T_ASSERT(out == NULL);
+}
+
+static void atomic_write(void)
+{
+	const char *dir = t_tmpdir();
+	char p[512];
+	struct mf_diag d;
+	struct mf_map m;
+
+	snprintf(p, sizeof(p), "%s/a/b/c", dir);
+	T_EQ_INT(mf_mkdirs(p, 0755, &d), MF_OK);
+	snprintf(p, sizeof(p), "%s/a/b/c/file.txt", dir);
+	T_EQ_INT(mf_write_atomic(p, "hello", 5, 0644, 0, &d), MF_OK);
+	T_EQ_INT(mf_map_open(&m, p, &d), MF_OK);
+	T_EQ_MEM(m.data, m.len, "hello", 5);
+	mf_map_release_before(&m, 5);
+	mf_map_close(&m);
+	snprintf(p, sizeof(p), "%s/missing/file.txt", dir);
+	T_ASSERT(mf_write_atomic(p, "x", 1, 0644, 0, &d) == MF_EIO);
+	T_ASSERT(strstr(d.file, "missing") != NULL);
+	T_EQ_INT(mf_map_open(&m, dir, &d), MF_EFORMAT);
+}
+
+static void parse_u64(void)
+{
+	uint64_t v;
+	T_EQ_INT(mf_parse_u64(&v, "123", 3, UINT64_MAX), MF_OK);
+	T_EQ_INT(v, 123);
+	T_EQ_INT(mf_parse_u64(&v, "", 0, UINT64_MAX), MF_EFORMAT);
+	T_EQ_INT(mf_parse_u64(&v, " 1", 2, UINT64_MAX), MF_EFORMAT);
+	T_EQ_INT(mf_parse_u64(&v, "-1", 2, UINT64_MAX), MF_EFORMAT);
+	T_EQ_INT(mf_parse_u64(&v, "18446744073709551616", 20, UINT64_MAX), MF_ETOOBIG);
+	T_EQ_INT(mf_parse_u64(&v, "2147483648", 10, INT32_MAX), MF_ETOOBIG);
+}
+
+const struct t_case t_core[] = {
+	{ "core/buf bounds", buf_bounds },
+	{ "core/rd lines", rd_lines },
+	{ "core/rd binary and token search", rd_binary_and_find },
+	{ "core/arena", arena_basic },
+	{ "core/alias rules", alias_rules },
+	{ "core/alias unique", alias_unique },
+	{ "core/ascii fold", fold },
+	{ "core/sha256", hash_known },
+	{ "core/path resolve stays inside the set", paths },
+	{ "core/atomic write and map", atomic_write },
+	{ "core/parse_u64", parse_u64 },
+	{ NULL, NULL }
+};
