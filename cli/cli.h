@@ -76,7 +76,16 @@ int cmd_init(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_wizard(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 extern const char cmd_help_help[], cmd_formats_help[], cmd_init_help[],
-	cmd_status_help[], cmd_import_help[], cmd_export_help[];
+	cmd_status_help[], cmd_import_help[], cmd_export_help[], cmd_plan_help[],
+	cmd_check_help[], cmd_verify_help[], cmd_inspect_help[], cmd_wizard_help[],
+	cmd_batch_help[], cmd_report_help[];
 
 #endif

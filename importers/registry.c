@@ -4,7 +4,13 @@
 
 #include <stddef.h>
 
+extern const struct mf_importer mf_importer_ccmail, mf_importer_msmail,
+	mf_importer_directory;
+
 const struct mf_importer *const mf_importers[] = {
+	&mf_importer_ccmail,
+	&mf_importer_msmail,
+	&mf_importer_directory,
 	NULL
 };
 

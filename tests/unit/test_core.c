@@ -8,6 +8,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/rd.h"
+#include "core/safename.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,7 +259,33 @@ static void parse_u64(void)
 	T_EQ_INT(mf_parse_u64(&v, "2147483648", 10, INT32_MAX), MF_ETOOBIG);
 }
 
+static void safe_names(void)
+{
+	char out[256];
+	char longname[400];
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), "../../etc/passwd", 255, "x"), "passwd");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), "C:\\CONFIG.SYS", 255, "x"), "CONFIG.SYS");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), "CON", 255, "x"), "_CON");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), "lpt1.txt", 255, "x"), "_lpt1.txt");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), "COM10.txt", 255, "x"), "COM10.txt");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), "..", 255, "attachment.bin"), "attachment.bin");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), NULL, 255, "attachment.bin"), "attachment.bin");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), "a\x01b?c*.txt", 255, "x"), "a_b_c_.txt");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), " .hidden. ", 255, "x"), "hidden");
+	memset(longname, 'a', 300);
+	strcpy(longname + 300, ".doc");
+	mf_safe_filename(out, sizeof(out), longname, 100, "x");
+	T_EQ_INT(strlen(out), 100);
+	T_ASSERT(strcmp(out + 96, ".doc") == 0);
+	/* a cut never splits a UTF-8 character */
+	mf_safe_filename(out, sizeof(out), "ééééé", 9, "x");
+	T_EQ_STR(out, "éééé");
+	T_ASSERT(mf_filename_is_safe("report.txt", 255));
+	T_ASSERT(!mf_filename_is_safe("../x", 255));
+}
+
 const struct t_case t_core[] = {
+	{ "core/safe file names", safe_names },
 	{ "core/buf bounds", buf_bounds },
 	{ "core/rd lines", rd_lines },
 	{ "core/rd binary and token search", rd_binary_and_find },

@@ -7,4 +7,11 @@ extern const struct t_case t_core[];
 extern const struct t_case t_text[];
 extern const struct t_case t_store[];
 extern const struct t_case t_export[];
+extern const struct t_case t_ccmail[];   /* cc:Mail importer (issue 3) */
+extern const struct t_case t_msmail[];   /* MS Mail importer (issue 4) */
+extern const struct t_case t_plan[];     /* plan, check, leases (issue 5) */
+extern const struct t_case t_mime[];     /* core/mime.c (issue 6) */
+extern const struct t_case t_files[];    /* maildir, mbox, eml, ics (issue 6) */
+extern const struct t_case t_exchange[]; /* Exchange exporter (issue 7) */
+extern const struct t_case t_imap[];     /* IMAP exporter (issue 8) */
 #endif
