@@ -270,7 +270,7 @@ static void safe_names(void)
 	T_EQ_STR(mf_safe_filename(out, sizeof(out), "COM10.txt", 255, "x"), "COM10.txt");
 	T_EQ_STR(mf_safe_filename(out, sizeof(out), "..", 255, "attachment.bin"), "attachment.bin");
 	T_EQ_STR(mf_safe_filename(out, sizeof(out), NULL, 255, "attachment.bin"), "attachment.bin");
-	T_EQ_STR(mf_safe_filename(out, sizeof(out), "a\x01b?c*.txt", 255, "x"), "a_b_c_.txt");
+	T_EQ_STR(mf_safe_filename(out, sizeof(out), "a\x01" "b?c*.txt", 255, "x"), "a_b_c_.txt");
 	T_EQ_STR(mf_safe_filename(out, sizeof(out), " .hidden. ", 255, "x"), "hidden");
 	memset(longname, 'a', 300);
 	strcpy(longname + 300, ".doc");
