@@ -1,7 +1,255 @@
 /* SPDX-License-Identifier: MIT */
-/* test_exchange.c: unit tests of the exchange work (filled in with it). */
+/* test_exchange.c: the Exchange migration files (writer, exporter, reader). */
+#include "tests/harness.h"
 #include "tests/unit/tests.h"
+#include "core/hash.h"
+#include "exporters/exch_write.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the worked example of the contract, section 9, byte for byte ---- */
+
+struct line_field {
+	const char *v;
+	unsigned q;
+};
+
+static void put_line(struct mf_buf *b, const struct line_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		exw_fieldz(b, f[i].v, f[i].q, i == 0);
+	exw_eol(b);
+}
+
+#define F(v) { v, EXW_PLAIN }
+#define N(v) { v, EXW_NEVER }
+#define D(v) { v, EXW_DOTS }
+#define FOLDER(v) { v, EXW_FOLDER }
+
+static void worked_example(void)
+{
+	struct mf_buf pkl, dir, pri, secb;
+	struct exw_sec sec;
+	FILE *f;
+	char *mem = NULL;
+	size_t memlen = 0;
+	uint64_t o1, o2, o3, o4, off;
+	char hex[MF_SHA256_HEX];
+	static const char *const names[] = { "DIRECTRY.PRI", "USERS.PRI", "USERS.SEC" };
+
+	/* USERS.SEC */
+	f = open_memstream(&mem, &memlen);
+	exw_sec_begin(&sec, f);
+	exw_sec_section(&sec, &o1, "Body",
+			"John,\r\n\r\nThe Q2 budget review has moved to Friday 10:00.\r\n\r\nJane\r\n",
+			66, 1, NULL, EXW_NOPOS, NULL);
+	exw_sec_section(&sec, &o2, "Body", "Jane,\r\n\r\nRevised figures attached.\r\n\r\nJohn\r\n",
+			44, 0, NULL, EXW_NOPOS, NULL);
+	exw_sec_section(&sec, NULL, "Attachment", "Region,Q1,Q2\r\nNorth,100,120\r\nSouth,90,95\r\n",
+			42, 1, "budget.txt", 34, NULL);
+	exw_sec_section(&sec, &o3, "Body", "", 0, 0, NULL, EXW_NOPOS, NULL);
+	exw_sec_section(&sec, NULL, "Document", "Q2 plan: hire two sales reps.\r\n", 31, 1,
+			"Q2PLAN.TXT", 0, NULL);
+	exw_sec_section(&sec, &o4, "Body", "", 0, 0, NULL, EXW_NOPOS, NULL);
+	{
+		static const char sc2[] =
+			"SCHEDULE+2 EXPORT VERSION 103\r\n"
+			"SingleAppointments:\r\n"
+			"{\r\n"
+			"    Text: \"Budget review\"\r\n"
+			"    Start: 03-21-1997 10:00\r\n"
+			"    End: 03-21-1997 11:00\r\n"
+			"    BusyType: 1\r\n"
+			"}\r\n";
+		exw_sec_section(&sec, NULL, "Schedule", sc2, sizeof(sc2) - 1, 1, "SMITHJ.SC2", -1, NULL);
+	}
+	fclose(f);
+	T_EQ_INT(o1, 50);
+	T_EQ_INT(o2, 136);
+	T_EQ_INT(o3, 283);
+	T_EQ_INT(o4, 369);
+	T_EQ_INT(memlen, 584);
+	mf_sha256_hex(hex, mem, memlen);
+	T_EQ_STR(hex, "448478877197fb446ab2fb266b175054b46718cc673dc0a1dc4fc297068f565c");
+	mf_buf_init(&secb, MF_BUF_UNBOUNDED);
+	mf_buf_add(&secb, mem, memlen);
+	free(mem);
+
+	/* MIGDEMO.PKL */
+	mf_buf_init(&pkl, 4096);
+	exw_pkl(&pkl, "1252", names, "PPS", 3);
+	T_EQ_INT(pkl.len, 89);
+	T_EQ_STR(pkl.data, "1252\r\n\r\nFilename,Filetype\r\nDIRECTRY.PRI,Primary\r\n"
+			   "USERS.PRI,Primary\r\nUSERS.SEC,Secondary\r\n");
+
+	/* DIRECTRY.PRI */
+	mf_buf_init(&dir, 4096);
+	mf_buf_addstr(&dir, "! Demo extraction 1997-03-21 code page 1252\r\nDIRECTORY\r\n"
+		      "Obj-Class,Mode,Common-Name,Display-Name,Given-Name,Surname,"
+		      "Secondary-Proxy-Addresses,Home-Server\r\n");
+	{
+		const struct line_field a[] = {
+			{ "mailbox", EXW_DIRECTORY }, { "create", EXW_DIRECTORY },
+			{ "SmithJ", EXW_DIRECTORY }, { "John Smith", EXW_DIRECTORY },
+			{ "John", EXW_DIRECTORY }, { "Smith", EXW_DIRECTORY },
+			{ "MIGRATE:CCMAIL:Smith, John at SALESPO", EXW_DIRECTORY },
+			{ "~Server", EXW_DIRECTORY } };
+		const struct line_field b[] = {
+			{ "mailbox", EXW_DIRECTORY }, { "create", EXW_DIRECTORY },
+			{ "DoeJ", EXW_DIRECTORY }, { "Jane Doe", EXW_DIRECTORY },
+			{ "Jane", EXW_DIRECTORY }, { "Doe", EXW_DIRECTORY },
+			{ "MIGRATE:MS:CORPNET/HQPO/JDOE", EXW_DIRECTORY },
+			{ "~Server", EXW_DIRECTORY } };
+		put_line(&dir, a, 8);
+		put_line(&dir, b, 8);
+	}
+	T_EQ_INT(dir.len, 323);
+
+	/* USERS.PRI */
+	mf_buf_init(&pri, 8192);
+	mf_buf_addstr(&pri, "MAILMESSAGE,\"CCMAIL:Smith, John at SALESPO\"\r\n");
+	mf_buf_addstr(&pri, EXW_MAILMESSAGE_HEADER);
+	{
+		struct mf_buf p1, p2, p3, p4;
+		mf_buf_init(&p1, 64);
+		mf_buf_init(&p2, 64);
+		mf_buf_init(&p3, 64);
+		mf_buf_init(&p4, 64);
+		exw_pointer(&p1, "USERS.SEC", o1);
+		exw_pointer(&p2, "USERS.SEC", o2);
+		exw_pointer(&p3, "USERS.SEC", o3);
+		exw_pointer(&p4, "USERS.SEC", o4);
+		{
+			const struct line_field l1[] = { FOLDER("Inbox"), F("Jane Doe"), F("John Smith"),
+				F("Brown, Al [CCMAIL:Brown, Al at SALESPO]"), F(""), F("Budget review"),
+				N("19970314091500"), N("19970314091730"), N("1"), N("TRUE"), N("FALSE"),
+				N(p1.data) };
+			const struct line_field l2[] = { FOLDER("Sent Items"), F("John Smith"), F("Jane Doe"),
+				F(""), F(""), F("Re: Budget review, v2"), N("19970314101200"),
+				N("19970314101200"), N("0"), N("FALSE"), N("FALSE"), N(p2.data) };
+			const struct line_field l3[] = { FOLDER("Projects\\Q2"), F("John Smith"),
+				F("John Smith"), F(""), F(""), F("Q2 plan"), N("19970320080000"),
+				N("19970320080000"), N(""), N(""), N(""), N(p3.data) };
+			const struct line_field l4[] = { FOLDER(""), F("John Smith"), F("John Smith"),
+				F(""), F(""), F("Schedule+"), N("19970320080500"), N(""), N(""),
+				N("TRUE"), N(""), N(p4.data) };
+			put_line(&pri, l1, 12);
+			put_line(&pri, l2, 12);
+			put_line(&pri, l3, 12);
+			put_line(&pri, l4, 12);
+		}
+		mf_buf_release(&p1);
+		mf_buf_release(&p2);
+		mf_buf_release(&p3);
+		mf_buf_release(&p4);
+	}
+	exw_eol(&pri);
+	mf_buf_addstr(&pri, "PAB,");
+	exw_fieldz(&pri, "MIGRATE:CCMAIL:Smith, John at SALESPO", EXW_DOTS, 1);
+	exw_eol(&pri);
+	mf_buf_addstr(&pri, EXW_PAB_HEADER);
+	{
+		const char *e[24] = { "entry", "Bob Jones", "SMTP:bob@example.com", "Bob", "Jones" };
+		const char *l[24] = { "dl", "Sales Team", "Bob Jones;CCMAIL:Brown, Al at SALESPO" };
+		e[11] = "Example, Inc.";
+		e[15] = "555-0100";
+		l[23] = "Weekly sales meeting list";
+		for (int i = 0; i < 24; i++)
+			exw_fieldz(&pri, e[i], i == 2 ? EXW_DOTS : EXW_PLAIN, i == 0);
+		exw_eol(&pri);
+		for (int i = 0; i < 24; i++)
+			exw_fieldz(&pri, l[i], i == 2 ? EXW_DOTS : EXW_PLAIN, i == 0);
+		exw_eol(&pri);
+	}
+	exw_eol(&pri);
+	mf_buf_addstr(&pri, "MAILMESSAGE,");
+	exw_fieldz(&pri, "MS:CORPNET/HQPO/JDOE", EXW_PLAIN, 1);
+	exw_eol(&pri);
+	mf_buf_addstr(&pri, EXW_MAILMESSAGE_HEADER);
+	T_EQ_INT(pri.len, 1127);
+	{
+		/* spot-check lines from the contract */
+		T_ASSERT(strstr(pri.data, "Projects\\Q2,John Smith,John Smith,,,Q2 plan,"
+					   "19970320080000,19970320080000,,,,#USERS.SEC(283)\r\n") != NULL);
+		T_ASSERT(strstr(pri.data, "entry,Bob Jones,\"SMTP:bob@example.com\",Bob,Jones,,,,,,,"
+					   "\"Example, Inc.\",,,,555-0100,,,,,,,,\r\n") != NULL);
+		T_ASSERT(strstr(pri.data, "dl,Sales Team,\"Bob Jones;CCMAIL:Brown, Al at SALESPO\","
+					   ",,,,,,,,,,,,,,,,,,,,Weekly sales meeting list\r\n") != NULL);
+	}
+	off = 0;
+	(void)off;
+	mf_buf_release(&pkl);
+	mf_buf_release(&dir);
+	mf_buf_release(&pri);
+	mf_buf_release(&secb);
+}
+
+static void quoting(void)
+{
+	struct mf_buf b;
+	mf_buf_init(&b, 1024);
+	exw_fieldz(&b, "plain", EXW_PLAIN, 1);
+	exw_fieldz(&b, "a,b", EXW_PLAIN, 0);
+	exw_fieldz(&b, "say \"hi\"", EXW_PLAIN, 0);
+	exw_fieldz(&b, "#hash", EXW_PLAIN, 0);
+	exw_fieldz(&b, "50%", EXW_PLAIN, 0);
+	exw_fieldz(&b, "ends\\", EXW_PLAIN, 0);
+	exw_fieldz(&b, " lead", EXW_PLAIN, 0);
+	exw_fieldz(&b, "a.b", EXW_PLAIN, 0);
+	exw_fieldz(&b, "a.b", EXW_DOTS, 0);
+	exw_fieldz(&b, "C:\\DOS", EXW_DIRECTORY, 0);
+	exw_fieldz(&b, "Projects\\Q2", EXW_FOLDER, 0);
+	exw_fieldz(&b, "#Board", EXW_FOLDER, 0);
+	exw_fieldz(&b, "!x", EXW_FOLDER, 0);
+	T_EQ_STR(b.data, "plain,\"a,b\",\"say \"\"hi\"\"\",\"#hash\",\"50%\",\"ends\\\",\" lead\","
+			 "a.b,\"a.b\",\"C:\\\\DOS\",Projects\\Q2,\"#Board\",\"!x\"");
+	mf_buf_release(&b);
+}
+
+static void encoders(void)
+{
+	struct mf_charset *cs;
+	struct mf_diag d;
+	struct mf_buf b;
+	size_t rep = 0;
+
+	mf_charset_open(&cs, "1252", &d);
+	mf_buf_init(&b, 4096);
+	exw_encode_text(&b, cs, "a\nb\rc\r\nd€日", strlen("a\nb\rc\r\nd€日"), &rep);
+	T_EQ_MEM(b.data, b.len, "a\r\nb\r\nc\r\nd\x80?", 12);
+	T_EQ_INT(rep, 1);
+	mf_buf_reset(&b);
+	exw_encode_line(&b, cs, "sub\r\nject\t\x01x", 13, NULL);
+	T_EQ_STR(b.data, "sub  ject x");
+	mf_buf_reset(&b);
+	exw_encode_name(&b, cs, "Doe; \"Jane\"", NULL);
+	T_EQ_STR(b.data, "Doe, Jane");
+	mf_buf_reset(&b);
+	exw_encode_filename(&b, cs, "../../etc/pass(wd);1", "dat");
+	T_EQ_STR(b.data, "pass_wd__1.dat");
+	mf_buf_reset(&b);
+	exw_encode_filename(&b, cs, "C:\\DOCS\\Budget 97.WK4", "dat");
+	T_EQ_STR(b.data, "Budget 97.WK4");
+	mf_buf_reset(&b);
+	exw_encode_filename(&b, cs, "日本.txt", "dat");
+	T_EQ_STR(b.data, "__.txt");
+	mf_buf_reset(&b);
+	exw_encode_filename(&b, cs, "", "pcx");
+	T_EQ_STR(b.data, "attachment.pcx");
+	mf_buf_reset(&b);
+	exw_encode_folder_level(&b, cs, "Q1, \"big\"\\x", 12, NULL);
+	T_EQ_STR(b.data, "Q1 bigx");
+	T_EQ_STR(exw_codepage_number("CP1252"), "1252");
+	T_ASSERT(exw_codepage_number("UTF-8") == NULL);
+	mf_buf_release(&b);
+	mf_charset_free(&cs);
+}
 
 const struct t_case t_exchange[] = {
+	{ "exchange/worked example of section 9 byte for byte", worked_example },
+	{ "exchange/field quoting per the writer policy", quoting },
+	{ "exchange/encoding of text, names, file names, folders", encoders },
 	{ NULL, NULL }
 };
