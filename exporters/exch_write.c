@@ -18,7 +18,11 @@ static int needs_quotes(const char *v, size_t len, unsigned q)
 		return 1;
 	for (size_t i = 0; i < len; i++) {
 		switch (v[i]) {
-		case ',': case '"': case ';': case '%': case '#': case '!': case '\\':
+		case ';':
+			if (!(q & EXW_MULTI))
+				return 1;
+			break;
+		case ',': case '"': case '%': case '#': case '!': case '\\':
 			return 1;
 		case '.':
 			if (q & EXW_DOTS)

@@ -24,6 +24,8 @@ enum exw_quote {
 	EXW_DIRECTORY = (1 << 1), /* DIRECTORY section: double every \ and quote */
 	EXW_NEVER = (1 << 2),   /* pointers, numbers, dates, booleans: as is */
 	EXW_FOLDER = (1 << 3),  /* Folder: unquoted, unless it starts with # or ! */
+	EXW_MULTI = (1 << 4),   /* multi-valued: the ';' separators alone do not
+				 * make it quoted (rule 4: only the values do) */
 };
 
 /* Append one field (with a leading comma unless first) to a line. */

@@ -3,11 +3,26 @@
 #include "tests/harness.h"
 #include "tests/unit/tests.h"
 #include "core/hash.h"
+#include "exporters/exch_read.h"
 #include "exporters/exch_write.h"
+#include "core/fsutil.h"
+#include "core/export.h"
+#include "tests/unit/fixture.h"
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void print_problem(void *p, const char *file, uint64_t off, const char *text)
+{
+	(void)p;
+	fprintf(stderr, "  set problem: %s: offset %llu: %s\n", file, (unsigned long long)off, text);
+}
+
+static const struct exr_visitor print_problems = { NULL, print_problem, NULL, NULL };
 
 /* ---- the worked example of the contract, section 9, byte for byte ---- */
 
@@ -178,6 +193,30 @@ static void worked_example(void)
 		T_ASSERT(strstr(pri.data, "dl,Sales Team,\"Bob Jones;CCMAIL:Brown, Al at SALESPO\","
 					   ",,,,,,,,,,,,,,,,,,,,Weekly sales meeting list\r\n") != NULL);
 	}
+	/* the reader finds the set valid and sees everything in it */
+	{
+		char path[512];
+		struct exr_stats st;
+		struct mf_diag d;
+		snprintf(path, sizeof(path), "%s/MIGDEMO.PKL", t_tmpdir());
+		mf_write_atomic(path, pkl.data, pkl.len, 0644, 0, &d);
+		snprintf(path, sizeof(path), "%s/DIRECTRY.PRI", t_tmpdir());
+		mf_write_atomic(path, dir.data, dir.len, 0644, 0, &d);
+		snprintf(path, sizeof(path), "%s/USERS.PRI", t_tmpdir());
+		mf_write_atomic(path, pri.data, pri.len, 0644, 0, &d);
+		snprintf(path, sizeof(path), "%s/USERS.SEC", t_tmpdir());
+		mf_write_atomic(path, secb.data, secb.len, 0644, 0, &d);
+		T_EQ_INT(exr_walk(t_tmpdir(), &print_problems, &st, &d), MF_OK);
+		T_EQ_INT(st.problems, 0);
+		T_EQ_INT(st.messages, 4);
+		T_EQ_INT(st.directory_lines, 2);
+		T_EQ_INT(st.pab_lines, 2);
+		T_EQ_INT(st.attachments, 1);
+		T_EQ_INT(st.documents, 1);
+		T_EQ_INT(st.schedules, 1);
+		T_EQ_INT(st.sections, 4);
+		T_EQ_STR(st.codepage, "1252");
+	}
 	off = 0;
 	(void)off;
 	mf_buf_release(&pkl);
@@ -247,7 +286,195 @@ static void encoders(void)
 	mf_charset_free(&cs);
 }
 
+/* ---- the exporter, read back ---- */
+
+extern const struct mf_exporter mf_exporter_exchange;
+
+struct seen {
+	int mm_sections, pab_sections, dir_lines, messages, problems;
+	char args[16][256];
+	int nargs;
+	char subjects[16][512];
+	char senders[16][512];
+	char to[16][512];
+	int nmsg;
+	char att_sha[16][65];
+	char att_name[16][128];
+	int natt;
+};
+
+static void s_problem(void *p, const char *file, uint64_t off, const char *text)
+{
+	struct seen *s = p;
+	s->problems++;
+	fprintf(stderr, "  set problem: %s: offset %llu: %s\n", file, (unsigned long long)off, text);
+}
+
+static void s_section(void *p, const char *file, const char *kind, const char *arg)
+{
+	struct seen *s = p;
+	(void)file;
+	if (!strcmp(kind, "MAILMESSAGE")) {
+		s->mm_sections++;
+		if (s->nargs < 16)
+			snprintf(s->args[s->nargs++], 256, "%s", arg);
+	} else if (!strcmp(kind, "PAB")) {
+		s->pab_sections++;
+	}
+}
+
+static void s_line(void *p, const struct exr_line *l)
+{
+	struct seen *s = p;
+	if (!strcmp(l->section, "DIRECTORY"))
+		s->dir_lines++;
+	if (strcmp(l->section, "MAILMESSAGE") || l->n_fields != 12)
+		return;
+	if (s->nmsg < 16) {
+		snprintf(s->subjects[s->nmsg], 512, "%s", l->field[5]);
+		snprintf(s->senders[s->nmsg], 512, "%s", l->field[1]);
+		snprintf(s->to[s->nmsg], 512, "%s", l->field[2]);
+		s->nmsg++;
+	}
+	s->messages++;
+	for (size_t i = 0; i < l->n_items; i++) {
+		if (strcmp(l->items[i].type, "Attachment") || s->natt >= 16)
+			continue;
+		mf_sha256_hex(s->att_sha[s->natt], l->items[i].data, l->items[i].len);
+		snprintf(s->att_name[s->natt], 128, "%s", l->items[i].name);
+		s->natt++;
+	}
+}
+
+static int walk_set(const char *dir, struct seen *s)
+{
+	struct exr_visitor v = { s, s_problem, s_section, s_line };
+	struct exr_stats st;
+	struct mf_diag d;
+	memset(s, 0, sizeof(*s));
+	if (exr_walk(dir, &v, &st, &d) < 0) {
+		t_fail(__FILE__, __LINE__, "walk %s: %s", dir, d.msg);
+		return -1;
+	}
+	return (int)st.problems;
+}
+
+static int run_export(struct mf_store *st, const char *out, int no_mail)
+{
+	struct mf_export_opts o;
+	struct mf_export_summary sum;
+	struct mf_diag d;
+	int rc;
+	memset(&o, 0, sizeof(o));
+	o.out = out;
+	o.quiet = 1;
+	o.no_mail = no_mail;
+	o.lease_timeout = 120;
+	rc = mf_export_run(st, &mf_exporter_exchange, &o, &sum, &d);
+	if (rc < 0)
+		t_fail(__FILE__, __LINE__, "export: %s", d.msg);
+	mf_export_summary_release(&sum);
+	return rc;
+}
+
+static int exists(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0;
+}
+
+static void every_mailbox_has_its_section(void)
+{
+	struct t_fixture f;
+	struct seen s;
+	char out[512], set[600];
+	char sha[MF_SHA256_HEX];
+
+	t_fixture_build(&f);
+	snprintf(out, sizeof(out), "%s/exch", t_tmpdir());
+	T_EQ_INT(run_export(f.st, out, 0), MF_OK);
+	snprintf(set, sizeof(set), "%s/SALES01.001", out);
+	T_ASSERT(exists(set));
+	T_EQ_INT(walk_set(set, &s), 0);
+	/* one MAILMESSAGE section per mailbox, the one without mail too */
+	T_EQ_INT(s.mm_sections, 3);
+	T_EQ_STR(s.args[2], "CCMAIL:Okafor, Chidi at SALES01");
+	T_EQ_INT(s.messages, 4);
+	T_EQ_INT(s.dir_lines, 3);
+	/* the attachment's bytes, read back through the pointers */
+	mf_sha256_hex(sha, "\x00\x01\x02binary", 9);
+	T_EQ_INT(s.natt, 2);
+	T_EQ_STR(s.att_sha[0], sha);
+	T_EQ_STR(s.att_name[0], "BUDGET.WK4");
+	T_EQ_STR(s.att_name[1], "Forwarded.txt");
+	/* a recipient not in the directory appears as Name [TYPE:address] */
+	T_EQ_STR(s.to[0], "Lindqvist, Anna [CCMAIL:Lindqvist, Anna at SALES01]");
+	/* layout: packing list, directory, one pair per mailbox */
+	snprintf(set, sizeof(set), "%s/SALES01.001/SALES01.PKL", out);
+	T_ASSERT(exists(set));
+	snprintf(set, sizeof(set), "%s/SALES01.001/00000003.SEC", out);
+	T_ASSERT(exists(set));
+
+	/* --no-mail: still a section for every mailbox, no message */
+	snprintf(out, sizeof(out), "%s/nomail", t_tmpdir());
+	T_EQ_INT(run_export(f.st, out, 1), MF_OK);
+	snprintf(set, sizeof(set), "%s/SALES01.001", out);
+	T_EQ_INT(walk_set(set, &s), 0);
+	T_EQ_INT(s.mm_sections, 3);
+	T_EQ_INT(s.messages, 0);
+	t_fixture_release(&f);
+}
+
+static void reruns_resume_and_deltas(void)
+{
+	struct t_fixture f;
+	struct seen s;
+	char out[512], p[700];
+	struct mf_diag d;
+
+	t_fixture_build(&f);
+	snprintf(out, sizeof(out), "%s/exch", t_tmpdir());
+	T_EQ_INT(run_export(f.st, out, 0), MF_OK);
+	/* nothing new: nothing written */
+	T_EQ_INT(run_export(f.st, out, 0), MF_OK);
+	snprintf(p, sizeof(p), "%s/SALES01.002", out);
+	T_ASSERT(!exists(p));
+
+	/* an interrupted run: the packing list is missing and the ledger lost
+	 * Paul's mailbox; the next run finishes the same set */
+	snprintf(p, sizeof(p), "%s/SALES01.001/SALES01.PKL", out);
+	unlink(p);
+	sqlite3_exec(mf_store_db(f.st), "DELETE FROM deliveries WHERE mailbox_id = 2", NULL, NULL, NULL);
+	T_EQ_INT(run_export(f.st, out, 0), MF_OK);
+	snprintf(p, sizeof(p), "%s/SALES01.002", out);
+	T_ASSERT(!exists(p));
+	snprintf(p, sizeof(p), "%s/SALES01.001", out);
+	T_EQ_INT(walk_set(p, &s), 0);
+	T_EQ_INT(s.mm_sections, 3);
+	T_EQ_INT(s.messages, 4);
+
+	/* new mail after the set was finished: the next set holds only it */
+	{
+		static const char sql[] =
+			"INSERT INTO messages(mailbox_id, folder_id, src_file_id, src_offset, src_length, "
+			"src_sha256, raw_header, subject, sent_utc, imported_at) VALUES (1, 1, 1, 999, 1, 'x', "
+			"x'', 'Late, \"odd\" #1; 50% C:\\dir\r\nline two日', 900000000, 0)";
+		T_EQ_INT(mf_store_exec(f.st, sql, &d), MF_OK);
+	}
+	T_EQ_INT(run_export(f.st, out, 0), MF_OK);
+	snprintf(p, sizeof(p), "%s/SALES01.002", out);
+	T_EQ_INT(walk_set(p, &s), 0);
+	T_EQ_INT(s.mm_sections, 1);
+	T_EQ_INT(s.messages, 1);
+	T_EQ_INT(s.dir_lines, 0);
+	/* hostile subject: nothing broke a field or a line */
+	T_EQ_STR(s.subjects[0], "Late, \"odd\" #1; 50% C:\\dir  line two?");
+	t_fixture_release(&f);
+}
+
 const struct t_case t_exchange[] = {
+	{ "exchange/every mailbox gets its MAILMESSAGE section, also empty and --no-mail", every_mailbox_has_its_section },
+	{ "exchange/re-runs write nothing twice, resume unfinished sets, deltas go to the next set", reruns_resume_and_deltas },
 	{ "exchange/worked example of section 9 byte for byte", worked_example },
 	{ "exchange/field quoting per the writer policy", quoting },
 	{ "exchange/encoding of text, names, file names, folders", encoders },
