@@ -472,7 +472,97 @@ static void reruns_resume_and_deltas(void)
 	t_fixture_release(&f);
 }
 
+/* Names, folders and attachments with every character that could break a
+ * field or a line come back through the reader as written (with CR LF as
+ * spaces, characters outside the code page as '?', and the characters the
+ * format cannot carry in names replaced). */
+static void hostile_values_round_trip(void)
+{
+	struct t_fixture f;
+	struct seen s;
+	struct mf_message m;
+	struct mf_body_part b;
+	struct mf_attachment a;
+	struct mf_recipient r;
+	struct mf_diag d;
+	int64_t folder, id;
+	char out[512], set[600];
+
+	t_fixture_build(&f);
+	mf_store_begin(f.st, &d);
+	mf_store_mail_file(f.st, f.empty, f.file_id, &d);
+	mf_store_folder(f.st, &folder, f.empty, "#Hash, \"x\"\\Sub;dir", "x", NULL, &d);
+	memset(&m, 0, sizeof(m));
+	memset(&b, 0, sizeof(b));
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	m.mailbox_id = f.empty;
+	m.folder_id = folder;
+	m.src_file_id = f.file_id;
+	m.src_offset = 5000;
+	m.src_length = 1;
+	m.src = "x";
+	m.raw_header = "";
+	m.sender_name = "O\"Brien; Pat, \\ #1";
+	m.sender_type = "SMTP";
+	m.sender_address = "pat;x]@example.com";
+	m.sender_raw = "x";
+	m.subject = "!bang, \"q\" \\ # % ; \r\nnext \xe2\x88\x9e";
+	r.role = "to";
+	r.display_name = "A;B";
+	r.raw = "A;B";
+	m.recipients = &r;
+	m.n_recipients = 1;
+	b.kind = "text";
+	b.text = "line1\nline2\rline3";
+	b.text_len = 17;
+	b.raw = b.text;
+	b.raw_len = 17;
+	b.src_offset = -1;
+	m.bodies = &b;
+	m.n_bodies = 1;
+	a.position = 1;
+	a.kind = "file";
+	a.name = "../x,y;z\"#(1).txt";
+	a.data = "DATA";
+	a.size = 4;
+	a.has_data = 1;
+	a.body_position = -1;
+	a.src_offset = -1;
+	m.attachments = &a;
+	m.n_attachments = 1;
+	T_EQ_INT(mf_store_message(f.st, &id, &m, &d), MF_OK);
+	mf_store_commit(f.st, &d);
+
+	snprintf(out, sizeof(out), "%s/exch", t_tmpdir());
+	T_EQ_INT(run_export(f.st, out, 0), MF_OK);
+	snprintf(set, sizeof(set), "%s/SALES01.001", out);
+	T_EQ_INT(walk_set(set, &s), 0);
+	T_EQ_INT(s.messages, 5);
+	{
+		int k = -1;
+		for (int i = 0; i < s.nmsg; i++)
+			if (s.subjects[i][0] == '!')
+				k = i;
+		T_ASSERT(k >= 0);
+		if (k >= 0) {
+			T_EQ_STR(s.subjects[k], "!bang, \"q\" \\ # % ;   next ?");
+			T_EQ_STR(s.senders[k], "OBrien, Pat, \\ #1 [SMTP:pat,x)@example.com]");
+			T_EQ_STR(s.to[k], "A,B");
+		}
+	}
+	{
+		int found = 0;
+		for (int i = 0; i < s.natt; i++)
+			if (!strcmp(s.att_name[i], "x_y_z___1_.txt"))
+				found = 1;
+		T_ASSERT(found);
+	}
+	t_fixture_release(&f);
+}
+
 const struct t_case t_exchange[] = {
+	{ "exchange/hostile values round-trip through the reader", hostile_values_round_trip },
 	{ "exchange/every mailbox gets its MAILMESSAGE section, also empty and --no-mail", every_mailbox_has_its_section },
 	{ "exchange/re-runs write nothing twice, resume unfinished sets, deltas go to the next set", reruns_resume_and_deltas },
 	{ "exchange/worked example of section 9 byte for byte", worked_example },
