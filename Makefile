@@ -97,6 +97,13 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libmailferry.a
 	@echo "  LINK $@"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmailferry.a $(LDLIBS)
 
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
 # Everything a test run needs from one build variant.
 test-build: $(BUILD)/mailferry $(BUILD)/run-unit $(FUZZ_NAMES:%=$(BUILD)/replay-%) $(TOOLS)
 
@@ -136,7 +143,7 @@ demo:
 
 bench:
 	@sh scripts/install-deps.sh --bench
-	@$(MAKE) --no-print-directory mailferry $(TOOLS)
+	@$(MAKE) --no-print-directory mailferry $(TOOLS) $(BENCH_TOOLS)
 	@sh bench/run.sh
 
 lint:

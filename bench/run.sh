@@ -1,0 +1,146 @@
+#!/bin/sh
+# bench/run.sh: mailferry's benchmarks (make bench).
+#
+# Generates the corpora once (deterministic, cached under bench/out/corpus/),
+# then times every step as a whole process, BENCH_RUNS times (default 3),
+# reporting the median with min and max, the throughput, the peak resident
+# memory (/usr/bin/time), and beside each step the limit it is held against,
+# measured in the same run on the same data:
+#   import    against reading the input (cat) and inserting the same bytes
+#             into SQLite with one prepared statement in one transaction
+#             (bench/raw-insert.c);
+#   exporters against copying the bytes they wrote (cp -r).
+# The results go to bench/out/results.tsv and replace the generated block of
+# docs/BENCHMARKS.md.
+#
+#   BENCH_SIZES="small medium"  corpora to run (default both)
+#   BENCH_RUNS=3                runs per step
+#   BENCH_STEPS="import export" which groups to run (default all)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+MF="$top/mailferry"
+OUT="$top/bench/out"
+RUNS=${BENCH_RUNS:-3}
+SIZES=${BENCH_SIZES:-"small medium"}
+STEPS=${BENCH_STEPS:-"import plan export imap"}
+TIME=/usr/bin/time
+mkdir -p "$OUT/corpus" "$OUT/work"
+RES="$OUT/results.tsv"
+: > "$RES.new"
+
+has() { "$MF" formats | grep -q "^  $1 *built"; }
+want() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# corpus SIZE KIND -> folder (generated once)
+corpus() {
+	size=$1 kind=$2
+	dir="$OUT/corpus/$kind-$size"
+	gen="$top/build/tools/gen-$kind"
+	case $size in
+	small) args="--users 10 --messages 2000 --attach-pct 10 --seed 1" ;;
+	medium) args="--users 100 --messages 100000 --attach-pct 10 --seed 1" ;;
+	esac
+	if [ -f "$dir/.generated" ] && [ "$(cat "$dir/.generated")" = "$args" ]; then
+		echo "$dir"
+		return
+	fi
+	rm -rf "$dir"
+	"$gen" $args "$dir" >/dev/null
+	echo "$args" > "$dir/.generated"
+	echo "$dir"
+}
+
+# run_times PREP -- CMD...: run PREP then CMD, RUNS times; "seconds rss_kb"
+# lines into $OUT/work/times.
+run_times() {
+	prep=$1
+	shift 2
+	: > "$OUT/work/times"
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		i=$((i + 1))
+		RUN=$i
+		export RUN
+		sh -c "$prep"
+		if ! $TIME -f "%e %M" -o "$OUT/work/one" sh -c "$*" >"$OUT/work/log" 2>&1; then
+			echo "bench: failed: $*" >&2
+			tail -n 20 "$OUT/work/log" >&2
+			return 1
+		fi
+		tail -n 1 "$OUT/work/one" >> "$OUT/work/times"
+	done
+}
+
+# record STEP SIZE BYTES ITEMS: median/min/max of $OUT/work/times into the results
+record() {
+	sort -n "$OUT/work/times" | awk -v step="$1" -v size="$2" -v bytes="$3" \
+		-v items="$4" -v n="$RUNS" '
+		{ t[NR] = $1; if ($2 > mx) mx = $2 }
+		END {
+			med = t[int((NR + 1) / 2)];
+			if (med <= 0) med = 0.01;
+			printf "%s\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.0f\t%.0f\t%.1f\t%.0f\t%.1f\n",
+				step, size, n, med, t[1], t[NR], bytes, items,
+				bytes / med / 1e6, items / med, mx / 1024
+		}' >> "$RES.new"
+	tail -n 1 "$RES.new" | awk -F'\t' '{ printf "  %-24s %-6s median %7.2fs (%.2f-%.2f) %8.1f MB/s %9.0f items/s  peak %6.1f MiB\n", $1, $2, $4, $5, $6, $9, $10, $11 }'
+}
+
+# measure STEP SIZE BYTES ITEMS PREP -- CMD...
+measure() {
+	step=$1 size=$2 bytes=$3 items=$4 prep=$5
+	shift 5
+	run_times "$prep" "$@" && record "$step" "$size" "$bytes" "$items"
+}
+
+dirbytes() { du -sb "$1" | cut -f1; }
+
+for size in $SIZES; do
+	echo "== corpus: $size"
+	db="$OUT/work/stage-$size.db"
+	kinds=""
+	has ccmail && [ -x build/tools/gen-ccmail ] && kinds="$kinds ccmail"
+	has msmail && [ -x build/tools/gen-msmail ] && kinds="$kinds msmail"
+	total_msgs=0
+	rm -f "$db" "$db-wal" "$db-shm"
+	for kind in $kinds; do
+		dir=$(corpus "$size" "$kind")
+		bytes=$(dirbytes "$dir")
+		msgs=$(cat "$dir"/.messages 2>/dev/null || echo 0)
+		[ "$msgs" -gt 0 ] || msgs=$(case $size in small) echo 2000 ;; medium) echo 100000 ;; esac)
+		total_msgs=$((total_msgs + msgs))
+		if want import; then
+			rec=$((bytes / msgs))
+			measure "read ($kind)" "$size" "$bytes" "$msgs" ":" -- "find '$dir' -type f -exec cat {} + > /dev/null"
+			measure "raw-insert ($kind)" "$size" "$bytes" "$msgs" "rm -f '$OUT/work/raw.db'*" -- \
+				"'$top/build/bench/raw-insert' '$OUT/work/raw.db' $rec '$dir'"
+			measure "import $kind" "$size" "$bytes" "$msgs" "rm -f '$OUT/work/imp.db'*" -- \
+				"'$MF' import $kind --db '$OUT/work/imp.db' --quiet '$dir'"
+		fi
+		"$MF" import "$kind" --db "$db" --quiet "$dir" > /dev/null
+	done
+	rm -f "$OUT/work/raw.db"* "$OUT/work/imp.db"*
+	[ -n "$kinds" ] || { echo "  (no importer or generator built: nothing to measure)"; continue; }
+	if want plan && "$MF" plan --help >/dev/null 2>&1 && "$MF" plan --db "$db" >/dev/null 2>&1; then
+		measure "plan" "$size" 0 "$total_msgs" ":" -- "'$MF' plan --db '$db' > /dev/null"
+	fi
+	if want export; then
+		for exp in maildir mbox eml exchange ics; do
+			has "$exp" || continue
+			o="$OUT/work/out-$exp"
+			# every run writes to a new target, so the ledger never says "done"
+			run_times "rm -rf '$o'-*" -- "'$MF' export $exp --db '$db' --out '$o'-\$RUN --quiet" || continue
+			wrote=$(dirbytes "$o-$RUNS")
+			record "export $exp" "$size" "$wrote" "$total_msgs"
+			measure "cp -r ($exp output)" "$size" "$wrote" "$total_msgs" "rm -rf '$OUT/work/copy'" -- \
+				"cp -r '$o-$RUNS' '$OUT/work/copy'"
+			rm -rf "$o"-* "$OUT/work/copy"
+		done
+	fi
+	if want imap && [ -x bench/imap.sh ]; then
+		sh bench/imap.sh "$db" "$size" "$RES.new" || echo "  (imap benchmark failed)"
+	fi
+done
+mv "$RES.new" "$RES"
+sh bench/report.sh "$RES"
