@@ -47,11 +47,22 @@ const char cmd_export_help[] =
 	"  --wait                     wait for mailboxes another run is exporting\n"
 	"  --lease-timeout SECONDS    a run silent this long is presumed dead (default 120)\n"
 	"  --force                    export even when the preflight check fails\n"
+	"                             (see 'mailferry check'; its errors are still recorded)\n"
 	"  --quiet                    no progress output\n"
 	"  --json                     print the summary as JSON\n"
 	"\n"
+	"Before the first mailbox the export makes the plan current ('mailferry\n"
+	"plan') and runs the preflight check ('mailferry check'); while the check\n"
+	"finds an error nothing is exported and each error is printed.  Every run\n"
+	"ends with a summary per mailbox (plan action, messages planned, delivered,\n"
+	"already there, failed, bytes, attachments, calendar items, problems),\n"
+	"printed and stored in the run's row (runs.summary); --json prints it as\n"
+	"{\"run_id\",\"format\",\"target\",\"status\",\"mailboxes\":[...],\"totals\":{...},\n"
+	"\"preflight\":{...}}.\n"
+	"\n"
 	"Exit codes: 0 everything exported, 1 some items or mailboxes failed or were\n"
-	"left to another run, 2 usage, 3 the target or the database could not be used.\n";
+	"left to another run, or the preflight check failed (nothing moved), 2 usage,\n"
+	"3 the target or the database could not be used.\n";
 
 int cmd_export(int argc, char **argv)
 {
@@ -120,24 +131,44 @@ int cmd_export(int argc, char **argv)
 		mf_export_summary_json(&b, &sum, exp->name, co.o.out ? co.o.out : co.o.url);
 		printf("%s\n", b.data);
 		mf_buf_release(&b);
+	} else if (sum.preflight_failed) {
+		/* nothing moved: say why, one line per finding */
+		for (size_t i = 0; i < sum.preflight.n; i++)
+			if (sum.preflight.items[i].severity == MF_ERROR)
+				fprintf(stderr, "mailferry: preflight: %s: %s\n",
+					sum.preflight.items[i].code, sum.preflight.items[i].text);
 	} else if (sum.started) {
-		printf("%-20s %8s %9s %8s %7s %9s\n", "ALIAS", "PLANNED", "DELIVERED",
-		       "ALREADY", "FAILED", "STATE");
+		printf("%-20s %-8s %7s %9s %7s %6s %10s %6s %8s %8s %-11s\n", "ALIAS", "ACTION",
+		       "PLANNED", "DELIVERED", "ALREADY", "FAILED", "BYTES", "ATTACH", "CALENDAR",
+		       "PROBLEMS", "STATE");
 		for (size_t i = 0; i < sum.n_mbox; i++) {
 			const struct mf_export_mbox_sum *m = &sum.mbox[i];
-			printf("%-20s %8lld %9lld %8lld %7lld %9s\n", m->alias,
-			       (long long)m->planned, (long long)m->delivered,
-			       (long long)m->already, (long long)m->failed,
-			       m->skipped_leased ? "leased" : m->failed_mailbox ? "failed" : "done");
+			printf("%-20s %-8s %7lld %9lld %7lld %6lld %10lld %6lld %8lld %8lld %-11s\n",
+			       m->alias, m->action[0] ? m->action : "-", (long long)m->planned,
+			       (long long)m->delivered, (long long)m->already, (long long)m->failed,
+			       (long long)m->bytes, (long long)m->attachments,
+			       (long long)m->calendar_items, (long long)m->problems,
+			       m->skipped_leased ? "leased" : m->interrupted ? "interrupted" :
+			       m->failed_mailbox ? "failed" : m->visited ? "done" : "not-reached");
 		}
 		printf("export %s: %lld mailboxes, %lld messages delivered (%lld already there), "
-		       "%lld failed, %lld calendar items; run %lld\n", exp->name,
+		       "%lld failed, %lld bytes, %lld attachments, %lld calendar items, "
+		       "%lld problems; run %lld: %s\n", exp->name,
 		       (long long)sum.mailboxes, (long long)sum.delivered, (long long)sum.already,
-		       (long long)sum.failed, (long long)sum.calendar_items, (long long)sum.run_id);
+		       (long long)sum.failed, (long long)sum.bytes, (long long)sum.attachments,
+		       (long long)sum.calendar_items, (long long)sum.problems, (long long)sum.run_id,
+		       sum.status);
+		if (sum.forced)
+			printf("the preflight check found %lld errors; exported anyway (--force)\n",
+			       (long long)sum.preflight.errors);
 	}
 	if (rc == MF_EBUSY)
 		exitc = MF_EXIT_PROBLEMS;
-	else if (rc < 0 && (!sum.started || rc == MF_ESTORE)) {
+	else if (rc == MF_EUSAGE && !sum.started) {
+		char line[1200];
+		fprintf(stderr, "mailferry export: %s\n", mf_diag_format(&d, line, sizeof(line)));
+		exitc = MF_EXIT_USAGE;
+	} else if (rc < 0 && (!sum.started || rc == MF_ESTORE)) {
 		exitc = cli_fatal(&d);
 	} else if (rc < 0) {
 		char line[1200];

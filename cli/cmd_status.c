@@ -14,11 +14,18 @@ const char cmd_status_help[] =
 	"items, bytes, its mail section (\"mail\", or \"skipped\" when no mail was\n"
 	"exported for it), the display name and source address; then the problem\n"
 	"counts.  Every mailbox to migrate is listed, also those with no message.\n"
+	"Below a mailbox: its plan when it is not a plain 'create' ('mailferry\n"
+	"plan'), and one line per target it was exported to: messages planned\n"
+	"(all its messages), delivered and failed there, and whether the mailbox\n"
+	"itself was made there.\n"
 	"\n"
 	"--json prints one object:\n"
 	"  {\"mailboxes\":[{\"alias\",\"display_name\",\"source_address\",\"kind\",\n"
 	"    \"messages\",\"attachments\",\"calendar_items\",\"bytes\",\"has_mail_section\",\n"
-	"    \"mail_skipped\",\"folders\":[{\"path\",\"messages\"}]}],\n"
+	"    \"mail_skipped\",\"folders\":[{\"path\",\"messages\"}],\n"
+	"    \"plan\":{\"action\",\"alias_from\",\"conflict\",\"message\"}|null,\n"
+	"    \"targets\":[{\"target\",\"planned\",\"delivered\",\"failed\",\"skipped\",\n"
+	"      \"calendar_delivered\",\"mailbox_done\"}]}],\n"
 	"   \"problems\":{\"info\",\"warning\",\"error\"}}\n"
 	"\n"
 	"Exit code 0, or 3 when the database cannot be opened.\n";
@@ -29,6 +36,88 @@ static const char SQL_SUMMARY[] =
 	"ORDER BY kind, alias COLLATE NOCASE, mailbox_id";
 static const char SQL_FOLDERS[] =
 	"SELECT path, messages FROM folder_summary WHERE mailbox_id = ?1 ORDER BY path";
+static const char SQL_PLAN[] =
+	"SELECT action, alias_from, conflict, message FROM plan_mailboxes WHERE mailbox_id = ?1";
+static const char SQL_TARGETS[] =
+	"SELECT target, ifnull(sum(item_kind = 'message' AND status = 'delivered'), 0), "
+	"ifnull(sum(item_kind = 'message' AND status = 'failed'), 0), "
+	"ifnull(sum(item_kind = 'message' AND status = 'skipped'), 0), "
+	"ifnull(sum(item_kind = 'calendar' AND status = 'delivered'), 0), "
+	"ifnull(max(item_kind = 'mailbox' AND status = 'delivered'), 0) "
+	"FROM deliveries WHERE mailbox_id = ?1 GROUP BY target ORDER BY target";
+
+/* The plan and the per-target ledger of one mailbox, as JSON members or
+ * indented text lines. */
+static int plan_and_targets(struct mf_store *st, struct mf_buf *out, int json, int64_t id,
+			    long long msgs, struct mf_diag *d)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_PLAN, d);
+	int step, first = 1;
+
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, id);
+	step = sqlite3_step(s);
+	if (json) {
+		mf_json_key(out, "plan", 0);
+		if (step == SQLITE_ROW) {
+			mf_buf_addch(out, '{');
+			mf_json_kv_str(out, "action", (const char *)sqlite3_column_text(s, 0), 1);
+			mf_json_kv_str(out, "alias_from", (const char *)sqlite3_column_text(s, 1), 0);
+			mf_json_kv_str(out, "conflict", (const char *)sqlite3_column_text(s, 2), 0);
+			mf_json_kv_str(out, "message", (const char *)sqlite3_column_text(s, 3), 0);
+			mf_buf_addch(out, '}');
+		} else {
+			mf_buf_addstr(out, "null");
+		}
+	} else if (step == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(s, 0);
+		const char *m = (const char *)sqlite3_column_text(s, 3);
+		if (a && strcmp(a, "create"))
+			mf_buf_addf(out, "    plan: %s: %s\n", a, m ? m : "");
+	}
+	sqlite3_reset(s);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return mf_store_fail(st, d, "cannot read plan");
+	if (!(s = mf_store_stmt(st, SQL_TARGETS, d)))
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, id);
+	if (json) {
+		mf_json_key(out, "targets", 0);
+		mf_buf_addch(out, '[');
+	}
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		long long del = sqlite3_column_int64(s, 1), fail = sqlite3_column_int64(s, 2);
+		long long skip = sqlite3_column_int64(s, 3), cal = sqlite3_column_int64(s, 4);
+		int done = sqlite3_column_int(s, 5);
+		if (json) {
+			if (!first)
+				mf_buf_addch(out, ',');
+			mf_buf_addch(out, '{');
+			mf_json_kv_str(out, "target", t, 1);
+			mf_json_kv_int(out, "planned", msgs, 0);
+			mf_json_kv_int(out, "delivered", del, 0);
+			mf_json_kv_int(out, "failed", fail, 0);
+			mf_json_kv_int(out, "skipped", skip, 0);
+			mf_json_kv_int(out, "calendar_delivered", cal, 0);
+			mf_json_key(out, "mailbox_done", 0);
+			mf_buf_addstr(out, done ? "true" : "false");
+			mf_buf_addch(out, '}');
+		} else {
+			mf_buf_addf(out, "    -> %s: %lld planned, %lld delivered, %lld failed%s%s\n",
+				    t ? t : "?", msgs, del, fail, skip ? ", some skipped" : "",
+				    done ? "" : " (mailbox not finished)");
+		}
+		first = 0;
+	}
+	sqlite3_reset(s);
+	if (json)
+		mf_buf_addch(out, ']');
+	if (step != SQLITE_DONE)
+		return mf_store_fail(st, d, "cannot read deliveries");
+	return MF_OK;
+}
 
 static void human(char *out, size_t n, long long v)
 {
@@ -129,7 +218,10 @@ int cmd_status(int argc, char **argv)
 				mf_buf_addch(&out, '}');
 			}
 			sqlite3_reset(f);
-			mf_buf_addstr(&out, "]}");
+			mf_buf_addch(&out, ']');
+			if (plan_and_targets(st, &out, 1, id, msgs, &d) < 0)
+				break;
+			mf_buf_addch(&out, '}');
 		} else {
 			char hb[32];
 			human(hb, sizeof(hb), bytes);
@@ -137,6 +229,8 @@ int cmd_status(int argc, char **argv)
 				    alias ? alias : "(none)", kind, msgs, att, cal, hb,
 				    !has ? "MISSING" : skipped ? "skipped" : "mail",
 				    dn ? dn : "", sa ? sa : "");
+			if (plan_and_targets(st, &out, 0, id, msgs, &d) < 0)
+				break;
 		}
 	}
 	sqlite3_reset(s);

@@ -1,30 +1,66 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * export.c: the export driver (protocol in exporters/exporter.h).
+ * export.c: the export driver (protocol in exporters/exporter.h, the order
+ * of a run in core/export.h).
  *
  * Leases: a mailbox is exported to a target by one run at a time.  A lease
  * held by another run is taken over only when that run is provably gone:
  * its row says it finished, or it ran on this host and its pid no longer
  * exists, or its heartbeat is older than the lease timeout.  Never because
- * of anything this process believes about itself.
+ * of anything this process believes about itself.  The heartbeat is
+ * written by a thread of its own (with its own connection), every
+ * lease_timeout/4 seconds (at most 2 s), so a put that takes long does not
+ * make a live run look dead.  A run that finds its lease taken over (or
+ * its run row marked interrupted) stops the mailbox at its next ledger
+ * write.
  *
  * Ledger: deliveries(target, item_kind, item_id) records what the target
- * holds.  Rows are written in the transaction the driver keeps open while a
- * mailbox is exported and committed every few hundred items, every two
- * seconds, and at the end of the mailbox.
+ * holds.  Rows are kept in memory and written in one short transaction
+ * every 200 items, every two seconds and at the end of each mailbox, so no
+ * write lock is held while the target works and a second run is never
+ * kept waiting.  A crash loses at most the rows not yet written; the items
+ * behind them are on the target and their re-delivery is harmless
+ * (exporters/exporter.h, "Idempotency").
  */
 #include "core/export.h"
 #include "core/json.h"
+#include "core/plan.h"
 #include "core/progress.h"
 
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
+
+#define LEDGER_BATCH 200
+#define LEDGER_MS 2000
+
+struct ledger_row {
+	char kind[12];
+	char status[12];
+	int64_t item_id, mailbox_id, bytes;
+	char *remote_id, *sha256, *detail;
+};
+
+struct beat {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running, stop;
+	int interval_ms;
+	sqlite3 *db;
+	sqlite3_stmt *upd;
+	int64_t run_id;
+	atomic_int declared_gone;   /* our run row is no longer 'running' */
+};
 
 struct mf_export {
 	struct mf_store *st;
@@ -37,15 +73,25 @@ struct mf_export {
 	struct mf_export_mbox_sum *cur;
 	int64_t cur_mailbox;
 	int cur_resumed;
-	int uncommitted;
-	int64_t last_commit_ms, last_beat_ms;
+	struct ledger_row *rows;
+	size_t nrows, caprows;
+	int64_t last_flush_ms, last_beat_ms;
+	struct beat beat;
 	struct mf_progress prog;
 	int64_t items_done, bytes_done;
 };
 
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 void mf_export_summary_release(struct mf_export_summary *s)
 {
 	free(s->mbox);
+	mf_check_report_release(&s->preflight);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -89,6 +135,104 @@ int mf_folder_match(const char *pattern, const char *path)
 	}
 }
 
+/* ---- heartbeat ---- */
+
+static void beat_once(struct beat *b)
+{
+	sqlite3_bind_int64(b->upd, 1, b->run_id);
+	sqlite3_bind_int64(b->upd, 2, mf_now());
+	if (sqlite3_step(b->upd) == SQLITE_DONE && sqlite3_changes(b->db) == 0)
+		atomic_store(&b->declared_gone, 1);
+	sqlite3_reset(b->upd);
+}
+
+static void *beat_main(void *arg)
+{
+	struct beat *b = arg;
+
+	pthread_mutex_lock(&b->mu);
+	while (!b->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += b->interval_ms / 1000;
+		ts.tv_nsec += (long)(b->interval_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&b->cv, &b->mu, &ts);
+		if (b->stop)
+			break;
+		pthread_mutex_unlock(&b->mu);
+		beat_once(b);
+		pthread_mutex_lock(&b->mu);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* Start the heartbeat thread; without it (it could not start) the driver
+ * beats from its own thread at every ledger write. */
+static void beat_start(struct mf_export *ex)
+{
+	struct beat *b = &ex->beat;
+	int timeout = ex->opts->lease_timeout > 0 ? ex->opts->lease_timeout : 120;
+	sigset_t all, old;
+
+	memset(b, 0, sizeof(*b));
+	b->run_id = ex->run_id;
+	b->interval_ms = timeout * 1000 / 4;
+	if (b->interval_ms > 2000)
+		b->interval_ms = 2000;
+	if (b->interval_ms < 100)
+		b->interval_ms = 100;
+	if (sqlite3_open_v2(mf_store_path(ex->st), &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		sqlite3_close(b->db);
+		b->db = NULL;
+		return;
+	}
+	sqlite3_busy_timeout(b->db, 30000);
+	if (sqlite3_prepare_v2(b->db, "UPDATE runs SET heartbeat_at = ?2 WHERE id = ?1 AND status = 'running'",
+			       -1, &b->upd, NULL) != SQLITE_OK) {
+		sqlite3_close(b->db);
+		b->db = NULL;
+		return;
+	}
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	/* signals go to the driver's thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	b->running = pthread_create(&b->th, NULL, beat_main, b) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!b->running) {
+		pthread_mutex_destroy(&b->mu);
+		pthread_cond_destroy(&b->cv);
+		sqlite3_finalize(b->upd);
+		sqlite3_close(b->db);
+		b->db = NULL;
+	}
+}
+
+static void beat_stop(struct mf_export *ex)
+{
+	struct beat *b = &ex->beat;
+	if (!b->running)
+		return;
+	pthread_mutex_lock(&b->mu);
+	b->stop = 1;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->th, NULL);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+	sqlite3_finalize(b->upd);
+	sqlite3_close(b->db);
+	b->db = NULL;
+	b->running = 0;
+}
+
 /* ---- ledger ---- */
 
 static const char SQL_LEDGER_PUT[] =
@@ -97,54 +241,118 @@ static const char SQL_LEDGER_PUT[] =
 	"ON CONFLICT(target, item_kind, item_id) DO UPDATE SET mailbox_id = excluded.mailbox_id, "
 	"run_id = excluded.run_id, status = excluded.status, remote_id = excluded.remote_id, "
 	"sha256 = excluded.sha256, bytes = excluded.bytes, detail = excluded.detail, at = excluded.at";
+static const char SQL_LEASE_OWNER[] =
+	"SELECT run_id FROM leases WHERE mailbox_id = ?1 AND target = ?2";
+
+static void rows_clear(struct mf_export *ex)
+{
+	for (size_t i = 0; i < ex->nrows; i++) {
+		free(ex->rows[i].remote_id);
+		free(ex->rows[i].sha256);
+		free(ex->rows[i].detail);
+	}
+	ex->nrows = 0;
+}
 
 static int ledger_put(struct mf_export *ex, const char *kind, int64_t item_id,
 		      int64_t mailbox_id, const char *status, const char *remote_id,
 		      const char *sha256, int64_t bytes, const char *detail)
 {
-	struct mf_diag d;
-	sqlite3_stmt *s = mf_store_stmt(ex->st, SQL_LEDGER_PUT, &d);
-	int rc;
-	if (!s)
-		return MF_ESTORE;
-	mf_store_bind_text(s, 1, ex->target);
-	mf_store_bind_text(s, 2, kind);
-	sqlite3_bind_int64(s, 3, item_id);
-	sqlite3_bind_int64(s, 4, mailbox_id);
-	mf_store_bind_id(s, 5, ex->run_id);
-	mf_store_bind_text(s, 6, status);
-	mf_store_bind_text(s, 7, remote_id && *remote_id ? remote_id : NULL);
-	mf_store_bind_text(s, 8, sha256 && *sha256 ? sha256 : NULL);
-	if (bytes >= 0)
-		sqlite3_bind_int64(s, 9, bytes);
-	mf_store_bind_text(s, 10, detail);
-	sqlite3_bind_int64(s, 11, mf_now());
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return MF_ESTORE;
-	ex->uncommitted++;
+	struct ledger_row *r;
+	if (ex->nrows == ex->caprows) {
+		ex->caprows = ex->caprows ? ex->caprows * 2 : 256;
+		ex->rows = mf_xreallocarray(ex->rows, ex->caprows, sizeof(*ex->rows));
+	}
+	r = &ex->rows[ex->nrows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	snprintf(r->status, sizeof(r->status), "%s", status);
+	r->item_id = item_id;
+	r->mailbox_id = mailbox_id;
+	r->bytes = bytes;
+	r->remote_id = remote_id && *remote_id ? mf_xstrdup(remote_id) : NULL;
+	r->sha256 = sha256 && *sha256 ? mf_xstrdup(sha256) : NULL;
+	r->detail = detail ? mf_xstrdup(detail) : NULL;
 	return MF_OK;
 }
 
-/* Commit the open transaction when enough work is in it, and beat. */
-static int maybe_commit(struct mf_export *ex, int force, struct mf_diag *diag)
+/*
+ * Write the rows kept in memory, in one transaction.  Returns MF_EBUSY
+ * (after writing them: they are facts) when the current mailbox's lease
+ * was taken over or the run was declared gone, so the mailbox stops.
+ */
+static int ledger_flush(struct mf_export *ex, struct mf_diag *diag)
 {
-	int64_t now = mf_now_ms();
-	int rc;
+	sqlite3_stmt *s;
+	int rc, lost = 0;
 
-	if (!force && ex->uncommitted < 200 && now - ex->last_commit_ms < 2000)
-		return MF_OK;
-	if (now - ex->last_beat_ms >= 2000 || force) {
+	ex->last_flush_ms = mf_now_ms();
+	if (!ex->beat.running && ex->last_flush_ms - ex->last_beat_ms >= 1000) {
 		if ((rc = mf_store_run_heartbeat(ex->st, ex->run_id, diag)) < 0)
 			return rc;
-		ex->last_beat_ms = now;
+		ex->last_beat_ms = ex->last_flush_ms;
+	}
+	if (ex->nrows == 0 && !ex->cur_mailbox)
+		return MF_OK;
+	if ((rc = mf_store_begin(ex->st, diag)) < 0)
+		return rc;
+	if (ex->cur_mailbox) {
+		if (!(s = mf_store_stmt(ex->st, SQL_LEASE_OWNER, diag)))
+			goto fail;
+		sqlite3_bind_int64(s, 1, ex->cur_mailbox);
+		mf_store_bind_text(s, 2, ex->target);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW || sqlite3_column_int64(s, 0) != ex->run_id)
+			lost = 1;
+		sqlite3_reset(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			mf_store_fail(ex->st, diag, "cannot read lease");
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < ex->nrows; i++) {
+		const struct ledger_row *r = &ex->rows[i];
+		if (!(s = mf_store_stmt(ex->st, SQL_LEDGER_PUT, diag)))
+			goto fail;
+		mf_store_bind_text(s, 1, ex->target);
+		mf_store_bind_text(s, 2, r->kind);
+		sqlite3_bind_int64(s, 3, r->item_id);
+		sqlite3_bind_int64(s, 4, r->mailbox_id);
+		mf_store_bind_id(s, 5, ex->run_id);
+		mf_store_bind_text(s, 6, r->status);
+		mf_store_bind_text(s, 7, r->remote_id);
+		mf_store_bind_text(s, 8, r->sha256);
+		if (r->bytes >= 0)
+			sqlite3_bind_int64(s, 9, r->bytes);
+		mf_store_bind_text(s, 10, r->detail);
+		sqlite3_bind_int64(s, 11, mf_now());
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE) {
+			mf_store_fail(ex->st, diag, "cannot record delivery");
+			goto fail;
+		}
 	}
 	if ((rc = mf_store_commit(ex->st, diag)) < 0)
 		return rc;
-	ex->uncommitted = 0;
-	ex->last_commit_ms = now;
-	return mf_store_begin(ex->st, diag);
+	rows_clear(ex);
+	if (lost || atomic_load(&ex->beat.declared_gone))
+		return mf_diag_set(diag, MF_EBUSY, NULL, MF_NO_OFFSET,
+				   "another run took over mailbox %lld (this run was presumed gone: "
+				   "raise --lease-timeout?); it stops here",
+				   (long long)ex->cur_mailbox);
+	return MF_OK;
+fail:
+	mf_store_rollback(ex->st);
+	return MF_ESTORE;
+}
+
+/* Write the ledger when enough is kept, or when force is set. */
+static int maybe_commit(struct mf_export *ex, int force, struct mf_diag *diag)
+{
+	if (!force && ex->nrows < LEDGER_BATCH && mf_now_ms() - ex->last_flush_ms < LEDGER_MS)
+		return MF_OK;
+	return ledger_flush(ex, diag);
 }
 
 int mf_export_confirm(struct mf_export *ex, const char *item_kind, int64_t item_id,
@@ -209,8 +417,16 @@ static const char SQL_LEDGER_GET[] =
 const char *mf_export_ledger_remote_id(struct mf_export *ex, const char *item_kind,
 				       int64_t item_id, struct mf_arena *arena)
 {
-	sqlite3_stmt *s = mf_store_stmt(ex->st, SQL_LEDGER_GET, NULL);
+	sqlite3_stmt *s;
 	const char *r = NULL;
+
+	/* rows kept in memory first (newest wins) */
+	for (size_t i = ex->nrows; i-- > 0;) {
+		const struct ledger_row *w = &ex->rows[i];
+		if (w->item_id == item_id && !strcmp(w->kind, item_kind))
+			return !strcmp(w->status, "delivered") ? mf_arena_strdup(arena, w->remote_id ? w->remote_id : "") : NULL;
+	}
+	s = mf_store_stmt(ex->st, SQL_LEDGER_GET, NULL);
 	if (!s)
 		return NULL;
 	mf_store_bind_text(s, 1, ex->target);
@@ -275,12 +491,13 @@ static int owner_gone(struct mf_export *ex, const char *host, int64_t pid,
 }
 
 static int lease_acquire(struct mf_export *ex, int64_t mailbox_id,
-			 enum lease_result *res, struct mf_diag *diag)
+			 enum lease_result *res, int64_t *owner_out, struct mf_diag *diag)
 {
 	sqlite3_stmt *s;
 	int rc, step;
 	int64_t owner = 0;
 
+	*owner_out = 0;
 	if ((rc = mf_store_begin(ex->st, diag)) < 0)
 		return rc;
 	s = mf_store_stmt(ex->st, SQL_LEASE_GET, diag);
@@ -300,6 +517,7 @@ static int lease_acquire(struct mf_export *ex, int64_t mailbox_id,
 				*res = LEASE_TAKEN_OVER;
 			else
 				*res = LEASE_BUSY;
+			*owner_out = owner;
 		}
 	}
 	sqlite3_reset(s);
@@ -439,6 +657,12 @@ static int select_messages(struct mf_export *ex, int64_t mailbox_id,
 	return MF_OK;
 }
 
+static int stop_interrupted(struct mf_diag *diag)
+{
+	return mf_diag_set(diag, MF_ERR, NULL, MF_NO_OFFSET,
+			   "interrupted; run the same command again to resume");
+}
+
 static int handle_put(struct mf_export *ex, int rc, const char *kind, int64_t item_id,
 		      int64_t mailbox_id, const struct mf_put_result *res)
 {
@@ -490,6 +714,10 @@ static int export_calendar(struct mf_export *ex, const struct mf_mailbox *mb,
 		struct mf_calendar_item c;
 		struct mf_put_result res;
 
+		if (interrupted) {
+			free(ids);
+			return stop_interrupted(diag);
+		}
 		mf_arena_reset(arena);
 		s = mf_store_stmt(ex->st, one, diag);
 		if (!s) {
@@ -647,8 +875,6 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 		if (refs[i].delivered)
 			sum->already++;
 	}
-	if ((rc = mf_store_begin(ex->st, diag)) < 0)
-		goto out;
 	rc = ex->exp->mailbox_begin(ex->ctx, mb, folders, nf, diag);
 	if (rc < 0)
 		goto end;
@@ -657,6 +883,10 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 		struct mf_put_result res;
 		if (refs[i].delivered)
 			continue;
+		if (interrupted) {
+			rc = stop_interrupted(diag);
+			goto end;
+		}
 		mf_arena_reset(arena);
 		if ((rc = mf_store_message_load(ex->st, &m, refs[i].id, 1, arena, diag)) < 0)
 			goto end;
@@ -691,10 +921,10 @@ end:
 		if (rc < 0) {
 			/* keep what was confirmed: ledger rows are true facts */
 			struct mf_diag d3;
-			if (mf_store_commit(ex->st, &d3) < 0)
-				mf_store_rollback(ex->st);
+			if (ledger_flush(ex, &d3) == MF_ESTORE)
+				rows_clear(ex);
 		} else {
-			rc = mf_store_commit(ex->st, diag);
+			rc = ledger_flush(ex, diag);
 		}
 	}
 out:
@@ -712,6 +942,17 @@ static int cmp_alias(const void *a, const void *b)
 	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
 }
 
+static const char *mbox_state(const struct mf_export_mbox_sum *m)
+{
+	if (m->skipped_leased)
+		return "leased";
+	if (m->interrupted)
+		return "interrupted";
+	if (m->failed_mailbox)
+		return "failed";
+	return m->visited ? "done" : "not-reached";
+}
+
 int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
 			   const char *format, const char *target)
 {
@@ -719,6 +960,7 @@ int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
 	mf_json_kv_int(b, "run_id", s->run_id, 1);
 	mf_json_kv_str(b, "format", format, 0);
 	mf_json_kv_str(b, "target", target, 0);
+	mf_json_kv_str(b, "status", s->status[0] ? s->status : "failed", 0);
 	mf_json_key(b, "mailboxes", 0);
 	mf_buf_addch(b, '[');
 	for (size_t i = 0; i < s->n_mbox; i++) {
@@ -727,6 +969,8 @@ int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
 			mf_buf_addch(b, ',');
 		mf_buf_addch(b, '{');
 		mf_json_kv_str(b, "alias", m->alias, 1);
+		mf_json_kv_int(b, "mailbox_id", m->mailbox_id, 0);
+		mf_json_kv_str(b, "action", m->action[0] ? m->action : NULL, 0);
 		mf_json_kv_int(b, "planned", m->planned, 0);
 		mf_json_kv_int(b, "delivered", m->delivered, 0);
 		mf_json_kv_int(b, "already", m->already, 0);
@@ -735,8 +979,7 @@ int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
 		mf_json_kv_int(b, "attachments", m->attachments, 0);
 		mf_json_kv_int(b, "calendar_items", m->calendar_items, 0);
 		mf_json_kv_int(b, "problems", m->problems, 0);
-		mf_json_kv_str(b, "state", m->skipped_leased ? "leased" :
-			       m->failed_mailbox ? "failed" : "done", 0);
+		mf_json_kv_str(b, "state", mbox_state(m), 0);
 		mf_buf_addch(b, '}');
 	}
 	mf_buf_addch(b, ']');
@@ -745,20 +988,96 @@ int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
 	mf_json_kv_int(b, "mailboxes", s->mailboxes, 1);
 	mf_json_kv_int(b, "mailboxes_failed", s->mailboxes_failed, 0);
 	mf_json_kv_int(b, "mailboxes_leased", s->mailboxes_leased, 0);
+	mf_json_kv_int(b, "planned", s->planned, 0);
 	mf_json_kv_int(b, "delivered", s->delivered, 0);
 	mf_json_kv_int(b, "already", s->already, 0);
 	mf_json_kv_int(b, "failed", s->failed, 0);
 	mf_json_kv_int(b, "bytes", s->bytes, 0);
+	mf_json_kv_int(b, "attachments", s->attachments, 0);
 	mf_json_kv_int(b, "calendar_items", s->calendar_items, 0);
+	mf_json_kv_int(b, "problems", s->problems, 0);
 	mf_buf_addch(b, '}');
+	mf_json_key(b, "preflight", 0);
+	if (!s->preflight_ran) {
+		mf_buf_addstr(b, "null");
+	} else {
+		mf_check_report_json(b, &s->preflight);
+		mf_buf_truncate(b, b->len - 1);   /* reopen the object */
+		mf_json_key(b, "forced", 0);
+		mf_buf_addstr(b, s->forced ? "true" : "false");
+		mf_buf_addch(b, '}');
+	}
 	return mf_buf_addch(b, '}');
 }
 
-static volatile sig_atomic_t interrupted;
-static void on_signal(int sig)
+int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts,
+		     struct mf_mailbox **out, size_t *n_out, struct mf_arena *arena,
+		     struct mf_diag *diag)
 {
-	(void)sig;
-	interrupted = 1;
+	struct mf_mailbox *mbs = NULL;
+	size_t nmb = 0;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = mf_store_mailbox_list(st, &mbs, &nmb, arena, diag)) < 0)
+		return rc;
+	if (opts->n_mailboxes) {
+		size_t k = 0;
+		for (size_t j = 0; j < opts->n_mailboxes; j++) {
+			int found = 0;
+			for (size_t i = 0; i < nmb && !found; i++)
+				found = mbs[i].alias && mf_strcaseeq(mbs[i].alias, opts->mailboxes[j]);
+			if (!found)
+				return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+						   "no mailbox with alias '%s' (see 'mailferry status')",
+						   opts->mailboxes[j]);
+		}
+		for (size_t i = 0; i < nmb; i++) {
+			int keep = 0;
+			for (size_t j = 0; j < opts->n_mailboxes && !keep; j++)
+				keep = mbs[i].alias && mf_strcaseeq(mbs[i].alias, opts->mailboxes[j]);
+			if (keep)
+				mbs[k++] = mbs[i];
+		}
+		nmb = k;
+	}
+	if (nmb)
+		qsort(mbs, nmb, sizeof(*mbs), cmp_alias);
+	*out = mbs;
+	*n_out = nmb;
+	return MF_OK;
+}
+
+static const char SQL_RUN_TARGET[] = "UPDATE runs SET target = ?2 WHERE id = ?1";
+static const char SQL_RUN_PROBLEMS[] = "SELECT count(*) FROM problems WHERE run_id = ?1";
+
+/* Record the preflight's errors as problems of the run. */
+static void preflight_problems(struct mf_export *ex, const struct mf_check_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->items[i].severity == MF_ERROR)
+			mf_export_problem(ex, MF_ERROR, r->items[i].code, r->items[i].mailbox_id, 0,
+					  "%s", r->items[i].text);
+}
+
+static void options_json(struct mf_buf *b, const struct mf_export_opts *o)
+{
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "out", o->out, 1);
+	mf_json_kv_str(b, "url", o->url, 0);
+	mf_json_kv_int(b, "no_mail", o->no_mail, 0);
+	mf_json_kv_int(b, "mailboxes", (int64_t)o->n_mailboxes, 0);
+	if (o->has_since)
+		mf_json_kv_int(b, "since", o->since, 0);
+	if (o->has_until)
+		mf_json_kv_int(b, "until", o->until, 0);
+	mf_json_kv_int(b, "folders", (int64_t)o->n_folders, 0);
+	mf_json_kv_int(b, "skip_folders", (int64_t)o->n_skip_folders, 0);
+	mf_json_kv_int(b, "wait", o->wait, 0);
+	mf_json_kv_int(b, "force", o->force, 0);
+	mf_json_kv_int(b, "lease_timeout", o->lease_timeout, 0);
+	mf_buf_addch(b, '}');
 }
 
 int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
@@ -769,11 +1088,15 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	struct mf_arena arena = MF_ARENA_INIT, marena = MF_ARENA_INIT;
 	struct mf_mailbox *mbs = NULL;
 	size_t nmb = 0;
-	int rc, final = MF_OK;
+	int rc, final = MF_OK, opened = 0;
 	struct mf_buf opts_json, sum_json;
 	struct sigaction sa, old_int, old_term;
+	struct mf_plan_totals pt;
+	sqlite3_stmt *s;
 
 	memset(summary, 0, sizeof(*summary));
+	mf_check_report_init(&summary->preflight);
+	snprintf(summary->status, sizeof(summary->status), "failed");
 	memset(&ex, 0, sizeof(ex));
 	ex.st = st;
 	ex.exp = exp;
@@ -785,64 +1108,22 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
 				   "exporter '%s' is not built", exp->name);
 
-	if ((rc = mf_store_mailbox_list(st, &mbs, &nmb, &marena, diag)) < 0)
+	/* 1. the plan; 2. the selection (by the plan's final aliases) */
+	if ((rc = mf_plan_ensure(st, &pt, diag)) < 0)
 		goto out_arena;
-	/* selection by alias */
-	if (opts->n_mailboxes) {
-		size_t k = 0;
-		for (size_t j = 0; j < opts->n_mailboxes; j++) {
-			int found = 0;
-			for (size_t i = 0; i < nmb; i++)
-				if (mbs[i].alias && mf_strcaseeq(mbs[i].alias, opts->mailboxes[j]))
-					found = 1;
-			if (!found) {
-				rc = mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
-						 "no mailbox with alias '%s' (see 'mailferry status')",
-						 opts->mailboxes[j]);
-				goto out_arena;
-			}
-		}
-		for (size_t i = 0; i < nmb; i++) {
-			int keep = 0;
-			for (size_t j = 0; j < opts->n_mailboxes && !keep; j++)
-				keep = mbs[i].alias && mf_strcaseeq(mbs[i].alias, opts->mailboxes[j]);
-			if (keep)
-				mbs[k++] = mbs[i];
-		}
-		nmb = k;
-	}
-	qsort(mbs, nmb, sizeof(*mbs), cmp_alias);
+	if ((rc = mf_export_select(st, opts, &mbs, &nmb, &marena, diag)) < 0)
+		goto out_arena;
 
 	mf_buf_init(&opts_json, 1 << 20);
-	mf_buf_addch(&opts_json, '{');
-	mf_json_kv_str(&opts_json, "out", opts->out, 1);
-	mf_json_kv_str(&opts_json, "url", opts->url, 0);
-	mf_json_kv_int(&opts_json, "no_mail", opts->no_mail, 0);
-	mf_json_kv_int(&opts_json, "mailboxes", (int64_t)opts->n_mailboxes, 0);
-	mf_buf_addch(&opts_json, '}');
+	options_json(&opts_json, opts);
 	rc = mf_store_run_begin(st, &ex.run_id, "export", exp->name, NULL, opts_json.data, diag);
 	mf_buf_release(&opts_json);
 	if (rc < 0)
 		goto out_arena;
 	summary->run_id = ex.run_id;
 	mf_store_set_context(st, ex.run_id, 0);
-
-	if ((rc = exp->open(&ex.ctx, &ex, st, opts, diag)) < 0) {
-		mf_store_run_end(st, ex.run_id, "failed", NULL, NULL);
-		goto out_arena;
-	}
-	summary->started = 1;
-	ex.target = exp->target(ex.ctx);
-	{
-		static const char upd[] = "UPDATE runs SET target = ?2 WHERE id = ?1";
-		sqlite3_stmt *s = mf_store_stmt(st, upd, diag);
-		if (s) {
-			sqlite3_bind_int64(s, 1, ex.run_id);
-			mf_store_bind_text(s, 2, ex.target);
-			sqlite3_step(s);
-			sqlite3_reset(s);
-		}
-	}
+	ex.last_flush_ms = ex.last_beat_ms = mf_now_ms();
+	beat_start(&ex);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -852,29 +1133,91 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 
 	summary->mbox = mf_xcalloc(nmb ? nmb : 1, sizeof(*summary->mbox));
 	summary->n_mbox = nmb;
+	for (size_t i = 0; i < nmb; i++) {
+		struct mf_plan_entry pe;
+		summary->mbox[i].mailbox_id = mbs[i].id;
+		snprintf(summary->mbox[i].alias, sizeof(summary->mbox[i].alias), "%s",
+			 mbs[i].alias ? mbs[i].alias : mbs[i].name);
+		mf_arena_reset(&arena);
+		if (mf_plan_mailbox_action(st, &pe, mbs[i].id, &arena, NULL) == MF_OK)
+			snprintf(summary->mbox[i].action, sizeof(summary->mbox[i].action), "%s",
+				 mf_plan_action_name(pe.action));
+	}
+
+	/* 3. the target */
+	if ((rc = exp->open(&ex.ctx, &ex, st, opts, diag)) < 0) {
+		final = rc;
+		goto stop;
+	}
+	opened = 1;
+	summary->started = 1;
+	ex.target = exp->target(ex.ctx);
+	if ((s = mf_store_stmt(st, SQL_RUN_TARGET, NULL)) != NULL) {
+		sqlite3_bind_int64(s, 1, ex.run_id);
+		mf_store_bind_text(s, 2, ex.target);
+		sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+
+	/* 4. preflight: nothing moves while it finds an error */
+	if ((rc = mf_check_run(st, mbs, nmb, exp, ex.ctx, ex.target, opts,
+			       &summary->preflight, diag)) < 0) {
+		final = rc;
+		goto stop;
+	}
+	summary->preflight_ran = 1;
+	if (summary->preflight.errors) {
+		preflight_problems(&ex, &summary->preflight);
+		if (!opts->force) {
+			const struct mf_check_item *first = NULL;
+			for (size_t i = 0; i < summary->preflight.n && !first; i++)
+				if (summary->preflight.items[i].severity == MF_ERROR)
+					first = &summary->preflight.items[i];
+			summary->preflight_failed = 1;
+			final = mf_diag_set(diag, MF_ERR, NULL, MF_NO_OFFSET,
+					    "the preflight check found %lld errors, so nothing was exported "
+					    "(first: %s); fix them (see 'mailferry check'), or use --force",
+					    (long long)summary->preflight.errors,
+					    first ? first->text : "?");
+			goto stop;
+		}
+		summary->forced = 1;
+		mf_progress_begin(&ex.prog, exp->name, 0, 0, opts->quiet || opts->json);
+		mf_progress_note(&ex.prog, "mailferry: the preflight check found %lld errors; "
+				 "exporting anyway (--force)", (long long)summary->preflight.errors);
+		mf_progress_end(&ex.prog);
+	}
+
+	/* 5. the mailboxes */
 	mf_progress_begin(&ex.prog, exp->name, 0, 0, opts->quiet || opts->json);
-	ex.last_commit_ms = ex.last_beat_ms = mf_now_ms();
 	for (size_t i = 0; i < nmb && !interrupted; i++) {
 		struct mf_mailbox *mb = &mbs[i];
 		struct mf_export_mbox_sum *sum = &summary->mbox[i];
 		enum lease_result lr;
+		int64_t owner = 0;
+		int waited = 0;
 
-		sum->mailbox_id = mb->id;
-		snprintf(sum->alias, sizeof(sum->alias), "%s", mb->alias ? mb->alias : mb->name);
+		sum->visited = 1;
 		for (;;) {
-			if ((rc = lease_acquire(&ex, mb->id, &lr, diag)) < 0)
-				goto stop;
+			if ((rc = lease_acquire(&ex, mb->id, &lr, &owner, diag)) < 0)
+				goto stop_progress;
 			if (lr != LEASE_BUSY || !opts->wait || interrupted)
 				break;
-			sleep(1);
+			if (!waited++)
+				mf_progress_note(&ex.prog, "%s: waiting for run %lld, which is exporting it",
+						 sum->alias, (long long)owner);
+			usleep(200 * 1000);
 		}
 		if (lr == LEASE_BUSY) {
 			sum->skipped_leased = 1;
 			summary->mailboxes_leased++;
-			mf_progress_note(&ex.prog, "%s: skipped, another run is exporting it",
-					 sum->alias);
+			mf_progress_note(&ex.prog, "%s: skipped, run %lld is exporting it",
+					 sum->alias, (long long)owner);
 			continue;
 		}
+		if (lr == LEASE_TAKEN_OVER)
+			mf_progress_note(&ex.prog, "%s: taken over from run %lld, which is gone",
+					 sum->alias, (long long)owner);
 		ex.cur = sum;
 		ex.cur_mailbox = mb->id;
 		ex.cur_resumed = lr == LEASE_TAKEN_OVER;
@@ -883,7 +1226,12 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 		ex.cur = NULL;
 		ex.cur_mailbox = 0;
 		if (rc == MF_ESTORE)
-			goto stop;
+			goto stop_progress;
+		if (rc < 0 && interrupted) {
+			sum->interrupted = 1;
+			mf_diag_clear(diag);
+			break;
+		}
 		if (rc < 0) {
 			char line[1200];
 			sum->failed_mailbox = 1;
@@ -902,35 +1250,114 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	rc = MF_OK;
 	if (exp->finish && !interrupted)
 		rc = exp->finish(ex.ctx, diag);
-stop:
+stop_progress:
 	mf_progress_end(&ex.prog);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 	if (rc < 0)
 		final = rc;
+stop:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	{
+		struct mf_diag d4;
+		if (ledger_flush(&ex, &d4) == MF_ESTORE && final == MF_OK)
+			final = mf_diag_set(diag, MF_ESTORE, d4.file, d4.offset, "%s", d4.msg);
+		rows_clear(&ex);
+	}
+	beat_stop(&ex);
+	summary->interrupted = interrupted != 0;
 	for (size_t i = 0; i < summary->n_mbox; i++) {
+		summary->planned += summary->mbox[i].planned;
 		summary->delivered += summary->mbox[i].delivered;
 		summary->already += summary->mbox[i].already;
 		summary->failed += summary->mbox[i].failed;
 		summary->bytes += summary->mbox[i].bytes;
+		summary->attachments += summary->mbox[i].attachments;
 		summary->calendar_items += summary->mbox[i].calendar_items;
 	}
+	if ((s = mf_store_stmt(st, SQL_RUN_PROBLEMS, NULL)) != NULL) {
+		sqlite3_bind_int64(s, 1, ex.run_id);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			summary->problems = sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	snprintf(summary->status, sizeof(summary->status), "%s",
+		 interrupted ? "interrupted" : final < 0 ? "failed" :
+		 (summary->failed || summary->mailboxes_leased) ? "problems" : "ok");
 	mf_buf_init(&sum_json, MF_BUF_UNBOUNDED);
 	mf_export_summary_json(&sum_json, summary, exp->name, ex.target);
-	mf_store_run_end(st, ex.run_id,
-			 interrupted ? "interrupted" : final < 0 ? "failed" :
-			 (summary->failed || summary->mailboxes_leased) ? "problems" : "ok",
-			 sum_json.data, NULL);
+	mf_store_run_end(st, ex.run_id, summary->status, sum_json.data, NULL);
 	mf_buf_release(&sum_json);
-	exp->close(&ex.ctx);
+	if (opened)
+		exp->close(&ex.ctx);
+	free(ex.rows);
 	if (interrupted && final == MF_OK)
-		final = mf_diag_set(diag, MF_ERR, NULL, MF_NO_OFFSET,
-				    "interrupted; run the same command again to resume");
+		final = stop_interrupted(diag);
 	if (final == MF_OK && summary->mailboxes_leased)
 		final = MF_EBUSY;
 	rc = final;
 out_arena:
 	mf_arena_release(&arena);
+	mf_arena_release(&marena);
+	return rc;
+}
+
+int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
+		    const struct mf_export_opts *opts, struct mf_check_report *rep,
+		    struct mf_diag *diag)
+{
+	struct mf_export ex;
+	struct mf_arena marena = MF_ARENA_INIT;
+	struct mf_mailbox *mbs = NULL;
+	size_t nmb = 0;
+	struct mf_buf js;
+	struct mf_plan_totals pt;
+	int rc, opened = 0;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.st = st;
+	ex.exp = exp;
+	ex.opts = opts;
+	if (gethostname(ex.host, sizeof(ex.host)) != 0)
+		snprintf(ex.host, sizeof(ex.host), "localhost");
+	ex.host[sizeof(ex.host) - 1] = '\0';
+	if ((rc = mf_plan_ensure(st, &pt, diag)) < 0)
+		goto out;
+	if ((rc = mf_export_select(st, opts, &mbs, &nmb, &marena, diag)) < 0)
+		goto out;
+	mf_buf_init(&js, 1 << 20);
+	options_json(&js, opts);
+	rc = mf_store_run_begin(st, &ex.run_id, "check", exp ? exp->name : NULL, NULL, js.data, diag);
+	mf_buf_release(&js);
+	if (rc < 0)
+		goto out;
+	mf_store_set_context(st, ex.run_id, 0);
+	mf_progress_begin(&ex.prog, "check", 0, 0, 1);
+	if (exp && exp->open) {
+		struct mf_diag d;
+		mf_diag_clear(&d);
+		if (exp->open(&ex.ctx, &ex, st, opts, &d) < 0) {
+			char line[1200];
+			mf_check_report_add(rep, MF_ERROR, "check.target-unreachable", NULL,
+					    "the %s target cannot be used: %s; fix it before exporting",
+					    exp->name, mf_diag_format(&d, line, sizeof(line)));
+		} else {
+			opened = 1;
+			ex.target = exp->target(ex.ctx);
+		}
+	} else if (exp) {
+		mf_check_report_add(rep, MF_ERROR, "check.target-unreachable", NULL,
+				    "exporter '%s' is not built in this mailferry", exp->name);
+	}
+	rc = mf_check_run(st, mbs, nmb, opened ? exp : NULL, opened ? ex.ctx : NULL, ex.target,
+			  opts, rep, diag);
+	if (opened)
+		exp->close(&ex.ctx);
+	mf_buf_init(&js, MF_BUF_UNBOUNDED);
+	mf_check_report_json(&js, rep);
+	mf_store_run_end(st, ex.run_id, rc < 0 ? "failed" : rep->errors ? "problems" : "ok",
+			 js.data, NULL);
+	mf_buf_release(&js);
+out:
 	mf_arena_release(&marena);
 	return rc;
 }

@@ -153,6 +153,8 @@ void t_fixture_build(struct t_fixture *f)
 	f->msg[1] = add_message(f, f->anna, f->sent_anna, 100, "Re: Budget", 0);
 	f->msg[2] = add_message(f, f->anna, f->inbox_anna, 200, "Third", 0);
 	f->msg[3] = add_message(f, f->paul, f->inbox_paul, 300, "Q2 plan", 0);
+	/* the import of the file finished (an unfinished one fails the preflight) */
+	mf_store_file_end(f->st, f->file_id, "done", 4, 0, &d);
 	if (mf_store_commit(f->st, &d) < 0)
 		t_fail(__FILE__, __LINE__, "commit: %s", d.msg);
 }
