@@ -385,8 +385,7 @@ static void resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
 	memset(o, 0, sizeof(*o));
 	o->raw = u;
 	if (mf_ccaddr_parse(&ca, u, strlen(u)) != MF_OK) {
-		o->damaged = 1;
-		o->display = *u ? u : NULL;
+		o->damaged = 1; /* the caller keeps the text as written */
 		return;
 	}
 	e = dir_lookup(im, ca.name, ca.po);
@@ -590,9 +589,12 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				struct addr_out ao;
 				struct mf_recipient *rc;
 				resolve_addr(im, parts[j], &ao, a);
-				if (ao.damaged)
+				if (ao.damaged) {
 					pend_fn(im, MF_WARNING, "ccmail.damaged-address", hd->offset,
 						"address without a name (\" at PO\"): kept as written");
+					if (n == 1)
+						ao.raw = to_utf8(im, hd->raw_value, a);
+				}
 				if (nrcpt == rcap) {
 					struct mf_recipient *nr;
 					rcap = rcap ? rcap * 2 : 8;
@@ -617,9 +619,11 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 	if ((h = ccm_header_find(cm, "From", 0))) {
 		struct addr_out ao;
 		resolve_addr(im, h->value, &ao, a);
-		if (ao.damaged)
+		if (ao.damaged) {
 			pend_fn(im, MF_WARNING, "ccmail.damaged-address", h->offset,
 				"sender without a name (\" at PO\"): kept as written");
+			ao.raw = to_utf8(im, h->raw_value, a);
+		}
 		m->sender_raw = ao.raw;
 		m->sender_name = ao.display;
 		m->sender_type = ao.type;
@@ -1251,6 +1255,11 @@ static int stage_directory(struct imp *im, const char *real)
 		e.raw_len = rec.raw.len;
 		if (fl && fl->value.len == 1)
 			c = (char)fl->value.p[0];
+		if (!strchr("LRlr", c ? c : '-')) {
+			/* post offices and aliases are not people */
+			e.given_name = e.surname = NULL;
+			e.display_name = name;
+		}
 		if ((rc = dir_find(im, SQL_DIR_EXISTS, name, NULL)) < 0)
 			goto fail;
 		if (rc == 1 && c != 'A' && c != 'a')
@@ -1297,8 +1306,11 @@ static int stage_directory(struct imp *im, const char *real)
 				e.address_type = "SMTP";
 				e.address = to_utf8(im, rest, &ra);
 			} else {
+				/* the foreign alias name, when there is one, is the
+				 * name the user has at that post office */
 				e.address_type = "CCMAIL";
-				e.address = strf(&ra, "%s at %s", name, e.postoffice);
+				e.address = strf(&ra, "%s at %s", rest.len ? to_utf8(im, rest, &ra) : name,
+						 e.postoffice);
 			}
 			break;
 		}
@@ -1578,7 +1590,9 @@ static int stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 						pe.address = to_utf8(im, po, &ra);
 					} else {
 						pe.address_type = "CCMAIL";
-						pe.address = strf(&ra, "%s at %s", name, to_utf8(im, po, &ra));
+						pe.address = strf(&ra, "%s at %s",
+								  rest.len ? to_utf8(im, rest, &ra) : name,
+								  to_utf8(im, po, &ra));
 					}
 				} else {
 					struct dent *e = dir_lookup(im, cspan(name), cspan(NULL));

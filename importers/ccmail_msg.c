@@ -282,14 +282,10 @@ static int accept_after_payload(struct ctx *c, struct mf_rd *r)
 
 	if (mf_rd_eof(&t) || token_at(&t))
 		return 1;
-	if (!mf_rd_skip_eol(&t, MF_EOLS_LF_CRLF)) {
-		if (!only_filler_left(&t))
-			return 0;
-		prob(c, MF_INFO, "ccmail.trailing-bytes", off,
-		     "end-of-file bytes (0x1A) and line ends at the end ignored");
-		mf_rd_seek(r, (uint64_t)(r->end - r->base));
-		return 1;
-	}
+	if (only_filler_left(&t))
+		return 1; /* the item loop reports and skips it */
+	if (!mf_rd_skip_eol(&t, MF_EOLS_LF_CRLF))
+		return 0;
 	if (mf_rd_eof(&t) || token_at(&t)) {
 		*r = t;
 		return 1;
@@ -301,12 +297,6 @@ static int accept_after_payload(struct ctx *c, struct mf_rd *r)
 		prob(c, MF_INFO, "ccmail.blank-lines", off,
 		     "%d extra blank line(s) after a payload ignored", blank);
 		*r = t;
-		return 1;
-	}
-	if (only_filler_left(&t)) {
-		prob(c, MF_INFO, "ccmail.trailing-bytes", off,
-		     "line ends and end-of-file bytes (0x1A) at the end ignored");
-		mf_rd_seek(r, (uint64_t)(r->end - r->base));
 		return 1;
 	}
 	return 0;
@@ -473,7 +463,7 @@ static int parse_message(struct ctx *c, struct mf_rd *r, int depth, struct ccm_m
 	uint64_t msg_size = 0, cnt_size = 0, size_base = 0, cnt_base = 0;
 	int have_msg_size = 0, have_cnt_size = 0, rc;
 	size_t hcap = 0, icap = 0;
-	uint64_t header_start, contents_off;
+	uint64_t header_start, contents_off, filler = UINT64_MAX;
 
 	memset(m, 0, sizeof(*m));
 	m->offset = mf_rd_offset(r);
@@ -558,6 +548,11 @@ static int parse_message(struct ctx *c, struct mf_rd *r, int depth, struct ccm_m
 			struct mf_span v = { line.p + kl + 1, line.len - kl - 1 };
 			h->keyword = mf_span_trim(kw);
 			h->value = mf_span_trim(v);
+			if (v.len && v.p[0] == ' ') {
+				v.p++;
+				v.len--;
+			}
+			h->raw_value = v;
 			h->offset = off;
 		}
 	}
@@ -589,6 +584,7 @@ static int parse_message(struct ctx *c, struct mf_rd *r, int depth, struct ccm_m
 			if (only_filler_left(&t)) {
 				prob(c, MF_INFO, "ccmail.trailing-bytes", off,
 				     "line ends and end-of-file bytes (0x1A) at the end ignored");
+				filler = off;
 				mf_rd_seek(r, (uint64_t)(r->end - r->base));
 				break;
 			}
@@ -618,6 +614,8 @@ static int parse_message(struct ctx *c, struct mf_rd *r, int depth, struct ccm_m
 		m->n_items++;
 	}
 	m->end = mf_rd_offset(r);
+	if (filler != UINT64_MAX)
+		m->end = filler;
 	if (m->n_items == 0)
 		prob(c, MF_WARNING, "ccmail.empty-message", m->offset,
 		     "message has no items after Contents:");

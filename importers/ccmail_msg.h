@@ -82,6 +82,7 @@ struct ccm_item {
 struct ccm_header {
 	struct mf_span keyword;      /* without the colon */
 	struct mf_span value;        /* trimmed */
+	struct mf_span raw_value;    /* after "Keyword:" and one space, as written */
 	uint64_t offset;
 };
 

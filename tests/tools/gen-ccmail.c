@@ -278,6 +278,7 @@ static void sample(void)
 		"Name: Svensson, Karin\r\nLocn: R\r\nAddr:\r\nComments: mobile user (dial-in)\r\n\r\n"
 		"Name: Brenner, Paul\r\nLocn: r\r\nAddr: HQPO\r\nComments: Controlling\r\n\r\n"
 		"Name: Sato, Kenji\r\nLocn: r\r\nAddr: TOKYO01\r\n\r\n"
+		"Name: Weber, Hans\r\nLocn: l\r\nAddr: HQPO Weber, H.\r\n\r\n"
 		"Name: Doe, Jane\r\nLocn: r\r\nAddr: SMTPLINK jdoe@example.com\r\nComments: Supplier\r\n\r\n"
 		"Name: Tanaka, Yuki\r\nLocn: r\r\nAddr: SMTPLINK yuki.tanaka@example.jp\r\n\r\n"
 		"Name: Anna L\r\nLocn: A\r\nAddr: Lindqvist, Anna\r\n\r\n"
@@ -292,7 +293,7 @@ static void sample(void)
 	static const char pab[] =
 		"Name: Mom\r\nAddr: SMTPLINK mom@example.net\r\nComments: family\r\n\r\n"
 		"Name: Brenner, Paul\r\nComments: in the directory too\r\n\r\n"
-		"Name: Kenji at Tokyo\r\nAddr: TOKYO01\r\n\r\n"
+		"Name: Kenji Sato\r\nAddr: TOKYO01 Sato, Kenji\r\n\r\n"
 		"List: Q2 Team\r\nComments: price list reviewers\r\n"
 		"Member: Mom\r\nMember: Brenner, Paul\r\nMember: Okafor, Chidi at SALES01\r\n"
 		"Member: Nobody, Known\r\n";
@@ -563,7 +564,9 @@ static int gen_message(struct gb *out, const struct opts *o, long u, long k, con
 	struct gitem items[4];
 	struct gb text = { 0 }, att = { 0 }, nested = { 0 };
 	size_t nh = 0, ni = 0;
-	int staged = 1, edge = o->edge && k % 50 == 49 ? (int)((k / 50) % 8) + 1 : 0;
+	static long serial;
+	long n = serial++;
+	int staged = 1, edge = o->edge && n % 50 == 49 ? (int)((n / 50) % 8) + 1 : 0;
 
 	/* without sizes, tokens inside payloads cannot be told from real ones */
 	if (!o->sized && (edge == 3 || edge == 4 || edge == 8))
