@@ -1,7 +1,374 @@
 /* SPDX-License-Identifier: MIT */
-/* test_files.c: unit tests of the files work (filled in with it). */
+/* test_files.c: the file exporters (maildir, mbox, eml, ics) through the
+ * export driver, on the staged data of files_stage.c and fixture.c. */
 #include "tests/unit/tests.h"
+#include "tests/unit/files_stage.h"
+#include "tests/unit/fixture.h"
+#include "core/export.h"
+#include "core/fsutil.h"
+#include "exporters/ical.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct env {
+	struct mf_store *st;
+	struct files_stage fs;
+	char db[600], out[600];
+};
+
+static void env_open(struct env *e, const char *sub)
+{
+	struct mf_diag d;
+	snprintf(e->db, sizeof(e->db), "%s/stage.db", t_tmpdir());
+	snprintf(e->out, sizeof(e->out), "%s/%s", t_tmpdir(), sub);
+	if (mf_store_open(&e->st, e->db, MF_STORE_CREATE, &d) < 0 ||
+	    files_stage_build(e->st, &e->fs, &d) < 0)
+		t_fail(__FILE__, __LINE__, "stage: %s", d.msg);
+}
+
+static int run(struct env *e, const char *format, struct mf_export_summary *sum)
+{
+	struct mf_export_opts o;
+	struct mf_diag d;
+	struct mf_export_summary local;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.out = e->out;
+	o.quiet = 1;
+	mf_diag_clear(&d);
+	rc = mf_export_run(e->st, mf_exporter_find(format), &o, sum ? sum : &local, &d);
+	if (rc < 0)
+		t_fail(__FILE__, __LINE__, "export %s: %s", format, d.msg);
+	if (!sum)
+		mf_export_summary_release(&local);
+	return rc;
+}
+
+static int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	char *p = NULL;
+	struct mf_diag d;
+	if (mf_read_file(&p, len, path, 1u << 24, &d) < 0)
+		t_fail(__FILE__, __LINE__, "read %s: %s", path, d.msg);
+	return p;
+}
+
+static void maildir_layout(void)
+{
+	struct env e;
+	struct mf_export_summary sum;
+	char p[1200];
+	DIR *d;
+	struct dirent *de;
+	int found = 0;
+
+	env_open(&e, "md");
+	run(&e, "maildir", &sum);
+	T_EQ_INT(sum.delivered, e.fs.n_messages);
+	T_EQ_INT(sum.mailboxes, 4);
+	mf_export_summary_release(&sum);
+	/* folders as Dovecot's Maildir++ reads them */
+	snprintf(p, sizeof(p), "%s/LindqvistA/cur", e.out);
+	T_EQ_INT(count_files(p), 3);
+	snprintf(p, sizeof(p), "%s/LindqvistA/.Sent Items/cur", e.out);
+	T_EQ_INT(count_files(p), 1);
+	snprintf(p, sizeof(p), "%s/LindqvistA/.Projects.Q2/cur", e.out);
+	T_EQ_INT(count_files(p), 2);
+	snprintf(p, sizeof(p), "%s/LindqvistA/.Entw&APw-rfe/cur", e.out);
+	T_EQ_INT(count_files(p), 1);
+	snprintf(p, sizeof(p), "%s/LindqvistA/.Q&-A/cur", e.out);
+	T_EQ_INT(count_files(p), 1);
+	snprintf(p, sizeof(p), "%s/LindqvistA/.Reports_1997/cur", e.out);
+	T_EQ_INT(count_files(p), 1);
+	snprintf(p, sizeof(p), "%s/LindqvistA/.__.__.etc/cur", e.out);
+	T_EQ_INT(count_files(p), 1);
+	snprintf(p, sizeof(p), "%s/LindqvistA/.Sent Items/maildirfolder", e.out);
+	T_EQ_INT(access(p, F_OK), 0);
+	snprintf(p, sizeof(p), "%s/public/.Announcements/cur", e.out);
+	T_EQ_INT(count_files(p), 2);
+	/* the empty mailbox exists */
+	snprintf(p, sizeof(p), "%s/OkaforC/cur", e.out);
+	T_EQ_INT(count_files(p), 0);
+	/* the draft: D flag, date as mtime, deterministic name */
+	snprintf(p, sizeof(p), "%s/LindqvistA/.Entw&APw-rfe/cur", e.out);
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		struct stat sb;
+		char f[1400];
+		long long t;
+		if (de->d_name[0] == '.')
+			continue;
+		found = 1;
+		T_ASSERT(strstr(de->d_name, ".mailferry,S=") != NULL);
+		T_ASSERT(strlen(de->d_name) > 4 && !strcmp(de->d_name + strlen(de->d_name) - 5, ":2,DS"));
+		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
+		T_EQ_INT(stat(f, &sb), 0);
+		t = atoll(de->d_name);
+		T_ASSERT(t > 858330900);
+		T_EQ_INT((long long)sb.st_mtime, t);
+	}
+	if (d)
+		closedir(d);
+	T_ASSERT(found);
+	/* nothing staged as a tmp file is left behind */
+	snprintf(p, sizeof(p), "%s/LindqvistA/tmp", e.out);
+	T_EQ_INT(count_files(p), 0);
+	mf_store_close(&e.st);
+}
+
+static void mbox_quoting_and_resume(void)
+{
+	struct env e;
+	char p[1200];
+	char *data, *again;
+	size_t len, len2;
+	struct mf_diag d;
+	struct mf_export_summary sum;
+	FILE *f;
+
+	env_open(&e, "mb");
+	run(&e, "mbox", NULL);
+	snprintf(p, sizeof(p), "%s/LindqvistA/Inbox.mbox", e.out);
+	data = slurp(p, &len);
+	T_ASSERT(data && !strncmp(data, "From Brenner_Paul@SALES01.ccmail.invalid ", 41));
+	T_ASSERT(data && strstr(data, "\n>From the top\n") != NULL);
+	T_ASSERT(data && strstr(data, "\n>>From quoted\n") != NULL);
+	T_ASSERT(data && strstr(data, "\n>>>From twice\n") != NULL);
+	T_ASSERT(data && strstr(data, "\nFrom\n") != NULL);
+	T_ASSERT(data && strstr(data, "\nFromage\n") != NULL);
+	T_ASSERT(data && strstr(data, "\nStatus: O\n") != NULL);    /* the unread one */
+	T_ASSERT(data && strstr(data, "\nStatus: RO\n") != NULL);
+	snprintf(p, sizeof(p), "%s/LindqvistA/Entw\xc3\xbcrfe.mbox", e.out);
+	again = slurp(p, &len2);
+	T_ASSERT(again && strstr(again, "\nX-Status: T\n") != NULL);
+	free(again);
+	/* a crash after writing the last message, before its ledger row */
+	T_EQ_INT(mf_store_exec(e.st, "DELETE FROM deliveries WHERE item_kind = 'mailbox' OR "
+			       "item_id = (SELECT max(id) FROM messages WHERE subject = 'From lines')",
+			       &d), MF_OK);
+	snprintf(p, sizeof(p), "%s/LindqvistA/Inbox.mbox", e.out);
+	f = fopen(p, "a");
+	T_ASSERT(f != NULL);
+	if (f) {
+		fputs("From x Thu Jan  1 00:00:00 1970\nSubject: torn", f);
+		fclose(f);
+	}
+	run(&e, "mbox", &sum);
+	T_EQ_INT(sum.delivered, 1);
+	mf_export_summary_release(&sum);
+	again = slurp(p, &len2);
+	T_EQ_MEM(again, len2, data, len);
+	free(again);
+	free(data);
+	mf_store_close(&e.st);
+}
+
+static void eml_names(void)
+{
+	struct env e;
+	char p[1200];
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	env_open(&e, "eml");
+	run(&e, "eml", NULL);
+	snprintf(p, sizeof(p), "%s/LindqvistA/Inbox", e.out);
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		T_ASSERT(strlen(de->d_name) > 4 &&
+			 !strcmp(de->d_name + strlen(de->d_name) - 4, ".eml"));
+		if (!strncmp(de->d_name, "undated_", 8))
+			continue;
+		T_ASSERT(!strncmp(de->d_name, "19970314-", 9));
+	}
+	if (d)
+		closedir(d);
+	T_EQ_INT(n, 3);
+	/* the subject "../../etc/passwd" in the folder "..\..\etc" */
+	snprintf(p, sizeof(p), "%s/LindqvistA/_/_/etc", e.out);
+	T_EQ_INT(count_files(p), 1);
+	snprintf(p, sizeof(p), "%s/public/Announcements/Inbox", e.out);
+	T_EQ_INT(count_files(p), 2);
+	mf_store_close(&e.st);
+}
+
+static void ics_calendars(void)
+{
+	struct env e;
+	struct mf_export_summary sum;
+	struct mf_ical_stats st;
+	struct mf_diag d;
+	char p[1200];
+	char *data;
+	size_t len;
+
+	env_open(&e, "ics");
+	run(&e, "ics", &sum);
+	T_EQ_INT(sum.calendar_items, e.fs.n_calendar_ok);
+	mf_export_summary_release(&sum);
+	snprintf(p, sizeof(p), "%s/BrennerP.ics", e.out);
+	data = slurp(p, &len);
+	T_EQ_INT(mf_ical_stats(&st, data, len, &d), MF_OK);
+	T_EQ_INT(st.calendars, 1);
+	T_EQ_INT(st.events, 4);        /* weekly + its moved occurrence, all-day, New York */
+	T_EQ_INT(st.todos, 1);
+	T_EQ_INT(st.timezones, 2);
+	T_EQ_INT(st.rrules, 2);
+	T_EQ_INT(st.exdates, 1);
+	T_EQ_INT(st.overrides, 1);
+	T_EQ_INT(st.errors, 0);
+	T_EQ_INT(st.unknown_tzids, 0);
+	T_ASSERT(data && strstr(data, "TZID:Europe/Stockholm\r\n") != NULL);
+	T_ASSERT(data && strstr(data, "BEGIN:VTIMEZONE\r\n") != NULL);
+	free(data);
+	/* every mailbox has its file */
+	snprintf(p, sizeof(p), "%s/OkaforC.ics", e.out);
+	data = slurp(p, &len);
+	T_EQ_INT(mf_ical_stats(&st, data, len, &d), MF_OK);
+	T_EQ_INT(st.calendars, 1);
+	T_EQ_INT(st.events + st.todos, 0);
+	free(data);
+	snprintf(p, sizeof(p), "%s/public/Announcements.ics", e.out);
+	T_EQ_INT(access(p, F_OK), 0);
+	/* the damaged item is refused with a problem, the others delivered */
+	{
+		sqlite3_stmt *s;
+		sqlite3_prepare_v2(mf_store_db(e.st),
+				   "SELECT count(*) FROM problems WHERE code = 'ics.invalid-item'", -1, &s,
+				   NULL);
+		T_EQ_INT(sqlite3_step(s), SQLITE_ROW);
+		T_EQ_INT(sqlite3_column_int(s, 0), 1);
+		sqlite3_finalize(s);
+	}
+	mf_store_close(&e.st);
+}
+
+static void ical_check_items(void)
+{
+	struct mf_diag d;
+	T_EQ_INT(mf_ical_check_item("BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:19970101T000000Z\r\n"
+				    "DTSTART:19970101T100000Z\r\nEND:VEVENT\r\n", &d), MF_OK);
+	T_EQ_INT(mf_ical_check_item("", &d), MF_EFORMAT);
+	T_EQ_INT(mf_ical_check_item("BEGIN:VEVENT\r\nDTSTART:19970101T100000Z\r\nEND:VEVENT\r\n",
+				    &d), MF_EFORMAT);                  /* no UID */
+	T_EQ_INT(mf_ical_check_item("BEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=Mars/Olympus:"
+				    "19970101T100000\r\nEND:VEVENT\r\n", &d), MF_EFORMAT);
+	T_ASSERT(strstr(d.msg, "Mars/Olympus") != NULL);
+	T_EQ_INT(mf_ical_check_item("BEGIN:VEVENT\r\nUID:a\r\nDTSTART:garbage\r\nEND:VEVENT\r\n",
+				    &d), MF_EFORMAT);
+	T_EQ_INT(mf_ical_check_item("BEGIN:VEVENT\r\nUID:a\r\n", &d), MF_EFORMAT);
+	T_EQ_INT(mf_ical_check_item("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", &d), MF_EFORMAT);
+	/* a UTC TZID gets a VTIMEZONE of its own */
+	{
+		struct mf_ical_cal *cal = mf_ical_cal_new("x");
+		struct mf_buf b;
+		struct mf_ical_stats st;
+		mf_buf_init(&b, MF_BUF_UNBOUNDED);
+		T_EQ_INT(mf_ical_cal_add(cal, "BEGIN:VEVENT\r\nUID:u\r\nDTSTART;TZID=UTC:"
+					 "19970101T100000\r\nEND:VEVENT\r\n", 0, &d), MF_OK);
+		T_EQ_INT(mf_ical_cal_write(cal, &b, &d), MF_OK);
+		T_EQ_INT(mf_ical_stats(&st, b.data, b.len, &d), MF_OK);
+		T_EQ_INT(st.timezones, 1);
+		T_EQ_INT(st.unknown_tzids, 0);
+		T_ASSERT(strstr(b.data, "DTSTAMP:19700101T000000Z") != NULL);
+		mf_buf_release(&b);
+		mf_ical_cal_free(&cal);
+	}
+}
+
+/* The shared fixture: two mailboxes with mail and one without. */
+static void fixture_maildir(void)
+{
+	struct t_fixture f;
+	struct mf_export_opts o;
+	struct mf_export_summary sum;
+	struct mf_diag d;
+	char out[600], p[800];
+
+	t_fixture_build(&f);
+	snprintf(out, sizeof(out), "%s/fx", t_tmpdir());
+	memset(&o, 0, sizeof(o));
+	o.out = out;
+	o.quiet = 1;
+	T_EQ_INT(mf_export_run(f.st, mf_exporter_find("maildir"), &o, &sum, &d), MF_OK);
+	T_EQ_INT(sum.delivered, 4);
+	mf_export_summary_release(&sum);
+	snprintf(p, sizeof(p), "%s/LindqvistA/cur", out);
+	T_EQ_INT(count_files(p), 2);
+	snprintf(p, sizeof(p), "%s/BrennerP/.Projects.Q2/cur", out);
+	T_EQ_INT(count_files(p), 1);
+	snprintf(p, sizeof(p), "%s/OkaforC/cur", out);
+	T_EQ_INT(count_files(p), 0);
+	t_fixture_release(&f);
+}
+
+/* A personal mailbox whose alias is "public" would share DIR/public. */
+static void alias_public_refused(void)
+{
+	struct mf_store *st;
+	struct mf_diag d;
+	struct mf_mailbox mb;
+	struct mf_source_info src;
+	struct mf_export_opts o;
+	struct mf_export_summary sum;
+	int64_t sid, id;
+	char db[600], out[600];
+
+	snprintf(db, sizeof(db), "%s/p.db", t_tmpdir());
+	snprintf(out, sizeof(out), "%s/p", t_tmpdir());
+	T_EQ_INT(mf_store_open(&st, db, MF_STORE_CREATE, &d), MF_OK);
+	memset(&src, 0, sizeof(src));
+	src.format = "ccmail";
+	src.path = "/x";
+	mf_store_source(st, &sid, &src, &d);
+	memset(&mb, 0, sizeof(mb));
+	mb.kind = "mailbox";
+	mb.name = "Public, Relations";
+	mb.alias = "public";
+	mb.display_name = mb.name;
+	mb.address_type = "CCMAIL";
+	mb.source_address = "CCMAIL:Public, Relations at PO";
+	T_EQ_INT(mf_store_mailbox(st, &id, NULL, sid, &mb, &d), MF_OK);
+	memset(&o, 0, sizeof(o));
+	o.out = out;
+	o.quiet = 1;
+	T_ASSERT(mf_export_run(st, mf_exporter_find("maildir"), &o, &sum, &d) < 0);
+	T_EQ_INT(sum.mailboxes_failed, 1);
+	mf_export_summary_release(&sum);
+	mf_store_close(&st);
+}
 
 const struct t_case t_files[] = {
+	{ "maildir: Maildir++ layout, names, flags, mtime", maildir_layout },
+	{ "mbox: mboxrd quoting, Status, cut back on resume", mbox_quoting_and_resume },
+	{ "eml: one file per message, safe names", eml_names },
+	{ "ics: libical reads the calendars back", ics_calendars },
+	{ "ics: items checked with libical", ical_check_items },
+	{ "maildir: the shared fixture", fixture_maildir },
+	{ "files: alias 'public' refused for a personal mailbox", alias_public_refused },
 	{ NULL, NULL }
 };
