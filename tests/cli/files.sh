@@ -55,8 +55,9 @@ check "every name under DIR is at most 255 bytes" sh -c '
 for f in maildir mbox eml ics; do
 	cp -a "$T/$f" "$T/$f.before"
 	check_out "$f: a re-run delivers nothing" "0 0" sh -c \
-		'"$1" export '$f' --db "$2" --out "$3" --json | sed -n "s/.*\"totals\".*\"delivered\":\([0-9]*\),.*\"calendar_items\":\([0-9]*\)}}/\1 \2/p"' \
-		sh "$MF" "$DB" "$T/$f"
+		'"$1" export '$f' --db "$2" --out "$3" --json | "$4" -c "import json, sys
+t = json.load(sys.stdin)[\"totals\"]
+print(t[\"delivered\"], t[\"calendar_items\"])"' sh "$MF" "$DB" "$T/$f" "$PY"
 	check "$f: a re-run leaves the files as they were" diff -r "$T/$f.before" "$T/$f"
 done
 

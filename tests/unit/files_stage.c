@@ -356,6 +356,8 @@ int files_stage_build(struct mf_store *st, struct files_stage *out, struct mf_di
 		 &out->cal_bad);
 	out->n_calendar_ok = 4;
 	if (c.rc == MF_OK)
+		c.rc = mf_store_file_end(st, c.file_id, "done", out->n_messages, 0, diag);
+	if (c.rc == MF_OK)
 		c.rc = mf_store_commit(st, diag);
 	else
 		mf_store_rollback(st);
