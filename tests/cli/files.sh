@@ -96,4 +96,22 @@ check "eml --keep-raw-headers" "$MF" export eml --db "$DB" --out "$T/raw" --keep
 check "eml --keep-raw-headers: source-header.txt attached" sh -c '
 	grep -l "source-header.txt" -r "$1" | grep -q .' sh "$T/raw"
 
+# ---- the sample post offices, when they are in the tree ----
+for src in ccmail msmail; do
+	[ -d "$SRC/docs/sample/$src" ] || continue
+	sdb="$T/sample-$src.db"
+	check "sample $src: import" "$MF" import $src --db "$sdb" "$SRC/docs/sample/$src"
+	for f in maildir mbox eml ics; do
+		check "sample $src: export $f" "$MF" export $f --db "$sdb" --out "$T/s-$src-$f" --quiet
+		check "sample $src: $f read back by Python" "$PY" "$CHECK" $f "$sdb" "$T/s-$src-$f"
+	done
+	if dovecot_available && dovecot_start "$T/s-$src-maildir" "$T/s-$src-maildir/public"; then
+		check "sample $src: Dovecot counts every folder (IMAP)" "$PY" "$CHECK" imap "$sdb" \
+			"$T/s-$src-maildir" "$DOVECOT_PORT" "$DOVECOT_MASTER" "$DOVECOT_MASTER_PASSWORD"
+		dovecot_stop
+	else
+		_result 1 "sample $src: Dovecot starts"
+	fi
+done
+
 finish
