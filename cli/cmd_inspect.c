@@ -72,8 +72,7 @@ static void jstr_bytes(struct mf_buf *b, const char *s)
 static void flush_section(struct icx *x)
 {
 	if (!x->json && x->cur[0])
-		mf_buf_addf(x->out, "  %s: %ld data lines%s\n", x->cur, x->lines,
-			    x->atts ? "" : "");
+		mf_buf_addf(x->out, "  %s: %ld data lines\n", x->cur, x->lines);
 	x->cur[0] = '\0';
 }
 

@@ -96,9 +96,15 @@ int cli_parse_date(int64_t *t, const char *s)
 	memset(&c, 0, sizeof(c));
 	if (n < 10 || s[4] != '-' || s[7] != '-')
 		return MF_EFORMAT;
-	c.year = atoi(s);
-	c.month = atoi(s + 5);
-	c.day = atoi(s + 8);
+	{
+		uint64_t y, m, d;
+		if (mf_parse_u64(&y, s, 4, 9999) < 0 || mf_parse_u64(&m, s + 5, 2, 12) < 0 ||
+		    mf_parse_u64(&d, s + 8, 2, 31) < 0)
+			return MF_EFORMAT;
+		c.year = (int)y;
+		c.month = (int)m;
+		c.day = (int)d;
+	}
 	if (n > 10) {
 		if ((s[10] != 'T' && s[10] != ' ') || mf_time_parse(&c, s + 11, n - 11) < 0)
 			return MF_EFORMAT;
@@ -173,12 +179,28 @@ int cli_export_opt(struct cli_export_opts *c, int opt, const char *arg, const ch
 		c->o.directory_mode = arg;
 		break;
 	case OPT_KEEP_RAW: c->o.keep_raw_headers = 1; break;
-	case OPT_JOBS: c->o.jobs = atoi(arg); break;
+	case OPT_JOBS: {
+		uint64_t v;
+		if (mf_parse_u64(&v, arg, strlen(arg), 256) < 0 || v == 0) {
+			cli_usage(cmd, "--jobs wants a number from 1 to 256, not '%s'", arg);
+			return -1;
+		}
+		c->o.jobs = (int)v;
+		break;
+	}
 	case OPT_WAIT: c->o.wait = 1; break;
 	case OPT_FORCE: c->o.force = 1; break;
 	case OPT_QUIET: c->o.quiet = 1; break;
 	case OPT_JSON: c->o.json = 1; break;
-	case OPT_LEASE_TIMEOUT: c->o.lease_timeout = atoi(arg); break;
+	case OPT_LEASE_TIMEOUT: {
+		uint64_t v;
+		if (mf_parse_u64(&v, arg, strlen(arg), 86400 * 7) < 0 || v == 0) {
+			cli_usage(cmd, "--lease-timeout wants seconds (1 to 604800), not '%s'", arg);
+			return -1;
+		}
+		c->o.lease_timeout = (int)v;
+		break;
+	}
 	default:
 		return 0;
 	}

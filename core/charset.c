@@ -280,8 +280,8 @@ int mf_charset_from_utf8(struct mf_charset *cs, const char *vin, size_t len,
 		op = tmp;
 		ol = sizeof(tmp);
 		r = iconv(cs->from, &ip, &il, &op, &ol);
-		if (r == (size_t)-1 || r > 0) {
-			/* r > 0 means an irreversible (approximate) conversion */
+		if (r != 0) {
+			/* (size_t)-1: no mapping; above 0: an approximate conversion */
 			iconv(cs->from, NULL, NULL, NULL, NULL);
 			if ((rc = mf_buf_addch(out, repl)) < 0)
 				return rc;
@@ -312,7 +312,7 @@ const char *mf_charset_suspect(const char *declared, const void *vp, size_t len)
 		high++;
 		if (c >= 0xB0 && c <= 0xDF)
 			box++;
-		if (c >= 0x80 && c <= 0x9F)
+		if (c <= 0x9F)
 			c1++;
 	}
 	if (high < 8 || letters < 4 * high)

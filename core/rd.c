@@ -6,14 +6,15 @@
 
 void mf_rd_init(struct mf_rd *r, const void *data, size_t len)
 {
+	static const unsigned char none[1];
+	r->err = MF_OK;
+	if (!data) {
+		r->base = r->p = r->end = none;
+		return;
+	}
 	r->base = data;
 	r->p = data;
 	r->end = r->p + len;
-	r->err = MF_OK;
-	if (!data) {
-		static const unsigned char none[1];
-		r->base = r->p = r->end = none;
-	}
 }
 
 int mf_rd_sub(struct mf_rd *r, size_t n, struct mf_rd *sub)

@@ -40,6 +40,8 @@
 #include <unistd.h>
 
 #define PAIR_MAX 99999999
+
+static int digits_at(const char *s, size_t n);
 #define OUT_MAX 3000       /* output folder path; derived paths fit in PATH_MAX */
 
 struct pair {
@@ -195,8 +197,8 @@ static int choose_folder(struct mf_export_ctx *c, struct po_set *s, struct mf_di
 		int n;
 		char pkl[PATH_MAX];
 		struct stat sb;
-		if (strncmp(de->d_name, s->tag, tl) || de->d_name[tl] != '.' ||
-		    strlen(de->d_name) != tl + 4 || sscanf(de->d_name + tl + 1, "%3d", &n) != 1 || n < 1)
+		if (strncmp(de->d_name, s->tag, tl) != 0 || de->d_name[tl] != '.' ||
+		    strlen(de->d_name) != tl + 4 || (n = digits_at(de->d_name + tl + 1, 3)) < 1)
 			continue;
 		snprintf(pkl, sizeof(pkl), "%s/%s/%s.PKL", c->out, de->d_name, s->tag);
 		if (stat(pkl, &sb) == 0)
@@ -218,7 +220,7 @@ static int choose_folder(struct mf_export_ctx *c, struct po_set *s, struct mf_di
 			while (sd && (de = readdir(sd))) {
 				int n;
 				char p[PATH_MAX];
-				if (strlen(de->d_name) == 12 && sscanf(de->d_name, "%8d", &n) == 1 &&
+				if (strlen(de->d_name) == 12 && (n = digits_at(de->d_name, 8)) > 0 &&
 				    mf_strcaseeq(de->d_name + 8, ".PRI")) {
 					snprintf(p, sizeof(p), "%s/%s", s->folder, de->d_name);
 					scan_pair(s, p, n);
@@ -866,14 +868,29 @@ static int ical_prop(const char *ical, const char *name, char *out, size_t cap)
 	return 0;
 }
 
+/* The decimal value of n digits at s, or -1. */
+static int digits_at(const char *s, size_t n)
+{
+	int v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 /* "19970321T100000" -> "03-21-1997 10:00"; date only -> "03-21-1997". */
 static int ical_to_sc2_time(char *out, size_t cap, const char *v)
 {
-	int y, mo, d, h = 0, mi = 0;
-	if (sscanf(v, "%4d%2d%2d", &y, &mo, &d) != 3)
+	size_t n = strlen(v);
+	int y, mo, d;
+	if (n < 8 || (y = digits_at(v, 4)) < 0 || (mo = digits_at(v + 4, 2)) < 0 ||
+	    (d = digits_at(v + 6, 2)) < 0)
 		return 0;
-	if (strlen(v) >= 13 && v[8] == 'T' && sscanf(v + 9, "%2d%2d", &h, &mi) == 2)
-		snprintf(out, cap, "%02d-%02d-%04d %02d:%02d", mo, d, y, h, mi);
+	if (n >= 13 && v[8] == 'T' && digits_at(v + 9, 4) >= 0)
+		snprintf(out, cap, "%02d-%02d-%04d %02d:%02d", mo, d, y, digits_at(v + 9, 2),
+			 digits_at(v + 11, 2));
 	else
 		snprintf(out, cap, "%02d-%02d-%04d", mo, d, y);
 	return 1;
@@ -881,7 +898,7 @@ static int ical_to_sc2_time(char *out, size_t cap, const char *v)
 
 static void sc2_from_ical(struct mf_export_ctx *c, const struct mf_calendar_item *ci)
 {
-	char summary[1024] = "", start[64] = "", end[64] = "", t[64], line[1200];
+	char summary[1024] = "", start[64] = "", end[64] = "", t[64] = "", line[1200];
 	struct mf_buf enc;
 	int is_todo = ci->kind && !strcmp(ci->kind, "todo");
 
