@@ -2221,6 +2221,9 @@ static int ccmail_import(struct mf_store *st, const char *path,
 	im.stats = stats;
 	im.diag = diag;
 	mf_buf_init(&im.sample, 65536);
+	/* Fewer, larger WAL checkpoints while importing (each one syncs the
+	 * database file); the default comes back at the end. */
+	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 16384", NULL);
 	if (stat(path, &sb) != 0) {
 		rc = mf_diag_errno(diag, MF_EIO, path, "cannot open");
 	} else if (S_ISDIR(sb.st_mode)) {
@@ -2233,6 +2236,7 @@ static int ccmail_import(struct mf_store *st, const char *path,
 				 "neither an export set folder nor a message file");
 	}
 	imp_release(&im);
+	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 1000", NULL);
 	return rc < 0 ? rc : MF_OK;
 }
 

@@ -18,7 +18,8 @@
  *     --sample           write the bundled sample post office (docs/sample/ccmail)
  *
  * On stdout it prints one line per mailbox, "NAME<TAB>MESSAGES", the
- * number of messages the importer should stage for it, then "total<TAB>N".
+ * number of messages the importer should stage for it, then "total<TAB>N";
+ * the total also goes to OUTDIR/.messages (read by bench/run.sh).
  * Memory stays bounded: one message is built at a time.
  */
 #include <errno.h>
@@ -712,6 +713,12 @@ static void generate(const struct opts *o)
 		total += staged;
 	}
 	printf("total\t%ld\n", total);
+	/* for bench/run.sh: the messages an import stages */
+	{
+		FILE *f = open_out(".messages");
+		fprintf(f, "%ld\n", total);
+		fclose(f);
+	}
 	free(b.p);
 }
 
