@@ -159,19 +159,42 @@ static int mailbox_checks(struct mf_store *st, const struct mf_mailbox *mb,
 	return MF_OK;
 }
 
-/* Is the run that holds a lease alive (by the rules of core/export.c)? */
-static int lease_holder_alive(const char *host, int64_t pid, int64_t beat, const char *status,
-			      int timeout)
+/* Has pid exited?  It does not exist, or it is a zombie (Linux /proc). */
+static int pid_gone(int64_t pid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	size_t n;
+	const char *rp;
+
+	if (pid <= 0)
+		return 0;
+	if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%lld/stat", (long long)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": the state follows the last ')' */
+	rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
+int mf_run_owner_gone(const char *host, int64_t pid, int64_t heartbeat,
+		      const char *status, int timeout)
 {
 	char me[256];
-	if (status && strcmp(status, "running"))
-		return 0;
+
+	if (status && strcmp(status, "running") != 0)
+		return 1;
 	if (gethostname(me, sizeof(me)) != 0)
 		snprintf(me, sizeof(me), "localhost");
 	me[sizeof(me) - 1] = '\0';
-	if (host && !strcmp(host, me) && pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-		return 0;
-	return mf_now() - beat <= timeout;
+	if (host && !strcmp(host, me) && pid_gone(pid))
+		return 1;
+	return mf_now() - heartbeat > (timeout > 0 ? timeout : 120);
 }
 
 int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
@@ -200,7 +223,7 @@ int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
 				long long run = sqlite3_column_int64(s, 0);
 				const char *host = (const char *)sqlite3_column_text(s, 1);
 				long long pid = sqlite3_column_int64(s, 2);
-				if (lease_holder_alive(host, pid, sqlite3_column_int64(s, 3),
+				if (!mf_run_owner_gone(host, pid, sqlite3_column_int64(s, 3),
 						       (const char *)sqlite3_column_text(s, 4), timeout))
 					add(rep, MF_INFO, "check.leased", mb,
 					    "mailbox '%s' is being exported to this target by run %lld "

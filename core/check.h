@@ -69,6 +69,17 @@ int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
 		 const char *target, const struct mf_export_opts *opts,
 		 struct mf_check_report *rep, struct mf_diag *diag);
 
+/*
+ * Is the run that owns a lease provably gone?  Its row says it finished
+ * (status not 'running'); or it ran on this host and its pid does not
+ * exist, or is a zombie (it has exited; only its parent has not reaped it);
+ * or its heartbeat is more than timeout seconds old.  A pid that exists is
+ * never taken for dead on its own (it may have been recycled: the
+ * heartbeat covers that).  Used by the export driver and the check.
+ */
+int mf_run_owner_gone(const char *host, int64_t pid, int64_t heartbeat,
+		      const char *status, int timeout);
+
 /* Add an item (text printf-style); mb may be NULL. */
 void mf_check_report_add(struct mf_check_report *r, enum mf_severity sev, const char *code,
 			 const struct mf_mailbox *mb, const char *fmt, ...) MF_ATTR_PRINTF(5, 6);

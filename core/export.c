@@ -476,18 +476,11 @@ static const char SQL_RUN_INTERRUPTED[] =
 
 enum lease_result { LEASE_TAKEN, LEASE_TAKEN_OVER, LEASE_BUSY };
 
-/* Is the owner of a lease provably gone? */
+/* Is the owner of a lease provably gone?  (mf_run_owner_gone) */
 static int owner_gone(struct mf_export *ex, const char *host, int64_t pid,
 		      int64_t heartbeat, const char *status)
 {
-	int timeout = ex->opts->lease_timeout > 0 ? ex->opts->lease_timeout : 120;
-
-	if (status && strcmp(status, "running") != 0)
-		return 1;
-	if (host && !strcmp(host, ex->host) && pid > 0 &&
-	    kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-		return 1;
-	return mf_now() - heartbeat > timeout;
+	return mf_run_owner_gone(host, pid, heartbeat, status, ex->opts->lease_timeout);
 }
 
 static int lease_acquire(struct mf_export *ex, int64_t mailbox_id,

@@ -154,7 +154,7 @@ static size_t proxy_end(const char *s)
 			size_t i = 0;
 			while (q[i] && i <= 16 && (isalnum((unsigned char)q[i]) || q[i] == '_' || q[i] == '-'))
 				i++;
-			if ((i > 0 && i <= 16 && q[i] == ':') || *q == '\0' || *q == ';')
+			if ((i > 0 && i <= 16 && q[i] == ':') || *q == '\0')
 				return (size_t)(semi - s);
 		}
 		p = semi + 1;
