@@ -169,10 +169,14 @@ static int make_folder(struct mf_export_ctx *c, const char *path, size_t len,
 	struct mf_buf d;
 	int rc;
 
-	/* parents: every prefix ending before a '\' */
-	for (size_t i = 0; i < len; i++)
-		if (path[i] == '\\' && (rc = make_folder(c, path, i, diag)) < 0)
+	/* the parent first (which makes its own parent): the last '\' */
+	{
+		size_t i = len;
+		while (i > 0 && path[i - 1] != '\\')
+			i--;
+		if (i > 1 && (rc = make_folder(c, path, i - 1, diag)) < 0)
 			return rc;
+	}
 	mf_buf_init(&d, MF_BUF_LINE_MAX);
 	rc = folder_dir(&d, c, path, len);
 	if (rc == MF_OK) {

@@ -362,7 +362,80 @@ static void alias_public_refused(void)
 	mf_store_close(&st);
 }
 
+/* A folder 130 levels deep: Maildir++ refuses its messages (the name
+ * would pass 250 bytes), the others write it; nothing takes long. */
+static void deep_folders(void)
+{
+	struct mf_store *st;
+	struct mf_diag d;
+	struct mf_source_info src;
+	struct mf_mailbox mb;
+	struct mf_message m;
+	struct mf_body_part b;
+	struct mf_export_opts o;
+	struct mf_export_summary sum;
+	enum mf_file_state fs;
+	int64_t sid, mbid, fid, folder, id;
+	char db[600], out[600], path[1000];
+	static const char *const fmt[] = { "maildir", "mbox", "eml" };
+
+	snprintf(db, sizeof(db), "%s/deep.db", t_tmpdir());
+	T_EQ_INT(mf_store_open(&st, db, MF_STORE_CREATE, &d), MF_OK);
+	memset(&src, 0, sizeof(src));
+	src.format = "ccmail";
+	src.path = "/x";
+	mf_store_begin(st, &d);
+	mf_store_source(st, &sid, &src, &d);
+	memset(&mb, 0, sizeof(mb));
+	mb.kind = "mailbox";
+	mb.name = "Deep, Diver";
+	mb.display_name = mb.name;
+	mb.address_type = "CCMAIL";
+	mb.source_address = "CCMAIL:Deep, Diver at PO";
+	mf_store_mailbox(st, &mbid, NULL, sid, &mb, &d);
+	mf_store_file_begin(st, &fid, &fs, sid, "mail", "M", 1, "00", "CP850", mbid, &d);
+	mf_store_mail_file(st, mbid, fid, &d);
+	for (int i = 0; i < 130; i++)
+		memcpy(path + 2 * i, i ? "\\a" : "aa", 2);
+	path[260] = '\0';
+	T_EQ_INT(mf_store_folder(st, &folder, mbid, path, path, NULL, &d), MF_OK);
+	memset(&m, 0, sizeof(m));
+	memset(&b, 0, sizeof(b));
+	m.mailbox_id = mbid;
+	m.folder_id = folder;
+	m.src_file_id = fid;
+	m.src = "x";
+	m.src_length = 1;
+	m.raw_header = "";
+	m.subject = "deep";
+	b.kind = "text";
+	b.text = b.raw = "t";
+	b.text_len = b.raw_len = 1;
+	m.bodies = &b;
+	m.n_bodies = 1;
+	T_EQ_INT(mf_store_message(st, &id, &m, &d), MF_OK);
+	mf_store_file_end(st, fid, "done", 1, 0, &d);
+	mf_store_commit(st, &d);
+	for (int k = 0; k < 3; k++) {
+		snprintf(out, sizeof(out), "%s/deep-%s", t_tmpdir(), fmt[k]);
+		memset(&o, 0, sizeof(o));
+		o.out = out;
+		o.quiet = 1;
+		o.force = 1;
+		mf_export_run(st, mf_exporter_find(fmt[k]), &o, &sum, &d);
+		T_EQ_INT(sum.mailboxes, 1);
+		T_EQ_INT(sum.delivered + sum.failed, 1);
+		if (k == 0)
+			T_EQ_INT(sum.failed, 1);
+		else
+			T_EQ_INT(sum.delivered, 1);
+		mf_export_summary_release(&sum);
+	}
+	mf_store_close(&st);
+}
+
 const struct t_case t_files[] = {
+	{ "files: a folder 130 levels deep", deep_folders },
 	{ "maildir: Maildir++ layout, names, flags, mtime", maildir_layout },
 	{ "mbox: mboxrd quoting, Status, cut back on resume", mbox_quoting_and_resume },
 	{ "eml: one file per message, safe names", eml_names },

@@ -431,6 +431,29 @@ static void build_hostile_names(void)
 	mf_buf_release(&b);
 }
 
+/* CR LF inside staged text never starts a header of its own. */
+static void build_no_header_injection(void)
+{
+	struct tmsg t;
+	struct mf_buf b;
+	struct mf_mime_info info;
+	struct mf_diag d;
+
+	tmsg_init(&t);
+	t.m.subject = "Hi\r\nBcc: evil@example.com\r\n\r\nbody";
+	t.m.sender_name = "Name\r\nX-Evil: 1";
+	t.m.message_id = "<x@y>\r\nX-Evil: 2";
+	t.a[0].title = "T\r\nX-Evil: 3";
+	t.a[0].name = "a\r\nX-Evil: 4.txt";
+	build(&b, &t.m, NULL);
+	T_ASSERT(!has(&b, "\nX-Evil"));
+	T_ASSERT(!has(&b, "\nBcc: evil"));
+	T_EQ_INT(mf_mime_inspect(&info, b.data, b.len, &d), MF_OK);
+	T_EQ_STR(info.subject, t.m.subject);
+	mf_mime_info_release(&info);
+	mf_buf_release(&b);
+}
+
 static void build_raw_headers(void)
 {
 	struct tmsg t;
@@ -502,6 +525,7 @@ const struct t_case t_mime[] = {
 	{ "mime: boundary never inside a text part", build_boundary_collision },
 	{ "mime: hostile attachment names become safe", build_hostile_names },
 	{ "mime: raw header block as part or header", build_raw_headers },
+	{ "mime: no header injection through staged text", build_no_header_injection },
 	{ "mime: a stored message keeps its attachment sha256", build_from_store },
 	{ NULL, NULL }
 };
