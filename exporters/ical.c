@@ -111,25 +111,21 @@ static int parse_item(icalcomponent **out, const char *ical, struct mf_diag *dia
 	static const char head[] = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//mailferry//item//EN\r\n";
 	static const char tail[] = "END:VCALENDAR\r\n";
 	size_t n = strlen(ical);
-	char *text = mf_xmalloc(sizeof(head) + n + 2 + sizeof(tail));
+	struct mf_buf text;
 	icalcomponent *root;
-	size_t k = 0;
 	int parts = 0, rc = MF_OK;
 	struct check_tz ct = { diag };
 
 	*out = NULL;
-	memcpy(text, head, sizeof(head) - 1);
-	k = sizeof(head) - 1;
-	memcpy(text + k, ical, n);
-	k += n;
-	if (n && ical[n - 1] != '\n') {
-		text[k++] = '\r';
-		text[k++] = '\n';
-	}
-	memcpy(text + k, tail, sizeof(tail));
+	mf_buf_init(&text, MF_BUF_UNBOUNDED);
+	mf_buf_add(&text, head, sizeof(head) - 1);
+	mf_buf_add(&text, ical, n);
+	if (n && ical[n - 1] != '\n')
+		mf_buf_addstr(&text, "\r\n");
+	mf_buf_add(&text, tail, sizeof(tail) - 1);
 	ical_ready();
-	root = icalparser_parse_string(text);
-	free(text);
+	root = icalparser_parse_string(text.data);
+	mf_buf_release(&text);
 	if (!root)
 		return mf_diag_set(diag, MF_EFORMAT, NULL, MF_NO_OFFSET, "not iCalendar text");
 	if (icalcomponent_isa(root) != ICAL_VCALENDAR_COMPONENT) {

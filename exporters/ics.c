@@ -141,6 +141,7 @@ static int ics_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		const char *ical = (const char *)sqlite3_column_text(s, 1);
 		struct mf_diag d;
 		int skip = 0;
+		mf_diag_clear(&d);
 		for (size_t i = 0; i < c->n_bad; i++)
 			skip |= c->bad[i] == id;
 		if (skip || !ical)
