@@ -591,6 +591,8 @@ static void golden_cp932(void)
 	golden_msg("e10-cp932.txt", &o);
 }
 
+static void golden_codepage_suspect(void) { golden_msg("e11-codepage-suspect.txt", NULL); }
+
 static int64_t q1(struct mf_store *st, const char *sql)
 {
 	sqlite3_stmt *s;
@@ -719,6 +721,7 @@ const struct t_case t_ccmail[] = {
 	{ "ccmail golden: folders, --keep-system-folders", golden_folders_kept },
 	{ "ccmail golden: items", golden_items },
 	{ "ccmail golden: code page 932", golden_cp932 },
+	{ "ccmail golden: text in another code page than declared", golden_codepage_suspect },
 	{ "ccmail golden: the sample set, imported twice", golden_sample_and_reimport },
 	{ "ccmail: resume after an interruption", resume_after_interruption },
 	{ "ccmail: missing manifest, single file without owner, probe", missing_manifest_is_fatal },
