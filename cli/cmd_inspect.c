@@ -49,23 +49,37 @@ struct icx {
 	long lines, atts;
 };
 
-/* Append bytes as a JSON string: UTF-8 kept, other bytes read as Latin-1. */
+/* The code page of the set being walked: exr_walk reads the packing list
+ * before it visits anything, so stats->codepage is known by then. */
+static const struct exr_stats *cur_stats;
+static struct mf_charset *cur_cs;
+static char cur_cp[16];
+
+/* Text from the files (in the set's code page) as UTF-8 into t. */
+static const char *to_utf8(struct mf_buf *t, const char *s)
+{
+	mf_buf_reset(t);
+	if (!s)
+		return NULL;
+	if (cur_stats && strcmp(cur_cp, cur_stats->codepage) != 0) {
+		mf_charset_free(&cur_cs);
+		snprintf(cur_cp, sizeof(cur_cp), "%s", cur_stats->codepage);
+		if (mf_charset_open(&cur_cs, cur_cp, NULL) < 0)
+			cur_cs = NULL;
+	}
+	if (cur_cs)
+		mf_charset_to_utf8(cur_cs, s, strlen(s), t, NULL);
+	else
+		mf_utf8_sanitize(s, strlen(s), t, NULL);
+	return t->data;
+}
+
+/* Append text from the files as a JSON string. */
 static void jstr_bytes(struct mf_buf *b, const char *s)
 {
 	struct mf_buf t;
 	mf_buf_init(&t, MF_BUF_UNBOUNDED);
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		if (*p < 0x80)
-			mf_buf_addch(&t, *p);
-		else {
-			mf_buf_addch(&t, 0xC0 | (*p >> 6));
-			mf_buf_addch(&t, 0x80 | (*p & 0x3F));
-		}
-	}
-	if (s && mf_utf8_valid(s, strlen(s)))
-		mf_json_str(b, s);
-	else
-		mf_json_str(b, s ? t.data : NULL);
+	mf_json_str(b, to_utf8(&t, s));
 	mf_buf_release(&t);
 }
 
@@ -89,7 +103,11 @@ static void on_problem(void *p, const char *file, uint64_t off, const char *text
 		jstr_bytes(x->out, text);
 		mf_buf_addch(x->out, '}');
 	} else {
-		fprintf(stderr, "problem: %s: offset %llu: %s\n", file, (unsigned long long)off, text);
+		struct mf_buf t;
+		mf_buf_init(&t, MF_BUF_UNBOUNDED);
+		fprintf(stderr, "problem: %s: offset %llu: %s\n", file, (unsigned long long)off,
+			to_utf8(&t, text));
+		mf_buf_release(&t);
 	}
 	x->nprob++;
 }
@@ -164,8 +182,12 @@ static void on_line_j(void *p, const struct exr_line *l)
 static void on_section_t(void *p, const char *file, const char *kind, const char *arg)
 {
 	struct icx *x = p;
+	struct mf_buf t;
 	flush_section(x);
-	snprintf(x->cur, sizeof(x->cur), "%s: %s%s%.500s", file, kind, arg[0] ? "," : "", arg);
+	mf_buf_init(&t, MF_BUF_UNBOUNDED);
+	snprintf(x->cur, sizeof(x->cur), "%s: %s%s%.500s", file, kind, arg[0] ? "," : "",
+		 to_utf8(&t, arg));
+	mf_buf_release(&t);
 	x->lines = 0;
 	x->nsec++;
 }
@@ -184,6 +206,7 @@ static int inspect_one(const char *pkl, int json, struct mf_buf *out, int *first
 	int rc;
 
 	mf_diag_clear(&d);
+	cur_stats = &st;
 	if (json) {
 		struct jset j;
 		struct exr_visitor v = { &j, on_problem_j, on_section_j, on_line_j };
@@ -239,6 +262,9 @@ static int inspect_one(const char *pkl, int json, struct mf_buf *out, int *first
 				    (long long)st.bytes,
 				    st.problems ? "PROBLEMS FOUND" : "valid");
 	}
+	cur_stats = NULL;
+	mf_charset_free(&cur_cs);
+	cur_cp[0] = '\0';
 	if (rc < 0)
 		return cli_fatal(&d);
 	return st.problems ? MF_EXIT_PROBLEMS : MF_EXIT_OK;

@@ -895,9 +895,12 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 		if ((rc = maybe_commit(ex, 0, diag)) < 0)
 			goto end;
 	}
-	if (ex->exp->put_calendar && (rc = export_calendar(ex, mb, arena, diag)) < 0)
+	/* --no-mail: accounts and mailboxes only, so no calendar or address
+	 * book either; the mail section stays empty (docs/decisions.md) */
+	if (ex->exp->put_calendar && !ex->opts->no_mail &&
+	    (rc = export_calendar(ex, mb, arena, diag)) < 0)
 		goto end;
-	if (ex->exp->put_pab && (rc = export_pab(ex, mb, arena, diag)) < 0)
+	if (ex->exp->put_pab && !ex->opts->no_mail && (rc = export_pab(ex, mb, arena, diag)) < 0)
 		goto end;
 end:
 	{

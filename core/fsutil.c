@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -265,5 +266,57 @@ int mf_mkdirs(const char *path, int mode, struct mf_diag *diag)
 		}
 	}
 	free(p);
+	return rc;
+}
+
+int mf_target_instance(char out[33], const char *dir, struct mf_diag *diag)
+{
+	char *path = mf_xasprintf("%s/.mailferry-target", dir);
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = mf_read_file(&text, &len, path, 4096, NULL);
+	if (rc != MF_OK) {
+		/* write a fresh id under a temporary name, then link it into
+		 * place: link fails when another run got there first, and then
+		 * its id is the one everybody uses */
+		unsigned char r[16];
+		char id[34], *tmp = mf_xasprintf("%s/.mailferry-target.%ld", dir, (long)getpid());
+		static const char hexd[] = "0123456789abcdef";
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+			free(tmp);
+			free(path);
+			return mf_diag_errno(diag, MF_EIO, dir, "cannot get random bytes");
+		}
+		for (int i = 0; i < 16; i++) {
+			id[2 * i] = hexd[r[i] >> 4];
+			id[2 * i + 1] = hexd[r[i] & 15];
+		}
+		id[32] = '\n';
+		id[33] = '\0';
+		rc = mf_write_atomic(tmp, id, 33, 0644, 1, diag);
+		if (rc == MF_OK && link(tmp, path) != 0 && errno != EEXIST)
+			rc = mf_diag_errno(diag, MF_EIO, path, "cannot create");
+		unlink(tmp);
+		free(tmp);
+		if (rc == MF_OK)
+			rc = mf_read_file(&text, &len, path, 4096, diag);
+	}
+	if (rc == MF_OK) {
+		size_t n = 0;
+		while (n < len && n < 32 && ((text[n] >= '0' && text[n] <= '9') ||
+					     (text[n] >= 'a' && text[n] <= 'f')))
+			n++;
+		if (n != 32)
+			rc = mf_diag_set(diag, MF_EFORMAT, path, 0,
+					 "not a mailferry target marker (32 hex digits expected)");
+		else {
+			memcpy(out, text, 32);
+			out[32] = '\0';
+		}
+	}
+	free(text);
+	free(path);
 	return rc;
 }

@@ -63,6 +63,16 @@ int mf_read_file(char **out, size_t *len_out, const char *path, size_t max,
 int mf_write_atomic(const char *path, const void *data, size_t len, int mode,
 		    int do_fsync, struct mf_diag *diag);
 
+/*
+ * The identity of one output folder's contents: the 32 hex digits stored in
+ * DIR/.mailferry-target, created (atomically, so two runs starting at once
+ * agree) the first time the folder is used.  Exporters put it in their
+ * target string, so the delivery ledger belongs to this folder's contents:
+ * when the folder is deleted and created again, the ledger of the old one
+ * no longer says "delivered" and everything is written again.
+ */
+int mf_target_instance(char out[33], const char *dir, struct mf_diag *diag);
+
 /* mkdir -p with mode; existing folders are fine. */
 int mf_mkdirs(const char *path, int mode, struct mf_diag *diag);
 

@@ -66,6 +66,7 @@ struct po_set {
 struct pending {
 	int64_t id;
 	int line;
+	int64_t bytes;           /* section data written for it */
 };
 
 struct mf_export_ctx {
@@ -73,7 +74,7 @@ struct mf_export_ctx {
 	struct mf_store *st;
 	const struct mf_export_opts *opts;
 	char out[OUT_MAX];
-	char target[OUT_MAX + 16];
+	char target[OUT_MAX + 64];
 	struct mf_charset *cs;
 	const char *cpnum;
 	int directory_skip;
@@ -404,7 +405,15 @@ static int ex_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_s
 	c->st = st;
 	c->opts = o;
 	snprintf(c->out, sizeof(c->out), "%s", real);
-	snprintf(c->target, sizeof(c->target), "exchange:%s", real);
+	{
+		char inst[33];
+		if ((rc = mf_target_instance(inst, real, d)) < 0) {
+			free(c);
+			free(real);
+			return rc;
+		}
+		snprintf(c->target, sizeof(c->target), "exchange:%s#%s", real, inst);
+	}
 	free(real);
 	if ((rc = mf_charset_open(&c->cs, o->codepage ? o->codepage : "1252", d)) < 0) {
 		free(c);
@@ -792,6 +801,9 @@ static int ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	}
 	c->msgs[c->nmsgs].id = m->id;
 	c->msgs[c->nmsgs].line = c->lines;
+	c->msgs[c->nmsgs].bytes = (int64_t)body.len;
+	for (size_t i = 0; i < natts; i++)
+		c->msgs[c->nmsgs].bytes += (int64_t)atts[i].len;
 	c->nmsgs++;
 	if (c->repl > repl_before)
 		mf_export_problem(c->ex, MF_INFO, "exchange.lossy-text", c->mb->id, m->id,
@@ -1180,7 +1192,7 @@ static int ex_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, 
 	for (size_t i = 0; i < c->nmsgs; i++) {
 		snprintf(rid, sizeof(rid), "%s/%08d.PRI:%d", strrchr(c->set->folder, '/') + 1,
 			 c->number, c->msgs[i].line);
-		mf_export_confirm(c->ex, "message", c->msgs[i].id, mb->id, rid, NULL, -1);
+		mf_export_confirm(c->ex, "message", c->msgs[i].id, mb->id, rid, NULL, c->msgs[i].bytes);
 	}
 	for (size_t i = 0; i < c->ncals; i++) {
 		snprintf(rid, sizeof(rid), "%s/%08d.PRI", strrchr(c->set->folder, '/') + 1, c->number);

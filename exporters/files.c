@@ -41,7 +41,15 @@ int mf_files_open(struct mf_files *f, const char *format, int crlf,
 	f->st = st;
 	f->opts = opts;
 	f->root = mf_xstrdup(real);
-	f->target = mf_xasprintf("%s:%s", format, real);
+	{
+		char inst[33];
+		if ((rc = mf_target_instance(inst, real, diag)) < 0) {
+			close(f->root_fd);
+			f->root_fd = -1;
+			return rc;
+		}
+		f->target = mf_xasprintf("%s:%s#%s", format, real, inst);
+	}
 	mf_mime_opts_init(&f->mime);
 	f->mime.crlf = crlf;
 	f->mime.bcc = 1;
