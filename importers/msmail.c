@@ -124,6 +124,71 @@ static void dmap_release(struct dmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* ---- single-byte code pages through a table ---- */
+
+/* The DOS and Windows code pages of MS Mail bundles are mostly single-byte:
+ * their 256 mappings are taken from iconv once and applied by table, which
+ * converts text with accented letters several times faster than a call of
+ * iconv per run of non-ASCII bytes.  Double-byte code pages keep iconv. */
+struct sbcs {
+	int ok;
+	unsigned char len[256];
+	unsigned char bad[256];     /* no mapping: U+FFFD, counted */
+	char seq[256][4];
+};
+
+static void sbcs_build(struct sbcs *t, struct mf_charset *cs, const char *cp)
+{
+	static const char *const dbcs[] = { "CP932", "CP936", "CP949", "CP950", "UTF-8", NULL };
+	struct mf_buf b;
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; dbcs[i]; i++)
+		if (!strcmp(cp, dbcs[i]))
+			return;
+	mf_buf_init(&b, 64);
+	for (int c = 0; c < 256; c++) {
+		unsigned char in = (unsigned char)c;
+		size_t r = 0;
+		mf_buf_reset(&b);
+		if (mf_charset_to_utf8(cs, &in, 1, &b, &r) < 0 || b.len < 1 || b.len > 4) {
+			mf_buf_release(&b);
+			return;
+		}
+		memcpy(t->seq[c], b.data, b.len);
+		t->len[c] = (unsigned char)b.len;
+		t->bad[c] = r > 0;
+	}
+	mf_buf_release(&b);
+	t->ok = 1;
+}
+
+/* Append the UTF-8 of p[0..n) to out (the caller checked t->ok). */
+static int sbcs_conv(const struct sbcs *t, const unsigned char *p, size_t n, struct mf_buf *out,
+		     size_t *repl)
+{
+	char *o;
+	int rc;
+	if (n > out->max / 4)
+		return MF_ETOOBIG;
+	if ((rc = mf_buf_grow(out, n * 4)) < 0)
+		return rc;
+	o = out->data + out->len;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if (c < 0x80) {
+			*o++ = (char)c;
+			continue;
+		}
+		memcpy(o, t->seq[c], 4);
+		o += t->len[c];
+		if (t->bad[c] && repl)
+			(*repl)++;
+	}
+	out->len = (size_t)(o - out->data);
+	out->data[out->len] = '\0';
+	return MF_OK;
+}
+
 /* ---- the importer's state ---- */
 
 struct msm_user {
@@ -154,6 +219,7 @@ struct msm {
 	const char *tz;
 	const char *cp, *calcp;     /* canonical code pages */
 	struct mf_charset *cs, *calcs;
+	struct sbcs table;          /* for cs */
 	int64_t source_id, run_id;
 	int64_t dtstamp;
 	struct msm_user *users;
@@ -169,10 +235,9 @@ struct msm {
 	struct mf_arena arena;      /* per message */
 	struct mf_buf conv;
 	struct mf_progress progress;
-	/* date cache */
-	char last_date[40];
-	int64_t last_utc;
-	int last_ok;
+	/* local -> UTC offsets by hour (exact: an hour is cached only when
+	 * its first and last second have the same offset) */
+	struct { int64_t key, delta; int valid; } tzc[8191];
 };
 
 static void set_file(struct msm *s, const char *rel)
@@ -237,8 +302,9 @@ static int flush_pending(struct msm *s, int64_t message_id, uint64_t msg_off)
 		p.file = s->file[0] ? s->file : NULL;
 		p.offset = s->pend[i].off == MF_NO_OFFSET ? -1 : (int64_t)s->pend[i].off;
 		p.mailbox_id = s->mailbox_id;
-		p.message_id = message_id;
-		p.item = message_id ? NULL : item;
+		/* a report about bytes before the message is not about it */
+		p.message_id = s->pend[i].off >= msg_off ? message_id : 0;
+		p.item = message_id || s->pend[i].off < msg_off ? NULL : item;
 		p.text = s->pend[i].text;
 		if (mf_store_problem(s->st, &p, s->diag) < 0) {
 			clear_pending(s);
@@ -255,8 +321,12 @@ static char *text_utf8(struct msm *s, struct mf_charset *cs, const void *p, size
 {
 	size_t r = 0;
 	mf_buf_reset(&s->conv);
-	if (mf_charset_to_utf8(cs, p, n, &s->conv, &r) < 0)
+	if (cs == s->cs && s->table.ok) {
+		if (sbcs_conv(&s->table, p, n, &s->conv, &r) < 0)
+			return NULL;
+	} else if (mf_charset_to_utf8(cs, p, n, &s->conv, &r) < 0) {
 		return NULL;
+	}
 	if (repl)
 		*repl += r;
 	return mf_arena_strndup(&s->arena, s->conv.data, s->conv.len);
@@ -496,7 +566,7 @@ static int stage_mailbox(struct msm *s, struct msm_user *u, const char *network,
 			    : u->full_name && *u->full_name ? u->full_name : mailbox;
 	const char *g, *sn;
 	size_t gl, sl;
-	char *given, *sur, *addr;
+	char *given, *sur, *addr, *hexid = NULL;
 	int created = 0, rc;
 
 	memset(&mb, 0, sizeof(mb));
@@ -513,11 +583,14 @@ static int stage_mailbox(struct msm *s, struct msm_user *u, const char *network,
 	mb.source_address = addr;
 	mb.deleted = u->deleted;
 	mb.in_directory = in_directory;
-	mb.comments = u->hexid && *u->hexid ? u->hexid : NULL;
+	if (u->hexid && *u->hexid)
+		hexid = mf_xasprintf("hexid %s", u->hexid);
+	mb.comments = hexid;
 	rc = mf_store_mailbox(s->st, &u->mailbox_id, &created, s->source_id, &mb, s->diag);
 	free(given);
 	free(sur);
 	free(addr);
+	free(hexid);
 	if (rc == MF_OK)
 		s->stats->mailboxes++;
 	return rc;
@@ -959,22 +1032,44 @@ static int read_directory(struct msm *s)
 
 /* ---- mail ---- */
 
+/* Wall clock in the postoffice's zone to UTC, cached by the day: a day is
+ * cached only when its first and last second have the same offset (days
+ * with a DST change are converted one by one). */
+static int zone_to_utc(struct msm *s, const struct mf_civil *c, int64_t *out)
+{
+	int64_t key = ((int64_t)c->year * 13 + c->month) * 32 + c->day;
+	size_t slot = (size_t)((uint64_t)key % MF_ARRAY_LEN(s->tzc));
+	struct mf_civil a = *c, z = *c;
+	int64_t ta, tz;
+
+	if (s->tzc[slot].valid && s->tzc[slot].key == key) {
+		if (s->tzc[slot].valid > 0) {
+			*out = mf_civil_to_utc_naive(c) + s->tzc[slot].delta;
+			return MF_OK;
+		}
+		return mf_tz_local_to_utc(out, s->tz, c);
+	}
+	a.hour = a.min = a.sec = 0;
+	z.hour = 23;
+	z.min = z.sec = 59;
+	s->tzc[slot].key = key;
+	if (mf_tz_local_to_utc(&ta, s->tz, &a) == MF_OK && mf_tz_local_to_utc(&tz, s->tz, &z) == MF_OK &&
+	    ta - mf_civil_to_utc_naive(&a) == tz - mf_civil_to_utc_naive(&z)) {
+		s->tzc[slot].delta = ta - mf_civil_to_utc_naive(&a);
+		s->tzc[slot].valid = 1;
+		*out = mf_civil_to_utc_naive(c) + s->tzc[slot].delta;
+		return MF_OK;
+	}
+	s->tzc[slot].valid = -1;
+	return mf_tz_local_to_utc(out, s->tz, c);
+}
+
 static int64_t local_to_utc(struct msm *s, const char *raw, int *ok, unsigned *flags)
 {
 	struct mf_civil c;
 	int64_t t = 0;
-	if (!strncmp(raw, s->last_date, sizeof(s->last_date)) && raw[0]) {
-		*ok = s->last_ok;
-		*flags = 0;
-		return s->last_utc;
-	}
 	*ok = mf_date_parse(&c, flags, raw, strlen(raw), MF_ORDER_YMD) == MF_OK &&
-	      mf_tz_local_to_utc(&t, s->tz, &c) == MF_OK;
-	if (strlen(raw) < sizeof(s->last_date)) {
-		snprintf(s->last_date, sizeof(s->last_date), "%s", raw);
-		s->last_utc = t;
-		s->last_ok = *ok;
-	}
+	      zone_to_utc(s, &c, &t) == MF_OK;
 	return t;
 }
 
@@ -1282,7 +1377,7 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 		goto fail;
 	{
 		const char *why = mf_charset_suspect(s->cp, f.map.data,
-						     f.map.len > (256u << 10) ? 256u << 10 : f.map.len);
+						     f.map.len > (64u << 10) ? 64u << 10 : f.map.len);
 		if (why)
 			problem(s, MF_WARNING, "msmail.codepage-suspect", MF_NO_OFFSET,
 				"%s (declared %s)", why, s->cp);
@@ -1727,6 +1822,10 @@ static int msmail_import(struct mf_store *st, const char *path,
 	man.map.fd = -1;
 	mf_buf_init(&s.conv, MF_BUF_TEXT_MAX);
 
+	/* Fewer, larger WAL checkpoints while importing (each one syncs the
+	 * database file); the default comes back at the end. */
+	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 65536", NULL);
+	mf_store_exec(st, "PRAGMA cache_size = -16384", NULL);
 	s.root = realpath(path, NULL);
 	if (!s.root) {
 		rc = mf_diag_errno(diag, MF_ENOTFOUND, path, "cannot open the bundle");
@@ -1754,6 +1853,7 @@ static int msmail_import(struct mf_store *st, const char *path,
 				 : s.mx.source_codepage);
 		goto out;
 	}
+	sbcs_build(&s.table, s.cs, s.cp);
 	if (!s.calcp || mf_charset_open(&s.calcs, s.calcp, diag) < 0) {
 		rc = mf_diag_set(diag, MF_ECHARSET, "MSMX.TXT", MF_NO_OFFSET,
 				 "unknown windows code page '%s'", s.mx.windows_codepage);
@@ -1846,9 +1946,6 @@ static int msmail_import(struct mf_store *st, const char *path,
 					 u->mailbox, (long long)msgs, folders, (long long)items,
 					 !u->in_csv ? " (no users.csv row: no mail)"
 					 : !*u->mail_dir ? " (no mail exported)" : "");
-		if (opts->json && !opts->quiet)
-			printf("{\"event\":\"mailbox\",\"mailbox\":\"%s\",\"messages\":%lld,"
-			       "\"calendar_items\":%lld}\n", u->mailbox, (long long)msgs, (long long)items);
 	}
 	mf_progress_end(&s.progress);
 	s.mailbox_id = 0;
@@ -1875,6 +1972,8 @@ out:
 	mf_charset_free(&s.cs);
 	mf_charset_free(&s.calcs);
 	free(s.root);
+	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 1000", NULL);
+	mf_store_exec(st, "PRAGMA cache_size = -2000", NULL);
 	return rc;
 }
 

@@ -10,6 +10,9 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/charset.h"
+#include "core/fsutil.h"
+#include "core/store.h"
+#include "importers/importer.h"
 #include "importers/msmail_dir.h"
 #include "importers/msmail_mmff.h"
 #include "importers/schedplus.h"
@@ -18,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+extern const struct mf_importer mf_importer_msmail;
 
 /* ---- problem collector ---- */
 
@@ -875,6 +880,471 @@ static void sch_recurrence(void)
 	T_EQ_INT(mf_sch_rrule(out, sizeof(out), "Fortnight", NULL, NULL, &why), MF_EFORMAT);
 }
 
+
+/* ---- whole bundles into a real staging store ---- */
+
+/* Text of a column value for the dumps: control bytes escaped, long values
+ * cut. */
+static void esc(struct mf_buf *b, const unsigned char *p, size_t n, size_t max)
+{
+	for (size_t i = 0; i < n && i < max; i++) {
+		unsigned char c = p[i];
+		if (c == '\\')
+			mf_buf_addstr(b, "\\\\");
+		else if (c == '\r')
+			mf_buf_addstr(b, "\\r");
+		else if (c == '\n')
+			mf_buf_addstr(b, "\\n");
+		else if (c < 0x20 || c == 0x7F)
+			mf_buf_addf(b, "\\x%02x", c);
+		else
+			mf_buf_addch(b, c);
+	}
+	if (n > max)
+		mf_buf_addf(b, "...(%zu bytes)", n);
+}
+
+static void dump(struct mf_buf *b, sqlite3 *db, const char *title, const char *sql, size_t max)
+{
+	sqlite3_stmt *q;
+	mf_buf_addf(b, "== %s\n", title);
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+		t_fail(__FILE__, __LINE__, "prepare: %s: %s", sqlite3_errmsg(db), sql);
+		return;
+	}
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(q); i++) {
+			if (i)
+				mf_buf_addstr(b, " | ");
+			if (sqlite3_column_type(q, i) == SQLITE_NULL)
+				mf_buf_addstr(b, "-");
+			else
+				esc(b, sqlite3_column_text(q, i), (size_t)sqlite3_column_bytes(q, i), max);
+		}
+		mf_buf_addch(b, '\n');
+	}
+	sqlite3_finalize(q);
+}
+
+/* Everything an MS Mail import stages, as text. */
+static void dump_all(struct mf_buf *b, struct mf_store *st)
+{
+	sqlite3 *db = mf_store_db(st);
+	dump(b, db, "sources", "SELECT format, network, postoffice, codepage, calendar_codepage, "
+	     "timezone, db_version, exported_at, length(manifest) FROM sources ORDER BY id", 200);
+	dump(b, db, "files", "SELECT role, path, size, codepage, (SELECT name FROM mailboxes WHERE "
+	     "id = f.mailbox_id), state, messages, skipped FROM source_files f ORDER BY id", 200);
+	dump(b, db, "postoffices", "SELECT name, network, kind, address_type FROM postoffices "
+	     "ORDER BY id", 200);
+	dump(b, db, "mailboxes", "SELECT m.name, m.alias, m.display_name, m.given_name, m.surname, "
+	     "m.address_type, m.source_address, m.deleted, m.in_directory, m.comments, s.mail_skipped, "
+	     "s.reason, (SELECT path FROM source_files WHERE id = s.mail_file_id) FROM mailboxes m "
+	     "JOIN mail_sections s ON s.mailbox_id = m.id ORDER BY m.id", 200);
+	dump(b, db, "directory", "SELECT kind, name, display_name, given_name, surname, address_type, "
+	     "address, postoffice, location, comments, (SELECT name FROM mailboxes WHERE id = "
+	     "e.mailbox_id), (SELECT path FROM source_files WHERE id = e.src_file_id), src_offset, raw "
+	     "FROM dir_entries e ORDER BY id", 200);
+	dump(b, db, "list members", "SELECT l.name, m.position, m.address, e.name FROM list_members m "
+	     "JOIN dir_entries l ON l.id = m.list_id LEFT JOIN dir_entries e ON e.id = m.entry_id "
+	     "ORDER BY l.id, m.position", 200);
+	dump(b, db, "folders", "SELECT (SELECT name FROM mailboxes WHERE id = f.mailbox_id), path, "
+	     "source_name, special FROM folders f ORDER BY id", 200);
+	dump(b, db, "messages", "SELECT (SELECT path FROM source_files WHERE id = g.src_file_id), "
+	     "g.src_offset, g.src_length, (SELECT path FROM folders WHERE id = g.folder_id), "
+	     "g.sender_raw, g.sender_name, g.sender_type, g.sender_address, "
+	     "(SELECT name FROM dir_entries WHERE id = g.sender_entry_id), g.subject, g.date_raw, "
+	     "strftime('%Y-%m-%dT%H:%M:%SZ', g.sent_utc, 'unixepoch'), g.received_utc, g.timezone, "
+	     "g.charset, g.unread, g.priority, g.receipt_requested, g.is_receipt, g.message_class, "
+	     "g.message_id, g.conversation_id, g.parent_message_id, g.size, substr(g.src_sha256, 1, 12), "
+	     "g.raw_header FROM messages g ORDER BY g.src_file_id, g.src_offset", 2000);
+	dump(b, db, "recipients", "SELECT g.src_offset, r.role, r.position, r.raw, r.display_name, "
+	     "r.address_type, r.address, (SELECT kind || ':' || name FROM dir_entries WHERE id = "
+	     "r.entry_id) FROM recipients r JOIN messages g ON g.id = r.message_id "
+	     "ORDER BY g.src_file_id, g.src_offset, r.role, r.position", 200);
+	dump(b, db, "bodies", "SELECT g.src_offset, p.position, p.kind, p.size, substr(p.sha256, 1, 12), "
+	     "p.replacements, p.raw IS NOT NULL, p.src_offset, p.text FROM body_parts p JOIN messages g "
+	     "ON g.id = p.message_id ORDER BY g.src_file_id, g.src_offset, p.position", 2000);
+	dump(b, db, "attachments", "SELECT g.src_offset, a.position, a.kind, a.name, a.title, a.size, "
+	     "substr(a.sha256, 1, 12), a.src_offset, quote(substr(a.data, 1, 16)) FROM attachments a "
+	     "JOIN messages g ON g.id = a.message_id ORDER BY g.src_file_id, g.src_offset, a.position", 200);
+	dump(b, db, "calendar", "SELECT (SELECT name FROM mailboxes WHERE id = c.mailbox_id), "
+	     "c.src_offset, c.kind, c.uid, c.summary, strftime('%Y-%m-%dT%H:%M:%SZ', c.dtstart_utc, "
+	     "'unixepoch'), c.timezone, c.recurring, c.source_type, length(c.raw), c.ical "
+	     "FROM calendar_items c ORDER BY c.mailbox_id, c.src_offset", 4000);
+	dump(b, db, "address books", "SELECT (SELECT name FROM mailboxes WHERE id = p.mailbox_id), "
+	     "p.position, p.kind, p.display_name, p.address_type, p.address, p.first_name, p.last_name, "
+	     "p.title, p.company, p.bus_num, p.note, p.src_offset, length(p.raw) FROM pab_entries p "
+	     "ORDER BY p.mailbox_id, p.position", 200);
+	dump(b, db, "problems", "SELECT severity, code, file, offset, (SELECT name FROM mailboxes "
+	     "WHERE id = p.mailbox_id), (SELECT src_offset FROM messages WHERE id = p.message_id), item, "
+	     "text FROM problems p ORDER BY file, offset, code, id", 400);
+}
+
+struct imp {
+	struct mf_store *st;
+	struct mf_import_stats stats;
+	struct mf_diag d;
+	int rc;
+};
+
+static void imp_open(struct imp *x, const char *name)
+{
+	char db[512];
+	memset(x, 0, sizeof(*x));
+	snprintf(db, sizeof(db), "%s/%s.db", t_tmpdir(), name);
+	if (mf_store_open(&x->st, db, MF_STORE_CREATE, &x->d) != MF_OK)
+		t_fail(__FILE__, __LINE__, "open %s: %s", db, x->d.msg);
+}
+
+static int imp_run(struct imp *x, const char *path, const struct mf_import_opts *opts)
+{
+	struct mf_import_opts o;
+	int64_t run;
+	memset(&o, 0, sizeof(o));
+	if (opts)
+		o = *opts;
+	o.quiet = 1;
+	memset(&x->stats, 0, sizeof(x->stats));
+	mf_diag_clear(&x->d);
+	mf_store_run_begin(x->st, &run, "import", "msmail", path, NULL, &x->d);
+	mf_store_set_context(x->st, run, 0);
+	x->rc = mf_importer_msmail.import(x->st, path, &o, &x->stats, &x->d);
+	mf_store_rollback(x->st);
+	return x->rc;
+}
+
+static int64_t q1(struct mf_store *st, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(mf_store_db(st), sql, -1, &q, NULL) != SQLITE_OK) {
+		t_fail(__FILE__, __LINE__, "prepare: %s", sql);
+		return -1;
+	}
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+/* q1 for a text value (copied into buf). */
+static const char *qs(struct mf_store *st, const char *sql, char *buf, size_t cap)
+{
+	sqlite3_stmt *q;
+	snprintf(buf, cap, "(none)");
+	if (sqlite3_prepare_v2(mf_store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
+		return buf;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return buf;
+}
+
+/* Compare the dump with tests/fixtures/msmail/<name>.expected
+ * (UPDATE_GOLDEN=1 rewrites it; review the diff). */
+static void golden_compare(struct mf_store *st, const char *name)
+{
+	struct mf_buf b;
+	char path[512];
+	char *want = NULL;
+	size_t want_len = 0;
+	struct mf_diag d;
+
+	snprintf(path, sizeof(path), "%s", t_srcpath("tests/fixtures/msmail/"));
+	strncat(path, name, sizeof(path) - strlen(path) - 16);
+	strcat(path, ".expected");
+	mf_buf_init(&b, MF_BUF_UNBOUNDED);
+	dump_all(&b, st);
+	if (getenv("UPDATE_GOLDEN"))
+		mf_write_atomic(path, b.data, b.len, 0644, 0, &d);
+	if (mf_read_file(&want, &want_len, path, 16 << 20, &d) != MF_OK) {
+		t_fail(__FILE__, __LINE__, "no %s (UPDATE_GOLDEN=1 writes it)", path);
+	} else if (want_len != b.len || memcmp(want, b.data, b.len) != 0) {
+		size_t i = 0, line = 1, ls = 0;
+		while (i < b.len && i < want_len && want[i] == b.data[i]) {
+			if (want[i] == '\n') {
+				line++;
+				ls = i + 1;
+			}
+			i++;
+		}
+		{
+			const char *ge = memchr(b.data + ls, '\n', b.len - ls);
+			const char *we = memchr(want + ls, '\n', want_len - ls);
+			t_fail(__FILE__, __LINE__, "%s differs at line %zu:\n  want: %.*s\n  got:  %.*s", path,
+			       line, (int)((we ? we : want + want_len) - (want + ls)), want + ls,
+			       (int)((ge ? ge : b.data + b.len) - (b.data + ls)), b.data + ls);
+		}
+	}
+	free(want);
+	mf_buf_release(&b);
+}
+
+/* The sample bundle: everything staged, byte for byte. */
+static void bundle_sample_golden(void)
+{
+	struct imp x;
+	imp_open(&x, "sample");
+	T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), NULL), MF_OK);
+	T_EQ_INT(x.stats.mailboxes, 6);
+	T_EQ_INT(x.stats.messages, 12);
+	T_EQ_INT(x.stats.calendar_items, 15);
+	golden_compare(x.st, "sample");
+	mf_store_close(&x.st);
+}
+
+/* The contract's rules, one by one, on the sample. */
+static void bundle_sample_rules(void)
+{
+	struct imp x;
+	char b[512];
+	imp_open(&x, "rules");
+	T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), NULL), MF_OK);
+	/* every mailbox to migrate, with its mail section; zero-message ones too */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM mailboxes"), 6);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM mail_sections"), 6);
+	T_EQ_INT(q1(x.st, "SELECT mail_skipped FROM mail_sections JOIN mailboxes ON id = mailbox_id "
+		     "WHERE name = 'ADMIN'"), 1);                     /* empty mail_dir */
+	T_EQ_INT(q1(x.st, "SELECT in_directory FROM mailboxes WHERE name = 'KTANAKA'"), 1);
+	T_EQ_INT(q1(x.st, "SELECT mail_skipped FROM mail_sections JOIN mailboxes ON id = mailbox_id "
+		     "WHERE name = 'KTANAKA'"), 1);                   /* no users.csv row */
+	T_EQ_INT(q1(x.st, "SELECT deleted * 10 + in_directory FROM mailboxes WHERE name = 'ODUNN'"), 10);
+	T_EQ_INT(q1(x.st, "SELECT mail_skipped FROM mail_sections JOIN mailboxes ON id = mailbox_id "
+		     "WHERE name = 'ODUNN'"), 0);                     /* deleted, with mail */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM mailboxes WHERE name = 'GONE'"), 0);
+	T_EQ_STR(qs(x.st, "SELECT source_address FROM mailboxes WHERE name = 'ERAMIREZ'", b, sizeof(b)),
+		 "MS:ACMENET/HQPO/ERAMIREZ");
+	T_EQ_STR(qs(x.st, "SELECT alias FROM mailboxes WHERE name = 'MLOPEZ'", b, sizeof(b)), "LopezM");
+	/* directory: other postoffices and gateways are custom recipients */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM dir_entries WHERE kind = 'user'"), 5);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM dir_entries WHERE kind = 'custom' AND address_type = 'MS'"), 2);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM dir_entries WHERE kind = 'custom' AND address_type IN "
+		     "('SMTP', 'X400')"), 3);
+	T_EQ_STR(qs(x.st, "SELECT name FROM dir_entries WHERE address = 'ACMENET/HQPO/JWEISS'", b, sizeof(b)),
+		 "J\xC3\xBCrgen Wei\xC3\x9F");                       /* CP850 read as such */
+	/* groups with members resolved by address, a group inside a group */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM list_members WHERE entry_id IS NULL"), 0);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM list_members m JOIN dir_entries l ON l.id = m.list_id "
+		     "WHERE l.name = 'All HQ'"), 5);
+	/* folders */
+	T_EQ_STR(qs(x.st, "SELECT group_concat(path || '=' || ifnull(special, '-'), ',') FROM "
+		    "(SELECT path, special FROM folders WHERE mailbox_id = (SELECT id FROM mailboxes WHERE "
+		    "name = 'ERAMIREZ') ORDER BY id)", b, sizeof(b)),
+		 "Inbox=inbox,Sent Items=sent,Deleted Items=trash,Projects=-");
+	/* priority characters */
+	T_EQ_INT(q1(x.st, "SELECT priority FROM messages WHERE subject LIKE 'Q3 budget figures for the "
+		     "branch offices (draft%'"), 1);                  /* 5 */
+	T_EQ_INT(q1(x.st, "SELECT priority FROM messages WHERE subject = 'Low priority: catalogue'"), -1);
+	T_EQ_INT(q1(x.st, "SELECT receipt_requested * 10 + unread FROM messages WHERE subject = "
+		     "'Order 4711 confirmed'"), 11);                  /* R, STATUS:UNREAD */
+	T_EQ_INT(q1(x.st, "SELECT is_receipt FROM messages WHERE message_class = "
+		     "'IPM.Microsoft Mail.Read Receipt'"), 1);        /* C */
+	/* the textized header: German, French, Spanish and English */
+	T_EQ_STR(qs(x.st, "SELECT subject FROM messages WHERE message_id = '4F2A91C0'", b, sizeof(b)),
+		 "Budget f\xC3\xBCr die Filialen, 3. Quartal (Entwurf 2, bitte pr\xC3\xBC" "fen)");
+	T_EQ_STR(qs(x.st, "SELECT conversation_id || '/' || parent_message_id FROM messages WHERE "
+		    "message_id = 'DE0CFCA6'", b, sizeof(b)), "B4A878C0/B4A878C0");
+	T_EQ_STR(qs(x.st, "SELECT parent_message_id FROM messages WHERE message_id = '4F2A91C7'", b,
+		    sizeof(b)), "935DA930113BD111820200C04FC9A530");
+	T_EQ_STR(qs(x.st, "SELECT conversation_id FROM messages WHERE message_id = '016FA408'", b,
+		    sizeof(b)), "4F2A91C0");
+	/* stripped from the body, kept in the raw header */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM body_parts WHERE text LIKE '%Microsoft Mail v3.0%'"), 0);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM messages WHERE instr(raw_header, "
+		     "CAST('Microsoft Mail v3.0' AS BLOB)) > 0"), 5);
+	T_EQ_STR(qs(x.st, "SELECT p.text FROM body_parts p JOIN messages g ON g.id = p.message_id WHERE "
+		    "g.message_id = '4F2A91C0'", b, sizeof(b)),
+		 "Ellen,\r\n\r\nanbei die Zahlen.\r\n\r\nJ\xC3\xBCrgen\r\n");
+	/* a meeting request keeps its meeting time */
+	T_ASSERT(q1(x.st, "SELECT instr(p.text, 'When: 1995-03-20 10:00 - 11:00') FROM body_parts p JOIN "
+		     "messages g ON g.id = p.message_id WHERE g.message_class = "
+		     "'IPM.Microsoft Schedule.MtgReq'") == 1);
+	/* EXT: and unknown tokens stay in the raw header */
+	T_ASSERT(q1(x.st, "SELECT instr(raw_header, CAST('EXT:I:3:HEADLEN' || char(13, 10) || '9' AS "
+		     "BLOB)) * instr(raw_header, CAST('X-ROUTE:BR1' AS BLOB)) FROM messages WHERE subject = "
+		     "'Price list transfer'") > 0);
+	/* attachments: exact sizes, a name with a space */
+	T_EQ_INT(q1(x.st, "SELECT size FROM attachments WHERE name = 'BUDGET V2.TXT'"), 29);
+	T_EQ_INT(q1(x.st, "SELECT size FROM attachments WHERE name = 'PRICES.DBF'"), 512);
+	/* dates in the manifest's zone (EST in March 1995) */
+	T_EQ_STR(qs(x.st, "SELECT datetime(sent_utc, 'unixepoch') FROM messages WHERE message_id = "
+		    "'4F2A91C0'", b, sizeof(b)), "1995-03-14 14:05:00");
+	/* recipients resolved in the directory (but the deleted ODUNN, who is
+	 * not in it) */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM recipients WHERE entry_id IS NULL AND "
+		     "raw <> 'PCM:ACMENET/HQPO/ODUNN'"), 0);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM recipients WHERE role = 'cc'"), 1);
+	/* calendars: items and contacts */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE mailbox_id = (SELECT id FROM "
+		     "mailboxes WHERE name = 'ERAMIREZ')"), 12);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM pab_entries"), 2);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE recurring"), 7);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE kind = 'todo'"), 5);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE instr(ical, 'CLASS:PRIVATE') > 0"), 2);
+	/* raw keeps the source object exactly */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE source_type = 'RecurringAppointments' "
+		     "AND substr(CAST(raw AS TEXT), 1, 24) = 'RecurringAppointments:' || char(13, 10)"), 4);
+	mf_store_close(&x.st);
+}
+
+/* Every calendar item of the sample parses back with libical; the recurring
+ * ones with the RRULE and first occurrence the contract gives. */
+static void bundle_calendar_roundtrip(void)
+{
+	static const struct { const char *summary, *rrule, *dtstart; } want[] = {
+		{ "Staff meeting", "FREQ=WEEKLY;UNTIL=19960101T045959Z;BYDAY=MO;WKST=SU",
+		  "America/New_York:19950306T100000" },
+		{ "Stand-up", "FREQ=DAILY;UNTIL=19950401T045959Z", "America/New_York:19950301T083000" },
+		{ "Payroll run", "FREQ=MONTHLY;UNTIL=19960101T045959Z;BYMONTHDAY=15",
+		  "America/New_York:19950115T160000" },
+		{ "Month-end review", "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1", "America/New_York:19950127T150000" },
+		{ "Ray's birthday", "FREQ=YEARLY;BYMONTHDAY=1;BYMONTH=4", "19950401" },
+		{ "Thanksgiving", "FREQ=YEARLY;BYDAY=TH;BYMONTH=11;BYSETPOS=4", "19951123" },
+		{ "Back up the laptop", "FREQ=WEEKLY;UNTIL=19950630;INTERVAL=2;BYDAY=FR", "19950303" },
+	};
+	struct imp x;
+	sqlite3_stmt *q;
+	int n = 0, matched = 0;
+
+	imp_open(&x, "cal");
+	T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), NULL), MF_OK);
+	T_ASSERT(sqlite3_prepare_v2(mf_store_db(x.st), "SELECT summary, ical FROM calendar_items",
+				    -1, &q, NULL) == SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *summary = (const char *)sqlite3_column_text(q, 0);
+		icalcomponent *cal = reparse((const char *)sqlite3_column_text(q, 1));
+		n++;
+		T_ASSERT(cal != NULL);
+		if (!cal)
+			continue;
+		T_ASSERT(icalcomponent_get_first_real_component(cal) != NULL);
+		for (size_t i = 0; i < MF_ARRAY_LEN(want); i++) {
+			char *rr, buf[64];
+			if (!summary || strcmp(summary, want[i].summary))
+				continue;
+			rr = rrule_of(cal);
+			T_EQ_STR(rr, want[i].rrule);
+			T_EQ_STR(dtstart_of(cal, buf), want[i].dtstart);
+			free(rr);
+			matched++;
+		}
+		icalcomponent_free(cal);
+	}
+	sqlite3_finalize(q);
+	T_EQ_INT(n, 15);
+	T_EQ_INT(matched, (int)MF_ARRAY_LEN(want));
+	mf_store_close(&x.st);
+}
+
+/* Damage: resynchronisation, skipped messages, TAB directory, LF files,
+ * maildata/ checks. */
+static void bundle_damaged_golden(void)
+{
+	struct imp x;
+	imp_open(&x, "damaged");
+	T_EQ_INT(imp_run(&x, t_srcpath("tests/fixtures/msmail/damaged"), NULL), MF_OK);
+	T_EQ_INT(x.stats.messages, 2);
+	T_EQ_INT(x.stats.messages_skipped, 1);
+	/* the message after the wrong TEXT: count is read */
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM messages WHERE subject = 'after resync'"), 1);
+	T_EQ_INT(q1(x.st, "SELECT skipped FROM source_files WHERE role = 'mail'"), 1);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM problems WHERE code = 'msmail.mmff-count-mismatch' "
+		     "AND severity = 'error' AND offset IS NOT NULL"), 1);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM problems WHERE code = 'msmail.maildata-count'"), 1);
+	golden_compare(x.st, "damaged");
+	mf_store_close(&x.st);
+}
+
+/* Importing again stages nothing; an interrupted file is resumed. */
+static void bundle_reimport_and_resume(void)
+{
+	struct imp x;
+	int64_t msgs, probs, cal, dir;
+	imp_open(&x, "again");
+	T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), NULL), MF_OK);
+	msgs = q1(x.st, "SELECT count(*) FROM messages");
+	probs = q1(x.st, "SELECT count(*) FROM problems");
+	cal = q1(x.st, "SELECT count(*) FROM calendar_items");
+	dir = q1(x.st, "SELECT count(*) FROM dir_entries");
+	T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), NULL), MF_OK);
+	T_EQ_INT(x.stats.messages, 0);
+	T_EQ_INT(x.stats.files_skipped, x.stats.files);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM messages"), msgs);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM problems"), probs);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items"), cal);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM dir_entries"), dir);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM sources"), 1);
+	/* an import stopped in the middle of inbox.mmff: the file is
+	 * "importing" and its last message is missing */
+	mf_store_exec(x.st, "UPDATE source_files SET state = 'importing' WHERE path = "
+		      "'mail/ERAMIREZ/inbox.mmff';"
+		      "DELETE FROM messages WHERE id = (SELECT max(g.id) FROM messages g JOIN "
+		      "source_files f ON f.id = g.src_file_id WHERE f.path = 'mail/ERAMIREZ/inbox.mmff')",
+		      &x.d);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM messages"), msgs - 1);
+	T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), NULL), MF_OK);
+	T_EQ_INT(x.stats.messages, 1);
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM messages"), msgs);
+	T_EQ_STR(qs(x.st, "SELECT state || ' ' || messages FROM source_files WHERE path = "
+		    "'mail/ERAMIREZ/inbox.mmff'", (char[64]){ 0 }, 64), "done 3");
+	mf_store_close(&x.st);
+}
+
+static void bundle_refused(void)
+{
+	struct imp x;
+	char dir[512], p[600];
+	struct mf_diag d;
+	imp_open(&x, "refused");
+	snprintf(dir, sizeof(dir), "%s/nobundle", t_tmpdir());
+	mf_mkdirs(dir, 0755, &d);
+	T_EQ_INT(imp_run(&x, dir, NULL), MF_ENOTFOUND);           /* no MSMX.TXT */
+	snprintf(p, sizeof(p), "%s/MSMX.TXT", dir);
+	mf_write_atomic(p, "msmx-version=2\nnetwork=N\npostoffice=P\n", 37, 0644, 0, &d);
+	T_EQ_INT(imp_run(&x, dir, NULL), MF_EFORMAT);             /* version 2 */
+	mf_write_atomic(p, "msmx-version=1\nnetwork=N\npostoffice=P\n", 37, 0644, 0, &d);
+	T_EQ_INT(imp_run(&x, dir, NULL), MF_ENOTFOUND);           /* no users.csv */
+	snprintf(p, sizeof(p), "%s/users.csv", dir);
+	mf_write_atomic(p, "mailbox\n", 8, 0644, 0, &d);
+	T_EQ_INT(imp_run(&x, dir, NULL), MF_ENOTFOUND);           /* no directory/pol.txt */
+	{
+		struct mf_import_opts o;
+		memset(&o, 0, sizeof(o));
+		o.timezone = "Mars/Olympus_Mons";
+		T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), &o), MF_EFORMAT);
+		o.timezone = NULL;
+		o.codepage = "EBCDIC-1";
+		T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), &o), MF_ECHARSET);
+	}
+	T_EQ_INT(q1(x.st, "SELECT count(*) FROM messages"), 0);
+	mf_store_close(&x.st);
+	T_EQ_INT(mf_importer_msmail.probe(t_srcpath("docs/sample/msmail")), 100);
+	T_EQ_INT(mf_importer_msmail.probe(t_srcpath("docs/sample/msmail/MSMX.TXT")), 90);
+	T_EQ_INT(mf_importer_msmail.probe(t_srcpath("tests/fixtures/msmail")), 0);
+	T_EQ_INT(mf_importer_msmail.probe(dir), 100);
+	snprintf(p, sizeof(p), "%s/MSMX.TXT", dir);
+	mf_write_atomic(p, "junk\n", 5, 0644, 0, &d);
+	T_EQ_INT(mf_importer_msmail.probe(dir), 60);               /* a manifest without a version */
+}
+
+/* --timezone and --codepage override the manifest. */
+static void bundle_overrides(void)
+{
+	struct imp x;
+	struct mf_import_opts o;
+	char b[128];
+	memset(&o, 0, sizeof(o));
+	o.timezone = "Europe/Berlin";
+	o.codepage = "437";
+	imp_open(&x, "over");
+	T_EQ_INT(imp_run(&x, t_srcpath("docs/sample/msmail"), &o), MF_OK);
+	T_EQ_STR(qs(x.st, "SELECT timezone || ' ' || codepage FROM sources", b, sizeof(b)),
+		 "Europe/Berlin CP437");
+	T_EQ_STR(qs(x.st, "SELECT datetime(sent_utc, 'unixepoch') FROM messages WHERE message_id = "
+		    "'4F2A91C0'", b, sizeof(b)), "1995-03-14 08:05:00");
+	mf_store_close(&x.st);
+}
+
 const struct t_case t_msmail[] = {
 	{ "msmail: MMFF every token", mmff_tokens },
 	{ "msmail: MMFF three line ends, tokens in any case", mmff_line_ends_and_case },
@@ -891,5 +1361,12 @@ const struct t_case t_msmail[] = {
 	{ "msmail: .sc2 priority codes", sc2_priority_codes },
 	{ "msmail: .sch items", sch_items },
 	{ "msmail: .sch recurrence (research 10.4)", sch_recurrence },
+	{ "msmail: sample bundle, everything staged (golden)", bundle_sample_golden },
+	{ "msmail: sample bundle, the contract's rules", bundle_sample_rules },
+	{ "msmail: sample calendars round-trip through libical", bundle_calendar_roundtrip },
+	{ "msmail: damaged bundle (golden)", bundle_damaged_golden },
+	{ "msmail: re-import changes nothing, an interrupted file resumes", bundle_reimport_and_resume },
+	{ "msmail: bundles that cannot be read", bundle_refused },
+	{ "msmail: --timezone and --codepage", bundle_overrides },
 	{ NULL, NULL }
 };
