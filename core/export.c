@@ -820,6 +820,8 @@ static int export_pab(struct mf_export *ex, const struct mf_mailbox *mb,
 			m++;
 		}
 		sqlite3_reset(s);
+		if (step != SQLITE_DONE)
+			return mf_store_fail(ex->st, diag, "cannot load address book members");
 		e[i].n_members = m;
 	}
 	memset(&res, 0, sizeof(res));

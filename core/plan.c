@@ -588,10 +588,8 @@ static int map_load(struct planner *p, const char *path, struct mf_diag *diag)
 		const char *k, *al;
 		size_t first = 0, hits;
 		rc = mf_csv_next(&r, &rec, path, diag);
-		if (rc == MF_DONE) {
-			rc = MF_OK;
+		if (rc == MF_DONE)
 			break;
-		}
 		if (rc < 0) {
 			rc = MF_EUSAGE;
 			if (diag)
@@ -696,8 +694,8 @@ static int map_apply(struct planner *p, int64_t *unused, struct mf_diag *diag)
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *k = col(s, 0), *al = col(s, 1);
 		size_t first = 0;
-		if (!k || !al || !mf_alias_valid(al) || map_resolve(p, k, &first) != 1 ||
-		    p->mb[first].map_alias) {
+		if (!p->mb || !k || !al || !mf_alias_valid(al) || map_resolve(p, k, &first) != 1 ||
+		    first >= p->n || p->mb[first].map_alias) {
 			(*unused)++;
 			continue;
 		}

@@ -152,7 +152,7 @@ static size_t proxy_end(const char *s)
 			q++;
 		{
 			size_t i = 0;
-			while (q[i] && i <= 16 && (isalnum((unsigned char)q[i]) || q[i] == '_' || q[i] == '-'))
+			while (i <= 16 && q[i] && (isalnum((unsigned char)q[i]) || q[i] == '_' || q[i] == '-'))
 				i++;
 			if ((i > 0 && i <= 16 && q[i] == ':') || *q == '\0')
 				return (size_t)(semi - s);
@@ -286,7 +286,6 @@ static int store_record(struct dirimp *d, const struct mf_csv_rec *rec, const ch
 		rc = mf_store_fail(d->st, diag, "cannot store target object");
 		goto out;
 	}
-	rc = MF_OK;
 	obj = sqlite3_last_insert_rowid(mf_store_db(d->st));
 	d->objects++;
 	if (*v[C_ALIAS]) {

@@ -86,4 +86,38 @@ check_out "the runs are recorded with their summaries" "1 1 1" sqlite3 "$S" \
 	"select (select count(*) > 0 from runs where kind = 'plan' and summary like '{\"mailboxes\":%') || ' ' ||
 	        (select count(*) > 0 from runs where kind = 'check' and summary like '{\"ok\":%') || ' ' ||
 	        (select count(*) > 0 from runs where kind = 'export' and summary like '{\"run_id\":%')"
+
+# ---- the sample cc:Mail post office, planned against a target ----
+if "$MF" formats | grep -q '^  ccmail *built'; then
+	C="$T/cc.db"
+	check "the sample post office imports" "$MF" import ccmail --db "$C" "$SRC/docs/sample/ccmail" --quiet
+	cat >"$T/gal2.csv" <<'EOF'
+class,alias,display_name,proxy_addresses
+custom,KarinS,"Svensson, Karin","SMTP:karin@sales.example;CCMAIL:Svensson, Karin at SALES01"
+mailbox,HolmL,Lars Holm (another one),SMTP:lars.holm@other.example
+custom,JaneDoe,Jane Doe,SMTP:jdoe@example.com
+EOF
+	check "its target snapshot imports" "$MF" import directory --db "$C" "$T/gal2.csv"
+	check_exit 1 "the plan has a conflict" "$MF" plan --db "$C"
+	"$MF" plan --db "$C" >"$T/plan2.txt"
+	check_grep "Karin Svensson, who has no mail, is converted from her custom recipient" \
+		"^KarinS  *convert  *custom 'KarinS'  *Svensson, Karin" "$T/plan2.txt"
+	check_out "... and has no mail" "1 0" sqlite3 "$C" \
+		"select mail_skipped || ' ' || messages from mailbox_summary where alias = 'KarinS'"
+	check_grep "Lars Holm's alias is taken: both named" \
+		"CONFLICT: mailbox 'Holm, Lars' <CCMAIL:Holm, Lars at SALES01>: its alias 'HolmL' is already taken on the target by mailbox 'HolmL' (Lars Holm (another one)" "$T/plan2.txt"
+	check_grep "Jane Doe is on the target already" "^custom exists .*Doe, Jane <SMTP:jdoe@example.com>" "$T/plan2.txt"
+	check_grep "bulletin boards are public folders" "^Announcements  *public" "$T/plan2.txt"
+	if "$MF" formats | grep -q '^  maildir *built'; then
+		check_exit 1 "export maildir moves nothing while the conflict stands" \
+			"$MF" export maildir --db "$C" --out "$T/md" --quiet
+		check_out "... no file written" "0" sh -c "find '$T/md' -type f 2>/dev/null | wc -l"
+		printf '"Holm, Lars",LarsH\n' >"$T/map2.csv"
+		check "an alias map resolves it" "$MF" plan --db "$C" --alias-map "$T/map2.csv"
+		check "export maildir runs" "$MF" export maildir --db "$C" --out "$T/md" --quiet
+		check "Karin's mailbox exists on the target though she has no mail" \
+			test -d "$T/md/KarinS/cur"
+		check "Lars Holm's mail went to his new alias" test -d "$T/md/LarsH/cur"
+	fi
+fi
 finish
