@@ -44,6 +44,8 @@
 #include "importers/schedplus.h"
 
 #define RELEASE_STEP (4u << 20)   /* give mapped pages back every 4 MiB */
+#define MAX_BODY (64u << 20)      /* largest body text staged */
+#define MAX_BLOB 999000000u       /* under SQLite's default SQLITE_MAX_LENGTH */
 #define HASH_CHUNK (8u << 20)
 
 /* ---- the directory as a lookup table ---- */
@@ -167,10 +169,13 @@ static int sbcs_conv(const struct sbcs *t, const unsigned char *p, size_t n, str
 		     size_t *repl)
 {
 	char *o;
+	size_t need = n;
 	int rc;
-	if (n > out->max / 4)
-		return MF_ETOOBIG;
-	if ((rc = mf_buf_grow(out, n * 4)) < 0)
+	/* the exact output size: one buffer of the text's size, not four */
+	for (size_t i = 0; i < n; i++)
+		if (p[i] >= 0x80)
+			need += t->len[p[i]] - 1u;
+	if ((rc = mf_buf_grow(out, need)) < 0)
 		return rc;
 	o = out->data + out->len;
 	for (size_t i = 0; i < n; i++) {
@@ -179,7 +184,7 @@ static int sbcs_conv(const struct sbcs *t, const unsigned char *p, size_t n, str
 			*o++ = (char)c;
 			continue;
 		}
-		memcpy(o, t->seq[c], 4);
+		memcpy(o, t->seq[c], t->len[c]);
 		o += t->len[c];
 		if (t->bad[c] && repl)
 			(*repl)++;
@@ -477,6 +482,17 @@ static char *resolve(struct msm *s, const char *rel, int report, enum mf_severit
 	return resolve_at(s, rel, report, sev, what, MF_NO_OFFSET);
 }
 
+/* Does path (an entry found by listing a folder of the bundle) stay inside
+ * the bundle once symbolic links are followed? */
+static int inside_root(const struct msm *s, const char *path)
+{
+	char *real = realpath(path, NULL);
+	size_t n = strlen(s->root);
+	int ok = real && !strncmp(real, s->root, n) && (real[n] == '/' || real[n] == '\0');
+	free(real);
+	return ok;
+}
+
 /* ---- directory ---- */
 
 static struct msm_user *find_user(struct msm *s, const char *mailbox, size_t n)
@@ -611,7 +627,8 @@ static int has_content(struct msm *s, const struct msm_user *u)
 			if (n < 6 || !mf_strcaseeq(de->d_name + n - 5, ".mmff"))
 				continue;
 			p = mf_xasprintf("%s/%s", abs, de->d_name);
-			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0)
+			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+			    inside_root(s, p))
 				found = 1;
 			free(p);
 		}
@@ -755,6 +772,12 @@ static int read_dir_file(struct msm *s, const char *abs, const char *role, const
 		return rc;
 	if ((rc = begin_file(s, &f, role, s->cp, 0, &file_id, &state)) < 0)
 		goto out;
+	if (state == MF_FILE_CHANGED && !gw_type) {
+		/* the postoffice list decides who is a mailbox: no mixing */
+		rc = mf_diag_set(s->diag, MF_EFORMAT, f.rel, MF_NO_OFFSET,
+				 "pol.txt changed since it was imported into this staging database");
+		goto out;
+	}
 	write = state == MF_FILE_NEW || state == MF_FILE_RESUME;
 	set_file(s, f.rel);
 	mf_msdir_init(&d, f.map.data, f.map.len, write ? on_problem : NULL, s);
@@ -1013,7 +1036,13 @@ static int read_directory(struct msm *s)
 		char type[24], *p = mf_xasprintf("%s/%s", dir, gw[i]);
 		size_t tl = strlen(gw[i]) - 7;
 		mf_addrtype_canonical(type, gw[i] + 3, tl);
-		rc = read_dir_file(s, p, "gateway", type);
+		if (inside_root(s, p)) {
+			rc = read_dir_file(s, p, "gateway", type);
+		} else {
+			set_file(s, rel_of(s, p));
+			problem(s, MF_ERROR, "msmail.bad-path", MF_NO_OFFSET,
+				"a symbolic link that leads outside the bundle; not read");
+		}
 		free(p);
 	}
 	free_list(gw, n_gw);
@@ -1232,9 +1261,13 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 	}
 
 	/* the body (the textized header stripped) */
-	text = text_utf8(s, s->cs, body.p, body.len, &repl);
-	if (!text)
-		return mf_diag_set(s->diag, MF_ETOOBIG, s->file, m->offset, "body too large");
+	text = body.len <= MAX_BODY ? text_utf8(s, s->cs, body.p, body.len, &repl) : NULL;
+	if (!text) {
+		problem(s, MF_ERROR, "msmail.too-large", m->offset,
+			"a body of %zu bytes is more than mailferry stages (%u MiB); message skipped",
+			body.len, MAX_BODY >> 20);
+		return MF_SKIP;
+	}
 	bp.keep_raw = repl > 0;
 	if (have_tx && is_schedule_class(g.message_class) && tx.n_other) {
 		/* a meeting's time lives only in this header: keep those lines */
@@ -1285,6 +1318,15 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 			a->data = m->att[i].data.p;
 			a->size = m->att[i].data.len;
 			a->has_data = 1;
+			if (a->size > MAX_BLOB) {
+				/* over SQLite's largest value: staged by name only */
+				problem(s, MF_ERROR, "msmail.too-large", m->att[i].offset,
+					"attachment %s of %zu bytes is larger than a staged value can be; "
+					"staged without its bytes (they stay in the export)", a->name, a->size);
+				a->data = NULL;
+				a->size = 0;
+				a->has_data = 0;
+			}
 			a->body_position = -1;
 			a->src_offset = (int64_t)m->att[i].data_offset;
 		}
@@ -1421,6 +1463,13 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 		s->collecting = 0;
 		if (rc < 0)
 			goto fail_p;
+		if (rc == MF_SKIP) {
+			skipped++;
+			s->stats->messages_skipped++;
+			if ((rc = flush_pending(s, 0, m.offset)) < 0)
+				goto fail_p;
+			continue;
+		}
 		if ((rc = flush_pending(s, id, m.offset)) < 0)
 			goto fail_p;
 		staged++;
@@ -1491,6 +1540,13 @@ static int read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_
 			continue;
 		p = mf_xasprintf("%s/%s", abs, de->d_name);
 		if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			free(p);
+			continue;
+		}
+		if (!inside_root(s, p)) {
+			set_file(s, rel_of(s, p));
+			problem(s, MF_ERROR, "msmail.bad-path", MF_NO_OFFSET,
+				"a symbolic link that leads outside the bundle; not read");
 			free(p);
 			continue;
 		}
