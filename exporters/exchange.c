@@ -21,7 +21,8 @@
  * keeps its number and is rewritten identically).  A finished set is never
  * touched again; a later run that has new mail writes the next set.
  */
-#include "exporters/exchange.h"
+#include "exporters/exporter.h"
+#include "core/plan.h"
 #include "exporters/exch_write.h"
 #include "core/alias.h"
 #include "core/charset.h"
@@ -1210,84 +1211,83 @@ static int ex_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, 
 /* ---- the end of the run: DIRECTRY.PRI and the packing list ---- */
 
 /*
- * Does the plan want this mailbox created through the DIRECTORY section?
- * A mailbox the plan converts from an existing custom recipient must not
- * get a DIRECTORY line (Event 238, contract 10.10): its MAILMESSAGE section
- * does the conversion.  Without a plan, every mailbox is created.
+ * The plan decides the DIRECTORY lines (core/plan.h): a mailbox planned
+ * CREATE gets one; a mailbox the plan CONVERTs from an existing custom
+ * recipient, or that EXISTS on the target, must not (Event 238, contract
+ * 10.10): its MAILMESSAGE section does the rest.  Custom recipients and
+ * lists planned CREATE get remote and dl lines with the plan's aliases.
  */
 static int plan_creates_mailbox(struct mf_export_ctx *c, int64_t mailbox_id)
 {
-	return mf_plan_mailbox_creates(c->st, mailbox_id);
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_plan_entry e;
+	int creates = 1;
+	if (mf_plan_mailbox_action(c->st, &e, mailbox_id, &a, NULL) == MF_OK)
+		creates = e.action == MF_PLAN_CREATE;
+	mf_arena_release(&a);
+	return creates;
 }
 
-static int plan_creates_recipient(struct mf_export_ctx *c, int64_t entry_id)
-{
-	return mf_plan_recipient_creates(c->st, entry_id);
-}
-
-struct remote {
-	int64_t entry_id;
-	char alias[MF_ALIAS_MAX + 1];
-};
-
-struct alias_ctx {
-	struct mf_export_ctx *c;
-	struct remote *r;
-	size_t n;
-};
-
-static int remote_alias_taken(const char *alias, void *payload)
-{
-	static const char q[] = "SELECT 1 FROM mailboxes WHERE alias = ?1";
-	struct alias_ctx *a = payload;
-	sqlite3_stmt *s = mf_store_stmt(a->c->st, q, NULL);
-	int taken = 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (mf_strcaseeq(a->r[i].alias, alias))
-			return 1;
-	if (s) {
-		sqlite3_bind_text(s, 1, alias, -1, SQLITE_TRANSIENT);
-		taken = sqlite3_step(s) == SQLITE_ROW;
-		sqlite3_reset(s);
-	}
-	return taken;
-}
-
-static const char *remote_alias(struct alias_ctx *a, int64_t entry_id)
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (a->r[i].entry_id == entry_id)
-			return a->r[i].alias;
-	return NULL;
-}
-
-static void dir_field(struct mf_export_ctx *c, struct mf_buf *line, const char *utf8, int first)
+static void dir_field_q(struct mf_export_ctx *c, struct mf_buf *line, const char *utf8,
+		       unsigned quote, int first)
 {
 	struct mf_buf v;
 	mf_buf_init(&v, 1u << 16);
 	enc_line(c, &v, utf8);
-	exw_field(line, v.data, v.len, EXW_DIRECTORY, first);
+	exw_field(line, v.data, v.len, EXW_DIRECTORY | quote, first);
 	mf_buf_release(&v);
+}
+
+static void dir_field(struct mf_export_ctx *c, struct mf_buf *line, const char *utf8, int first)
+{
+	dir_field_q(c, line, utf8, 0, first);
 }
 
 static const char SQL_MB_ALIAS[] =
 	"SELECT id, kind, display_name, given_name, surname, source_address FROM mailboxes WHERE alias = ?1";
-static const char SQL_CUSTOM[] =
-	"SELECT id, name, ifnull(display_name, name), given_name, surname, address_type, address "
-	"FROM dir_entries WHERE source_id = ?1 AND kind = 'custom' ORDER BY id";
-static const char SQL_LISTS[] =
-	"SELECT id, name, ifnull(display_name, name) FROM dir_entries WHERE source_id = ?1 "
-	"AND kind = 'list' ORDER BY id";
+static const char SQL_ENTRY_SOURCE[] = "SELECT source_id FROM dir_entries WHERE id = ?1";
 static const char SQL_MEMBERS[] =
-	"SELECT m.address, e.id, e.kind, b.alias FROM list_members m "
+	"SELECT m.address, e.id, b.alias FROM list_members m "
 	"LEFT JOIN dir_entries e ON e.id = m.entry_id LEFT JOIN mailboxes b ON b.id = e.mailbox_id "
 	"WHERE m.list_id = ?1 ORDER BY m.position";
+
+static int64_t entry_source(struct mf_export_ctx *c, int64_t entry_id)
+{
+	sqlite3_stmt *q = mf_store_stmt(c->st, SQL_ENTRY_SOURCE, NULL);
+	int64_t sid = 0;
+	if (!q)
+		return 0;
+	sqlite3_bind_int64(q, 1, entry_id);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		sid = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return sid;
+}
+
+/* The Common-Name a list member will have on the target, or NULL. */
+static const char *member_alias(struct mf_export_ctx *c, const struct mf_plan_object *objs,
+				size_t n, int64_t entry_id, const char *mailbox_alias,
+				struct mf_arena *a)
+{
+	struct mf_plan_entry e;
+	if (mailbox_alias)
+		return mailbox_alias;
+	for (size_t i = 0; i < n; i++)
+		if (objs[i].entry_id == entry_id && objs[i].action == MF_PLAN_CREATE)
+			return objs[i].alias;
+	if (mf_plan_recipient_action(c->st, &e, entry_id, a, NULL) == MF_OK &&
+	    e.action == MF_PLAN_EXISTS && e.object_alias)
+		return e.object_alias;
+	return NULL;
+}
 
 static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *written,
 			   struct mf_diag *d)
 {
 	struct mf_buf out, line;
-	struct alias_ctx ac = { c, NULL, 0 };
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_plan_object *objs = NULL;
+	size_t nobjs = 0;
 	sqlite3_stmt *q;
 	int rc, n = 0;
 	char path[PATH_MAX + 32];
@@ -1324,7 +1324,7 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 			dir_field(c, &line, dn, 0);
 			dir_field(c, &line, gn, 0);
 			dir_field(c, &line, sn, 0);
-			dir_field(c, &line, proxy, 0);
+			dir_field_q(c, &line, proxy, EXW_DOTS, 0);
 			exw_fieldz(&line, "~Server", EXW_NEVER, 0);
 			exw_eol(&line);
 			mf_buf_add(&out, line.data, line.len);
@@ -1337,129 +1337,85 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 		}
 	}
 
-	/* custom recipients and lists: once per post office, in its first set */
+	/* custom recipients and lists of this post office's source, once, in
+	 * its first set */
+	if (s->first && mf_plan_objects(c->st, &objs, &nobjs, &a, d) < 0)
+		goto fail;
 	if (s->first) {
 		int nr = 0, nl = 0;
-		q = mf_store_stmt(c->st, SQL_CUSTOM, d);
-		if (!q)
-			goto fail;
-		sqlite3_bind_int64(q, 1, s->source_id);
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(q, 0);
-			const char *name = (const char *)sqlite3_column_text(q, 1);
-			const char *dn = (const char *)sqlite3_column_text(q, 2);
-			const char *gn = (const char *)sqlite3_column_text(q, 3);
-			const char *sn = (const char *)sqlite3_column_text(q, 4);
-			struct mf_buf ta;
-			char base[MF_ALIAS_MAX + 1], alias[MF_ALIAS_MAX + 1];
-			const char *g = NULL, *su = NULL;
-			size_t gl = 0, sl = 0;
-			char gbuf[256], sbuf[256];
-
-			if (!gn || !sn) {
-				mf_name_split(name, &g, &gl, &su, &sl);
-				snprintf(gbuf, sizeof(gbuf), "%.*s", (int)gl, g);
-				snprintf(sbuf, sizeof(sbuf), "%.*s", (int)sl, su);
-				if (!gn)
-					gn = gbuf;
-				if (!sn)
-					sn = sbuf;
-			}
-			if (!mf_alias_base(base, gn, sn, name) ||
-			    mf_alias_unique(alias, base, remote_alias_taken, &ac) < 0) {
-				mf_export_problem(c->ex, MF_WARNING, "exchange.no-alias", 0, 0,
-						  "custom recipient '%s' has no ASCII name for an alias; left out",
-						  name);
-				continue;
-			}
-			ac.r = mf_xreallocarray(ac.r, ac.n + 1, sizeof(*ac.r));
-			ac.r[ac.n].entry_id = id;
-			snprintf(ac.r[ac.n].alias, sizeof(ac.r[ac.n].alias), "%s", alias);
-			ac.n++;
-			if (!plan_creates_recipient(c, id))
+		for (size_t i = 0; i < nobjs; i++) {
+			const struct mf_plan_object *o = &objs[i];
+			if (o->action != MF_PLAN_CREATE || strcmp(o->kind, "custom") ||
+			    entry_source(c, o->entry_id) != s->source_id)
 				continue;
 			if (nr++ == 0)
 				mf_buf_addstr(&out, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
 					      "Given-Name,Surname,Target-Address\r\n");
-			mf_buf_init(&ta, 1u << 16);
-			typed_address(&ta, (const char *)sqlite3_column_text(q, 5),
-				      (const char *)sqlite3_column_text(q, 6));
-			mf_buf_reset(&line);
-			exw_fieldz(&line, "remote", EXW_NEVER, 1);
-			exw_fieldz(&line, "create", EXW_NEVER, 0);
-			exw_fieldz(&line, alias, EXW_DIRECTORY, 0);
-			dir_field(c, &line, dn, 0);
-			dir_field(c, &line, gn, 0);
-			dir_field(c, &line, sn, 0);
-			dir_field(c, &line, ta.data, 0);
-			exw_eol(&line);
-			mf_buf_add(&out, line.data, line.len);
-			mf_buf_release(&ta);
-		}
-		sqlite3_reset(q);
-
-		q = mf_store_stmt(c->st, SQL_LISTS, d);
-		if (!q)
-			goto fail;
-		sqlite3_bind_int64(q, 1, s->source_id);
-		{
-			/* lists first get aliases, so lists may hold lists */
-			struct { int64_t id; char *dn; } *lists = NULL;
-			size_t nls = 0;
-			while (sqlite3_step(q) == SQLITE_ROW) {
-				const char *name = (const char *)sqlite3_column_text(q, 1);
-				char base[MF_ALIAS_MAX + 1], alias[MF_ALIAS_MAX + 1];
-				if (!mf_alias_base(base, NULL, NULL, name) ||
-				    mf_alias_unique(alias, base, remote_alias_taken, &ac) < 0)
-					continue;
-				ac.r = mf_xreallocarray(ac.r, ac.n + 1, sizeof(*ac.r));
-				ac.r[ac.n].entry_id = sqlite3_column_int64(q, 0);
-				snprintf(ac.r[ac.n].alias, sizeof(ac.r[ac.n].alias), "%s", alias);
-				ac.n++;
-				lists = mf_xreallocarray(lists, nls + 1, sizeof(*lists));
-				lists[nls].id = sqlite3_column_int64(q, 0);
-				lists[nls].dn = mf_xstrdup((const char *)sqlite3_column_text(q, 2));
-				nls++;
-			}
-			sqlite3_reset(q);
-			for (size_t i = 0; i < nls; i++) {
-				struct mf_buf mem;
-				mf_buf_init(&mem, 1u << 20);
-				q = mf_store_stmt(c->st, SQL_MEMBERS, d);
-				if (!q)
-					goto fail;
-				sqlite3_bind_int64(q, 1, lists[i].id);
-				while (sqlite3_step(q) == SQLITE_ROW) {
-					const char *a = (const char *)sqlite3_column_text(q, 3);
-					if (!a && sqlite3_column_type(q, 1) != SQLITE_NULL)
-						a = remote_alias(&ac, sqlite3_column_int64(q, 1));
-					if (!a) {
-						mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved",
-								  0, 0, "list '%s': member '%s' is not in the "
-								  "directory; left out of the distribution list",
-								  lists[i].dn, sqlite3_column_text(q, 0));
-						continue;
-					}
-					if (mem.len)
-						mf_buf_addch(&mem, '%');
-					mf_buf_addstr(&mem, a);
+			{
+				struct mf_buf ta;
+				const char *colon = o->address ? strchr(o->address, ':') : NULL;
+				mf_buf_init(&ta, 1u << 16);
+				if (colon) {
+					char type[32];
+					snprintf(type, sizeof(type), "%.*s", (int)(colon - o->address),
+						 o->address);
+					typed_address(&ta, type, colon + 1);
 				}
-				sqlite3_reset(q);
-				if (nl++ == 0)
-					mf_buf_addstr(&out, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,"
-						      "Display-Name,Members\r\n");
 				mf_buf_reset(&line);
-				exw_fieldz(&line, "dl", EXW_NEVER, 1);
+				exw_fieldz(&line, "remote", EXW_NEVER, 1);
 				exw_fieldz(&line, "create", EXW_NEVER, 0);
-				exw_fieldz(&line, remote_alias(&ac, lists[i].id), EXW_DIRECTORY, 0);
-				dir_field(c, &line, lists[i].dn, 0);
-				exw_field(&line, mem.data, mem.len, EXW_NEVER, 0);
+				exw_fieldz(&line, o->alias, EXW_DIRECTORY, 0);
+				dir_field(c, &line, o->display_name ? o->display_name : o->name, 0);
+				dir_field(c, &line, o->given_name, 0);
+				dir_field(c, &line, o->surname, 0);
+				dir_field_q(c, &line, ta.data, EXW_DOTS, 0);
 				exw_eol(&line);
 				mf_buf_add(&out, line.data, line.len);
-				mf_buf_release(&mem);
-				free(lists[i].dn);
+				mf_buf_release(&ta);
 			}
-			free(lists);
+		}
+		for (size_t i = 0; i < nobjs; i++) {
+			const struct mf_plan_object *o = &objs[i];
+			struct mf_buf mem;
+			if (o->action != MF_PLAN_CREATE || strcmp(o->kind, "list") ||
+			    entry_source(c, o->entry_id) != s->source_id)
+				continue;
+			mf_buf_init(&mem, 1u << 20);
+			q = mf_store_stmt(c->st, SQL_MEMBERS, d);
+			if (!q) {
+				mf_buf_release(&mem);
+				goto fail;
+			}
+			sqlite3_bind_int64(q, 1, o->entry_id);
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				const char *al = NULL;
+				if (sqlite3_column_type(q, 1) != SQLITE_NULL)
+					al = member_alias(c, objs, nobjs, sqlite3_column_int64(q, 1),
+							  (const char *)sqlite3_column_text(q, 2), &a);
+				if (!al) {
+					mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved",
+							  0, 0, "list '%s': member '%s' will not be in the "
+							  "target's directory; left out of the distribution list",
+							  o->name, sqlite3_column_text(q, 0));
+					continue;
+				}
+				if (mem.len)
+					mf_buf_addch(&mem, '%');
+				mf_buf_addstr(&mem, al);
+			}
+			sqlite3_reset(q);
+			if (nl++ == 0)
+				mf_buf_addstr(&out, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,"
+					      "Display-Name,Members\r\n");
+			mf_buf_reset(&line);
+			exw_fieldz(&line, "dl", EXW_NEVER, 1);
+			exw_fieldz(&line, "create", EXW_NEVER, 0);
+			exw_fieldz(&line, o->alias, EXW_DIRECTORY, 0);
+			dir_field(c, &line, o->display_name ? o->display_name : o->name, 0);
+			exw_field(&line, mem.data, mem.len, EXW_NEVER, 0);
+			exw_eol(&line);
+			mf_buf_add(&out, line.data, line.len);
+			mf_buf_release(&mem);
 		}
 		n += nr + nl;
 	}
@@ -1469,12 +1425,12 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 		rc = mf_write_atomic(path, out.data, out.len, 0644, 1, d);
 		*written = rc == MF_OK;
 	}
-	free(ac.r);
+	mf_arena_release(&a);
 	mf_buf_release(&out);
 	mf_buf_release(&line);
 	return rc;
 fail:
-	free(ac.r);
+	mf_arena_release(&a);
 	mf_buf_release(&out);
 	mf_buf_release(&line);
 	return MF_ESTORE;
