@@ -52,6 +52,23 @@ missing = [a for a in want if a not in args]
 print("missing:", missing, "messages:", msgs)
 sys.exit(1 if missing or msgs else 0)' "$DB" "$T/n.json"
 
+# the plan converts an existing custom recipient into Anna's mailbox: her
+# MAILMESSAGE section does it, so DIRECTRY.PRI must not create her (Event 238)
+if "$MF" formats | grep -q "^  ccmail *built"; then
+	P="$T/plan.db"
+	"$MF" import ccmail --db "$P" --quiet "$SRC/docs/sample/ccmail" >/dev/null 2>&1
+	printf 'class,alias,display_name,proxy_addresses\r\ncustom,ALindqvist,Anna Lindqvist,"SMTP:anna@example.com;CCMAIL:Lindqvist, Anna at SALES01"\r\n' > "$T/gal.csv"
+	check "import the target directory" "$MF" import directory --db "$P" --quiet "$T/gal.csv"
+	check "plan" "$MF" plan --db "$P"
+	check "export with the plan" "$MF" export exchange --db "$P" --out "$T/conv" --quiet
+	check "no DIRECTORY line for the converted mailbox" sh -c \
+		"! grep -q 'Lindqvist, Anna' '$T'/conv/SALES01.001/DIRECTRY.PRI"
+	check "the other mailboxes are created" grep -q "^mailbox,create,OkaforC," "$T/conv/SALES01.001/DIRECTRY.PRI"
+	check "but her MAILMESSAGE section is there, under the custom recipient's alias" sh -c \
+		"grep -l '^MAILMESSAGE,\"CCMAIL:Lindqvist, Anna at SALES01\"' '$T'/conv/SALES01.001/*.PRI |
+		 xargs head -n 1 | grep -q '^! mailferry: mailbox ALindqvist new'"
+fi
+
 # a damaged set is reported, with the file and offset
 sec=$(ls "$T"/x/*.001/00000001.SEC | head -n 1)
 printf 'garbage' >> "$sec"
