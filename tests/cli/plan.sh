@@ -56,6 +56,20 @@ check_out "the alias is the map's" "TestU3" sqlite3 "$S" "select alias from mail
 check "check passes" "$MF" check --db "$S"
 check_grep "check reports unresolved recipients as warnings" "^warning check.unresolved-recipients" "$T/.out"
 check "check --json" sh -c "'$MF' check --db '$S' --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"ok\"] and d[\"mailboxes\"] == 5'"
+# the Exchange exporter follows the plan: no DIRECTORY line for a converted
+# mailbox or a recipient already there, but a MAILMESSAGE section for every
+# mailbox, also Chidi's without mail, which converts his custom recipient
+check "export exchange follows the plan" "$MF" export exchange --db "$S" --out "$T/ex2" --quiet
+check_out "... DIRECTORY creates Paul, not Anna or Chidi" "1 0 0" sh -c \
+	"d=\$(find '$T/ex2' -name DIRECTRY.PRI); echo \$(grep -ac '^mailbox,create,BrennerP,' \$d) \$(grep -ac 'AnnaL' \$d) \$(grep -ac 'ChidiO' \$d)"
+check_out "... nor Jane Doe, who is on the target" "0" sh -c \
+	"grep -ac 'jdoe@example.com' \$(find '$T/ex2' -name DIRECTRY.PRI)"
+check_out "... and a MAILMESSAGE section for each of the five mailboxes" "5" sh -c \
+	"cat \$(find '$T/ex2' -name '0*.PRI') | grep -ac '^MAILMESSAGE,'"
+check_out "... Chidi's among them (he has no mail)" "1" sh -c \
+	"cat \$(find '$T/ex2' -name '0*.PRI') | grep -ac '^MAILMESSAGE,\"CCMAIL:Okafor, Chidi at SALES01\"'"
+check "--mailboxes-from selects as --mailbox does" sh -c \
+	"printf 'AnnaL\\n# a comment\\nChidiO\\n' > '$T/sel.txt' && '$MF' check --db '$S' --mailboxes-from '$T/sel.txt' --json | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"mailboxes\"] == 2'"
 check_exit 2 "check of an unknown mailbox is a usage error" "$MF" check --db "$S" --mailbox Nobody
 check_exit 2 "check of an unknown format is a usage error" "$MF" check --db "$S" frob
 

@@ -447,7 +447,7 @@ static void directory_snapshot(void)
 struct world {
 	struct t_fixture f;
 	int64_t ambi, taken, cjk, exist, both, near, inlist, board, dup1, dup2;
-	int64_t c_jane, c_roe, c_paul, c_roe2, c_none, c_taken, l_sales;
+	int64_t c_jane, c_roe, c_paul, c_roe2, c_none, c_taken, l_sales, l_staff;
 };
 
 static const char GAL[] =
@@ -462,7 +462,8 @@ static const char GAL[] =
 	"custom,BothM2,Both Two,\"CCMAIL:Both, Match at SALES01\"\n"
 	"custom,NearM,Near Miss,\"CCMAIL:Near,Miss at SALES01\"\n"
 	"dl,InList,In List,\"CCMAIL:In, List at SALES01\"\n"
-	"custom,JaneD,Jane Doe,SMTP:jdoe@example.com\n";
+	"custom,JaneD,Jane Doe,SMTP:jdoe@example.com\n"
+	"dl,Staff,All Staff,\"SMTP:staff@x.example;CCMAIL:All Staff at SALES01\"\n";
 
 static void world_build(struct world *w)
 {
@@ -490,8 +491,9 @@ static void world_build(struct world *w)
 	w->c_none = add_entry(w->f.st, w->f.source_id, "custom", "Nowhere, Man", NULL, NULL);
 	w->c_taken = add_entry(w->f.st, w->f.source_id, "custom", "Taken, Alice", "SMTP", "alice@example.com");
 	w->l_sales = add_entry(w->f.st, w->f.source_id, "list", "Sales Team", NULL, NULL);
+	w->l_staff = add_entry(w->f.st, w->f.source_id, "list", "All Staff", "CCMAIL", "All Staff at SALES01");
 	T_EQ_INT(import_dir(w->f.st, GAL, &stats, &d), MF_OK);
-	T_EQ_INT(stats.dir_entries, 11);
+	T_EQ_INT(stats.dir_entries, 12);
 }
 
 static void every_outcome(void)
@@ -582,13 +584,17 @@ static void every_outcome(void)
 	T_EQ_INT(mf_plan_recipient_action(st, &pe, w.l_sales, &a, &d), MF_OK);
 	T_EQ_STR(mf_plan_action_name(pe.action), "create");
 	T_EQ_STR(pe.alias, "SalesTeam");
+	/* a list the target has already */
+	T_EQ_INT(mf_plan_recipient_action(st, &pe, w.l_staff, &a, &d), MF_OK);
+	T_EQ_STR(mf_plan_action_name(pe.action), "exists");
+	T_EQ_STR(pe.object_alias, "Staff");
 	T_EQ_INT(mf_plan_recipient_action(st, &pe, 999999, &a, &d), MF_ENOTFOUND);
 	{
 		struct mf_plan_object *o;
 		size_t n;
 		int creates = 0;
 		T_EQ_INT(mf_plan_objects(st, &o, &n, &a, &d), MF_OK);
-		T_EQ_INT(n, 7);
+		T_EQ_INT(n, 8);
 		for (size_t i = 0; i < n; i++)
 			creates += o[i].action == MF_PLAN_CREATE;
 		T_EQ_INT(creates, 3);
@@ -703,6 +709,8 @@ static void alias_map(void)
 		T_EQ_INT(mf_plan_build(st, write_tmp("m5.csv", "\"Taken, Alias\",AliasT\n\"CCMAIL:Taken, Alias at SALES01\",Other\n"), 0, &t, &d), MF_EUSAGE);
 		T_ASSERT(strstr(d.msg, "already got an alias") != NULL);
 		T_EQ_INT(mf_plan_build(st, write_tmp("m6.csv", "a,b,c\n"), 0, &t, &d), MF_EUSAGE);
+		T_EQ_INT(mf_plan_build(st, write_tmp("m7.csv", "\"Taken, Alias\",ThisAliasIsTooLong21x\n"), 0, &t, &d), MF_EUSAGE);
+		T_EQ_INT(mf_plan_build(st, write_tmp("m8.csv", "\"Taken, Alias\",\xC3\x85sa\n"), 0, &t, &d), MF_EUSAGE);
 		T_EQ_STR(q_text(st, "SELECT group_concat(ifnull(alias, '-'), ',') FROM (SELECT alias FROM mailboxes ORDER BY id)"),
 			 before);
 		T_EQ_INT(q_int(st, "SELECT count(*) FROM alias_map"), 0);
@@ -1133,6 +1141,33 @@ static void run_summary(void)
 	t_fixture_release(&f);
 }
 
+/* --since/--until select by date; messages with an unknown date are kept. */
+static void since_until(void)
+{
+	struct t_fixture f;
+	struct mf_export_opts o;
+	struct mf_export_summary s;
+	struct mf_diag d;
+
+	t_fixture_build(&f);
+	opts_init(&o);
+	rec_reset();
+	/* the fixture's messages are sent at 858330900 + 0, 100, 200, 300 */
+	exec(f.st, "UPDATE messages SET sent_utc = NULL, received_utc = NULL WHERE subject = 'Third'");
+	o.has_since = 1;
+	o.since = 858330900 + 50;
+	o.has_until = 1;
+	o.until = 858330900 + 250;
+	T_EQ_INT(mf_export_run(f.st, &rec_exporter, &o, &s, &d), MF_OK);
+	T_EQ_INT(R.puts, 2);             /* "Re: Budget" (100) and the undated "Third" */
+	T_EQ_INT(s.planned, 2);
+	T_EQ_INT(q_int(f.st, "SELECT count(*) FROM deliveries d JOIN messages g ON g.id = d.item_id "
+			     "WHERE d.item_kind = 'message' AND g.subject IN ('Re: Budget', 'Third')"), 2);
+	mf_export_summary_release(&s);
+	rec_reset();
+	t_fixture_release(&f);
+}
+
 const struct t_case t_plan[] = {
 	{ "plan/CSV reader: quotes, bounds, damaged records", csv_reader },
 	{ "plan/proxy addresses", proxies },
@@ -1148,5 +1183,6 @@ const struct t_case t_plan[] = {
 	{ "plan/heartbeat during a long put; a lost lease stops the mailbox", heartbeat_and_lost_lease },
 	{ "plan/interrupted run resumes", interrupted_and_resumed },
 	{ "plan/run summary printed and stored", run_summary },
+	{ "plan/--since and --until keep undated messages", since_until },
 	{ NULL, NULL }
 };
