@@ -58,6 +58,8 @@ struct cli_export_opts {
 	size_t n_folders;
 	const char **skip_folders;
 	size_t n_skip_folders;
+	char **owned;               /* text the lists point into (freed on release) */
+	size_t n_owned;
 };
 void cli_export_opts_init(struct cli_export_opts *c);
 void cli_export_opts_release(struct cli_export_opts *c);

@@ -68,6 +68,9 @@ void cli_export_opts_init(struct cli_export_opts *c)
 
 void cli_export_opts_release(struct cli_export_opts *c)
 {
+	for (size_t i = 0; i < c->n_owned; i++)
+		free(c->owned[i]);
+	free(c->owned);
 	free(c->mailboxes);
 	free(c->folders);
 	free(c->skip_folders);
@@ -80,11 +83,18 @@ static void push(const char ***arr, size_t *n, const char *v)
 	(*arr)[(*n)++] = v;
 }
 
-/* Split a comma-separated pattern list into the array. */
-static void push_list(const char ***arr, size_t *n, const char *v)
+/* Keep text the option lists point into until cli_export_opts_release. */
+static char *own(struct cli_export_opts *c, char *text)
 {
-	char *copy = mf_xstrdup(v), *save = NULL;
-	/* the copy lives as long as the process: option values do */
+	c->owned = mf_xreallocarray(c->owned, c->n_owned + 1, sizeof(*c->owned));
+	c->owned[c->n_owned++] = text;
+	return text;
+}
+
+/* Split a comma-separated pattern list into the array. */
+static void push_list(struct cli_export_opts *c, const char ***arr, size_t *n, const char *v)
+{
+	char *copy = own(c, mf_xstrdup(v)), *save = NULL;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 		push(arr, n, t);
 }
@@ -126,6 +136,7 @@ int cli_export_opt(struct cli_export_opts *c, int opt, const char *arg, const ch
 			cli_fatal(&d);
 			return -1;
 		}
+		own(c, text);
 		for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
 			while (*l == ' ' || *l == '\t')
 				l++;
@@ -149,8 +160,8 @@ int cli_export_opt(struct cli_export_opts *c, int opt, const char *arg, const ch
 		c->o.has_until = 1;
 		break;
 	case OPT_NO_MAIL: c->o.no_mail = 1; break;
-	case OPT_FOLDERS: push_list(&c->folders, &c->n_folders, arg); break;
-	case OPT_SKIP_FOLDERS: push_list(&c->skip_folders, &c->n_skip_folders, arg); break;
+	case OPT_FOLDERS: push_list(c, &c->folders, &c->n_folders, arg); break;
+	case OPT_SKIP_FOLDERS: push_list(c, &c->skip_folders, &c->n_skip_folders, arg); break;
 	case OPT_OUT: c->o.out = arg; break;
 	case OPT_URL: c->o.url = arg; break;
 	case OPT_ADMIN: c->o.admin = arg; break;
