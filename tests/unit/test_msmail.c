@@ -1181,6 +1181,12 @@ static void bundle_sample_rules(void)
 	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE recurring"), 7);
 	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE kind = 'todo'"), 5);
 	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE instr(ical, 'CLASS:PRIVATE') > 0"), 2);
+	/* calendars are read in windows-codepage (CP1252: 0xFC u-umlaut, 0x96 en dash) */
+	T_EQ_STR(qs(x.st, "SELECT summary FROM calendar_items WHERE source_type = 'SingleAppointments' "
+		    "AND instr(ical, 'CLASS:PRIVATE') > 0", b, sizeof(b)),
+		 "Zahnarzt Dr. M\xC3\xBCller \xE2\x80\x93 Kontrolle");
+	T_EQ_STR(qs(x.st, "SELECT summary FROM calendar_items WHERE summary LIKE 'Collect%'", b, sizeof(b)),
+		 "Collect branch figures \xE2\x80\x93 Q3");
 	/* raw keeps the source object exactly */
 	T_EQ_INT(q1(x.st, "SELECT count(*) FROM calendar_items WHERE source_type = 'RecurringAppointments' "
 		     "AND substr(CAST(raw AS TEXT), 1, 24) = 'RecurringAppointments:' || char(13, 10)"), 4);
