@@ -239,6 +239,7 @@ struct msm {
 	int store_failed;
 	struct mf_arena arena;      /* per message */
 	struct mf_buf conv;
+	struct mf_buf body;         /* the current message's body text */
 	struct mf_progress progress;
 	/* local -> UTC offsets by hour (exact: an hour is cached only when
 	 * its first and last second have the same offset) */
@@ -320,20 +321,29 @@ static int flush_pending(struct msm *s, int64_t message_id, uint64_t msg_off)
 	return MF_OK;
 }
 
+/* Code page bytes to UTF-8 into out (reset first). */
+static int text_into(struct msm *s, struct mf_charset *cs, const void *p, size_t n,
+		     struct mf_buf *out, size_t *repl)
+{
+	size_t r = 0;
+	mf_buf_reset(out);
+	if (cs == s->cs && s->table.ok) {
+		if (sbcs_conv(&s->table, p, n, out, &r) < 0)
+			return MF_ETOOBIG;
+	} else if (mf_charset_to_utf8(cs, p, n, out, &r) < 0) {
+		return MF_ETOOBIG;
+	}
+	if (repl)
+		*repl += r;
+	return MF_OK;
+}
+
 /* Code page bytes to UTF-8 in the message arena. */
 static char *text_utf8(struct msm *s, struct mf_charset *cs, const void *p, size_t n,
 		       size_t *repl)
 {
-	size_t r = 0;
-	mf_buf_reset(&s->conv);
-	if (cs == s->cs && s->table.ok) {
-		if (sbcs_conv(&s->table, p, n, &s->conv, &r) < 0)
-			return NULL;
-	} else if (mf_charset_to_utf8(cs, p, n, &s->conv, &r) < 0) {
+	if (text_into(s, cs, p, n, &s->conv, repl) < 0)
 		return NULL;
-	}
-	if (repl)
-		*repl += r;
 	return mf_arena_strndup(&s->arena, s->conv.data, s->conv.len);
 }
 
@@ -1116,7 +1126,7 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 	int have_tx;
 	struct mf_span body = m->body;
 	struct mf_body_part bp;
-	size_t repl = 0;
+	size_t repl = 0, text_len;
 	char *text;
 
 	memset(&g, 0, sizeof(g));
@@ -1261,7 +1271,10 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 	}
 
 	/* the body (the textized header stripped) */
-	text = body.len <= MAX_BODY ? text_utf8(s, s->cs, body.p, body.len, &repl) : NULL;
+	/* (converted straight into its own buffer: no copy of the body) */
+	text = body.len <= MAX_BODY && text_into(s, s->cs, body.p, body.len, &s->body, &repl) == MF_OK
+	       ? s->body.data : NULL;
+	text_len = s->body.len;
 	if (!text) {
 		problem(s, MF_ERROR, "msmail.too-large", m->offset,
 			"a body of %zu bytes is more than mailferry stages (%u MiB); message skipped",
@@ -1279,8 +1292,9 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 			mf_buf_addstr(&b, "\r\n");
 		}
 		mf_buf_addstr(&b, "\r\n");
-		mf_buf_addstr(&b, text);
-		text = mf_arena_strndup(&s->arena, b.data, b.len);
+		mf_buf_add(&b, text, s->body.len);
+		text_len = b.len;
+		text = mf_arena_memdup(&s->arena, b.data, b.len + 1);
 		mf_buf_release(&b);
 		bp.keep_raw = 1;
 	}
@@ -1291,7 +1305,7 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 	bp.position = 0;
 	bp.kind = "text";
 	bp.text = text;
-	bp.text_len = strlen(text);
+	bp.text_len = text_len;
 	bp.raw = body.p;
 	bp.raw_len = body.len;
 	bp.replacements = repl;
@@ -1877,6 +1891,7 @@ static int msmail_import(struct mf_store *st, const char *path,
 	s.run_id = mf_store_run_id(st);
 	man.map.fd = -1;
 	mf_buf_init(&s.conv, MF_BUF_TEXT_MAX);
+	mf_buf_init(&s.body, MF_BUF_TEXT_MAX);
 
 	/* Fewer, larger WAL checkpoints while importing (each one syncs the
 	 * database file); the default comes back at the end. */
@@ -2025,6 +2040,7 @@ out:
 	free(s.pend);
 	mf_arena_release(&s.arena);
 	mf_buf_release(&s.conv);
+	mf_buf_release(&s.body);
 	mf_charset_free(&s.cs);
 	mf_charset_free(&s.calcs);
 	free(s.root);
