@@ -1,18 +1,779 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_batch.c: `mailferry batch`: run migration jobs from a job file, unattended.  Not built yet. */
+/* cmd_batch.c: `mailferry batch JOBFILE`: migration jobs from a job file, unattended. */
 #include "cli/cli.h"
+#include "cli/job.h"
+#include "cli/report.h"
+#include "core/fsutil.h"
+#include "core/jobfile.h"
+#include "core/json.h"
+#include "core/progress.h"
 
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 const char cmd_batch_help[] =
-	"usage: mailferry batch ...\n"
+	"usage: mailferry batch JOBFILE [--json] [--shard I/N] [--job NAME]... [--quiet]\n"
 	"\n"
-	"run migration jobs from a job file, unattended (not built yet).\n";
+	"Run the migration jobs of a job file one after the other, unattended.\n"
+	"Each job imports a source into its staging database, makes the plan,\n"
+	"exports the selected mailboxes to its target and, when asked, writes its\n"
+	"report.  Everything is resumable: files already imported are not read\n"
+	"again and the delivery ledger sends only what the target does not have,\n"
+	"so running the same job file again after a failure or an interruption\n"
+	"completes what is missing and repeats nothing.  A job that fails does\n"
+	"not stop the others.\n"
+	"\n"
+	"The job file (docs/batch.md) is INI-style text: '[name]' starts a job\n"
+	"(letters, digits, '.', '_', '-'), 'key = value' lines set its keys,\n"
+	"lines starting with '#' or ';' are comments, and a '[defaults]' section\n"
+	"gives keys to every job that does not set them.  Relative paths are\n"
+	"relative to the job file's folder.  In values, {job} is the job's name,\n"
+	"{shard} the shard number I (or 'all') and {shards} N.  Keys:\n"
+	"  source              ccmail, msmail or auto (default auto: detected)\n"
+	"  path                the export set or bundle folder (required)\n"
+	"  db                  the staging database (required; created if missing)\n"
+	"  source_codepage     override the source's code page (import --codepage)\n"
+	"  source_timezone     override the source's time zone (import --timezone)\n"
+	"  date_order          override the source's date order: mdy, dmy, ymd\n"
+	"  keep_system_folders yes: cc:Mail system folders are imported too\n"
+	"  directory_snapshot  CSV of the target's recipients (import directory)\n"
+	"  alias_map           CSV 'source_address_or_name,alias' (plan --alias-map)\n"
+	"  target              exchange, imap, maildir, mbox, eml or ics (required)\n"
+	"  out                 output folder (exchange and the file targets)\n"
+	"  url                 imap[s]://HOST[:PORT] (imap)\n"
+	"  admin, password_file, oauth2_token_file, login_format, public_folder\n"
+	"                      IMAP login (as 'mailferry export'); never a password\n"
+	"  starttls, flag_urgent, keep_raw_headers   yes or no\n"
+	"  tls_verify          yes or no (default yes)\n"
+	"  codepage            exchange: code page of the files (default 1252)\n"
+	"  directory           exchange: create or skip the DIRECTORY section\n"
+	"  mailboxes           aliases to migrate, separated by commas (default all)\n"
+	"  mailboxes_from      a file of aliases, one per line\n"
+	"  since, until        only messages dated in [since, until) (YYYY-MM-DD)\n"
+	"  no_mail             yes: accounts and mailboxes only, no mail\n"
+	"  folders, skip_folders  folder patterns, separated by commas\n"
+	"  jobs                mailboxes at once (IMAP)\n"
+	"  lease_timeout       seconds (default 120)\n"
+	"  force, wait         yes or no (as 'mailferry export')\n"
+	"  report_html         write the job's HTML report there ('mailferry report')\n"
+	"  report_json         write the job's JSON report there\n"
+	"Booleans are yes/no, true/false, on/off or 1/0.\n"
+	"\n"
+	"options:\n"
+	"  --json        one JSON object per line on standard output for each event:\n"
+	"                {\"event\":\"job_start\",\"job\",\"source\",\"path\",\"db\",\"target\",\n"
+	"                  \"destination\",\"shard\"}\n"
+	"                {\"event\":\"import\",\"job\",\"run_id\",\"status\",\"files\",\n"
+	"                  \"files_skipped\",\"mailboxes\",\"messages\",\"messages_skipped\",\n"
+	"                  \"calendar_items\",\"problems\":{\"info\",\"warning\",\"error\"},\"error\"}\n"
+	"                {\"event\":\"mailbox_done\",\"job\",\"alias\",\"action\",\"state\",\n"
+	"                  \"planned\",\"delivered\",\"already\",\"failed\",\"bytes\",\n"
+	"                  \"calendar_items\",\"problems\"}\n"
+	"                {\"event\":\"problem\",\"job\",\"run_id\",\"severity\",\"code\",\"alias\",\n"
+	"                  \"file\",\"offset\",\"text\"}\n"
+	"                {\"event\":\"job_end\",\"job\",\"status\",\"error\",\"mailboxes\",\n"
+	"                  \"delivered\",\"already\",\"failed\",\"seconds\",\"export_run_id\"}\n"
+	"                {\"event\":\"batch_end\",\"jobs\",\"ok\",\"problems\",\"failed\",\"exit\"}\n"
+	"                A job's status is ok, problems (it ran; some items or\n"
+	"                mailboxes failed) or failed (it could not run: source\n"
+	"                unreadable, target unreachable, preflight check failed).\n"
+	"  --shard I/N   only the mailboxes whose stable hash falls in shard I of N\n"
+	"                (0 <= I < N): the first 8 bytes of the SHA-256 of the\n"
+	"                source address in lower case, modulo N.  Each shard\n"
+	"                imports the whole source into its own staging database and\n"
+	"                exports its share; 'mailferry report --merge' joins them.\n"
+	"  --job NAME    run only this job (repeatable)\n"
+	"  --quiet       no progress output\n"
+	"\n"
+	"Exit codes: 0 every job ok, 1 some job failed or had failed items (the\n"
+	"others completed), 2 usage or a wrong job file (nothing ran), 3 every\n"
+	"job failed.\n";
+
+struct bctx {
+	const char *file;
+	char *dir;               /* the job file's folder */
+	int json, quiet;
+	unsigned shard_i, shard_n;
+	struct mf_arena arena;
+};
+
+static void ev_begin(struct mf_buf *b, const char *event, const char *job)
+{
+	mf_buf_reset(b);
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "event", event, 1);
+	mf_json_kv_str(b, "job", job, 0);
+}
+
+static void ev_end(struct mf_buf *b)
+{
+	mf_buf_addstr(b, "}\n");
+	fwrite(b->data, 1, b->len, stdout);
+	fflush(stdout);
+}
+
+/* ---- reading a job ---- */
+
+static int bad(const struct bctx *c, const struct mf_job_kv *kv, const char *job,
+	       const char *fmt, ...) MF_ATTR_PRINTF(4, 5);
+static int bad(const struct bctx *c, const struct mf_job_kv *kv, const char *job,
+	       const char *fmt, ...)
+{
+	va_list ap;
+	if (kv)
+		fprintf(stderr, "mailferry batch: %s: offset %llu: line %u: [%s] %s: ", c->file,
+			(unsigned long long)kv->offset, kv->line, job, kv->key);
+	else
+		fprintf(stderr, "mailferry batch: %s: [%s]: ", c->file, job);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* The value of key with {job}, {shard} and {shards} replaced; NULL when
+ * unset or empty. */
+static const char *val(struct bctx *c, const struct mf_jobfile *jf, const struct mf_job_section *s,
+		       const char *key, const struct mf_job_kv **kv_out)
+{
+	const struct mf_job_kv *kv = mf_jobfile_get(jf, s, key);
+	struct mf_buf b;
+	const char *p, *r;
+
+	if (kv_out)
+		*kv_out = kv;
+	if (!kv || !*kv->value)
+		return NULL;
+	mf_buf_init(&b, MF_BUF_UNBOUNDED);
+	for (p = kv->value; *p; p++) {
+		if (!strncmp(p, "{job}", 5)) {
+			mf_buf_addstr(&b, s->name);
+			p += 4;
+		} else if (!strncmp(p, "{shards}", 8)) {
+			if (c->shard_n)
+				mf_buf_addf(&b, "%u", c->shard_n);
+			else
+				mf_buf_addstr(&b, "1");
+			p += 7;
+		} else if (!strncmp(p, "{shard}", 7)) {
+			if (c->shard_n)
+				mf_buf_addf(&b, "%u", c->shard_i);
+			else
+				mf_buf_addstr(&b, "all");
+			p += 6;
+		} else {
+			mf_buf_addch(&b, *p);
+		}
+	}
+	r = mf_arena_strdup(&c->arena, b.data);
+	mf_buf_release(&b);
+	return r;
+}
+
+/* A path value, relative to the job file's folder. */
+static const char *pathval(struct bctx *c, const struct mf_jobfile *jf,
+			   const struct mf_job_section *s, const char *key)
+{
+	const char *v = val(c, jf, s, key, NULL);
+	struct mf_buf b;
+	const char *r;
+
+	if (!v || v[0] == '/' || !strcmp(c->dir, "."))
+		return v;
+	mf_buf_init(&b, MF_BUF_UNBOUNDED);
+	mf_buf_addf(&b, "%s/%s", c->dir, v);
+	r = mf_arena_strdup(&c->arena, b.data);
+	mf_buf_release(&b);
+	return r;
+}
+
+static int boolval(struct bctx *c, const struct mf_jobfile *jf, const struct mf_job_section *s,
+		   const char *key, int dflt, int *out)
+{
+	const struct mf_job_kv *kv;
+	const char *v = val(c, jf, s, key, &kv);
+	*out = dflt;
+	if (!v)
+		return 0;
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return bad(c, kv, s->name, "wants yes or no, not '%s'", v);
+	return 0;
+}
+
+static int numval(struct bctx *c, const struct mf_jobfile *jf, const struct mf_job_section *s,
+		  const char *key, uint64_t max, int *out)
+{
+	const struct mf_job_kv *kv;
+	const char *v = val(c, jf, s, key, &kv);
+	uint64_t n;
+	if (!v)
+		return 0;
+	if (mf_parse_u64(&n, v, strlen(v), max) < 0 || n == 0)
+		return bad(c, kv, s->name, "wants a number from 1 to %llu, not '%s'",
+			   (unsigned long long)max, v);
+	*out = (int)n;
+	return 0;
+}
+
+/* Split a list on commas (and blanks) into an arena array. */
+static const char *const *listval(struct bctx *c, const char *v, size_t *n_out)
+{
+	const char **arr;
+	size_t n = 0, cap = 1;
+	char *copy, *save = NULL;
+
+	*n_out = 0;
+	if (!v)
+		return NULL;
+	for (const char *p = v; *p; p++)
+		cap += *p == ',' || *p == ' ';
+	arr = mf_arena_alloc(&c->arena, cap * sizeof(*arr));
+	copy = mf_arena_strdup(&c->arena, v);
+	for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
+		arr[n++] = t;
+	*n_out = n;
+	return arr;
+}
+
+static const char *const *linesval(struct bctx *c, const char *path, const char *job,
+				   const char *const *have, size_t nhave, size_t *n_out, int *err)
+{
+	char *text = NULL, *save = NULL;
+	struct mf_diag d;
+	const char **arr;
+	size_t n = 0, cap = nhave + 1;
+
+	*err = 0;
+	mf_diag_clear(&d);
+	if (mf_read_file(&text, NULL, path, 16u << 20, &d) < 0) {
+		char line[1200];
+		fprintf(stderr, "mailferry batch: [%s] mailboxes_from: %s\n", job,
+			mf_diag_format(&d, line, sizeof(line)));
+		*err = 1;
+		return NULL;
+	}
+	for (const char *p = text; *p; p++)
+		cap += *p == '\n';
+	arr = mf_arena_alloc(&c->arena, cap * sizeof(*arr));
+	for (size_t i = 0; i < nhave; i++)
+		arr[n++] = have[i];
+	for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (*l && *l != '#' && n < cap)
+			arr[n++] = mf_arena_strdup(&c->arena, l);
+	}
+	free(text);
+	*n_out = n;
+	return arr;
+}
+
+static int needs_url(const struct mf_exporter *e)
+{
+	return (e->caps & MF_EXP_NEEDS_URL) || !strcmp(e->name, "imap");
+}
+
+/* Fill j from section s; -1 (message printed) when a value is wrong. */
+static int load_job(struct bctx *c, const struct mf_jobfile *jf, const struct mf_job_section *s,
+		    struct cli_job *j)
+{
+	const struct mf_job_kv *kv;
+	struct mf_export_opts *o = &j->eo.o;
+	const char *v;
+	const struct mf_exporter *exp;
+	int b;
+
+	memset(j, 0, sizeof(*j));
+	cli_export_opts_init(&j->eo);
+	j->name = s->name;
+	j->shard_i = c->shard_i;
+	j->shard_n = c->shard_n;
+	j->source = val(c, jf, s, "source", &kv);
+	if (!j->source)
+		j->source = "auto";
+	if (strcmp(j->source, "auto")) {
+		const struct mf_importer *imp = mf_importer_find(j->source);
+		if (!imp || !strcmp(imp->name, "directory"))
+			return bad(c, kv, s->name, "unknown source '%s' (ccmail, msmail or auto)", j->source);
+	}
+	if (!(j->path = pathval(c, jf, s, "path")))
+		return bad(c, NULL, s->name, "'path' (the source folder) is required");
+	if (!(j->db = pathval(c, jf, s, "db")))
+		return bad(c, NULL, s->name, "'db' (the staging database) is required");
+	j->iopts.codepage = val(c, jf, s, "source_codepage", NULL);
+	j->iopts.timezone = val(c, jf, s, "source_timezone", NULL);
+	j->iopts.date_order = val(c, jf, s, "date_order", &kv);
+	if (j->iopts.date_order && strcmp(j->iopts.date_order, "mdy") &&
+	    strcmp(j->iopts.date_order, "dmy") && strcmp(j->iopts.date_order, "ymd"))
+		return bad(c, kv, s->name, "wants mdy, dmy or ymd");
+	if (boolval(c, jf, s, "keep_system_folders", 0, &b) < 0)
+		return -1;
+	j->iopts.keep_system_folders = b;
+	j->iopts.quiet = c->quiet;
+	j->directory_snapshot = pathval(c, jf, s, "directory_snapshot");
+	j->alias_map = pathval(c, jf, s, "alias_map");
+	j->target = val(c, jf, s, "target", &kv);
+	if (!j->target)
+		return bad(c, NULL, s->name, "'target' is required (exchange, imap, maildir, mbox, eml, ics)");
+	if (!(exp = mf_exporter_find(j->target)))
+		return bad(c, kv, s->name, "unknown target '%s' (exchange, imap, maildir, mbox, eml, ics)",
+			   j->target);
+	o->out = pathval(c, jf, s, "out");
+	o->url = val(c, jf, s, "url", NULL);
+	if (needs_url(exp) && !o->url)
+		return bad(c, NULL, s->name, "target %s needs 'url'", exp->name);
+	if (!needs_url(exp) && !o->out)
+		return bad(c, NULL, s->name, "target %s needs 'out' (the output folder)", exp->name);
+	o->admin = val(c, jf, s, "admin", NULL);
+	o->password_file = pathval(c, jf, s, "password_file");
+	o->oauth2_token_file = pathval(c, jf, s, "oauth2_token_file");
+	o->login_format = val(c, jf, s, "login_format", NULL);
+	o->public_folder = val(c, jf, s, "public_folder", NULL);
+	if (boolval(c, jf, s, "starttls", 0, &o->starttls) < 0 ||
+	    boolval(c, jf, s, "tls_verify", 1, &o->tls_verify) < 0 ||
+	    boolval(c, jf, s, "flag_urgent", 0, &o->flag_urgent) < 0 ||
+	    boolval(c, jf, s, "keep_raw_headers", 0, &o->keep_raw_headers) < 0 ||
+	    boolval(c, jf, s, "no_mail", 0, &o->no_mail) < 0 ||
+	    boolval(c, jf, s, "force", 0, &o->force) < 0 ||
+	    boolval(c, jf, s, "wait", 0, &o->wait) < 0)
+		return -1;
+	o->codepage = val(c, jf, s, "codepage", NULL);
+	o->directory_mode = val(c, jf, s, "directory", &kv);
+	if (o->directory_mode && strcmp(o->directory_mode, "create") && strcmp(o->directory_mode, "skip"))
+		return bad(c, kv, s->name, "wants create or skip");
+	o->mailboxes = listval(c, val(c, jf, s, "mailboxes", NULL), &o->n_mailboxes);
+	if ((v = pathval(c, jf, s, "mailboxes_from"))) {
+		int err;
+		o->mailboxes = linesval(c, v, s->name, o->mailboxes, o->n_mailboxes, &o->n_mailboxes, &err);
+		if (err)
+			return -1;
+	}
+	if ((j->since = val(c, jf, s, "since", &kv))) {
+		if (cli_parse_date(&o->since, j->since) < 0)
+			return bad(c, kv, s->name, "wants YYYY-MM-DD, not '%s'", j->since);
+		o->has_since = 1;
+	}
+	if ((j->until = val(c, jf, s, "until", &kv))) {
+		if (cli_parse_date(&o->until, j->until) < 0)
+			return bad(c, kv, s->name, "wants YYYY-MM-DD, not '%s'", j->until);
+		o->has_until = 1;
+	}
+	o->folders = listval(c, val(c, jf, s, "folders", NULL), &o->n_folders);
+	o->skip_folders = listval(c, val(c, jf, s, "skip_folders", NULL), &o->n_skip_folders);
+	if (numval(c, jf, s, "jobs", 256, &o->jobs) < 0 ||
+	    numval(c, jf, s, "lease_timeout", 86400 * 7, &o->lease_timeout) < 0)
+		return -1;
+	o->quiet = c->quiet;
+	j->report_html = pathval(c, jf, s, "report_html");
+	j->report_json = pathval(c, jf, s, "report_json");
+	return 0;
+}
+
+/* ---- running a job ---- */
+
+enum job_status { JOB_OK = 0, JOB_PROBLEMS = 1, JOB_FAILED = 2 };
+static const char *const status_name[] = { "ok", "problems", "failed" };
+
+static const char SQL_PROBLEMS[] =
+	"SELECT p.run_id, p.severity, p.code, m.alias, p.file, p.offset, p.text FROM problems p "
+	"LEFT JOIN mailboxes m ON m.id = p.mailbox_id WHERE p.run_id = ?1 ORDER BY p.id";
+
+static void emit_problems(struct mf_store *st, const char *job, int64_t run_id, struct mf_buf *b)
+{
+	sqlite3_stmt *s;
+	if (!run_id || !(s = mf_store_stmt(st, SQL_PROBLEMS, NULL)))
+		return;
+	sqlite3_bind_int64(s, 1, run_id);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		ev_begin(b, "problem", job);
+		mf_json_kv_int(b, "run_id", sqlite3_column_int64(s, 0), 0);
+		mf_json_kv_str(b, "severity", (const char *)sqlite3_column_text(s, 1), 0);
+		mf_json_kv_str(b, "code", (const char *)sqlite3_column_text(s, 2), 0);
+		mf_json_kv_str(b, "alias", (const char *)sqlite3_column_text(s, 3), 0);
+		mf_json_kv_str(b, "file", (const char *)sqlite3_column_text(s, 4), 0);
+		mf_json_key(b, "offset", 0);
+		if (sqlite3_column_type(s, 5) == SQLITE_NULL)
+			mf_buf_addstr(b, "null");
+		else
+			mf_buf_addf(b, "%lld", (long long)sqlite3_column_int64(s, 5));
+		mf_json_kv_str(b, "text", (const char *)sqlite3_column_text(s, 6), 0);
+		ev_end(b);
+	}
+	sqlite3_reset(s);
+}
+
+struct job_result {
+	enum job_status status;
+	char error[1200];
+	int64_t mailboxes, delivered, already, failed, export_run;
+	int interrupted;
+};
+
+/* Make the folder a file will be written in. */
+static int ensure_parent(const char *path, struct mf_diag *d)
+{
+	const char *sl = strrchr(path, '/');
+	char *dir;
+	int rc;
+	if (!sl || sl == path)
+		return MF_OK;
+	dir = mf_xstrndup(path, (size_t)(sl - path));
+	rc = mf_mkdirs(dir, 0755, d);
+	free(dir);
+	return rc;
+}
+
+static void fail_with(struct job_result *r, const struct mf_diag *d)
+{
+	r->status = JOB_FAILED;
+	mf_diag_format(d, r->error, sizeof(r->error));
+}
+
+static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
+{
+	const struct mf_importer *imp;
+	const struct mf_exporter *exp = mf_exporter_find(j->target);
+	struct mf_import_stats is;
+	struct mf_export_summary sum;
+	struct mf_store *st = NULL;
+	struct mf_arena sa = MF_ARENA_INIT;
+	struct mf_diag d;
+	struct mf_buf ev;
+	int64_t import_run = 0;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&sum, 0, sizeof(sum));
+	mf_diag_clear(&d);
+	mf_buf_init(&ev, MF_BUF_UNBOUNDED);
+	if (c->json) {
+		ev_begin(&ev, "job_start", j->name);
+		mf_json_kv_str(&ev, "source", j->source, 0);
+		mf_json_kv_str(&ev, "path", j->path, 0);
+		mf_json_kv_str(&ev, "db", j->db, 0);
+		mf_json_kv_str(&ev, "target", j->target, 0);
+		mf_json_kv_str(&ev, "destination", j->eo.o.out ? j->eo.o.out : j->eo.o.url, 0);
+		mf_json_key(&ev, "shard", 0);
+		if (c->shard_n)
+			mf_buf_addf(&ev, "\"%u/%u\"", c->shard_i, c->shard_n);
+		else
+			mf_buf_addstr(&ev, "null");
+		ev_end(&ev);
+	} else {
+		printf("job %s: %s %s -> %s %s\n", j->name, j->source, j->path, j->target,
+		       j->eo.o.out ? j->eo.o.out : j->eo.o.url);
+		fflush(stdout);
+	}
+	if ((rc = ensure_parent(j->db, &d)) < 0 ||
+	    (rc = mf_store_open(&st, j->db, MF_STORE_CREATE, &d)) < 0) {
+		fail_with(r, &d);
+		goto out;
+	}
+	if (j->directory_snapshot) {
+		const struct mf_importer *dir = mf_importer_find("directory");
+		rc = dir ? cli_job_import(st, dir, j->directory_snapshot, &j->iopts, &is, &import_run, &d)
+			 : mf_diag_set(&d, MF_EUSAGE, NULL, MF_NO_OFFSET, "no directory importer");
+		if (c->json)
+			emit_problems(st, j->name, import_run, &ev);
+		if (rc < 0) {
+			fail_with(r, &d);
+			goto out;
+		}
+	}
+	imp = strcmp(j->source, "auto") ? mf_importer_find(j->source) : mf_importer_probe(j->path);
+	if (!imp) {
+		mf_diag_set(&d, MF_EFORMAT, j->path, MF_NO_OFFSET,
+			    "not a source mailferry recognises (set 'source')");
+		fail_with(r, &d);
+		goto out;
+	}
+	rc = cli_job_import(st, imp, j->path, &j->iopts, &is, &import_run, &d);
+	if (c->json) {
+		ev_begin(&ev, "import", j->name);
+		mf_json_kv_int(&ev, "run_id", import_run, 0);
+		mf_json_kv_str(&ev, "format", imp->name, 0);
+		mf_json_kv_str(&ev, "status", rc < 0 ? "failed" : "ok", 0);
+		mf_json_kv_int(&ev, "files", is.files, 0);
+		mf_json_kv_int(&ev, "files_skipped", is.files_skipped, 0);
+		mf_json_kv_int(&ev, "mailboxes", is.mailboxes, 0);
+		mf_json_kv_int(&ev, "messages", is.messages, 0);
+		mf_json_kv_int(&ev, "messages_skipped", is.messages_skipped, 0);
+		mf_json_kv_int(&ev, "calendar_items", is.calendar_items, 0);
+		mf_json_key(&ev, "problems", 0);
+		mf_buf_addch(&ev, '{');
+		mf_json_kv_int(&ev, "info", is.problems[MF_INFO], 1);
+		mf_json_kv_int(&ev, "warning", is.problems[MF_WARNING], 0);
+		mf_json_kv_int(&ev, "error", is.problems[MF_ERROR], 0);
+		mf_buf_addch(&ev, '}');
+		if (rc < 0) {
+			char line[1200];
+			mf_json_kv_str(&ev, "error", mf_diag_format(&d, line, sizeof(line)), 0);
+		}
+		ev_end(&ev);
+		emit_problems(st, j->name, import_run, &ev);
+	} else if (rc >= 0) {
+		printf("  import %s: %lld mailboxes, %lld new messages (%lld damaged and skipped), "
+		       "%lld files (%lld already imported); problems: %lld errors, %lld warnings, "
+		       "%lld info\n", imp->name, (long long)is.mailboxes, (long long)is.messages,
+		       (long long)is.messages_skipped, (long long)is.files, (long long)is.files_skipped,
+		       (long long)is.problems[MF_ERROR], (long long)is.problems[MF_WARNING],
+		       (long long)is.problems[MF_INFO]);
+	}
+	if (rc < 0) {
+		fail_with(r, &d);
+		goto out;
+	}
+	if ((rc = cli_job_plan(st, j->alias_map, &d)) < 0) {
+		fail_with(r, &d);
+		goto out;
+	}
+	if (j->shard_n) {
+		const char **al;
+		size_t n;
+		if ((rc = cli_job_shard(st, &j->eo.o, j->shard_i, j->shard_n, &al, &n, &sa, &d)) < 0) {
+			fail_with(r, &d);
+			goto out;
+		}
+		if (!n) {
+			if (!c->json)
+				printf("  shard %u/%u holds none of the selected mailboxes: nothing to export\n",
+				       j->shard_i, j->shard_n);
+			goto report;
+		}
+		j->eo.o.mailboxes = al;
+		j->eo.o.n_mailboxes = n;
+	}
+	rc = mf_export_run(st, exp, &j->eo.o, &sum, &d);
+	r->export_run = sum.run_id;
+	r->mailboxes = sum.mailboxes;
+	r->delivered = sum.delivered;
+	r->already = sum.already;
+	r->failed = sum.failed;
+	r->interrupted = sum.interrupted;
+	if (c->json) {
+		for (size_t i = 0; i < sum.n_mbox; i++) {
+			const struct mf_export_mbox_sum *m = &sum.mbox[i];
+			if (!m->visited)
+				continue;
+			ev_begin(&ev, "mailbox_done", j->name);
+			mf_json_kv_str(&ev, "alias", m->alias, 0);
+			mf_json_kv_str(&ev, "action", m->action[0] ? m->action : NULL, 0);
+			mf_json_kv_str(&ev, "state", m->skipped_leased ? "leased" : m->interrupted ?
+				       "interrupted" : m->failed_mailbox ? "failed" : "done", 0);
+			mf_json_kv_int(&ev, "planned", m->planned, 0);
+			mf_json_kv_int(&ev, "delivered", m->delivered, 0);
+			mf_json_kv_int(&ev, "already", m->already, 0);
+			mf_json_kv_int(&ev, "failed", m->failed, 0);
+			mf_json_kv_int(&ev, "bytes", m->bytes, 0);
+			mf_json_kv_int(&ev, "calendar_items", m->calendar_items, 0);
+			mf_json_kv_int(&ev, "problems", m->problems, 0);
+			ev_end(&ev);
+		}
+		emit_problems(st, j->name, sum.run_id, &ev);
+	} else if (sum.started && !sum.preflight_failed) {
+		printf("  export %s: %lld mailboxes, %lld messages delivered (%lld already there), "
+		       "%lld failed, %lld mailboxes failed; run %lld: %s\n", exp->name,
+		       (long long)sum.mailboxes, (long long)sum.delivered, (long long)sum.already,
+		       (long long)sum.failed, (long long)sum.mailboxes_failed, (long long)sum.run_id,
+		       sum.status);
+	}
+	if (sum.preflight_failed && !c->json)
+		for (size_t i = 0; i < sum.preflight.n; i++)
+			if (sum.preflight.items[i].severity == MF_ERROR)
+				printf("  preflight: %s: %s\n", sum.preflight.items[i].code,
+				       sum.preflight.items[i].text);
+	if (rc < 0 && rc != MF_EBUSY && (!sum.started || sum.preflight_failed || rc == MF_ESTORE)) {
+		fail_with(r, &d);
+		goto out;
+	}
+	if (rc < 0 || sum.failed || sum.mailboxes_failed || sum.mailboxes_leased || sum.interrupted) {
+		r->status = JOB_PROBLEMS;
+		if (rc < 0 && d.code != MF_OK)
+			mf_diag_format(&d, r->error, sizeof(r->error));
+		else if (sum.interrupted)
+			snprintf(r->error, sizeof(r->error), "interrupted; run the job file again to resume");
+	}
+report:
+	if (j->report_html || j->report_json) {
+		const char *dbs[1] = { j->db };
+		struct mf_diag d2;
+		mf_diag_clear(&d2);
+		if ((j->report_html && ensure_parent(j->report_html, &d2) < 0) ||
+		    (j->report_json && ensure_parent(j->report_json, &d2) < 0) ||
+		    cli_report_write(dbs, 1, j->report_html, j->report_json, NULL, &d2) < 0) {
+			if (r->status == JOB_OK)
+				r->status = JOB_PROBLEMS;
+			mf_diag_format(&d2, r->error, sizeof(r->error));
+		} else if (!c->json && j->report_html) {
+			printf("  report: %s\n", j->report_html);
+		}
+	}
+out:
+	if (c->json) {
+		ev_begin(&ev, "job_end", j->name);
+		mf_json_kv_str(&ev, "status", status_name[r->status], 0);
+		mf_json_kv_str(&ev, "error", r->error[0] ? r->error : NULL, 0);
+		mf_json_kv_int(&ev, "mailboxes", r->mailboxes, 0);
+		mf_json_kv_int(&ev, "delivered", r->delivered, 0);
+		mf_json_kv_int(&ev, "already", r->already, 0);
+		mf_json_kv_int(&ev, "failed", r->failed, 0);
+		mf_json_kv_int(&ev, "export_run_id", r->export_run, 0);
+		ev_end(&ev);
+	} else {
+		printf("job %s: %s%s%s\n", j->name, status_name[r->status], r->error[0] ? ": " : "",
+		       r->error);
+		fflush(stdout);
+	}
+	mf_export_summary_release(&sum);
+	mf_arena_release(&sa);
+	mf_buf_release(&ev);
+	mf_store_close(&st);
+}
+
+static int parse_shard(struct bctx *c, const char *s)
+{
+	const char *slash = strchr(s, '/');
+	uint64_t i, n;
+	if (!slash || mf_parse_u64(&i, s, (size_t)(slash - s), 1000000) < 0 ||
+	    mf_parse_u64(&n, slash + 1, strlen(slash + 1), 1000000) < 0 || n == 0 || i >= n)
+		return -1;
+	c->shard_i = (unsigned)i;
+	c->shard_n = (unsigned)n;
+	return 0;
+}
 
 int cmd_batch(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "mailferry: 'batch' is not built yet\n");
-	return MF_EXIT_FATAL;
+	enum { O_JSON = 1, O_SHARD, O_JOB, O_QUIET };
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "shard", required_argument, NULL, O_SHARD },
+		{ "job", required_argument, NULL, O_JOB },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ 0, 0, 0, 0 }
+	};
+	struct bctx c;
+	struct mf_jobfile jf;
+	struct cli_job *jobs = NULL;
+	const char **only = NULL;
+	size_t n_only = 0, n_run = 0;
+	char *text = NULL;
+	size_t len = 0;
+	struct mf_diag d;
+	int opt, exitc = MF_EXIT_OK, counts[3] = { 0, 0, 0 }, stop = 0;
+
+	memset(&c, 0, sizeof(c));
+	memset(&jf, 0, sizeof(jf));
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (opt) {
+		case O_JSON: c.json = 1; break;
+		case O_QUIET: c.quiet = 1; break;
+		case O_SHARD:
+			if (parse_shard(&c, optarg) < 0) {
+				free(only);
+				return cli_usage("batch", "--shard wants I/N with 0 <= I < N, not '%s'", optarg);
+			}
+			break;
+		case O_JOB:
+			only = mf_xreallocarray(only, n_only + 1, sizeof(*only));
+			only[n_only++] = optarg;
+			break;
+		default:
+			free(only);
+			return cli_usage("batch", "unknown option");
+		}
+	}
+	if (optind + 1 != argc) {
+		free(only);
+		return cli_usage("batch", "wants one JOBFILE");
+	}
+	c.file = argv[optind];
+	mf_diag_clear(&d);
+	if (mf_read_file(&text, &len, c.file, MF_JOBFILE_MAX, &d) < 0 ||
+	    mf_jobfile_parse(&jf, c.file, (const unsigned char *)text, len, &d) < 0) {
+		char line[1200];
+		fprintf(stderr, "mailferry batch: %s\n", mf_diag_format(&d, line, sizeof(line)));
+		free(text);
+		free(only);
+		return d.code == MF_EIO ? MF_EXIT_FATAL : MF_EXIT_USAGE;
+	}
+	free(text);
+	{
+		const char *sl = strrchr(c.file, '/');
+		c.dir = sl ? mf_xstrndup(c.file, sl == c.file ? 1 : (size_t)(sl - c.file)) : mf_xstrdup(".");
+	}
+	for (size_t k = 0; k < n_only; k++) {
+		int found = 0;
+		for (size_t i = 0; i < jf.n_jobs && !found; i++)
+			found = !strcmp(jf.jobs[i].name, only[k]);
+		if (!found) {
+			exitc = cli_usage("batch", "%s has no job [%s]", c.file, only[k]);
+			goto out;
+		}
+	}
+	if (!jf.n_jobs) {
+		exitc = cli_usage("batch", "%s holds no job", c.file);
+		goto out;
+	}
+	/* every job is checked before any runs */
+	jobs = mf_xcalloc(jf.n_jobs, sizeof(*jobs));
+	for (size_t i = 0; i < jf.n_jobs; i++)
+		if (load_job(&c, &jf, &jf.jobs[i], &jobs[i]) < 0) {
+			exitc = MF_EXIT_USAGE;
+			goto out;
+		}
+	for (size_t i = 0; i < jf.n_jobs && !stop; i++) {
+		struct job_result r;
+		int selected = !n_only;
+		for (size_t k = 0; k < n_only && !selected; k++)
+			selected = !strcmp(jf.jobs[i].name, only[k]);
+		if (!selected)
+			continue;
+		run_job(&c, &jobs[i], &r);
+		counts[r.status]++;
+		n_run++;
+		stop = r.interrupted;
+	}
+	if (counts[JOB_FAILED] == (int)n_run && n_run > 0)
+		exitc = MF_EXIT_FATAL;
+	else if (counts[JOB_FAILED] || counts[JOB_PROBLEMS] || stop)
+		exitc = MF_EXIT_PROBLEMS;
+	if (c.json) {
+		struct mf_buf ev;
+		mf_buf_init(&ev, MF_BUF_UNBOUNDED);
+		mf_buf_addch(&ev, '{');
+		mf_json_kv_str(&ev, "event", "batch_end", 1);
+		mf_json_kv_int(&ev, "jobs", (int64_t)n_run, 0);
+		mf_json_kv_int(&ev, "ok", counts[JOB_OK], 0);
+		mf_json_kv_int(&ev, "problems", counts[JOB_PROBLEMS], 0);
+		mf_json_kv_int(&ev, "failed", counts[JOB_FAILED], 0);
+		mf_json_kv_int(&ev, "exit", exitc, 0);
+		if (stop)
+			mf_json_kv_str(&ev, "stopped", "interrupted", 0);
+		ev_end(&ev);
+		mf_buf_release(&ev);
+	} else {
+		printf("batch %s: %zu jobs: %d ok, %d with problems, %d failed%s\n", c.file, n_run,
+		       counts[JOB_OK], counts[JOB_PROBLEMS], counts[JOB_FAILED],
+		       stop ? "; interrupted: run it again to resume" : "");
+	}
+out:
+	if (jobs)
+		for (size_t i = 0; i < jf.n_jobs; i++)
+			cli_export_opts_release(&jobs[i].eo);
+	free(jobs);
+	free(only);
+	free(c.dir);
+	mf_arena_release(&c.arena);
+	mf_jobfile_release(&jf);
+	return exitc;
 }

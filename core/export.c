@@ -932,6 +932,28 @@ out:
 	return rc;
 }
 
+/* The messages the run will deliver (selected, not yet on the target), so
+ * the progress line can show a bar and the time left.  Only when a
+ * terminal shows it. */
+static void progress_totals(struct mf_export *ex, struct mf_mailbox *mbs, size_t nmb)
+{
+	int64_t items = 0;
+
+	if (ex->prog.quiet || !ex->prog.tty || ex->opts->no_mail)
+		return;
+	for (size_t i = 0; i < nmb; i++) {
+		struct msg_ref *refs = NULL;
+		size_t n = 0;
+		struct mf_diag d;
+		if (mbs[i].mail_skipped || select_messages(ex, mbs[i].id, &refs, &n, &d) < 0)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			items += !refs[k].delivered;
+		free(refs);
+	}
+	mf_progress_set_totals(&ex->prog, items, 0);
+}
+
 static int cmp_alias(const void *a, const void *b)
 {
 	const struct mf_mailbox *x = a, *y = b;
@@ -1188,6 +1210,7 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 
 	/* 5. the mailboxes */
 	mf_progress_begin(&ex.prog, exp->name, 0, 0, opts->quiet || opts->json);
+	progress_totals(&ex, mbs, nmb);
 	for (size_t i = 0; i < nmb && !interrupted; i++) {
 		struct mf_mailbox *mb = &mbs[i];
 		struct mf_export_mbox_sum *sum = &summary->mbox[i];

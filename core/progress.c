@@ -14,6 +14,8 @@ int64_t mf_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void draw(struct mf_progress *p, int64_t now);
+
 void mf_progress_begin(struct mf_progress *p, const char *label,
 		       int64_t total_items, int64_t total_bytes, int quiet)
 {
@@ -25,6 +27,10 @@ void mf_progress_begin(struct mf_progress *p, const char *label,
 	p->tty = isatty(2);
 	p->quiet = quiet;
 	p->drawn = 0;
+	p->ended = 0;
+	/* on a terminal the line shows at once, not only after the first 200 ms */
+	if (p->tty && !quiet)
+		draw(p, p->start_ms);
 }
 
 static void human(char *out, size_t n, double v)
@@ -42,23 +48,49 @@ static void draw(struct mf_progress *p, int64_t now)
 {
 	double secs = (double)(now - p->start_ms) / 1000.0;
 	double rate = secs > 0 ? (double)p->bytes / secs : 0;
-	char done[32], r[32], left[32] = "";
+	double frac = -1;
+	char done[32], of[48] = "", r[32], left[32] = "", bar[40] = "", items[64];
 
 	human(done, sizeof(done), (double)p->bytes);
 	human(r, sizeof(r), rate);
-	if (p->total_bytes > 0 && rate > 0 && p->bytes <= p->total_bytes) {
-		long s = (long)((double)(p->total_bytes - p->bytes) / rate);
-		snprintf(left, sizeof(left), ", %ld:%02ld left", s / 60, s % 60);
+	/* the share done: by bytes when their total is known, else by items */
+	if (p->total_bytes > 0)
+		frac = (double)p->bytes / (double)p->total_bytes;
+	else if (p->total_items > 0)
+		frac = (double)p->items / (double)p->total_items;
+	if (frac > 1)
+		frac = 1;
+	if (p->total_bytes > 0) {
+		char t[32];
+		human(t, sizeof(t), (double)p->total_bytes);
+		snprintf(of, sizeof(of), " of %s", t);
+	}
+	if (frac >= 0) {
+		int w = 20, k = (int)(frac * w);
+		bar[0] = '[';
+		for (int i = 0; i < w; i++)
+			bar[1 + i] = i < k ? '#' : '.';
+		snprintf(bar + 1 + w, sizeof(bar) - 1 - (size_t)w, "] %3d%% ", (int)(frac * 100));
+		if (frac > 0.001 && frac < 1 && secs >= 0.2) {
+			long s = (long)(secs * (1 - frac) / frac + 0.5);
+			snprintf(left, sizeof(left), ", %ld:%02ld left", s / 60, s % 60);
+		}
 	}
 	if (p->total_items > 0)
-		fprintf(stderr, "\r\033[K%s: %lld/%lld items, %s, %s/s%s", p->label,
-			(long long)p->items, (long long)p->total_items, done, r, left);
+		snprintf(items, sizeof(items), "%lld/%lld items", (long long)p->items,
+			 (long long)p->total_items);
 	else
-		fprintf(stderr, "\r\033[K%s: %lld items, %s, %s/s", p->label,
-			(long long)p->items, done, r);
+		snprintf(items, sizeof(items), "%lld items", (long long)p->items);
+	fprintf(stderr, "\r\033[K%s: %s%s, %s%s, %s/s%s", p->label, bar, items, done, of, r, left);
 	fflush(stderr);
 	p->drawn = 1;
 	p->last_ms = now;
+}
+
+void mf_progress_set_totals(struct mf_progress *p, int64_t total_items, int64_t total_bytes)
+{
+	p->total_items = total_items;
+	p->total_bytes = total_bytes;
 }
 
 void mf_progress_update(struct mf_progress *p, int64_t items, int64_t bytes)
@@ -86,12 +118,13 @@ void mf_progress_note(struct mf_progress *p, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	if (p->tty)
+	if (p->tty && !p->ended)
 		draw(p, mf_now_ms());
 }
 
 void mf_progress_end(struct mf_progress *p)
 {
+	p->ended = 1;
 	if (p->quiet || !p->tty)
 		return;
 	if (p->drawn)

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * job.h: one migration from a source folder to a target, as the wizard
+ * asks for it and as a section of a batch job file describes it, and the
+ * steps both run through the library (never the mailferry binary):
+ * import, plan (with an alias map), shard selection, export, report.
+ */
+#ifndef MF_CLI_JOB_H
+#define MF_CLI_JOB_H
+
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/export.h"
+#include "importers/importer.h"
+
+struct cli_job {
+	const char *name;               /* batch: the section's name */
+	const char *source;             /* importer name, or "auto" */
+	const char *path;               /* the source folder (or file) */
+	const char *db;                 /* the staging database */
+	struct mf_import_opts iopts;    /* codepage, timezone, date_order, keep_system_folders */
+	const char *directory_snapshot; /* target directory CSV (import directory) */
+	const char *alias_map;          /* plan --alias-map */
+	const char *target;             /* exporter name */
+	struct cli_export_opts eo;      /* target options, selection, run control */
+	const char *since, *until;      /* as given (eo.o has them parsed) */
+	const char *report_html;
+	const char *report_json;
+	unsigned shard_i, shard_n;      /* shard_n 0: every mailbox */
+};
+
+/*
+ * Import path into st with imp as `mailferry import` does: a run row of
+ * kind import with its JSON summary; *run_id receives it.  Returns the
+ * importer's result (diag set on failure).
+ */
+int cli_job_import(struct mf_store *st, const struct mf_importer *imp, const char *path,
+		   const struct mf_import_opts *o, struct mf_import_stats *stats,
+		   int64_t *run_id, struct mf_diag *diag);
+
+/* `mailferry plan --alias-map map` (map may be NULL: the stored plan is
+ * made current). */
+int cli_job_plan(struct mf_store *st, const char *alias_map, struct mf_diag *diag);
+
+/*
+ * The aliases of the mailboxes o selects that fall in shard i of n
+ * (core/jobfile.h mf_shard_hash), in alias order; the plan must be
+ * current (aliases are final after it).  Array and strings in arena.
+ */
+int cli_job_shard(struct mf_store *st, const struct mf_export_opts *o, unsigned i, unsigned n,
+		  const char ***out, size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/* Append s to b quoted for a POSIX shell when it needs quoting. */
+void cli_shell_quote(struct mf_buf *b, const char *s);
+
+/* The equivalent commands of job j, one per line (import, export, report). */
+void cli_job_commands(struct mf_buf *b, const struct cli_job *j, const char *importer);
+
+/* Job j as a section of a batch job file (docs/batch.md). */
+void cli_job_section(struct mf_buf *b, const struct cli_job *j, const char *importer);
+
+#endif
