@@ -116,15 +116,24 @@ static const char *field(struct dirimp *d, const struct mf_csv_rec *rec, int c,
 		len--;
 	if (mf_utf8_valid(v, len)) {
 		mf_buf_add(b, v, len);
-		return b->data;
+	} else {
+		if (!d->warned_charset) {
+			d->warned_charset = 1;
+			mf_store_problemf(d->st, MF_WARNING, "directory.not-utf8", d->path, (int64_t)off,
+					  0, 0, "the file is not UTF-8; its text was read as %s "
+					  "(use --codepage to name the right one)", mf_charset_name(d->cs));
+		}
+		mf_charset_to_utf8(d->cs, v, len, b, NULL);
 	}
-	if (!d->warned_charset) {
-		d->warned_charset = 1;
-		mf_store_problemf(d->st, MF_WARNING, "directory.not-utf8", d->path, (int64_t)off, 0, 0,
-				  "the file is not UTF-8; its text was read as %s "
-				  "(use --codepage to name the right one)", mf_charset_name(d->cs));
+	/* line ends and control characters (quoted fields may hold them) have
+	 * no place in names and addresses, nor on an operator's terminal */
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char ch = (unsigned char)b->data[i];
+		if (ch == '\t' || ch == '\r' || ch == '\n')
+			b->data[i] = ' ';
+		else if (ch < 0x20 || ch == 0x7f)
+			b->data[i] = '?';
 	}
-	mf_charset_to_utf8(d->cs, v, len, b, NULL);
 	return b->data;
 }
 

@@ -435,6 +435,10 @@ static void directory_snapshot(void)
 	T_ASSERT(strstr(d.msg, "class") != NULL);
 	T_EQ_INT(q_int(f.st, "SELECT count(*) FROM target_objects"), 1);
 	T_EQ_INT(import_dir(f.st, "", &stats, &d), MF_EFORMAT);
+	/* control characters and line ends never reach names */
+	T_EQ_INT(import_dir(f.st, "class,alias,display_name,proxy_addresses\n"
+				  "custom,Ctl,\"Evil\x1b[2J\nName\",SMTP:e@x.example\n", &stats, &d), MF_OK);
+	T_EQ_STR(q_text(f.st, "SELECT display_name FROM target_objects"), "Evil?[2J Name");
 	/* probe */
 	T_EQ_INT(mf_importer_directory.probe(write_tmp("x.csv", "Obj-Class,Common-Name,Display-Name,Proxy-Addresses\n")), 90);
 	T_EQ_INT(mf_importer_directory.probe(write_tmp("y.csv", "name,value\n")), 0);
