@@ -717,7 +717,31 @@ static void card(struct mf_buf *b, const char *cls, const char *label, int64_t v
 		    (long long)v, label);
 }
 
-static void html_target(struct mf_buf *b, const struct rtarget *t)
+/* The options JSON of a run as "key value" pairs, leaving out what is
+ * unset (null, 0, false). */
+static void options_html(struct mf_buf *b, sqlite3 *agg, const char *json)
+{
+	sqlite3_stmt *s;
+	int any = 0;
+
+	if (json && sqlite3_prepare_v2(agg, "SELECT key, value FROM json_each(?1) WHERE value IS NOT NULL "
+				       "AND value NOT IN (0, '') ORDER BY id", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, json, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			mf_buf_addstr(b, any ? ", " : "");
+			html_esc(b, col(s, 0));
+			mf_buf_addstr(b, " <code>");
+			html_esc(b, col(s, 1));
+			mf_buf_addstr(b, "</code>");
+			any = 1;
+		}
+		sqlite3_finalize(s);
+	}
+	if (!any)
+		mf_buf_addstr(b, "-");
+}
+
+static void html_target(struct mf_buf *b, const struct rtarget *t, sqlite3 *agg)
 {
 	const int label_w = 200, bar_w = 640, row_h = 22;
 	int64_t max = 1;
@@ -728,9 +752,9 @@ static void html_target(struct mf_buf *b, const struct rtarget *t)
 	html_esc(b, t->name);
 	mf_buf_addstr(b, "</code></h2><table><tr><th>exporter</th><td>");
 	html_esc(b, t->format);
-	mf_buf_addstr(b, "</td></tr><tr><th>options of the last run</th><td><code>");
-	html_esc(b, t->options ? t->options : "-");
-	mf_buf_addstr(b, "</code></td></tr></table><div class=\"cards\">");
+	mf_buf_addstr(b, "</td></tr><tr><th>options of the last run</th><td>");
+	options_html(b, agg, t->options);
+	mf_buf_addstr(b, "</td></tr></table><div class=\"cards\">");
 	card(b, "", "mailboxes", (int64_t)t->n);
 	card(b, "ok", "mailboxes completed", t->done);
 	card(b, "ok", "messages delivered", t->delivered);
@@ -841,9 +865,9 @@ static void html_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 	mf_buf_addstr(b, "<section><h2>Totals</h2><div class=\"cards\">");
 	card(b, "", "mailboxes staged", r->mailboxes);
 	card(b, "", "messages staged", r->messages);
-	card(b, "ok", "messages delivered", del);
-	card(b, "bad", "messages failed", fail);
-	card(b, "skip", "messages skipped", skip);
+	card(b, "ok", r->nt > 1 ? "messages delivered (all targets)" : "messages delivered", del);
+	card(b, "bad", r->nt > 1 ? "messages failed (all targets)" : "messages failed", fail);
+	card(b, "skip", r->nt > 1 ? "messages skipped (all targets)" : "messages skipped", skip);
 	card(b, "bad", "error problems", r->prob[MF_ERROR]);
 	card(b, "", "warnings", r->prob[MF_WARNING]);
 	human_bytes(t1, r->bytes);
@@ -855,7 +879,7 @@ static void html_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 	if (!r->nt)
 		mf_buf_addstr(b, "<section><h2>Targets</h2><p>Nothing has been exported yet.</p></section>");
 	for (size_t i = 0; i < r->nt; i++)
-		html_target(b, &r->t[i]);
+		html_target(b, &r->t[i], agg);
 
 	mf_buf_addf(b, "<section><h2>Problems by code</h2><p><span class=\"error\">%lld errors</span>, "
 		    "<span class=\"warning\">%lld warnings</span>, <span class=\"info\">%lld info</span>"
