@@ -26,6 +26,7 @@
 #include "core/json.h"
 #include "core/plan.h"
 #include "core/progress.h"
+#include "core/date.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -79,7 +80,32 @@ struct mf_export {
 	struct beat beat;
 	struct mf_progress prog;
 	int64_t items_done, bytes_done;
+	/* --jobs: a worker's handle points at the run's own (root), which
+	 * holds the progress, the heartbeat and the lock that guards them and
+	 * the summary's run-wide counters while workers run */
+	struct mf_export *root;
+	int parallel;
+	pthread_mutex_t mu;
 };
+
+static struct mf_export *run_of(struct mf_export *ex)
+{
+	return ex->root ? ex->root : ex;
+}
+
+static void run_lock(struct mf_export *ex)
+{
+	struct mf_export *r = run_of(ex);
+	if (r->parallel)
+		pthread_mutex_lock(&r->mu);
+}
+
+static void run_unlock(struct mf_export *ex)
+{
+	struct mf_export *r = run_of(ex);
+	if (r->parallel)
+		pthread_mutex_unlock(&r->mu);
+}
 
 static volatile sig_atomic_t interrupted;
 static void on_signal(int sig)
@@ -287,7 +313,7 @@ static int ledger_flush(struct mf_export *ex, struct mf_diag *diag)
 	int rc, lost = 0;
 
 	ex->last_flush_ms = mf_now_ms();
-	if (!ex->beat.running && ex->last_flush_ms - ex->last_beat_ms >= 1000) {
+	if (!run_of(ex)->beat.running && ex->last_flush_ms - ex->last_beat_ms >= 1000) {
 		if ((rc = mf_store_run_heartbeat(ex->st, ex->run_id, diag)) < 0)
 			return rc;
 		ex->last_beat_ms = ex->last_flush_ms;
@@ -336,7 +362,7 @@ static int ledger_flush(struct mf_export *ex, struct mf_diag *diag)
 	if ((rc = mf_store_commit(ex->st, diag)) < 0)
 		return rc;
 	rows_clear(ex);
-	if (lost || atomic_load(&ex->beat.declared_gone))
+	if (lost || atomic_load(&run_of(ex)->beat.declared_gone))
 		return mf_diag_set(diag, MF_EBUSY, NULL, MF_NO_OFFSET,
 				   "another run took over mailbox %lld (this run was presumed gone: "
 				   "raise --lease-timeout?); it stops here",
@@ -406,8 +432,11 @@ void mf_export_problem(struct mf_export *ex, enum mf_severity sev, const char *c
 	mf_store_problem(ex->st, &p, NULL);
 	if (ex->cur && ex->cur_mailbox == mailbox_id)
 		ex->cur->problems++;
-	if (sev == MF_ERROR && !ex->opts->quiet)
-		mf_progress_note(&ex->prog, "mailferry: %s: %s", code, text);
+	if (sev == MF_ERROR && !ex->opts->quiet) {
+		run_lock(ex);
+		mf_progress_note(&run_of(ex)->prog, "mailferry: %s: %s", code, text);
+		run_unlock(ex);
+	}
 }
 
 static const char SQL_LEDGER_GET[] =
@@ -891,9 +920,11 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 		if ((rc = handle_put(ex, rc, "message", m->id, mb->id, &res)) < 0)
 			goto end;
 		sum->attachments += (int64_t)m->n_attachments;
-		ex->items_done++;
-		ex->bytes_done += m->size;
-		mf_progress_update(&ex->prog, ex->items_done, ex->bytes_done);
+		run_lock(ex);
+		run_of(ex)->items_done++;
+		run_of(ex)->bytes_done += m->size;
+		mf_progress_update(&run_of(ex)->prog, run_of(ex)->items_done, run_of(ex)->bytes_done);
+		run_unlock(ex);
 		if ((rc = maybe_commit(ex, 0, diag)) < 0)
 			goto end;
 	}
@@ -952,6 +983,278 @@ static void progress_totals(struct mf_export *ex, struct mf_mailbox *mbs, size_t
 		free(refs);
 	}
 	mf_progress_set_totals(&ex->prog, items, 0);
+}
+
+/*
+ * Export mailbox i of the selection (lease, export, release) and count it
+ * in the summary.  Returns MF_OK to go on, 1 when the run was interrupted,
+ * MF_ESTORE when the database failed (the run stops); *final takes a
+ * mailbox's failure.
+ */
+static int run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export_mbox_sum *sum,
+		   struct mf_export_summary *summary, int *final, struct mf_arena *arena,
+		   struct mf_diag *diag)
+{
+	struct mf_export *run = run_of(ex);
+	const struct mf_export_opts *opts = ex->opts;
+	enum lease_result lr;
+	int64_t owner = 0;
+	int waited = 0, rc;
+
+	sum->visited = 1;
+	for (;;) {
+		if ((rc = lease_acquire(ex, mb->id, &lr, &owner, diag)) < 0)
+			return rc;
+		if (lr != LEASE_BUSY || !opts->wait || interrupted)
+			break;
+		if (!waited++) {
+			run_lock(ex);
+			mf_progress_note(&run->prog, "%s: waiting for run %lld, which is exporting it",
+					 sum->alias, (long long)owner);
+			run_unlock(ex);
+		}
+		usleep(200 * 1000);
+	}
+	if (lr == LEASE_BUSY) {
+		run_lock(ex);
+		sum->skipped_leased = 1;
+		summary->mailboxes_leased++;
+		mf_progress_note(&run->prog, "%s: skipped, run %lld is exporting it",
+				 sum->alias, (long long)owner);
+		run_unlock(ex);
+		return MF_OK;
+	}
+	if (lr == LEASE_TAKEN_OVER) {
+		run_lock(ex);
+		mf_progress_note(&run->prog, "%s: taken over from run %lld, which is gone",
+				 sum->alias, (long long)owner);
+		run_unlock(ex);
+	}
+	ex->cur = sum;
+	ex->cur_mailbox = mb->id;
+	ex->cur_resumed = lr == LEASE_TAKEN_OVER;
+	rc = export_mailbox(ex, mb, sum, arena, diag);
+	lease_release(ex, mb->id);
+	ex->cur = NULL;
+	ex->cur_mailbox = 0;
+	if (rc == MF_ESTORE)
+		return rc;
+	if (rc < 0 && interrupted) {
+		sum->interrupted = 1;
+		mf_diag_clear(diag);
+		return 1;
+	}
+	if (rc < 0) {
+		char line[1200];
+		sum->failed_mailbox = 1;
+		mf_export_problem(ex, MF_ERROR, "export.mailbox-failed", mb->id, 0,
+				  "%s", mf_diag_format(diag, line, sizeof(line)));
+		run_lock(ex);
+		summary->mailboxes_failed++;
+		*final = rc;
+		run_unlock(ex);
+		mf_diag_clear(diag);
+		return MF_OK;
+	}
+	run_lock(ex);
+	summary->mailboxes++;
+	mf_progress_note(&run->prog, "%s: %lld delivered, %lld already there, %lld failed",
+			 sum->alias, (long long)sum->delivered, (long long)sum->already,
+			 (long long)sum->failed);
+	run_unlock(ex);
+	return MF_OK;
+}
+
+/* ---- several mailboxes at once (--jobs) ---- */
+
+/*
+ * Threads, not processes: each worker has its own database connection, its
+ * own exporter ctx (opened for it) and its own driver handle (ledger rows,
+ * current mailbox), and takes the next mailbox of the selection from a
+ * shared index; the run's thread is worker 0.  Leases work as for separate
+ * runs, under the one run id.  Shared by all and guarded by the run's
+ * lock: the progress, the item counters and the summary's run-wide
+ * figures; each per-mailbox summary entry is written by the one worker
+ * that exports that mailbox.  Signals go to the run's thread only (workers
+ * block them); the flag they set stops every worker before its next
+ * mailbox or item.  core/date.c changes TZ under its own lock, and TZ is
+ * set before the workers start, so that setenv() never grows the
+ * environment while another thread reads it; GMime starts once
+ * (pthread_once in core/mime.c).
+ */
+struct par {
+	struct mf_mailbox *mbs;
+	size_t nmb, next;
+	struct mf_export_summary *summary;
+	int *final;
+	int stop;                 /* the database failed: no new mailbox */
+	int stop_rc;
+	struct mf_diag stop_diag;
+};
+
+struct worker {
+	pthread_t th;
+	struct mf_export ex;
+	struct mf_arena arena;
+	struct par *par;
+	int started;
+};
+
+static void worker_loop(struct mf_export *ex, struct par *par, struct mf_arena *arena,
+			struct mf_diag *diag)
+{
+	for (;;) {
+		size_t i;
+		int rc;
+		run_lock(ex);
+		if (par->stop || interrupted || par->next >= par->nmb) {
+			run_unlock(ex);
+			return;
+		}
+		i = par->next++;
+		run_unlock(ex);
+		rc = run_one(ex, &par->mbs[i], &par->summary->mbox[i], par->summary, par->final,
+			     arena, diag);
+		if (rc == 1)
+			return;
+		if (rc < 0) {
+			run_lock(ex);
+			if (!par->stop) {
+				par->stop = 1;
+				par->stop_rc = rc;
+				par->stop_diag = *diag;
+			}
+			run_unlock(ex);
+			return;
+		}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct mf_diag d;
+	mf_diag_clear(&d);
+	worker_loop(&w->ex, w->par, &w->arena, &d);
+	return NULL;
+}
+
+static void worker_release(struct worker *w)
+{
+	struct mf_diag d;
+	if (w->ex.st && ledger_flush(&w->ex, &d) == MF_ESTORE)
+		rows_clear(&w->ex);
+	rows_clear(&w->ex);
+	free(w->ex.rows);
+	if (w->ex.ctx)
+		w->ex.exp->close(&w->ex.ctx);
+	mf_store_close(&w->ex.st);
+	mf_arena_release(&w->arena);
+}
+
+/* Start a worker: its database connection and exporter.  MF_OK or an
+ * error (the run goes on with fewer workers). */
+static int worker_start(struct worker *w, struct mf_export *run, struct par *par)
+{
+	struct mf_diag d;
+	sigset_t all, old;
+
+	memset(w, 0, sizeof(*w));
+	w->par = par;
+	w->ex.exp = run->exp;
+	w->ex.opts = run->opts;
+	w->ex.run_id = run->run_id;
+	w->ex.target = run->target;
+	memcpy(w->ex.host, run->host, sizeof(w->ex.host));
+	w->ex.root = run;
+	w->ex.last_flush_ms = w->ex.last_beat_ms = mf_now_ms();
+	mf_diag_clear(&d);
+	if (mf_store_open(&w->ex.st, mf_store_path(run->st), 0, &d) < 0)
+		return MF_ESTORE;
+	mf_store_set_context(w->ex.st, run->run_id, 0);
+	if (run->exp->open(&w->ex.ctx, &w->ex, w->ex.st, run->opts, &d) < 0) {
+		w->ex.ctx = NULL;
+		worker_release(w);
+		return MF_EIO;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	w->started = pthread_create(&w->th, NULL, worker_main, w) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!w->started) {
+		worker_release(w);
+		return MF_EIO;
+	}
+	return MF_OK;
+}
+
+static int jobs_for(const struct mf_export *ex, size_t nmb)
+{
+	long j = ex->opts->jobs;
+	if (!(ex->exp->caps & MF_EXP_PARALLEL))
+		return 1;
+	if (j <= 0) {
+		j = sysconf(_SC_NPROCESSORS_ONLN);
+		if (j < 1)
+			j = 1;
+	}
+	if ((size_t)j > nmb)
+		j = (long)nmb;
+	return j < 1 ? 1 : (int)j;
+}
+
+/* Export every selected mailbox, with the run's jobs.  MF_OK, or
+ * MF_ESTORE (diag set) when the database failed. */
+static int run_mailboxes(struct mf_export *ex, struct mf_mailbox *mbs, size_t nmb,
+			 struct mf_export_summary *summary, int *final, struct mf_arena *arena,
+			 struct mf_diag *diag)
+{
+	int jobs = jobs_for(ex, nmb);
+	struct par par;
+	struct worker *w;
+	int rc = MF_OK;
+
+	if (jobs <= 1) {
+		for (size_t i = 0; i < nmb && !interrupted; i++) {
+			rc = run_one(ex, &mbs[i], &summary->mbox[i], summary, final, arena, diag);
+			if (rc == 1)
+				return MF_OK;
+			if (rc < 0)
+				return rc;
+		}
+		return MF_OK;
+	}
+	if (!getenv("TZ")) {
+		/* see above: TZ exists before any worker reads the environment */
+		struct mf_civil c;
+		mf_tz_utc_to_local(&c, NULL, "Etc/UTC", 0);
+	}
+	memset(&par, 0, sizeof(par));
+	par.mbs = mbs;
+	par.nmb = nmb;
+	par.summary = summary;
+	par.final = final;
+	pthread_mutex_init(&ex->mu, NULL);
+	ex->parallel = 1;
+	w = mf_xcalloc((size_t)jobs, sizeof(*w));
+	for (int k = 1; k < jobs; k++)
+		if (worker_start(&w[k], ex, &par) < 0)
+			break;
+	worker_loop(ex, &par, arena, diag);
+	for (int k = 1; k < jobs; k++) {
+		if (w[k].started)
+			pthread_join(w[k].th, NULL);
+		if (w[k].started)
+			worker_release(&w[k]);
+	}
+	free(w);
+	ex->parallel = 0;
+	pthread_mutex_destroy(&ex->mu);
+	if (par.stop) {
+		*diag = par.stop_diag;
+		rc = par.stop_rc;
+	}
+	return rc;
 }
 
 static int cmp_alias(const void *a, const void *b)
@@ -1211,63 +1514,8 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	/* 5. the mailboxes */
 	mf_progress_begin(&ex.prog, exp->name, 0, 0, opts->quiet || opts->json);
 	progress_totals(&ex, mbs, nmb);
-	for (size_t i = 0; i < nmb && !interrupted; i++) {
-		struct mf_mailbox *mb = &mbs[i];
-		struct mf_export_mbox_sum *sum = &summary->mbox[i];
-		enum lease_result lr;
-		int64_t owner = 0;
-		int waited = 0;
-
-		sum->visited = 1;
-		for (;;) {
-			if ((rc = lease_acquire(&ex, mb->id, &lr, &owner, diag)) < 0)
-				goto stop_progress;
-			if (lr != LEASE_BUSY || !opts->wait || interrupted)
-				break;
-			if (!waited++)
-				mf_progress_note(&ex.prog, "%s: waiting for run %lld, which is exporting it",
-						 sum->alias, (long long)owner);
-			usleep(200 * 1000);
-		}
-		if (lr == LEASE_BUSY) {
-			sum->skipped_leased = 1;
-			summary->mailboxes_leased++;
-			mf_progress_note(&ex.prog, "%s: skipped, run %lld is exporting it",
-					 sum->alias, (long long)owner);
-			continue;
-		}
-		if (lr == LEASE_TAKEN_OVER)
-			mf_progress_note(&ex.prog, "%s: taken over from run %lld, which is gone",
-					 sum->alias, (long long)owner);
-		ex.cur = sum;
-		ex.cur_mailbox = mb->id;
-		ex.cur_resumed = lr == LEASE_TAKEN_OVER;
-		rc = export_mailbox(&ex, mb, sum, &arena, diag);
-		lease_release(&ex, mb->id);
-		ex.cur = NULL;
-		ex.cur_mailbox = 0;
-		if (rc == MF_ESTORE)
-			goto stop_progress;
-		if (rc < 0 && interrupted) {
-			sum->interrupted = 1;
-			mf_diag_clear(diag);
-			break;
-		}
-		if (rc < 0) {
-			char line[1200];
-			sum->failed_mailbox = 1;
-			summary->mailboxes_failed++;
-			mf_export_problem(&ex, MF_ERROR, "export.mailbox-failed", mb->id, 0,
-					  "%s", mf_diag_format(diag, line, sizeof(line)));
-			final = rc;
-			mf_diag_clear(diag);
-			continue;
-		}
-		summary->mailboxes++;
-		mf_progress_note(&ex.prog, "%s: %lld delivered, %lld already there, %lld failed",
-				 sum->alias, (long long)sum->delivered, (long long)sum->already,
-				 (long long)sum->failed);
-	}
+	if ((rc = run_mailboxes(&ex, mbs, nmb, summary, &final, &arena, diag)) < 0)
+		goto stop_progress;
 	rc = MF_OK;
 	if (exp->finish && !interrupted)
 		rc = exp->finish(ex.ctx, diag);

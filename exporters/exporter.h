@@ -128,6 +128,11 @@ enum mf_exporter_caps {
 	MF_EXP_PAB = (1 << 3),           /* takes address books */
 	MF_EXP_MESSAGES = (1 << 4),      /* takes messages */
 	MF_EXP_DIRECTORY = (1 << 5),     /* writes directory objects */
+	/* Several mailboxes at once (--jobs N): the driver opens the exporter
+	 * once per worker thread, each with its own database connection and
+	 * driver handle; a ctx is only ever used by one thread.  Exporters
+	 * with this bit keep no state outside their ctx. */
+	MF_EXP_PARALLEL = (1 << 6),
 };
 
 struct mf_exporter {

@@ -28,6 +28,17 @@
 #
 # Variables set by dovecot_start: DOVECOT_DIR, DOVECOT_CONF, DOVECOT_PORT,
 # DOVECOT_USER, DOVECOT_PASSWORD, DOVECOT_MASTER, DOVECOT_MASTER_PASSWORD.
+#
+# Options, set before dovecot_start (added for the IMAP exporter's tests):
+#   DOVECOT_SPECIAL_USE=1   folders Sent, Drafts and Trash with SPECIAL-USE
+#                           attributes, made at each user's first login
+#   DOVECOT_TLS=1           also IMAPS on $DOVECOT_TLS_PORT and STARTTLS on the
+#                           plain port, with a test CA ($DOVECOT_CA, a PEM
+#                           file for SSL_CERT_FILE) and a certificate for
+#                           127.0.0.1 and localhost
+#   DOVECOT_MAX_MAIL_SIZE=N refuse messages over N bytes (quota plugin:
+#                           NO [LIMIT]), for tests of a refused message
+#   DOVECOT_LISTEN_PORT=N   the plain port to use (default: a free one)
 
 dovecot_available() {
 	command -v dovecot >/dev/null 2>&1 && command -v doveadm >/dev/null 2>&1
@@ -63,7 +74,8 @@ dovecot_start() {
 	_pub=${2:-}
 	DOVECOT_DIR=$(mktemp -d "$T/dovecot-XXXXXX")
 	DOVECOT_CONF="$DOVECOT_DIR/dovecot.conf"
-	DOVECOT_PORT=$(_dovecot_free_port)
+	DOVECOT_PORT=${DOVECOT_LISTEN_PORT:-$(_dovecot_free_port)}
+	DOVECOT_TLS_PORT=0
 	DOVECOT_USER=mftest
 	DOVECOT_PASSWORD=mftest-secret
 	DOVECOT_MASTER=mfadmin
@@ -83,6 +95,9 @@ dovecot_start() {
 		"$DOVECOT_DIR/control" "$DOVECOT_DIR/home"
 	[ -n "$_pub" ] && mkdir -p "$_pub"
 	printf '%s:{PLAIN}%s\n' "$DOVECOT_USER" "$DOVECOT_PASSWORD" >"$DOVECOT_DIR/users"
+	# the master user has an account of its own too (public folders are
+	# written by the admin's own login; Dovecot refuses "admin*admin")
+	printf '%s:{PLAIN}%s\n' "$DOVECOT_MASTER" "$DOVECOT_MASTER_PASSWORD" >>"$DOVECOT_DIR/users"
 	printf '%s:{PLAIN}%s\n' "$DOVECOT_MASTER" "$DOVECOT_MASTER_PASSWORD" >"$DOVECOT_DIR/masters"
 	if [ "$(id -u)" = 0 ]; then
 		chown -R "$_uid:$_gid" "$_mail" "$DOVECOT_DIR/index" "$DOVECOT_DIR/control" \
@@ -99,6 +114,12 @@ dovecot_start() {
 		chgrp "$(id -g dovecot)" "$DOVECOT_DIR/users" "$DOVECOT_DIR/masters"
 		chmod 0640 "$DOVECOT_DIR/users" "$DOVECOT_DIR/masters"
 	fi
+	_ssl=no
+	if [ "${DOVECOT_TLS:-}" = 1 ]; then
+		_dovecot_make_certs || return 1
+		_ssl=yes
+		DOVECOT_TLS_PORT=$(_dovecot_free_port)
+	fi
 	cat >"$DOVECOT_CONF" <<EOF
 # private test instance written by tests/lib/dovecot.sh
 base_dir = $DOVECOT_DIR/run
@@ -108,7 +129,7 @@ info_log_path = $DOVECOT_DIR/dovecot.log
 instance_name = mf-dovecot-$$
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = $_ssl
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_username_format = %u
@@ -125,8 +146,41 @@ namespace inbox {
   inbox = yes
   separator = /
   prefix =
+EOF
+	if [ "${DOVECOT_SPECIAL_USE:-}" = 1 ]; then
+		cat >>"$DOVECOT_CONF" <<EOF
+  mailbox Sent {
+    special_use = \\Sent
+    auto = create
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = create
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = create
+  }
+EOF
+	fi
+	echo "}" >>"$DOVECOT_CONF"
+	if [ "$_ssl" = yes ]; then
+		cat >>"$DOVECOT_CONF" <<EOF
+ssl_cert = <$DOVECOT_DIR/server.pem
+ssl_key = <$DOVECOT_DIR/server.key
+EOF
+	fi
+	if [ -n "${DOVECOT_MAX_MAIL_SIZE:-}" ]; then
+		cat >>"$DOVECOT_CONF" <<EOF
+mail_plugins = \$mail_plugins quota
+plugin {
+  quota = count:User quota
+  quota_rule = *:storage=0
+  quota_max_mail_size = $DOVECOT_MAX_MAIL_SIZE
+  quota_vsizes = yes
 }
 EOF
+	fi
 	if [ -n "$_pub" ]; then
 		cat >>"$DOVECOT_CONF" <<EOF
 namespace public {
@@ -159,7 +213,8 @@ service imap-login {
     port = $DOVECOT_PORT
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = $DOVECOT_TLS_PORT
   }
 }
 service stats {
@@ -192,6 +247,23 @@ EOF
 	cat "$DOVECOT_DIR/dovecot.log" 2>/dev/null | tail -n 20 >&2
 	dovecot_stop
 	return 1
+}
+
+# A test CA and a server certificate for 127.0.0.1 and localhost.
+_dovecot_make_certs() {
+	_d=$DOVECOT_DIR
+	DOVECOT_CA="$_d/ca.pem"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mailferry test CA" \
+		-keyout "$_d/ca.key" -out "$_d/ca.pem" >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+		-keyout "$_d/server.key" -out "$_d/server.csr" >/dev/null 2>&1 &&
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$_d/ext.cnf" &&
+	openssl x509 -req -in "$_d/server.csr" -CA "$_d/ca.pem" -CAkey "$_d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$_d/ext.cnf" -out "$_d/server.pem" >/dev/null 2>&1 || {
+		echo "dovecot_start: cannot make test certificates" >&2
+		return 1
+	}
+	chmod 0644 "$_d/server.key"
 }
 
 dovecot_stop() {
