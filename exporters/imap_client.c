@@ -726,7 +726,7 @@ static int try_read(struct imap_conn *c, int *want_write, struct mf_diag *diag)
 			}
 			if (e == SSL_ERROR_ZERO_RETURN) {
 				c->eof = 1;
-				return conn_fail(c, diag, MF_EIO, " the server closed the connection");
+				return 0;
 			}
 			return conn_fail(c, diag, MF_EIO, " TLS read failed: %s", ssl_err());
 		}
@@ -740,7 +740,7 @@ static int try_read(struct imap_conn *c, int *want_write, struct mf_diag *diag)
 		}
 		if (r == 0) {
 			c->eof = 1;
-			return conn_fail(c, diag, MF_EIO, " the server closed the connection");
+			return 0;
 		}
 		c->rend += (size_t)r;
 	}
@@ -775,6 +775,8 @@ int imap_conn_pump(struct imap_conn *c, int wait_ms, struct mf_diag *diag)
 			return r;
 		if (progress || (c->ssl && SSL_pending(c->ssl) > 0))
 			return MF_OK;
+		if (c->eof)
+			return conn_fail(c, diag, MF_EIO, " the server closed the connection");
 		left = deadline - mf_now_ms();
 		if (left <= 0) {
 			if (wait_ms == 0)
@@ -880,6 +882,12 @@ int imap_conn_response(struct imap_conn *c, struct mf_buf *resp, int block,
 		       struct mf_diag *diag)
 {
 	int64_t deadline = mf_now_ms() + c->timeout_ms;
+	/* what is queued goes out first, whatever is already here */
+	if (imap_conn_unsent(c) && !c->broken) {
+		int r = imap_conn_pump(c, 0, diag);
+		if (r < 0 && !c->eof)
+			return r;
+	}
 	for (;;) {
 		int r = take_response(c, diag);
 		if (r < 0)
@@ -1121,8 +1129,10 @@ int imap_conn_open_fd(struct imap_conn **out, int fd, const struct imap_conn_opt
 	int rc;
 
 	*out = NULL;
-	if (set_nonblock(fd) < 0)
+	if (set_nonblock(fd) < 0) {
+		close(fd);
 		return mf_diag_errno(diag, MF_EIO, NULL, "cannot set up the socket");
+	}
 	c = conn_new(fd, o);
 	if (o->tls == IMAP_TLS_IMPLICIT && (rc = tls_start(c, diag)) < 0) {
 		imap_conn_close(&c);
@@ -1286,6 +1296,11 @@ int imap_conn_login(struct imap_conn *c, const char *user, const char *authzid,
 				c->caps = imap_caps_parse(&r.rest);
 		}
 answered:
+		if (r.status == IMAP_OK && !strcmp(r.code, "CAPABILITY")) {
+			struct imap_p p;
+			imap_p_init(&p, r.code_args, r.code_args_len);
+			c->caps = imap_caps_parse(&p);
+		}
 		if (r.status != IMAP_OK) {
 			resp_diag(diag, c->host, &r, "authentication refused");
 			rc = MF_EREMOTE;

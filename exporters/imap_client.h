@@ -165,7 +165,8 @@ struct imap_conn;
  */
 int imap_conn_open(struct imap_conn **out, const struct imap_conn_opts *o,
 		   struct mf_diag *diag);
-/* Use an already connected socket (tests: one end of a socketpair). */
+/* Use an already connected socket (tests: one end of a socketpair); the
+ * connection owns fd from here on, also when this fails. */
 int imap_conn_open_fd(struct imap_conn **out, int fd, const struct imap_conn_opts *o,
 		      struct mf_diag *diag);
 void imap_conn_close(struct imap_conn **c);

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+# imap-proxy.py: a TCP proxy between mailferry and a test IMAP server that
+# drops one connection in the middle of what the client sends, for the
+# IMAP exporter's fault tests (tests/cli/imap.sh).
+#
+#   imap-proxy.py PORTFILE TARGET_PORT DROP_AFTER [DROPS]
+#
+# Listens on 127.0.0.1 (a free port, written to PORTFILE), forwards each
+# connection to 127.0.0.1:TARGET_PORT, and closes both sides of the first
+# DROPS (default 1) connections whose client has sent more than DROP_AFTER
+# bytes, at that byte (so in the middle of an APPEND literal when the
+# client is pushing mail).  Every later connection passes untouched.
+# Stops by itself after 600 seconds.
+import socket
+import sys
+import threading
+import time
+
+portfile, target, drop_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+drops_left = [int(sys.argv[4]) if len(sys.argv) > 4 else 1]
+lock = threading.Lock()
+
+def pipe(src, dst, counting):
+    sent = 0
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            if counting:
+                with lock:
+                    armed = drops_left[0] > 0
+                if armed and sent + len(data) > drop_after:
+                    with lock:
+                        go = drops_left[0] > 0
+                        if go:
+                            drops_left[0] -= 1
+                    if go:
+                        dst.sendall(data[: drop_after - sent])
+                        raise ConnectionAbortedError("dropped by the test proxy")
+                sent += len(data)
+            dst.sendall(data)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
+def serve(client):
+    try:
+        up = socket.create_connection(("127.0.0.1", target), timeout=10)
+    except OSError:
+        client.close()
+        return
+    up.settimeout(None)
+    threading.Thread(target=pipe, args=(client, up, True), daemon=True).start()
+    threading.Thread(target=pipe, args=(up, client, False), daemon=True).start()
+
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(64)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(ls.getsockname()[1]))
+import os
+os.rename(portfile + ".tmp", portfile)
+ls.settimeout(1.0)
+end = time.time() + 600
+while time.time() < end:
+    try:
+        c, _ = ls.accept()
+    except socket.timeout:
+        continue
+    serve(c)
