@@ -122,7 +122,7 @@ N=$(sqlite3 "$T/c.db" "select count(*) from messages where parent_id is null")
 mf_push "$T/c.db" "$A_PORT" --jobs 2 >"$T/c1.out" 2>&1 &
 p1=$!
 mf_push "$T/c.db" "$A_PORT" --jobs 2 >"$T/c2.out" 2>&1 &
-p2=$!
+p2=$!   # (subshells: waited for, never killed)
 wait $p1; r1=$?
 wait $p2; r2=$?
 check "two exports at once both finish (0, or 1 for mailboxes the other held)" \
@@ -138,7 +138,10 @@ dovecot_start "$T/mail-k" "$T/public-k" || { _result 1 "Dovecot starts again"; f
 i=0
 partial=0
 while [ $i -lt 6 ]; do
-	mf_push "$T/k.db" "$DOVECOT_PORT" --jobs 2 >/dev/null 2>&1 &
+	# mailferry itself in the background (not a subshell), so the kill hits it
+	"$MF" export imap --db "$T/k.db" --url "imap://127.0.0.1:$DOVECOT_PORT" \
+		--admin "$DOVECOT_MASTER" --password-file "$T/pw" --login-format '%u*%a' \
+		--quiet --jobs 2 >/dev/null 2>&1 &
 	p=$!
 	sleep "0.$(printf %03d "$(( $(rnd 500) + 50 ))")"
 	kill -KILL $p 2>/dev/null
