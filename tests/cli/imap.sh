@@ -134,20 +134,27 @@ check_out "... and the ledger one delivery per message" "$N" \
 dovecot_stop
 
 # ---- 3. SIGKILL at random points ----
+stored_k() { find "$T/mail-k" "$T/public-k" -path '*/cur/*' -o -path '*/new/*' 2>/dev/null | grep -c . ; }
 dovecot_start "$T/mail-k" "$T/public-k" || { _result 1 "Dovecot starts again"; finish; }
 i=0
 partial=0
 while [ $i -lt 6 ]; do
-	# mailferry itself in the background (not a subshell), so the kill hits it
+	# mailferry itself in the background (not a subshell), so the kill hits
+	# it; killed once the server holds a random number more messages
+	before=$(stored_k)
+	want=$((before + 1 + $(rnd 60)))
 	"$MF" export imap --db "$T/k.db" --url "imap://127.0.0.1:$DOVECOT_PORT" \
 		--admin "$DOVECOT_MASTER" --password-file "$T/pw" --login-format '%u*%a' \
 		--quiet --jobs 2 >/dev/null 2>&1 &
 	p=$!
-	sleep "0.$(printf %03d "$(( $(rnd 500) + 50 ))")"
+	w=0
+	while [ "$(stored_k)" -lt "$want" ] && kill -0 $p 2>/dev/null && [ $w -lt 1500 ]; do
+		sleep 0.02
+		w=$((w + 1))
+	done
 	kill -KILL $p 2>/dev/null
 	wait $p 2>/dev/null
-	# what the server holds (the ledger is written every 2 s or 200 items)
-	n=$(find "$T/mail-k" "$T/public-k" -path '*/cur/*' -o -path '*/new/*' 2>/dev/null | grep -c .)
+	n=$(stored_k)
 	[ "$n" -gt 0 ] && [ "$n" -lt "$N" ] && partial=$((partial + 1))
 	i=$((i + 1))
 done
