@@ -7,11 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct sbcs_rev {
+	uint32_t cp;        /* a code point the code page holds */
+	unsigned char b;    /* its byte */
+};
+
+/*
+ * Single-byte code pages (all of mailferry's but the East Asian ones) are
+ * converted through tables built from iconv when the converter is opened:
+ * the same mappings, without a call into iconv for every character.
+ */
 struct mf_charset {
 	const char *name;   /* canonical */
 	int is_utf8;
 	iconv_t to;         /* codepage -> UTF-8 */
 	iconv_t from;       /* UTF-8 -> codepage */
+	int sbcs;           /* the tables below hold the whole code page */
+	unsigned char to_len[256];       /* UTF-8 length of each byte; 0: none */
+	unsigned char to_utf8[256][4];
+	struct sbcs_rev rev[256];        /* sorted by code point */
+	size_t n_rev;
 };
 
 static const struct {
@@ -50,6 +65,77 @@ const char *mf_codepage_canonical(const char *name)
 	return NULL;
 }
 
+/* Code point of a well-formed UTF-8 sequence of length n. */
+static uint32_t utf8_cp(const unsigned char *p, size_t n)
+{
+	switch (n) {
+	case 1: return p[0];
+	case 2: return ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+	case 3: return ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+	default: return ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+			((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+	}
+}
+
+static size_t utf8_seq(const unsigned char *p, size_t n);
+
+static int cmp_rev(const void *a, const void *b)
+{
+	const struct sbcs_rev *x = a, *y = b;
+	if (x->cp != y->cp)
+		return x->cp < y->cp ? -1 : 1;
+	return (x->b > y->b) - (x->b < y->b);
+}
+
+/* Ask iconv for every byte alone; a code page where each byte converts on
+ * its own (or has no mapping) is single-byte and gets tables. */
+static void build_tables(struct mf_charset *cs)
+{
+	if (cs->is_utf8)
+		return;
+	for (int b = 0; b < 256; b++) {
+		char in = (char)b, outb[8], *ip = &in, *op = outb;
+		size_t il = 1, ol = sizeof(outb), r;
+		iconv(cs->to, NULL, NULL, NULL, NULL);
+		r = iconv(cs->to, &ip, &il, &op, &ol);
+		if (r == (size_t)-1) {
+			if (errno == EINVAL)
+				return;         /* a lead byte: multibyte code page */
+			cs->to_len[b] = 0;      /* no mapping */
+			continue;
+		}
+		if (sizeof(outb) - ol == 0 || sizeof(outb) - ol > 4)
+			return;
+		cs->to_len[b] = (unsigned char)(sizeof(outb) - ol);
+		memcpy(cs->to_utf8[b], outb, cs->to_len[b]);
+		if (utf8_seq((const unsigned char *)outb, cs->to_len[b]) != cs->to_len[b])
+			return;
+		cs->rev[cs->n_rev].cp = utf8_cp((const unsigned char *)outb, cs->to_len[b]);
+		cs->rev[cs->n_rev].b = (unsigned char)b;
+		cs->n_rev++;
+	}
+	iconv(cs->to, NULL, NULL, NULL, NULL);
+	qsort(cs->rev, cs->n_rev, sizeof(cs->rev[0]), cmp_rev);
+	cs->sbcs = 1;
+}
+
+static int rev_lookup(const struct mf_charset *cs, uint32_t cp, unsigned char *b)
+{
+	size_t lo = 0, hi = cs->n_rev;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (cs->rev[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < cs->n_rev && cs->rev[lo].cp == cp) {
+		*b = cs->rev[lo].b;
+		return 1;
+	}
+	return 0;
+}
+
 int mf_charset_open(struct mf_charset **out, const char *codepage,
 		    struct mf_diag *diag)
 {
@@ -74,6 +160,7 @@ int mf_charset_open(struct mf_charset **out, const char *codepage,
 					   canon);
 		}
 	}
+	build_tables(cs);
 	*out = cs;
 	return MF_OK;
 }
@@ -185,6 +272,30 @@ int mf_charset_to_utf8(struct mf_charset *cs, const void *vin, size_t len,
 
 	if (cs->is_utf8)
 		return mf_utf8_sanitize(in, len, out, replacements);
+	if (cs->sbcs) {
+		if ((rc = mf_buf_grow(out, len + len / 8)) < 0 && out->max - out->len < len)
+			return rc;
+		while (pos < len) {
+			size_t a = ascii_prefix(in + pos, len - pos);
+			if (a) {
+				if ((rc = mf_buf_add(out, in + pos, a)) < 0)
+					return rc;
+				pos += a;
+				continue;
+			}
+			if (cs->to_len[in[pos]]) {
+				rc = mf_buf_add(out, cs->to_utf8[in[pos]], cs->to_len[in[pos]]);
+			} else {
+				rc = mf_buf_add(out, repl_utf8, 3);
+				if (replacements)
+					(*replacements)++;
+			}
+			if (rc < 0)
+				return rc;
+			pos++;
+		}
+		return MF_OK;
+	}
 	iconv(cs->to, NULL, NULL, NULL, NULL);
 	while (pos < len) {
 		size_t a = ascii_prefix(in + pos, len - pos);
@@ -267,6 +378,20 @@ int mf_charset_from_utf8(struct mf_charset *cs, const char *vin, size_t len,
 		}
 		/* one character at a time: simple, and non-ASCII is rare */
 		n = utf8_seq(in + pos, len - pos);
+		if (n && cs->sbcs) {
+			unsigned char b;
+			if (rev_lookup(cs, utf8_cp(in + pos, n), &b)) {
+				rc = mf_buf_addch(out, b);
+			} else {
+				rc = mf_buf_addch(out, repl);
+				if (replacements)
+					(*replacements)++;
+			}
+			if (rc < 0)
+				return rc;
+			pos += n;
+			continue;
+		}
 		if (!n) {
 			if ((rc = mf_buf_addch(out, repl)) < 0)
 				return rc;

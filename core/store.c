@@ -980,8 +980,8 @@ static const char SQL_MSG_LOAD[] =
 	"g.parent_message_id, g.size, f.path, f.special "
 	"FROM messages g LEFT JOIN folders f ON f.id = g.folder_id WHERE g.id = ?1";
 static const char SQL_RCPT_LOAD[] =
-	"SELECT role, display_name, address_type, address, raw, ifnull(entry_id, 0) FROM recipients "
-	"WHERE message_id = ?1 ORDER BY position";
+	"SELECT role, display_name, address_type, address, raw, ifnull(entry_id, 0), position "
+	"FROM recipients WHERE message_id = ?1";
 static const char SQL_BODY_LOAD[] =
 	"SELECT position, kind, title, text, size, sha256, raw, replacements, highlights_removed, "
 	"ifnull(src_offset, -1) FROM body_parts WHERE message_id = ?1 ORDER BY position";
@@ -990,6 +990,17 @@ static const char SQL_ATT_LOAD[] =
 	"original_size, original_sha256, format, mac_type, mac_creator, ifnull(body_position, -1), "
 	"ifnull(nested_message_id, 0), ifnull(src_offset, -1), CASE WHEN ?2 THEN data END, "
 	"CASE WHEN ?2 THEN original END FROM attachments WHERE message_id = ?1 ORDER BY position";
+
+struct rcpt_pos {
+	int pos;
+	struct mf_recipient r;
+};
+
+static int cmp_rcpt_pos(const void *a, const void *b)
+{
+	const struct rcpt_pos *x = a, *y = b;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
 
 static int load_message(struct mf_store *st, struct mf_message **out, int64_t id,
 			int with_data, struct mf_arena *a, int depth, struct mf_diag *diag)
@@ -1050,29 +1061,51 @@ static int load_message(struct mf_store *st, struct mf_message **out, int64_t id
 	m->folder_special = mf_store_col_text(s, 31, a);
 	sqlite3_reset(s);
 
-	/* recipients */
+	/* recipients, in the order they were written (position); the table's
+	 * key orders them by role first, so they are put back in order here
+	 * rather than by an ORDER BY that would sort in a temporary B-tree */
 	s = mf_store_stmt(st, SQL_RCPT_LOAD, diag);
 	if (!s)
 		return MF_ESTORE;
 	sqlite3_bind_int64(s, 1, id);
 	n = cap = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mf_recipient *r;
-		if (n == cap) {
-			struct mf_recipient *na;
-			cap = cap ? cap * 2 : 8;
-			na = mf_arena_alloc(a, cap * sizeof(*na));
-			if (n)
-				memcpy(na, m->recipients, n * sizeof(*na));
-			m->recipients = na;
+	{
+		int *pos = NULL;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			struct mf_recipient *r;
+			if (n == cap) {
+				struct mf_recipient *na;
+				int *np;
+				cap = cap ? cap * 2 : 8;
+				na = mf_arena_alloc(a, cap * sizeof(*na));
+				np = mf_arena_alloc(a, cap * sizeof(*np));
+				if (n) {
+					memcpy(na, m->recipients, n * sizeof(*na));
+					memcpy(np, pos, n * sizeof(*np));
+				}
+				m->recipients = na;
+				pos = np;
+			}
+			pos[n] = sqlite3_column_int(s, 6);
+			r = &m->recipients[n++];
+			r->role = mf_store_col_text(s, 0, a);
+			r->display_name = mf_store_col_text(s, 1, a);
+			r->address_type = mf_store_col_text(s, 2, a);
+			r->address = mf_store_col_text(s, 3, a);
+			r->raw = mf_store_col_text(s, 4, a);
+			r->entry_id = sqlite3_column_int64(s, 5);
 		}
-		r = &m->recipients[n++];
-		r->role = mf_store_col_text(s, 0, a);
-		r->display_name = mf_store_col_text(s, 1, a);
-		r->address_type = mf_store_col_text(s, 2, a);
-		r->address = mf_store_col_text(s, 3, a);
-		r->raw = mf_store_col_text(s, 4, a);
-		r->entry_id = sqlite3_column_int64(s, 5);
+		if (n > 1) {
+			struct rcpt_pos *v = mf_xmalloc(n * sizeof(*v));
+			for (size_t i = 0; i < n; i++) {
+				v[i].pos = pos[i];
+				v[i].r = m->recipients[i];
+			}
+			qsort(v, n, sizeof(*v), cmp_rcpt_pos);
+			for (size_t i = 0; i < n; i++)
+				m->recipients[i] = v[i].r;
+			free(v);
+		}
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

@@ -167,32 +167,40 @@ int exw_encode_line(struct mf_buf *out, struct mf_charset *cs, const char *utf8,
 int exw_encode_text(struct mf_buf *out, struct mf_charset *cs, const char *utf8,
 		    size_t len, size_t *repl)
 {
-	struct mf_buf tmp;
-	int rc = MF_OK;
-	size_t i = 0, run = 0;
+	const unsigned char *p = (const unsigned char *)utf8;
+	size_t i = 0;
+	int rc;
 
 	if (!utf8)
 		return MF_OK;
-	mf_buf_init(&tmp, MF_BUF_UNBOUNDED);
-	while (i < len && rc == MF_OK) {
-		if (utf8[i] == '\r' || utf8[i] == '\n') {
-			rc = mf_buf_add(&tmp, utf8 + run, i - run);
-			if (rc == MF_OK)
-				rc = mf_buf_add(&tmp, "\r\n", 2);
-			if (utf8[i] == '\r' && i + 1 < len && utf8[i + 1] == '\n')
+	if ((rc = mf_buf_grow(out, len + len / 16 + 16)) < 0)
+		return rc;
+	while (i < len) {
+		size_t run = i;
+		/* plain ASCII up to the next line end or non-ASCII byte: as is */
+		while (i < len && p[i] < 0x80 && p[i] != '\r' && p[i] != '\n')
+			i++;
+		if (i > run && (rc = mf_buf_add(out, p + run, i - run)) < 0)
+			return rc;
+		if (i >= len)
+			break;
+		if (p[i] == '\r' || p[i] == '\n') {
+			/* every line end becomes CR LF */
+			if ((rc = mf_buf_add(out, "\r\n", 2)) < 0)
+				return rc;
+			if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
 				i++;
 			i++;
-			run = i;
-		} else {
-			i++;
+			continue;
 		}
+		/* a run of non-ASCII text through the code page */
+		run = i;
+		while (i < len && p[i] >= 0x80)
+			i++;
+		if ((rc = mf_charset_from_utf8(cs, utf8 + run, i - run, out, repl, '?')) < 0)
+			return rc;
 	}
-	if (rc == MF_OK)
-		rc = mf_buf_add(&tmp, utf8 + run, i - run);
-	if (rc == MF_OK)
-		rc = mf_charset_from_utf8(cs, tmp.data, tmp.len, out, repl, '?');
-	mf_buf_release(&tmp);
-	return rc;
+	return MF_OK;
 }
 
 int exw_encode_name(struct mf_buf *out, struct mf_charset *cs, const char *utf8,

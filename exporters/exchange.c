@@ -64,6 +64,13 @@ struct po_set {
 	size_t npairs;
 };
 
+/* Display names of directory entries, by entry id (direct-mapped). */
+#define NAME_CACHE 4096
+struct name_slot {
+	int64_t entry_id;
+	char *name;              /* encoded; NULL: the entry has no name */
+};
+
 struct pending {
 	int64_t id;
 	int line;
@@ -105,6 +112,7 @@ struct mf_export_ctx {
 	char src_tz[64];
 	char src_cal_cp[32];
 	int64_t repl;
+	struct name_slot names[NAME_CACHE];
 };
 
 /* ---- small helpers ---- */
@@ -338,7 +346,16 @@ static void render_party(struct mf_export_ctx *c, struct mf_buf *out, int64_t en
 	mf_buf_init(&t, 1u << 16);
 	mf_buf_init(&u, 1u << 16);
 	if (entry_id > 0) {
-		sqlite3_stmt *s = mf_store_stmt(c->st, SQL_ENTRY, NULL);
+		struct name_slot *slot = &c->names[(uint64_t)entry_id % NAME_CACHE];
+		sqlite3_stmt *s;
+		if (slot->entry_id == entry_id) {
+			if (slot->name) {
+				mf_buf_addstr(out, slot->name);
+				goto done;
+			}
+			goto typed;
+		}
+		s = mf_store_stmt(c->st, SQL_ENTRY, NULL);
 		if (s) {
 			sqlite3_bind_int64(s, 1, entry_id);
 			if (sqlite3_step(s) == SQLITE_ROW) {
@@ -348,11 +365,17 @@ static void render_party(struct mf_export_ctx *c, struct mf_buf *out, int64_t en
 			}
 			sqlite3_reset(s);
 		}
+		free(slot->name);
+		slot->entry_id = entry_id;
+		slot->name = NULL;
 		if (t.len) {
+			size_t start = out->len;
 			exw_encode_name(out, c->cs, t.data, &r);
+			slot->name = mf_xstrndup(out->data + start, out->len - start);
 			goto done;
 		}
 	}
+typed:
 	typed_address(&u, type, address);
 	if (!name || !*name)
 		name = address && *address ? address : raw ? raw : "";
@@ -1494,6 +1517,8 @@ static void ex_close(struct mf_export_ctx **pc)
 	for (size_t i = 0; i < c->nsets; i++)
 		free(c->sets[i].pairs);
 	free(c->sets);
+	for (size_t i = 0; i < NAME_CACHE; i++)
+		free(c->names[i].name);
 	free(c->msgs);
 	free(c->cals);
 	mf_buf_release(&c->sc2);

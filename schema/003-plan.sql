@@ -11,7 +11,7 @@
 CREATE TABLE target_objects (
   id            INTEGER PRIMARY KEY,
   source_id     INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-  class         TEXT NOT NULL CHECK (class IN ('mailbox', 'custom', 'dl')),
+  class         TEXT NOT NULL CHECK ((class = 'mailbox' OR class = 'custom' OR class = 'dl')),
   alias         TEXT COLLATE NOCASE,      -- Common-Name / alias as written; NULL: none given
   display_name  TEXT,
   given_name    TEXT,
@@ -30,8 +30,8 @@ CREATE TABLE target_proxies (
   proxy         TEXT NOT NULL,            -- as written: 'SMTP:a@b.example', 'MIGRATE:CCMAIL:Lindqvist, Anna at SALES01'
   type          TEXT NOT NULL,            -- address type in upper case, MIGRATE: removed: 'CCMAIL'
   address       TEXT NOT NULL,            -- the part after the type
-  is_primary    INTEGER NOT NULL CHECK (is_primary IN (0, 1)), -- type written in upper case
-  migrate       INTEGER NOT NULL CHECK (migrate IN (0, 1)),    -- written with the MIGRATE: prefix
+  is_primary    INTEGER NOT NULL CHECK (is_primary BETWEEN 0 AND 1), -- type written in upper case
+  migrate       INTEGER NOT NULL CHECK (migrate BETWEEN 0 AND 1),    -- written with the MIGRATE: prefix
   match_key     TEXT NOT NULL,            -- 'CCMAIL:Lindqvist, Anna at SALES01': compared case-insensitively
   loose_key     TEXT NOT NULL,            -- match_key without blanks: finds near misses
   PRIMARY KEY (object_id, position)
@@ -70,9 +70,9 @@ CREATE TABLE plan_state (
 -- What happens to every mailbox on the target.
 CREATE TABLE plan_mailboxes (
   mailbox_id    INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
-  action        TEXT NOT NULL CHECK (action IN ('create', 'convert', 'exists', 'public', 'conflict')),
+  action        TEXT NOT NULL CHECK ((action = 'create' OR action = 'convert' OR action = 'exists' OR action = 'public' OR action = 'conflict')),
   alias         TEXT,                     -- its alias on the target (mailboxes.alias after the plan)
-  alias_from    TEXT CHECK (alias_from IN ('staged', 'map', 'target')),
+  alias_from    TEXT CHECK ((alias_from = 'staged' OR alias_from = 'map' OR alias_from = 'target')),
   object_id     INTEGER REFERENCES target_objects(id) ON DELETE SET NULL, -- convert/exists: that object; conflict: the other one
   conflict      TEXT,                     -- conflict code: 'plan.alias-taken', ...
   message       TEXT NOT NULL             -- what happens; for a conflict both objects and the fix
@@ -81,8 +81,8 @@ CREATE TABLE plan_mailboxes (
 -- What happens to every custom recipient and list of the sources.
 CREATE TABLE plan_recipients (
   entry_id      INTEGER PRIMARY KEY REFERENCES dir_entries(id) ON DELETE CASCADE,
-  kind          TEXT NOT NULL CHECK (kind IN ('custom', 'list')),
-  action        TEXT NOT NULL CHECK (action IN ('create', 'exists', 'migrated', 'duplicate', 'skip')),
+  kind          TEXT NOT NULL CHECK ((kind = 'custom' OR kind = 'list')),
+  action        TEXT NOT NULL CHECK ((action = 'create' OR action = 'exists' OR action = 'migrated' OR action = 'duplicate' OR action = 'skip')),
   alias         TEXT,                     -- create: its alias on the target
   address       TEXT,                     -- TYPE:address ('SMTP:jdoe@example.com'); NULL: none known
   object_id     INTEGER REFERENCES target_objects(id) ON DELETE SET NULL, -- exists: the target's object

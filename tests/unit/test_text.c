@@ -6,6 +6,7 @@
 #include "core/charset.h"
 #include "core/date.h"
 
+#include <iconv.h>
 #include <stdlib.h>
 
 static void cs_names(void)
@@ -325,7 +326,53 @@ static void addr_typed(void)
 	T_EQ_INT(mf_msaddr_parse(&m, "A/B C/D", 7), MF_EFORMAT);
 }
 
+/* The single-byte tables give exactly what iconv gives, byte by byte and
+ * character by character, for every code page mailferry reads. */
+static void cs_tables_match_iconv(void)
+{
+	static const char *const cps[] = { "CP437", "CP737", "CP850", "CP852", "CP866",
+					   "CP1250", "CP1251", "CP1252", "MACINTOSH", NULL };
+	for (int k = 0; cps[k]; k++) {
+		struct mf_charset *cs;
+		struct mf_diag d;
+		iconv_t to = iconv_open("UTF-8", cps[k]), from = iconv_open(cps[k], "UTF-8");
+		T_EQ_INT(mf_charset_open(&cs, cps[k], &d), MF_OK);
+		for (int b = 0x80; b < 0x100; b++) {
+			char in = (char)b, ref[8], *ip = &in, *op = ref;
+			size_t il = 1, ol = sizeof(ref), r, rep = 0;
+			struct mf_buf got, back;
+			mf_buf_init(&got, 64);
+			mf_buf_init(&back, 64);
+			iconv(to, NULL, NULL, NULL, NULL);
+			r = iconv(to, &ip, &il, &op, &ol);
+			mf_charset_to_utf8(cs, &in, 1, &got, &rep);
+			if (r == (size_t)-1) {
+				T_EQ_STR(got.data, "\xef\xbf\xbd");
+				T_EQ_INT(rep, 1);
+			} else {
+				T_EQ_MEM(got.data, got.len, ref, sizeof(ref) - ol);
+				/* and back to the same byte */
+				mf_charset_from_utf8(cs, got.data, got.len, &back, &rep, '?');
+				if (back.len != 1 || (unsigned char)back.data[0] != b) {
+					/* only where iconv itself maps two bytes to one character */
+					char *ip2 = got.data, out2[8], *op2 = out2;
+					size_t il2 = got.len, ol2 = sizeof(out2);
+					iconv(from, NULL, NULL, NULL, NULL);
+					iconv(from, &ip2, &il2, &op2, &ol2);
+					T_ASSERT(sizeof(out2) - ol2 == 1 && back.len == 1 && back.data[0] == out2[0]);
+				}
+			}
+			mf_buf_release(&got);
+			mf_buf_release(&back);
+		}
+		iconv_close(to);
+		iconv_close(from);
+		mf_charset_free(&cs);
+	}
+}
+
 const struct t_case t_text[] = {
+	{ "charset/single-byte tables equal iconv", cs_tables_match_iconv },
 	{ "charset/names", cs_names },
 	{ "charset/to utf8 for every source code page", cs_to_utf8 },
 	{ "charset/dbcs pair across chunks", cs_long_input },
