@@ -472,8 +472,7 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		       j->eo.o.out ? j->eo.o.out : j->eo.o.url);
 		fflush(stdout);
 	}
-	if ((rc = ensure_parent(j->db, &d)) < 0 ||
-	    (rc = mf_store_open(&st, j->db, MF_STORE_CREATE, &d)) < 0) {
+	if (ensure_parent(j->db, &d) < 0 || mf_store_open(&st, j->db, MF_STORE_CREATE, &d) < 0) {
 		fail_with(r, &d);
 		goto out;
 	}
@@ -531,14 +530,14 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		fail_with(r, &d);
 		goto out;
 	}
-	if ((rc = cli_job_plan(st, j->alias_map, &d)) < 0) {
+	if (cli_job_plan(st, j->alias_map, &d) < 0) {
 		fail_with(r, &d);
 		goto out;
 	}
 	if (j->shard_n) {
 		const char **al;
 		size_t n;
-		if ((rc = cli_job_shard(st, &j->eo.o, j->shard_i, j->shard_n, &al, &n, &sa, &d)) < 0) {
+		if (cli_job_shard(st, &j->eo.o, j->shard_i, j->shard_n, &al, &n, &sa, &d) < 0) {
 			fail_with(r, &d);
 			goto out;
 		}

@@ -181,11 +181,14 @@ static int ask_yn(struct wiz *w, const char *q, int dflt, const char *help, int 
 	}
 }
 
-/* A choice among names[0..n); the index, or -1 at the end of input. */
+/* A choice among names[0..n); the index, -1 at the end of input, -2 when
+ * a flag's value is not a choice, -3 when there is nothing to choose. */
 static int ask_choice(struct wiz *w, const char *q, const char *const *names,
 		      const char *const *notes, size_t n, size_t dflt, const char *help,
 		      const char *preset, const char *flag)
 {
+	if (n == 0 || dflt >= n)
+		return -3;
 	for (size_t i = 0; i < n; i++)
 		printf("  %zu) %-9s %s\n", i + 1, names[i], notes[i] ? notes[i] : "");
 	for (;;) {
@@ -289,7 +292,7 @@ static int step_source(struct wiz *w, const char *f_path)
 	}
 	k = ask_choice(w, "Source kind", names, notes, n, dflt, H_SOURCE, w->f_source, "--source");
 	if (k < 0)
-		return k == -1 ? -1 : -2;
+		return k;
 	w->imp = mf_importer_find(names[k]);
 	w->job.source = w->imp->name;
 	return 0;
@@ -565,7 +568,7 @@ static int step_target(struct wiz *w)
 	for (;;) {
 		k = ask_choice(w, "Target", names, notes, n, dflt, H_TARGET, w->f_target, "--target");
 		if (k < 0)
-			return k == -1 ? -1 : -2;
+			return k;
 		w->exp = mf_exporter_find(names[k]);
 		if (w->exp->open)
 			break;
@@ -672,7 +675,7 @@ static int step_options(struct wiz *w, const char *f_since, const char *f_until)
 	k = ask_choice(w, "What to migrate", names, notes, 2, 0, H_CONTENT,
 		       w->f_no_mail ? "accounts" : NULL, "--no-mail");
 	if (k < 0)
-		return k == -1 ? -1 : -2;
+		return k;
 	o->no_mail = k == 1;
 	if (!o->no_mail) {
 		int rc;

@@ -1014,7 +1014,7 @@ static void html_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 		if (nruns)
 			mf_buf_addf(b, "<h3>Duration of each run</h3><svg xmlns=\"http://www.w3.org/2000/svg\" "
 				    "width=\"%d\" height=\"%lld\" role=\"img\" aria-label=\"run durations\">"
-				    "%s</svg>", 158 + bar_w + 80, (long long)(nruns * 20 + 8), svg.data);
+				    "%s</svg>", 158 + bar_w + 80, (long long)nruns * 20 + 8, svg.data);
 		mf_buf_addstr(b, "</section>");
 		mf_buf_release(&svg);
 	}
