@@ -410,6 +410,28 @@ static void emit_problems(struct mf_store *st, const char *job, int64_t run_id, 
 	sqlite3_reset(s);
 }
 
+/* opts.mailbox_done for --json (arg: the job's name). */
+static void mailbox_done_event(void *arg, const struct mf_export_mbox_sum *m)
+{
+	struct mf_buf ev;
+
+	mf_buf_init(&ev, MF_BUF_UNBOUNDED);
+	ev_begin(&ev, "mailbox_done", (const char *)arg);
+	mf_json_kv_str(&ev, "alias", m->alias, 0);
+	mf_json_kv_str(&ev, "action", m->action[0] ? m->action : NULL, 0);
+	mf_json_kv_str(&ev, "state", m->skipped_leased ? "leased" : m->interrupted ? "interrupted" :
+		       m->failed_mailbox ? "failed" : "done", 0);
+	mf_json_kv_int(&ev, "planned", m->planned, 0);
+	mf_json_kv_int(&ev, "delivered", m->delivered, 0);
+	mf_json_kv_int(&ev, "already", m->already, 0);
+	mf_json_kv_int(&ev, "failed", m->failed, 0);
+	mf_json_kv_int(&ev, "bytes", m->bytes, 0);
+	mf_json_kv_int(&ev, "calendar_items", m->calendar_items, 0);
+	mf_json_kv_int(&ev, "problems", m->problems, 0);
+	ev_end(&ev);
+	mf_buf_release(&ev);
+}
+
 struct job_result {
 	enum job_status status;
 	char error[1200];
@@ -550,6 +572,11 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		j->eo.o.mailboxes = al;
 		j->eo.o.n_mailboxes = n;
 	}
+	if (c->json) {
+		/* mailbox_done events as the driver finishes each mailbox */
+		j->eo.o.mailbox_done = mailbox_done_event;
+		j->eo.o.mailbox_done_arg = (void *)j->name;
+	}
 	rc = mf_export_run(st, exp, &j->eo.o, &sum, &d);
 	r->export_run = sum.run_id;
 	r->mailboxes = sum.mailboxes;
@@ -558,24 +585,6 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 	r->failed = sum.failed;
 	r->interrupted = sum.interrupted;
 	if (c->json) {
-		for (size_t i = 0; i < sum.n_mbox; i++) {
-			const struct mf_export_mbox_sum *m = &sum.mbox[i];
-			if (!m->visited)
-				continue;
-			ev_begin(&ev, "mailbox_done", j->name);
-			mf_json_kv_str(&ev, "alias", m->alias, 0);
-			mf_json_kv_str(&ev, "action", m->action[0] ? m->action : NULL, 0);
-			mf_json_kv_str(&ev, "state", m->skipped_leased ? "leased" : m->interrupted ?
-				       "interrupted" : m->failed_mailbox ? "failed" : "done", 0);
-			mf_json_kv_int(&ev, "planned", m->planned, 0);
-			mf_json_kv_int(&ev, "delivered", m->delivered, 0);
-			mf_json_kv_int(&ev, "already", m->already, 0);
-			mf_json_kv_int(&ev, "failed", m->failed, 0);
-			mf_json_kv_int(&ev, "bytes", m->bytes, 0);
-			mf_json_kv_int(&ev, "calendar_items", m->calendar_items, 0);
-			mf_json_kv_int(&ev, "problems", m->problems, 0);
-			ev_end(&ev);
-		}
 		emit_problems(st, j->name, sum.run_id, &ev);
 	} else if (sum.started && !sum.preflight_failed) {
 		printf("  export %s: %lld mailboxes, %lld messages delivered (%lld already there), "

@@ -991,6 +991,14 @@ static void progress_totals(struct mf_export *ex, struct mf_mailbox *mbs, size_t
  * MF_ESTORE when the database failed (the run stops); *final takes a
  * mailbox's failure.
  */
+/* Tell opts->mailbox_done (under the run's lock) that the driver is
+ * through with a mailbox. */
+static void mailbox_event(struct mf_export *ex, const struct mf_export_mbox_sum *sum)
+{
+	if (ex->opts->mailbox_done)
+		ex->opts->mailbox_done(ex->opts->mailbox_done_arg, sum);
+}
+
 static int run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export_mbox_sum *sum,
 		   struct mf_export_summary *summary, int *final, struct mf_arena *arena,
 		   struct mf_diag *diag)
@@ -1021,6 +1029,7 @@ static int run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export
 		summary->mailboxes_leased++;
 		mf_progress_note(&run->prog, "%s: skipped, run %lld is exporting it",
 				 sum->alias, (long long)owner);
+		mailbox_event(ex, sum);
 		run_unlock(ex);
 		return MF_OK;
 	}
@@ -1042,6 +1051,9 @@ static int run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export
 	if (rc < 0 && interrupted) {
 		sum->interrupted = 1;
 		mf_diag_clear(diag);
+		run_lock(ex);
+		mailbox_event(ex, sum);
+		run_unlock(ex);
 		return 1;
 	}
 	if (rc < 0) {
@@ -1052,6 +1064,7 @@ static int run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export
 		run_lock(ex);
 		summary->mailboxes_failed++;
 		*final = rc;
+		mailbox_event(ex, sum);
 		run_unlock(ex);
 		mf_diag_clear(diag);
 		return MF_OK;
@@ -1061,6 +1074,7 @@ static int run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export
 	mf_progress_note(&run->prog, "%s: %lld delivered, %lld already there, %lld failed",
 			 sum->alias, (long long)sum->delivered, (long long)sum->already,
 			 (long long)sum->failed);
+	mailbox_event(ex, sum);
 	run_unlock(ex);
 	return MF_OK;
 }

@@ -71,6 +71,7 @@
 #include "core/store.h"
 
 struct mf_export;          /* the driver's state for one run (core/export.c) */
+struct mf_export_mbox_sum; /* one mailbox's figures (core/export.h) */
 struct mf_export_ctx;      /* an exporter's own state, opaque to the driver */
 
 /* Options of `mailferry export <name>`.  One struct for every exporter:
@@ -107,6 +108,13 @@ struct mf_export_opts {
 	int force;                  /* run even when the preflight check fails */
 	int quiet, json;
 	int lease_timeout;          /* seconds without heartbeat before a lease is stale */
+	/* events (added with `mailferry batch --json`): called by the driver
+	 * each time it is through with a mailbox (exported, failed, skipped
+	 * because another run holds it, or interrupted), under the run's lock
+	 * so never twice at once, from the thread that exported it; m is
+	 * valid during the call only.  NULL: not called. */
+	void (*mailbox_done)(void *arg, const struct mf_export_mbox_sum *m);
+	void *mailbox_done_arg;
 };
 
 /* Result of one put_* call. */

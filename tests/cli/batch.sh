@@ -104,6 +104,31 @@ exit 0" "$PY" "$T/jobs.py" "$W/run3.json"
 check "text output ends with the batch line" sh -c \
 	'cd "$1" && "$2" batch jobs.ini --quiet --job hqpo > run4.txt && tail -n 1 run4.txt | grep -q "1 jobs: 1 ok, 0 with problems, 0 failed"' sh "$W" "$MF"
 
+# ---- events as they happen: mailbox_done as each mailbox is through ----
+"${BUILD:-$SRC/build}/tools/gen-ccmail" --users 3 --messages 900 --attach-pct 0 "$W/gen" > /dev/null 2>&1
+cat > "$W/live.ini" <<'EOF'
+[gen]
+path = gen
+db = stage/gen.db
+target = mbox
+out = out/gen
+EOF
+cat > "$T/live.py" <<'EOF'
+import json, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "batch", sys.argv[2], "--json", "--quiet"], stdout=subprocess.PIPE)
+seen = []
+for line in p.stdout:
+    e = json.loads(line)
+    if e["event"] == "mailbox_done":
+        seen.append(time.monotonic())
+p.wait()
+# read as they come: the first and the last mailbox are apart by the work
+# between them (events written at the end would arrive together)
+print(len(seen), "spread" if seen and seen[-1] - seen[0] > 0.1 else "together %r" % (seen,))
+EOF
+check_out "--json: mailbox_done events arrive as each mailbox is done, not at the end" "4 spread" \
+	"$PY" "$T/live.py" "$MF" "$W/live.ini"
+
 # ---- exit 3 when every job failed; exit 2 for a wrong job file ----
 : > "$W/b-file"
 cat > "$W/fail.ini" <<'EOF'
