@@ -2016,7 +2016,7 @@ static int msmail_import(struct mf_store *st, const char *path,
 			mf_progress_note(&s.progress, "%s: %lld messages in %d folders, %lld calendar items%s",
 					 u->mailbox, (long long)msgs, folders, (long long)items,
 					 !u->in_csv ? " (no users.csv row: no mail)"
-					 : !*u->mail_dir ? " (no mail exported)" : "");
+					 : !u->mail_dir || !*u->mail_dir ? " (no mail exported)" : "");
 	}
 	mf_progress_end(&s.progress);
 	s.mailbox_id = 0;

@@ -35,7 +35,7 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 	mf_rd_init(&r, data, len);
 	if (mf_rd_at_ci(&r, "\xEF\xBB\xBF"))
 		mf_rd_seek(&r, 3);
-	while ((rc = mf_rd_line(&r, &line, NULL, MF_EOLS_ANY, mf_rd_left(&r) + 1)) == MF_OK) {
+	while (mf_rd_line(&r, &line, NULL, MF_EOLS_ANY, mf_rd_left(&r) + 1) == MF_OK) {
 		uint64_t off;
 		struct mf_span key, val;
 		size_t eq = 0;

@@ -382,7 +382,6 @@ int mf_sc2_next(struct mf_sc2 *p, const struct mf_sc2_obj **out)
 			mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-garbage", junk_from,
 				      "%llu bytes outside any object passed over",
 				      (unsigned long long)(junk_to - junk_from));
-			junk_from = UINT64_MAX;
 		}
 		o = mf_arena_zalloc(&p->arena, sizeof(*o));
 		if (t.len == 1) {
@@ -530,7 +529,6 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 			mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.sch-garbage", junk_from,
 				      "%llu bytes outside any item passed over",
 				      (unsigned long long)(junk_to - junk_from));
-			junk_from = UINT64_MAX;
 		}
 		it = mf_arena_zalloc(&p->arena, sizeof(*it));
 		it->keyword = mf_span_trim(sub(t, 0, t.len - 1));
@@ -1402,7 +1400,6 @@ static int contact_convert(struct conv *c, struct mf_cal_result *out, const stru
 	if (!display || !*display) {
 		const char *f = e->field[MF_PAB_FIRST], *l = e->field[MF_PAB_LAST];
 		if ((f && *f) || (l && *l)) {
-			display = mf_arena_strdup(c->a, "");
 			if (f && *f && l && *l) {
 				size_t n = strlen(f) + strlen(l) + 2;
 				char *d = mf_arena_alloc(c->a, n);
