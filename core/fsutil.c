@@ -126,7 +126,9 @@ int mf_map_open(struct mf_map *m, const char *path, struct mf_diag *diag)
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
 	m->data = (const unsigned char *)"";
-	m->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or a device in a set must not block the open;
+	 * only a regular file is mapped (below) */
+	m->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (m->fd < 0)
 		return mf_diag_errno(diag, MF_EIO, path, "cannot open");
 	if (fstat(m->fd, &st) != 0) {
@@ -171,6 +173,28 @@ void mf_map_release_before(struct mf_map *m, uint64_t off)
 	n = (size_t)off - ((size_t)off % (size_t)pg);
 	if (n)
 		madvise((void *)m->data, n, MADV_DONTNEED);
+}
+
+static void map_passed(void *ctx, const unsigned char *from, const unsigned char *to)
+{
+	const struct mf_map *m = ctx;
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t a, b;
+	if (pg <= 0 || !m->len || from < m->data || to > m->data + m->len || to <= from)
+		return;
+	/* whole pages inside [from, to) only */
+	a = (size_t)(from - m->data);
+	b = (size_t)(to - m->data);
+	a = (a + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	b = b / (size_t)pg * (size_t)pg;
+	if (b > a)
+		madvise((void *)(m->data + a), b - a, MADV_DONTNEED);
+}
+
+void mf_map_watch(struct mf_map *m, struct mf_rd *r)
+{
+	r->passed = map_passed;
+	r->passed_ctx = m;
 }
 
 void mf_map_close(struct mf_map *m)

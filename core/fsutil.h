@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/mf.h"
+#include "core/rd.h"
 
 /*
  * Resolve rel (a relative path with '/' or '\' separators, as written in a
@@ -47,6 +48,10 @@ int mf_map_open(struct mf_map *m, const char *path, struct mf_diag *diag);
 /* Tell the kernel the bytes before off will not be read again, so their
  * pages leave this process's resident set. */
 void mf_map_release_before(struct mf_map *m, uint64_t off);
+/* Let the long scans of a reader over m's bytes give back the pages they
+ * pass over (struct mf_rd's `passed`), so scanning a multi-gigabyte file
+ * for its next line keeps the resident set small. */
+void mf_map_watch(struct mf_map *m, struct mf_rd *r);
 void mf_map_close(struct mf_map *m);
 
 /* Read a whole small file (up to max bytes) into a new NUL-terminated

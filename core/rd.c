@@ -8,6 +8,8 @@ void mf_rd_init(struct mf_rd *r, const void *data, size_t len)
 {
 	static const unsigned char none[1];
 	r->err = MF_OK;
+	r->passed = NULL;
+	r->passed_ctx = NULL;
 	if (!data) {
 		r->base = r->p = r->end = none;
 		return;
@@ -25,6 +27,8 @@ int mf_rd_sub(struct mf_rd *r, size_t n, struct mf_rd *sub)
 	sub->p = r->p;
 	sub->end = r->p + n;
 	sub->err = MF_OK;
+	sub->passed = r->passed;
+	sub->passed_ctx = r->passed_ctx;
 	r->p += n;
 	return MF_OK;
 }
@@ -37,25 +41,49 @@ int mf_rd_seek(struct mf_rd *r, uint64_t off)
 	return MF_OK;
 }
 
-static int scan_line(const unsigned char *p, const unsigned char *end,
-		     enum mf_eol_mode mode, size_t max, struct mf_span *line,
-		     enum mf_eol *eol, const unsigned char **next)
+/* Tell r's owner (if it asked) about [*told, p) once that is a chunk long. */
+static void tell(const struct mf_rd *r, const unsigned char **told, const unsigned char *p)
 {
+	if (r && r->passed && (size_t)(p - *told) >= MF_RD_PASS_CHUNK) {
+		r->passed(r->passed_ctx, *told, p);
+		*told = p;
+	}
+}
+
+/* The first LF (or, with any_eol, LF or CR) in [p, end), or NULL.  Looked
+ * for a block at a time, so the cost is linear whatever the mix (searching
+ * the rest of the input for LF at each of a million lone CRs is not), and
+ * a long search tells r's owner what it passed. */
+static const unsigned char *eol_in(const unsigned char *p, const unsigned char *end, int any_eol,
+				   const struct mf_rd *r, const unsigned char **told)
+{
+	while (p < end) {
+		size_t n = (size_t)(end - p) < 4096 ? (size_t)(end - p) : 4096;
+		const unsigned char *nl, *cr;
+		tell(r, told, p);
+		nl = memchr(p, '\n', n);
+		if (any_eol && (cr = memchr(p, '\r', nl ? (size_t)(nl - p) : n)) != NULL)
+			return cr;
+		if (nl)
+			return nl;
+		p += n;
+	}
+	return NULL;
+}
+
+static int scan_line(const struct mf_rd *r, enum mf_eol_mode mode, size_t max,
+		     struct mf_span *line, enum mf_eol *eol, const unsigned char **next)
+{
+	const unsigned char *p = r->p, *end = r->end, *told = r->p;
 	size_t left = (size_t)(end - p);
 	size_t lim = left < max ? left : max;
 	const unsigned char *q;
 
 	if (left == 0)
 		return MF_DONE;
-	if (mode == MF_EOLS_ANY) {
-		q = p;
-		while (q < p + lim && *q != '\n' && *q != '\r')
-			q++;
-	} else {
-		q = memchr(p, '\n', lim);
-		if (!q)
-			q = p + lim;
-	}
+	q = eol_in(p, p + lim, mode == MF_EOLS_ANY, r, &told);
+	if (!q)
+		q = p + lim;
 	if (q == p + lim) {
 		if (lim < left) /* no line end within max bytes */
 			return MF_ETOOBIG;
@@ -98,7 +126,7 @@ int mf_rd_line(struct mf_rd *r, struct mf_span *line, enum mf_eol *eol,
 	       enum mf_eol_mode mode, size_t max)
 {
 	const unsigned char *next;
-	int rc = scan_line(r->p, r->end, mode, max, line, eol, &next);
+	int rc = scan_line(r, mode, max, line, eol, &next);
 	if (rc == MF_OK)
 		r->p = next;
 	return rc;
@@ -108,7 +136,7 @@ int mf_rd_peek_line(const struct mf_rd *r, struct mf_span *line,
 		    enum mf_eol_mode mode, size_t max)
 {
 	const unsigned char *next;
-	return scan_line(r->p, r->end, mode, max, line, NULL, &next);
+	return scan_line(r, mode, max, line, NULL, &next);
 }
 
 int mf_rd_bytes(struct mf_rd *r, size_t n, struct mf_span *out)
@@ -146,18 +174,16 @@ int mf_rd_at_ci(const struct mf_rd *r, const char *w)
 
 /* Start of the line after the one containing p, or NULL at end of input.
  * LF, CR LF and a lone CR all end a line here. */
-static const unsigned char *next_line(const unsigned char *p, const unsigned char *end)
+static const unsigned char *next_line(const unsigned char *p, const unsigned char *end,
+				      const struct mf_rd *r, const unsigned char **told)
 {
-	const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
-	const unsigned char *lim = nl ? nl : end;
-	const unsigned char *cr = memchr(p, '\r', (size_t)(lim - p));
+	const unsigned char *q = eol_in(p, end, 1, r, told);
 
-	if (cr) {
-		if (cr + 1 < end && cr[1] == '\n')
-			return cr + 2 <= end ? cr + 2 : NULL;
-		return cr + 1;
-	}
-	return nl ? nl + 1 : NULL;
+	if (!q)
+		return NULL;
+	if (*q == '\r' && q + 1 < end && q[1] == '\n')
+		return q + 2;
+	return q + 1;
 }
 
 int mf_rd_find_line_with(const struct mf_rd *r, int at_line_start,
@@ -166,8 +192,10 @@ int mf_rd_find_line_with(const struct mf_rd *r, int at_line_start,
 	const unsigned char *p = r->p;
 	const unsigned char *end = r->end;
 
+	const unsigned char *told = p;
+
 	if (!at_line_start)
-		p = next_line(p, end);
+		p = next_line(p, end, r, &told);
 	while (p && p <= end) {
 		size_t left = (size_t)(end - p);
 		for (int i = 0; words[i]; i++) {
@@ -178,8 +206,10 @@ int mf_rd_find_line_with(const struct mf_rd *r, int at_line_start,
 		}
 		if (p == end)
 			break;
-		p = next_line(p, end);
+		p = next_line(p, end, r, &told);
 	}
+	if (r->passed && (size_t)(end - told) >= MF_RD_PASS_CHUNK)
+		r->passed(r->passed_ctx, told, end);
 	return MF_ENOTFOUND;
 }
 
@@ -189,6 +219,11 @@ uint8_t mf_rd_u8(struct mf_rd *r)
 		r->err = MF_EFORMAT;
 		return 0;
 	}
+	/* a byte loop over gigabytes (a CSV field without end) tells the
+	 * owner of the bytes each time it enters a new chunk */
+	if (r->passed && ((uintptr_t)r->p & (MF_RD_PASS_CHUNK - 1)) == 0 &&
+	    (size_t)(r->p - r->base) >= MF_RD_PASS_CHUNK)
+		r->passed(r->passed_ctx, r->p - MF_RD_PASS_CHUNK, r->p);
 	return *r->p++;
 }
 

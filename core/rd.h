@@ -31,7 +31,16 @@ struct mf_rd {
 	const unsigned char *p;     /* cursor */
 	const unsigned char *end;   /* one past the last readable byte */
 	int err;                    /* sticky error of the binary getters */
+	/* Optional (NULL after mf_rd_init): told about the bytes a long scan
+	 * (mf_rd_find_line_with) has passed over, at least every
+	 * MF_RD_PASS_CHUNK bytes, so the owner of a mapped file can give their
+	 * pages back and a scan over gigabytes keeps memory flat
+	 * (mf_map_watch in core/fsutil.h).  Copied into sub readers. */
+	void (*passed)(void *ctx, const unsigned char *from, const unsigned char *to);
+	void *passed_ctx;
 };
+
+#define MF_RD_PASS_CHUNK ((size_t)32 << 20)
 
 /* Line-end kinds reported by mf_rd_line. */
 enum mf_eol { MF_EOL_NONE = 0, MF_EOL_LF = 1, MF_EOL_CRLF = 2, MF_EOL_CR = 3 };

@@ -12,6 +12,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -247,6 +248,65 @@ static void atomic_write(void)
 	T_EQ_INT(mf_map_open(&m, dir, &d), MF_EFORMAT);
 }
 
+/* A FIFO (or device) in a set is refused at once, not waited on. */
+static void map_refuses_fifo(void)
+{
+	char p[512];
+	struct mf_diag d;
+	struct mf_map m;
+	snprintf(p, sizeof(p), "%s/fifo", t_tmpdir());
+	T_EQ_INT(mkfifo(p, 0600), 0);
+	alarm(10); /* a blocking open would hang the test run */
+	T_EQ_INT(mf_map_open(&m, p, &d), MF_EFORMAT);
+	alarm(0);
+	T_ASSERT(strstr(d.msg, "not a regular file") != NULL);
+}
+
+static size_t passed_bytes;
+static void count_passed(void *ctx, const unsigned char *from, const unsigned char *to)
+{
+	(void)ctx;
+	T_ASSERT(to > from);
+	passed_bytes += (size_t)(to - from);
+}
+
+/* Scanning for a line is linear in lone CRs (it was quadratic: each CR
+ * searched the rest of the input for an LF), and a long scan tells the
+ * reader's owner what it passed over. */
+static void rd_scan_linear(void)
+{
+	size_t n = (size_t)3 * MF_RD_PASS_CHUNK;
+	unsigned char *big = malloc(n + 16);
+	struct mf_rd r;
+	uint64_t off = 0;
+	static const char *const words[] = { "Message:", NULL };
+	T_ASSERT(big != NULL);
+	memset(big, '\r', n);
+	memcpy(big + n, "Message:\r\n", 10);
+	mf_rd_init(&r, big, n + 10);
+	T_ASSERT(r.passed == NULL);
+	r.passed = count_passed;
+	alarm(20);
+	T_EQ_INT(mf_rd_find_line_with(&r, 1, words, &off), 0);
+	alarm(0);
+	T_EQ_INT(off, n);
+	T_ASSERT(passed_bytes >= 2 * MF_RD_PASS_CHUNK);
+	/* a sub reader inherits the hook */
+	{
+		struct mf_rd sub;
+		T_EQ_INT(mf_rd_sub(&r, 8, &sub), MF_OK);
+		T_ASSERT(sub.passed == count_passed);
+	}
+	/* no line end at all: one scan, told in chunks */
+	passed_bytes = 0;
+	memset(big, 'x', n);
+	mf_rd_init(&r, big, n);
+	r.passed = count_passed;
+	T_EQ_INT(mf_rd_find_line_with(&r, 1, words, &off), MF_ENOTFOUND);
+	T_ASSERT(passed_bytes >= 2 * MF_RD_PASS_CHUNK);
+	free(big);
+}
+
 static void parse_u64(void)
 {
 	uint64_t v;
@@ -297,5 +357,7 @@ const struct t_case t_core[] = {
 	{ "core/path resolve stays inside the set", paths },
 	{ "core/atomic write and map", atomic_write },
 	{ "core/parse_u64", parse_u64 },
+	{ "core/map refuses a FIFO without blocking", map_refuses_fifo },
+	{ "core/rd scans are linear and tell what they passed", rd_scan_linear },
 	{ NULL, NULL }
 };
