@@ -696,6 +696,10 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				struct mf_buf *tb = body_buf(im, (*nbody)++);
 				struct mf_span src = it->payload;
 				size_t hl = 0, repl = 0;
+				/* its UTF-8 is at least as long: say so before reading
+				 * gigabytes (a 4 GiB item took minutes and its size in memory) */
+				if (src.len > MF_BUF_TEXT_MAX)
+					return fail_text(im, mc->file, it->payload_offset, "text item too large");
 				for (size_t j = 0; j < src.len; j++)
 					if (src.p[j] == 0x1E || src.p[j] == 0x1F)
 						hl++;
@@ -879,6 +883,17 @@ static int open_file(struct imp *im, const char *real, const char *role, int64_t
 	int rc;
 
 	rc = mf_map_open(map_out, real, im->diag);
+	if (rc < 0 && (!strcmp(role, "mail") || !strcmp(role, "bboard") || !strcmp(role, "pab"))) {
+		/* one mailbox's file (a folder, a FIFO, unreadable): that
+		 * mailbox loses its mail, recorded; the rest of the set goes on */
+		char why[sizeof(im->diag->msg)];
+		snprintf(why, sizeof(why), "%s", im->diag->msg);
+		mf_diag_clear(im->diag);
+		*state_out = MF_FILE_CHANGED;
+		rc = problemf(im, MF_ERROR, "ccmail.file-unreadable", rel, -1, mailbox_id,
+			      "%s file cannot be read (%s): not imported", role, why);
+		return rc < 0 ? rc : MF_SKIP;
+	}
 	if (rc < 0)
 		return rc;
 	hash_map(map_out, sha);
@@ -1018,6 +1033,7 @@ static int import_messages(struct imp *im, const char *real, const char *role,
 	mf_rd_init(&mc.all, map.data, map.len);
 	mf_buf_reset(&im->sample);
 	ccm_parser_init(&p, map.data, map.len, pend_fn, im);
+	mf_map_watch(&map, &p.rd);
 	mf_progress_begin(&pg, label, 0, (int64_t)map.len, im->opts->quiet);
 	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
 		goto out;
@@ -1087,6 +1103,10 @@ static int import_messages(struct imp *im, const char *real, const char *role,
 			released = cm.end;
 		}
 	}
+	/* what the parser reported after the last message (a file holding no
+	 * message at all, trailing bytes) belongs to this file, not the next */
+	if ((rc = pend_flush(im, rel, mailbox_id, 0, NULL)) < 0)
+		goto fail;
 	{
 		const char *why = mf_charset_suspect(im->cp, im->sample.data, im->sample.len);
 		if (why && (rc = problemf(im, MF_WARNING, "ccmail.codepage-suspect", rel, 0, mailbox_id,
@@ -1193,6 +1213,7 @@ static int stage_directory(struct imp *im, const char *real)
 		return rc;
 	/* pass 1: gateway post offices (entries holding Internet addresses) */
 	ccx_recs_init(&recs, map.data, map.len, "directory", NULL, NULL);
+	mf_map_watch(&map, &recs.rd);
 	while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
 		const struct ccx_field *a = ccx_record_get(&rec, "Addr");
 		struct mf_span po, rest;
@@ -1223,6 +1244,7 @@ static int stage_directory(struct imp *im, const char *real)
 			goto fail;
 
 	ccx_recs_init(&recs, map.data, map.len, "directory", pend_fn, im);
+	mf_map_watch(&map, &recs.rd);
 	while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
 		const struct ccx_field *fn = ccx_record_get(&rec, "Name");
 		const struct ccx_field *fl = ccx_record_get(&rec, "Locn");
@@ -1436,6 +1458,7 @@ static int stage_lists(struct imp *im, const char *real)
 		goto out;
 	/* pass 1: the lists themselves, so members may name other lists */
 	ccx_recs_init(&recs, map.data, map.len, "list", pend_fn, im);
+	mf_map_watch(&map, &recs.rd);
 	while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
 		const struct ccx_field *fn = ccx_record_get(&rec, "List");
 		const struct ccx_field *fc = ccx_record_get(&rec, "Comments");
@@ -1471,6 +1494,7 @@ static int stage_lists(struct imp *im, const char *real)
 		goto fail;
 	/* pass 2: members */
 	ccx_recs_init(&recs, map.data, map.len, "list", NULL, NULL);
+	mf_map_watch(&map, &recs.rd);
 	for (size_t k = 0; k < nids && ccx_recs_next(&recs, &rec, &ra) == MF_OK; k++) {
 		int pos = 0;
 		if (!ids[k]) {
@@ -1540,6 +1564,7 @@ static int stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 	for (pass = 0; pass < 2; pass++) {
 		ccx_recs_init(&recs, map.data, map.len, "private directory",
 			      pass == 0 ? pend_fn : NULL, im);
+		mf_map_watch(&map, &recs.rd);
 		pos = 0;
 		while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
 			const struct ccx_field *fl = ccx_record_get(&rec, "List");
@@ -1750,6 +1775,7 @@ static int stage_users(struct imp *im, const char *real, struct jobs *js)
 	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
 		goto out;
 	ccx_csv_init(&csv, map.data, map.len, fresh ? pend_fn : NULL, im);
+	mf_map_watch(&map, &csv.rd);
 	while (ccx_csv_next(&csv, &row, &ra) == MF_OK) {
 		const char *f[4] = { "", "", "", "" };
 		struct mf_mailbox mb;
@@ -1788,6 +1814,15 @@ static int stage_users(struct imp *im, const char *real, struct jobs *js)
 			continue;
 		}
 data_row:
+		if (row.has_nul) {
+			/* the names would be cut at the NUL ("Holm,\0 Lars" read as
+			 * "Holm,", a file name cut before "\0../..") */
+			if (fresh)
+				problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.nul_offset, 0,
+					 "row with a NUL byte ignored");
+			mf_arena_reset(&ra);
+			continue;
+		}
 		for (int k = 0; k < 4; k++)
 			if (col[k] >= 0 && (size_t)col[k] < row.n_fields)
 				f[k] = row.fields[col[k]];

@@ -139,7 +139,7 @@ int ccx_csv_next(struct ccx_csv *c, struct ccx_csv_row *row, struct mf_arena *ar
 	row->offset = mf_rd_offset(&c->rd);
 	mf_buf_init(&field, CCX_LINE_MAX);
 	for (;;) {
-		int quoted = 0, end_row = 0;
+		int quoted = 0, end_row = 0, cut = 0;
 		uint64_t foff = mf_rd_offset(&c->rd);
 
 		mf_buf_reset(&field);
@@ -179,13 +179,19 @@ int ccx_csv_next(struct ccx_csv *c, struct ccx_csv_row *row, struct mf_arena *ar
 			}
 			if (!quoted && ch == ',')
 				break;
+			if (ch == '\0' && !row->has_nul) {
+				row->has_nul = 1;
+				row->nul_offset = mf_rd_offset(&c->rd) - 1;
+			}
 			if (!quoted && ch == '"')
 				prob(c->problem, c->payload, MF_WARNING, "ccmail.csv-syntax",
 				     mf_rd_offset(&c->rd) - 1, "quote inside an unquoted field kept");
-			if (mf_buf_addch(&field, ch) < 0) {
+			if (mf_buf_addch(&field, ch) < 0 && !cut) {
+				/* once per field: the rest of it is dropped (a report
+				 * per byte made a 1 MB field take a minute) */
 				prob(c->problem, c->payload, MF_ERROR, "ccmail.csv-syntax", foff,
 				     "field longer than %u bytes: cut", CCX_LINE_MAX);
-				/* drop the rest of the field */
+				cut = 1;
 			}
 		}
 		if (row->n_fields >= CCX_MAX_FIELDS) {

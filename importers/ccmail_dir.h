@@ -63,6 +63,8 @@ struct ccx_csv_row {
 	uint64_t offset;             /* of the row's first byte */
 	char **fields;               /* NUL-terminated, in the arena */
 	size_t n_fields;
+	int has_nul;                 /* a field held a NUL byte: its C string is cut short */
+	uint64_t nul_offset;         /* of the first such byte */
 };
 
 void ccx_csv_init(struct ccx_csv *c, const void *data, size_t len,
