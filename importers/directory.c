@@ -351,6 +351,17 @@ static int read_header(struct dirimp *d, struct mf_csv_rec *rec, struct mf_diag 
 }
 
 /* The record's bytes as written, without the line end, as UTF-8 text. */
+/* Does a field hold a NUL byte (its C string shorter than its bytes)? */
+static int rec_has_nul(const struct mf_csv_rec *rec)
+{
+	for (size_t i = 0; i < rec->nfields; i++) {
+		size_t end = i + 1 < rec->nfields ? rec->start[i + 1] - 1 : rec->data.len - 1;
+		if (strlen(rec->data.data + rec->start[i]) != end - rec->start[i])
+			return 1;
+	}
+	return 0;
+}
+
 static char *record_text(const struct mf_map *m, uint64_t start, uint64_t end)
 {
 	struct mf_rd r;
@@ -446,6 +457,14 @@ static int dir_import(struct mf_store *st, const char *path, const struct mf_imp
 			mf_store_problemf(st, MF_ERROR, "directory.bad-record", path, (int64_t)rec.offset,
 					  0, 0, "record %llu has %zu fields, the header %zu; the record is skipped",
 					  (unsigned long long)rec.number, rec.nfields, d.ncols);
+			continue;
+		}
+		if (rec_has_nul(&rec)) {
+			/* its names would be cut at the NUL ("ev\0il" read as "ev") */
+			d.damaged++;
+			mf_store_problemf(st, MF_ERROR, "directory.bad-record", path, (int64_t)rec.offset,
+					  0, 0, "record %llu holds a NUL byte; the record is skipped",
+					  (unsigned long long)rec.number);
 			continue;
 		}
 		raw = record_text(&map, rec.offset, mf_rd_offset(&r));

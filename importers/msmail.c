@@ -24,6 +24,7 @@
 #include "importers/importer.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,26 @@ static void on_problem(void *ctx, enum mf_severity sev, const char *code, uint64
 		s->store_failed = 1;
 }
 
+/* The first warning or error with an offset (else the first error), for a
+ * fatal message that says where the input went wrong. */
+struct first_problem {
+	uint64_t offset;
+	char text[200];
+};
+
+static void remember_problem(void *ctx, enum mf_severity sev, const char *code, uint64_t off,
+			     const char *text)
+{
+	struct first_problem *fp = ctx;
+	(void)code;
+	if (sev == MF_INFO || (fp->offset != MF_NO_OFFSET))
+		return;
+	if (off != MF_NO_OFFSET || !fp->text[0]) {
+		fp->offset = off;
+		snprintf(fp->text, sizeof(fp->text), "%s", text);
+	}
+}
+
 static void problem(struct msm *s, enum mf_severity sev, const char *code, uint64_t off,
 		    const char *fmt, ...) MF_ATTR_PRINTF(5, 6);
 
@@ -347,9 +368,17 @@ static char *text_utf8(struct msm *s, struct mf_charset *cs, const void *p, size
 	return mf_arena_strndup(&s->arena, s->conv.data, s->conv.len);
 }
 
+/* A name or header value: NUL bytes become spaces (as in the cc:Mail
+ * importer), so the C string holds the whole value, not what came before
+ * the first NUL (the raw header keeps the bytes as written). */
 static char *span_utf8(struct msm *s, struct mf_span v)
 {
-	return text_utf8(s, s->cs, v.p, v.len, NULL);
+	if (text_into(s, s->cs, v.p, v.len, &s->conv, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < s->conv.len; i++)
+		if (s->conv.data[i] == '\0')
+			s->conv.data[i] = ' ';
+	return mf_arena_strndup(&s->arena, s->conv.data, s->conv.len);
 }
 
 /* UTF-8 input (users.csv): sanitised copy (owned). */
@@ -549,6 +578,7 @@ static int read_users(struct msm *s)
 	}
 	set_file(s, f.rel);
 	mf_msusers_init(&u, f.map.data, f.map.len, on_problem, s);
+	mf_map_watch(&f.map, &u.csv.rd);
 	while ((rc = mf_msusers_next(&u, &row)) == MF_OK) {
 		char *mbx = utf8_dup(s, row.mailbox, row.offset);
 		struct msm_user *x = find_user(s, mbx, strlen(mbx));
@@ -791,6 +821,7 @@ static int read_dir_file(struct msm *s, const char *abs, const char *role, const
 	write = state == MF_FILE_NEW || state == MF_FILE_RESUME;
 	set_file(s, f.rel);
 	mf_msdir_init(&d, f.map.data, f.map.len, write ? on_problem : NULL, s);
+	mf_map_watch(&f.map, &d.rd);
 	while (mf_msdir_next(&d, &l) == MF_OK) {
 		if (l.code == 'A' || l.code == 'a') {
 			if ((rc = dir_entry(s, &l, file_id, write, gw_type)) < 0)
@@ -884,6 +915,7 @@ static int read_groups(struct msm *s, const char *abs)
 		goto out;
 	set_file(s, f.rel);
 	mf_msdir_init(&d, f.map.data, f.map.len, on_problem, s);
+	mf_map_watch(&f.map, &d.rd);
 	while (mf_msdir_next(&d, &l) == MF_OK) {
 		mf_arena_reset(&s->arena);
 		if (l.code == '#')
@@ -1439,6 +1471,7 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 				"%s (declared %s)", why, s->cp);
 	}
 	mf_mmff_init(&p, f.map.data, f.map.len, on_problem, s);
+	mf_map_watch(&f.map, &p.rd);
 	for (;;) {
 		int64_t id = 0;
 		s->collecting = 1;
@@ -1550,10 +1583,31 @@ static int read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_
 		size_t l = strlen(de->d_name);
 		char *p;
 		struct stat sb;
-		if (de->d_name[0] == '.')
+		int st_ok, err;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		p = mf_xasprintf("%s/%s", abs, de->d_name);
-		if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (de->d_name[0] == '.') {
+			set_file(s, rel_of(s, p));
+			problem(s, MF_INFO, "msmail.file-ignored", MF_NO_OFFSET,
+				"a hidden file (its name starts with '.'); not read");
+			free(p);
+			continue;
+		}
+		st_ok = stat(p, &sb) == 0;
+		err = errno;
+		if (!st_ok || !S_ISREG(sb.st_mode)) {
+			/* never passed over without a word: a link that leads
+			 * nowhere, a FIFO or a device named like a folder file */
+			set_file(s, rel_of(s, p));
+			if (l < 5 || !mf_strcaseeq(de->d_name + l - 5, ".mmff") ||
+			    (st_ok && S_ISDIR(sb.st_mode)))
+				problem(s, MF_INFO, "msmail.file-ignored", MF_NO_OFFSET,
+					"not a regular MMFF folder file; not read");
+			else
+				problem(s, MF_ERROR, "msmail.file-unreadable", MF_NO_OFFSET, "%s; not read",
+					st_ok ? "not a regular file (a FIFO, device or socket)"
+					      : strerror(err));
 			free(p);
 			continue;
 		}
@@ -1662,6 +1716,7 @@ static int read_calendar(struct msm *s, struct msm_user *u, int64_t *n_items)
 		int nrc;
 		memset(&ss, 0, sizeof(ss));
 		mf_sch_init(&p, f.map.data, f.map.len, on_problem, s);
+		mf_map_watch(&f.map, &p.rd);
 		if (p.owner.len && !mf_span_eq_ci(p.owner, u->mailbox))
 			problem(s, MF_WARNING, "msmail.calendar-owner", 0,
 				"Schedule+ export made by %.*s, listed for %s", (int)(p.owner.len > 20 ? 20 :
@@ -1687,6 +1742,7 @@ static int read_calendar(struct msm *s, struct msm_user *u, int64_t *n_items)
 		const struct mf_sc2_obj *obj;
 		int nrc;
 		mf_sc2_init(&p, f.map.data, f.map.len, on_problem, s);
+		mf_map_watch(&f.map, &p.rd);
 		while ((nrc = mf_sc2_next(&p, &obj)) != MF_DONE) {
 			struct mf_cal_result res;
 			if (nrc != MF_OK)
@@ -1909,11 +1965,16 @@ static int msmail_import(struct mf_store *st, const char *path,
 	}
 	if ((rc = map_file(&s, &man, abs)) < 0)
 		goto out;
-	/* read the manifest once quietly to know where problems go */
-	if (mf_msmx_parse(&s.mx, man.map.data, man.map.len, NULL, NULL) != MF_OK) {
-		rc = mf_diag_set(diag, MF_EFORMAT, "MSMX.TXT", MF_NO_OFFSET,
-				 "MSMX.TXT is not a version 1 manifest naming network and postoffice");
-		goto out;
+	/* read the manifest once quietly to know where problems go; when it
+	 * cannot be used, say why, with the offset of the line at fault */
+	{
+		struct first_problem fp = { MF_NO_OFFSET, "" };
+		if (mf_msmx_parse(&s.mx, man.map.data, man.map.len, remember_problem, &fp) != MF_OK) {
+			rc = mf_diag_set(diag, MF_EFORMAT, "MSMX.TXT", fp.offset,
+					 "MSMX.TXT is not a version 1 manifest naming network and "
+					 "postoffice%s%s", fp.text[0] ? ": " : "", fp.text);
+			goto out;
+		}
 	}
 	/* code pages and zone, options first */
 	s.cp = mf_codepage_canonical(opts->codepage ? opts->codepage : s.mx.source_codepage);

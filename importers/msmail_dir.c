@@ -95,6 +95,19 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 				      MF_MSMX_VALUE_MAX - 1);
 			continue;
 		}
+		{
+			/* the manifest is ASCII text: a NUL or another control
+			 * byte would cut or garble a name ("HQ\0PO" read as "HQ") */
+			size_t i = 0;
+			while (i < val.len && (val.p[i] >= 0x20 || val.p[i] == '\t') && val.p[i] != 0x7f)
+				i++;
+			if (i < val.len) {
+				mf_msm_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off + (uint64_t)(val.p + i - line.p),
+					      "manifest value of '%.*s' holds the control byte 0x%02x; ignored",
+					      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p, val.p[i]);
+				continue;
+			}
+		}
 		if (slot[0]) {
 			mf_msm_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
 				      "manifest key '%.*s' given twice; the first value is used",
@@ -264,6 +277,15 @@ int mf_mscsv_next(struct mf_mscsv *c, const char *fields[MF_MSCSV_FIELDS_MAX], s
 			if (!mf_rd_eof(&c->rd))
 				skip_rest_of_line(&c->rd);
 			return MF_SKIP;
+		}
+		/* fields are handed on as C strings: a NUL byte would cut one
+		 * short without a word (a mailbox "MLO" from "MLO\0PEZ") */
+		for (size_t i = 0; i < nf; i++) {
+			if (memchr(c->buf.data + c->start[i], '\0', c->len[i])) {
+				mf_msm_report(c->problem, c->pctx, MF_ERROR, "msmail.csv-damaged", start,
+					      "CSV record skipped: NUL byte in field %zu", i + 1);
+				return MF_SKIP;
+			}
 		}
 		for (size_t i = 0; i < nf; i++)
 			fields[i] = c->buf.data + c->start[i];
