@@ -888,7 +888,12 @@ static int store_message(struct mf_store *st, int64_t *id_out, const struct mf_m
 	sqlite3_bind_int64(s, 4, m->src_file_id);
 	sqlite3_bind_int64(s, 5, m->src_offset);
 	sqlite3_bind_int64(s, 6, m->src_length);
-	mf_sha256_hex(sha, m->src, m->src ? (size_t)m->src_length : 0);
+	/* a caller that hashed the bytes itself (a message of gigabytes,
+	 * hashed while its pages are given back) passes the digest */
+	if (m->src_sha256 && strlen(m->src_sha256) == MF_SHA256_HEX - 1)
+		snprintf(sha, sizeof(sha), "%s", m->src_sha256);
+	else
+		mf_sha256_hex(sha, m->src, m->src ? (size_t)m->src_length : 0);
 	sqlite3_bind_text(s, 7, sha, -1, SQLITE_TRANSIENT);
 	bind_blob(s, 8, m->raw_header ? m->raw_header : "", m->raw_header_len);
 	mf_store_bind_text(s, 9, m->charset);

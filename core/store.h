@@ -160,6 +160,9 @@ int mf_store_message_exists(struct mf_store *st, int64_t file_id, int64_t offset
  * Stage one message with its recipients, bodies, attachments and nested
  * messages (computing every sha256).  Must be called inside a transaction
  * (the caller commits in batches).  *id_out receives the message id.
+ * When m->src_sha256 holds 64 hex digits the caller has hashed m->src
+ * itself (a very large message, hashed while its pages were released) and
+ * that digest is stored as it is.
  */
 int mf_store_message(struct mf_store *st, int64_t *id_out,
 		     const struct mf_message *m, struct mf_diag *diag);

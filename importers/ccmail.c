@@ -479,6 +479,13 @@ struct msg_ctx {
 	const char *board;           /* bulletin board folder, or NULL */
 };
 
+/* The largest value SQLite stores by default (SQLITE_MAX_LENGTH), less a margin. */
+#define CCMAIL_MAX_BLOB 999000000u
+
+/* Messages this large are hashed here, giving their pages back as it goes
+ * (the store would hash them in one piece: their whole size in memory). */
+#define CCMAIL_HASH_OWN ((uint64_t)64 << 20)
+
 static int fail_text(struct imp *im, const char *file, uint64_t off, const char *what)
 {
 	return mf_diag_set(im->diag, MF_ETOOBIG, file, off, "%s", what);
@@ -822,6 +829,19 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				default:
 					break;
 				}
+				if (at->has_data && (at->size > CCMAIL_MAX_BLOB ||
+						     at->original_size > CCMAIL_MAX_BLOB)) {
+					/* over SQLite's largest value: staged by name only */
+					pend_fn(im, MF_ERROR, "ccmail.too-large", it->offset,
+						"attachment larger than a staged value can be (999,000,000 "
+						"bytes): staged without its bytes (they stay in the export)");
+					at->has_data = 0;
+					at->data = NULL;
+					at->size = 0;
+					at->original = NULL;
+					at->original_size = 0;
+					at->format = NULL;
+				}
 				at->name = name;
 			}
 		}
@@ -865,6 +885,21 @@ static void hash_map(struct mf_map *map, char hex[MF_SHA256_HEX])
 		mf_rd_bytes(&r, n, &s);
 		mf_sha256_update(&h, s.p, s.len);
 		mf_map_release_before(map, mf_rd_offset(&r));
+	}
+	mf_sha256_final(&h, hex);
+}
+
+/* sha256 of map bytes [off, off + len), releasing pages behind the hash. */
+static void hash_range(struct mf_map *map, uint64_t off, uint64_t len, char hex[MF_SHA256_HEX])
+{
+	struct mf_sha256 h;
+	uint64_t done = 0;
+	mf_sha256_init(&h);
+	while (done < len) {
+		size_t n = len - done < (8u << 20) ? (size_t)(len - done) : (8u << 20);
+		mf_sha256_update(&h, map->data + off + done, n);
+		done += n;
+		mf_map_release_before(map, off + done);
 	}
 	mf_sha256_final(&h, hex);
 }
@@ -1084,6 +1119,11 @@ static int import_messages(struct imp *im, const char *real, const char *role,
 			if ((rc = pend_flush(im, rel, mailbox_id, 0, item)) < 0)
 				goto fail;
 			continue;
+		}
+		if (cm.end - cm.offset > CCMAIL_HASH_OWN) {
+			char *sha = mf_arena_alloc(&im->arena, MF_SHA256_HEX);
+			hash_range(&map, cm.offset, cm.end - cm.offset, sha);
+			m.src_sha256 = sha;
 		}
 		if ((rc = mf_store_message(im->st, &id, &m, im->diag)) < 0)
 			goto fail;
