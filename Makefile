@@ -108,10 +108,14 @@ BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 test-build: $(BUILD)/mailferry $(BUILD)/run-unit $(FUZZ_NAMES:%=$(BUILD)/replay-%) $(TOOLS)
 
 SAN_BUILD := build/san
+# `make check FUZZ_SMOKE=1` (what .ci/run runs) also builds the libFuzzer
+# targets and runs each for FUZZ_SECONDS at the end, two at a time.
 check:
 	@$(MAKE) --no-print-directory test-build mailferry
 	@$(MAKE) --no-print-directory test-build BUILD=$(SAN_BUILD) SANITIZE=address,undefined
-	@sh tests/run.sh build $(SAN_BUILD)
+	@if [ "$(FUZZ_SMOKE)" = 1 ]; then $(MAKE) --no-print-directory fuzz; fi
+	@FUZZ_SMOKE="$(FUZZ_SMOKE)" FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_NAMES="$(FUZZ_NAMES)" \
+		FUZZ_BUILD="$(FUZZ_BUILD)" sh tests/run.sh build $(SAN_BUILD)
 
 # Only the normal build (quicker while working).
 check-quick:

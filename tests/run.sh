@@ -9,6 +9,7 @@
 # A run that executes no test at all fails.
 #
 #   T_ONLY=cli sh tests/run.sh build     only the shell tests
+#   FUZZ_SMOKE=1 FUZZ_NAMES="..." ...   also the fuzz smoke at the end
 #   T_FILTER=store sh tests/run.sh build only tests whose file/name matches
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,6 +83,17 @@ for build in "$@"; do
 		done
 	fi
 done
+
+# FUZZ_SMOKE=1 (make check FUZZ_SMOKE=1, .ci/run): every libFuzzer target
+# for FUZZ_SECONDS on its corpus, two at a time (tests/fuzz/smoke.sh).
+if [ "${FUZZ_SMOKE:-}" = 1 ]; then
+	echo "== fuzz smoke (${FUZZ_SECONDS:-60} s per target)"
+	out="$tmp/fuzz-smoke"
+	sh tests/fuzz/smoke.sh "${FUZZ_BUILD:-build/fuzz}" "${FUZZ_SECONDS:-60}" ${FUZZ_NAMES:-} >"$out" 2>&1
+	grep -v -E '^[0-9]+ passed, [0-9]+ failed' "$out" || true
+	add "fuzz-smoke" "$out"
+	tail -n 1 "$out" | sed "s/^/fuzz smoke: /"
+fi
 
 if [ $((total_pass + total_fail)) -eq 0 ]; then
 	echo "no test was run"
