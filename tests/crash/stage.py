@@ -10,6 +10,9 @@
     python3 stage.py partial maildir|mbox|eml STAGE DIR
         a target an export could not finish: every message there is whole,
         staged, and there once.
+    python3 stage.py complete maildir|mbox|eml STAGE DIR
+        the same, and every staged message is there (whatever the folder
+        names became).
     python3 stage.py ics STAGE DIR
         the iCalendar export DIR holds exactly the staged calendar items:
         one DIR/<alias>.ics per mailbox with items, every staged UID once
@@ -109,7 +112,7 @@ def ics(stage, out):
     return 1 if bad else 0
 
 
-def partial(fmt, stage, out):
+def partial(fmt, stage, out, complete=False):
     """A target an export could not finish (disk full, read-only): every
     message file present is whole and is a staged message (subject and
     attachments, read with Python's email parser), and none is there twice.
@@ -122,35 +125,40 @@ def partial(fmt, stage, out):
     ids = {}
     n = 0
 
-    def one(raw, where):
+    def one(raw, where, folder):
+        # once per folder (a message posted to two boards is in both)
         nonlocal n
         n += 1
         msg = fc.check_message(raw, staged, where)
         if msg is not None:
-            sid = str(msg["X-Mailferry-Id"])
-            if sid in ids:
-                fc.fail("%s: message %s is also in %s" % (where, sid, ids[sid]))
-            ids[sid] = where
+            key = (folder, str(msg["X-Mailferry-Id"]))
+            if key in ids:
+                fc.fail("%s: message %s is also in %s" % (where, key[1], ids[key]))
+            ids[key] = where
 
     for root, dirs, files in os.walk(out):
         dirs.sort()
         for f in sorted(files):
             p = os.path.join(root, f)
             if fmt == "maildir" and os.path.basename(root) in ("cur", "new"):
-                one(open(p, "rb").read(), p)
+                one(open(p, "rb").read(), p, os.path.dirname(root))
             elif fmt == "eml" and f.endswith(".eml"):
-                one(open(p, "rb").read(), p)
+                one(open(p, "rb").read(), p, root)
             elif fmt == "mbox" and f.endswith(".mbox"):
                 box = mailbox.mbox(p, create=False)
                 for k in box.keys():
-                    one(box.get_bytes(k), "%s#%d" % (p, k))
+                    one(box.get_bytes(k), "%s#%d" % (p, k), p)
     print("%d whole messages on the target" % n)
+    if complete:
+        total = con.execute("SELECT count(*) FROM messages WHERE parent_id IS NULL").fetchone()[0]
+        if len(ids) != total or n != total:
+            fc.fail("%d messages on the target (%d different), %d staged" % (n, len(ids), total))
     return 1 if fc.failures else 0
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "partial":
-        sys.exit(partial(sys.argv[2], sys.argv[3], sys.argv[4]))
+    if sys.argv[1] in ("partial", "complete"):
+        sys.exit(partial(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[1] == "complete"))
     if sys.argv[1] == "digest":
         digest(sys.argv[2])
         sys.exit(0)
