@@ -671,6 +671,26 @@ def expand_family(case):
                 open(os.path.join(d, "calendar/ERAMIREZ/export.sc2"), "wb").write(pre + obj[:c])
                 return "msmail", d, {"bad": len(pre), "cut": len(pre) + c}
             out.append(("ms-truncated-sc2@%d" % c, build, {}))
+    elif case["id"] == "ex-truncated-pri*":
+        ex_set(os.path.join(WORK, "_exchange-probe"))
+        data = open(os.path.join(WORK, "_exchange-probe", "00000001.PRI"), "rb").read()
+        shutil.rmtree(os.path.join(WORK, "_exchange-probe"))
+        cuts = set()
+        i = 0
+        while True:
+            j = data.find(b"\n", i)
+            if j < 0:
+                break
+            cuts.add(j + 1)
+            cuts.add(j - 5)
+            i = j + 1
+        for c in sorted(x for x in cuts if 0 < x < len(data)):
+            def build(d, c=c):
+                ex_set(d)
+                p = os.path.join(d, "00000001.PRI")
+                open(p, "wb").write(open(p, "rb").read()[:c])
+                return "exchange", d, {"cut": c}
+            out.append(("ex-truncated-pri@%d" % c, build, {}))
     else:
         raise SystemExit("unknown family " + case["id"])
     return out
@@ -1037,6 +1057,79 @@ def _(d):
     return "directory", p, {}
 
 
+# ---- the Exchange migration file reader (mailferry inspect exchange)
+
+MF = None
+WORK = None
+
+
+def ex_set(d):
+    """A set written by mailferry from the cc:Mail sample, copied to d."""
+    base = os.path.join(os.path.dirname(d), "_exchange-base")
+    if not os.path.isdir(base):
+        tmp = base + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        subprocess.run([MF, "import", "ccmail", "--quiet", "--db", tmp + "/s.db", SAMPLE_CC],
+                       check=True, capture_output=True)
+        subprocess.run([MF, "export", "exchange", "--quiet", "--db", tmp + "/s.db", "--out", tmp + "/out"],
+                       check=True, capture_output=True)
+        os.rename(tmp, base)
+    shutil.copytree(os.path.join(base, "out/SALES01.001"), d, symlinks=True)
+
+
+def ex_edit(d, name, old, new):
+    p = os.path.join(d, name)
+    data = open(p, "rb").read()
+    assert old in data, (name, old)
+    open(p, "wb").write(data.replace(old, new, 1))
+    return data.index(old)
+
+
+def ex_case(name, old, new):
+    def build(d):
+        ex_set(d)
+        off = ex_edit(d, name, old, new)
+        return "exchange", d, {"at": off, "line": line_offset(open(os.path.join(d, name), "rb").read(), new)}
+    return build
+
+
+B["ex-pkl-dotdot"] = ex_case("SALES01.PKL", b"00000001.PRI,Primary", b"../../../etc/passwd,Primary")
+B["ex-pkl-absolute"] = ex_case("SALES01.PKL", b"00000001.PRI,Primary", b"/etc/passwd,Primary")
+B["ex-pkl-nul"] = ex_case("SALES01.PKL", b"00000001.PRI,Primary", b"0000\x000001.PRI,Primary")
+for _n, _s in [("2p31", b"2147483648"), ("2p64", b"18446744073709551616"), ("neg", b"-1"),
+               ("alpha", b"abc")]:
+    B["ex-pointer-" + _n] = ex_case("00000001.PRI", b"#00000001.SEC(50)", b"#00000001.SEC(" + _s + b")")
+    B["ex-seclength-" + _n] = ex_case("00000001.SEC", b"Body,33,", b"Body," + _s + b",")
+B["ex-1mb-field"] = ex_case("00000001.PRI", b"#00000001.SEC(50)", b"#00000001.SEC(50)" + b"z" * (1 << 20))
+
+
+@builder("ex-symlink-sec")
+def _(d):
+    ex_set(d)
+    os.unlink(os.path.join(d, "00000001.SEC"))
+    os.symlink("/etc/passwd", os.path.join(d, "00000001.SEC"))
+    return "exchange", d, {}
+
+
+@builder("ex-fifo-sec")
+def _(d):
+    ex_set(d)
+    os.unlink(os.path.join(d, "00000001.SEC"))
+    os.mkfifo(os.path.join(d, "00000001.SEC"))
+    return "exchange", d, {}
+
+
+@builder("ex-sparse-4g-sec")
+def _(d):
+    ex_set(d)
+    p = os.path.join(d, "00000001.SEC")
+    data = open(p, "rb").read()
+    os.unlink(p)
+    sparse(p, BIG, head=data)
+    return "exchange", d, {}
+
+
 # ---------------------------------------------------------------- running
 
 def load_cases(only):
@@ -1103,6 +1196,8 @@ def check_case(case, build, work, mf, variant):
             os.unlink(db + ext)
     if kind in ("ccmail", "msmail", "directory"):
         cmd = [mf, "import", kind, "--quiet", "--json", "--db", db, path]
+    elif kind == "exchange":
+        cmd = [mf, "inspect", "exchange", "--json", path]
     else:
         raise SystemExit("unknown kind " + kind)
     tfile = d + ".time"
@@ -1192,6 +1287,14 @@ def check_case(case, build, work, mf, variant):
             if bad:
                 errs.append("%s.%s holds a NUL byte" % (tab, col))
         con.close()
+    if kind == "exchange":
+        try:
+            rep = json.loads(out.decode("utf-8", "replace"))
+            problems = [("text:" + pr["text"], pr["file"], pr["offset"], pr["text"])
+                        for st in rep["sets"] for pr in st["problems"]]
+        except (ValueError, KeyError) as e:
+            if case["problem"] != "fatal":
+                errs.append("inspect printed no JSON report: %s" % e)
     want = case["problem"]
     if want == "fatal":
         if p.returncode != 3:
@@ -1205,7 +1308,8 @@ def check_case(case, build, work, mf, variant):
                 errs.append("the error does not name offset %d: %s" % (off, stderr.strip()[:300]))
     elif want != "-":
         codes = want.split("|")
-        hits = [pr for pr in problems if (want == "any" or pr[0] in codes) and
+        hits = [pr for pr in problems if (want == "any" or pr[0] in codes or
+                                          any(c.startswith("text:") and c[5:] in pr[0] for c in codes)) and
                 (want_file == "-" or pr[1] == want_file or pr[1].endswith("/" + want_file))]
         if case["offset"] != "-":
             hits = [pr for pr in hits if offset_ok(case["offset"], pr[2], facts)]
@@ -1238,8 +1342,10 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="show the problem each case matched")
     ap.add_argument("--keep", action="store_true", help="keep the inputs and databases of passing cases")
     a = ap.parse_args()
-    global KEEP
+    global KEEP, MF, WORK
     KEEP = a.keep
+    MF = a.mf
+    WORK = a.work
     os.makedirs(a.work, exist_ok=True)
     passed = failed = 0
     rows = []
