@@ -7,10 +7,14 @@
 #   mailferry export imap --jobs 1 and --jobs 4 (a fresh ledger and a fresh
 #     server each run), and
 #   mbsync (isync) from the Maildir++ tree `mailferry export maildir` wrote,
-#     one channel per mailbox logged in as '<user>*<master>', Sync Push;
-# and the same three again with added latency: Dovecot and the clients run
-# in a network namespace of their own whose loopback has netem delay 10ms
-# (20 ms round trip; needs root, `ip netns` and `tc`; skipped without).
+#     one channel per mailbox logged in as '<user>*<master>', Sync Push,
+#     PipelineDepth 64 (a fresh copy of the tree each run: mbsync writes
+#     its UIDs into it);
+# and the same three again with 20 ms of round trip added: Dovecot and the
+# clients in a network namespace of their own whose loopback has netem
+# delay 10ms (needs root, `ip netns`, `tc` and the kernel's netem); where
+# netem is not there (a kernel without sch_netem), through
+# tests/lib/imap-proxy.py holding every chunk 10 ms in each direction.
 # Rows go into RESULTS_TSV in bench/run.sh's format (median/min/max of
 # BENCH_RUNS runs), plus "ratio" rows mailferry/mbsync.  DB and SIZE are
 # bench/run.sh's; this corpus is its own, so it runs once (SIZE small).
@@ -40,11 +44,28 @@ msgs=$(sqlite3 "$W/stage.db" "select count(*) from messages where parent_id is n
 bytes=$(du -sb "$W/maildir" | cut -f1)
 
 NS=""
+PROXY_DELAY=0
+PROXY_PID=""
+client_port() { if [ -n "$PROXY_PID" ]; then cat "$T/proxy.port"; else echo "$DOVECOT_PORT"; fi; }
+proxy_start() {
+	[ "$PROXY_DELAY" -gt 0 ] || return 0
+	rm -f "$T/proxy.port"
+	python3 "$top/tests/lib/imap-proxy.py" "$T/proxy.port" "$DOVECOT_PORT" 0 0 "$PROXY_DELAY" &
+	PROXY_PID=$!
+	i=0
+	while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+proxy_stop() {
+	[ -n "$PROXY_PID" ] || return 0
+	kill "$PROXY_PID" 2>/dev/null || true
+	wait "$PROXY_PID" 2>/dev/null || true
+	PROXY_PID=""
+}
 run_in() { if [ -n "$NS" ]; then ip netns exec "$NS" "$@"; else "$@"; fi; }
 
 mbsync_conf() { # PORT -> $T/mbsyncrc
 	: > "$T/mbsyncrc"
-	for d in "$W/maildir"/*/; do
+	for d in "$T/md"/*/; do
 		u=$(basename "$d")
 		[ "$u" = public ] && continue
 		cat >>"$T/mbsyncrc" <<EOC
@@ -61,7 +82,6 @@ IMAPStore r-$u
 Account a-$u
 
 MaildirStore l-$u
-Path $d
 Inbox $d
 SubFolders Maildir++
 
@@ -84,19 +104,24 @@ push() { # what: mf1 | mf4 | mbsync
 	cp "$W/stage.db" "$T/run.db"
 	DOVECOT_LISTEN_PORT= dovecot_start "$T/mail" >/dev/null
 	printf '%s\n' "$DOVECOT_MASTER_PASSWORD" > "$T/pw"
+	proxy_start
 	case $1 in
 	mf*) j=${1#mf}
 	     s=$(date +%s.%N)
-	     run_in "$MF" export imap --db "$T/run.db" --url "imap://127.0.0.1:$DOVECOT_PORT" \
+	     run_in "$MF" export imap --db "$T/run.db" --url "imap://127.0.0.1:$(client_port)" \
 		--admin "$DOVECOT_MASTER" --password-file "$T/pw" --login-format '%u*%a' \
 		--jobs "$j" --quiet >/dev/null
 	     e=$(date +%s.%N) ;;
-	mbsync) mbsync_conf "$DOVECOT_PORT"
+	mbsync) # mbsync records its UIDs in the Maildir: a fresh copy each run
+	     rm -rf "$T/md"
+	     cp -r "$W/maildir" "$T/md"
+	     mbsync_conf "$(client_port)"
 	     s=$(date +%s.%N)
 	     run_in mbsync -q -c "$T/mbsyncrc" -a >/dev/null 2>&1 || true
 	     e=$(date +%s.%N) ;;
 	esac
 	n=$(find "$T/mail" -path '*/cur/*' -o -path '*/new/*' | grep -c . || true)
+	proxy_stop
 	dovecot_stop
 	[ "$n" -ge "$msgs" ] || echo "  (imap: $1 stored $n of $msgs messages)" >&2
 	echo "$s $e" | awk '{ printf "%.3f 0\n", $2 - $1 }' >> "$T/times"
@@ -131,10 +156,12 @@ suite() { # SUFFIX
 
 echo "== imap push: $msgs messages, 20 mailboxes"
 suite ""
+netem=0
 if [ "$(id -u)" = 0 ] && command -v tc >/dev/null 2>&1 && ip netns add mfbench-$$ 2>/dev/null; then
 	NS=mfbench-$$
 	ip netns exec "$NS" ip link set lo up
 	if ip netns exec "$NS" tc qdisc add dev lo root netem delay 10ms 2>/dev/null; then
+		netem=1
 		# Dovecot runs inside the namespace too
 		dovecot() { ip netns exec "$NS" /usr/sbin/dovecot "$@"; }
 		_dovecot_answers() { ip netns exec "$NS" python3 -c 'import socket, sys
@@ -144,5 +171,11 @@ sys.exit(0 if s.recv(100).startswith(b"* OK") else 1)' "$DOVECOT_PORT" 2>/dev/nu
 		suite " (+20ms RTT)"
 	fi
 	ip netns del "$NS"
+	NS=""
+fi
+if [ $netem = 0 ]; then
+	echo "== imap push with 20 ms round trip added (netem unavailable: delaying proxy)"
+	PROXY_DELAY=10
+	suite " (+20ms RTT, proxy)"
 fi
 rm -rf "$T"

@@ -3,21 +3,26 @@
 # drops one connection in the middle of what the client sends, for the
 # IMAP exporter's fault tests (tests/cli/imap.sh).
 #
-#   imap-proxy.py PORTFILE TARGET_PORT DROP_AFTER [DROPS]
+#   imap-proxy.py PORTFILE TARGET_PORT DROP_AFTER [DROPS [DELAY_MS]]
 #
 # Listens on 127.0.0.1 (a free port, written to PORTFILE), forwards each
 # connection to 127.0.0.1:TARGET_PORT, and closes both sides of the first
 # DROPS (default 1) connections whose client has sent more than DROP_AFTER
 # bytes, at that byte (so in the middle of an APPEND literal when the
 # client is pushing mail).  Every later connection passes untouched.
-# Stops by itself after 600 seconds.
+# DROP_AFTER 0 drops nothing.  DELAY_MS (default 0) holds every chunk that
+# long in each direction before passing it on, in order and without
+# limiting throughput: added latency for the benchmark (bench/imap.sh)
+# where netem is not available.  Stops by itself after 600 seconds (3600
+# with a delay).
 import socket
 import sys
 import threading
 import time
 
 portfile, target, drop_after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-drops_left = [int(sys.argv[4]) if len(sys.argv) > 4 else 1]
+drops_left = [(int(sys.argv[4]) if len(sys.argv) > 4 else 1) if drop_after > 0 else 0]
+delay = (int(sys.argv[5]) if len(sys.argv) > 5 else 0) / 1000.0
 lock = threading.Lock()
 
 def pipe(src, dst, counting):
@@ -49,6 +54,49 @@ def pipe(src, dst, counting):
             pass
         s.close()
 
+import collections
+
+def delayed(src, dst):
+    """Pass src to dst, each chunk delay seconds after it arrived."""
+    q = collections.deque()
+    cv = threading.Condition()
+    done = [False]
+    def reader():
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                with cv:
+                    q.append((time.time() + delay, data))
+                    cv.notify()
+        except OSError:
+            pass
+        with cv:
+            done[0] = True
+            cv.notify()
+    threading.Thread(target=reader, daemon=True).start()
+    try:
+        while True:
+            with cv:
+                while not q and not done[0]:
+                    cv.wait()
+                if not q and done[0]:
+                    break
+                due, data = q.popleft()
+            wait = due - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            dst.sendall(data)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
 def serve(client):
     try:
         up = socket.create_connection(("127.0.0.1", target), timeout=10)
@@ -56,6 +104,12 @@ def serve(client):
         client.close()
         return
     up.settimeout(None)
+    for s in (client, up):
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if delay > 0:
+        threading.Thread(target=delayed, args=(client, up), daemon=True).start()
+        threading.Thread(target=delayed, args=(up, client), daemon=True).start()
+        return
     threading.Thread(target=pipe, args=(client, up, True), daemon=True).start()
     threading.Thread(target=pipe, args=(up, client, False), daemon=True).start()
 
@@ -68,7 +122,7 @@ with open(portfile + ".tmp", "w") as f:
 import os
 os.rename(portfile + ".tmp", portfile)
 ls.settimeout(1.0)
-end = time.time() + 600
+end = time.time() + (3600 if delay > 0 else 600)
 while time.time() < end:
     try:
         c, _ = ls.accept()
