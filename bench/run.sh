@@ -32,14 +32,18 @@ RES="$OUT/results.tsv"
 has() { "$MF" formats | grep -q "^  $1 *built"; }
 want() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
+# 10 % of the messages carry an attachment of 10 KB to 2 MB, spread
+# log-uniformly (as many between 10 and 100 KB as between 100 KB and 1 MB)
+ATT="--attach-pct 10 --attach-min 10240 --attach-max 2097152"
+
 # corpus SIZE KIND -> folder (generated once)
 corpus() {
 	size=$1 kind=$2
 	dir="$OUT/corpus/$kind-$size"
 	gen="$top/build/tools/gen-$kind"
 	case $size in
-	small) args="--users 10 --messages 2000 --attach-pct 10 --seed 1" ;;
-	medium) args="--users 100 --messages 100000 --attach-pct 10 --seed 1" ;;
+	small) args="--users 10 --messages 2000 $ATT --seed 1" ;;
+	medium) args="--users 100 --messages 100000 $ATT --seed 1" ;;
 	esac
 	if [ -f "$dir/.generated" ] && [ "$(cat "$dir/.generated")" = "$args" ]; then
 		echo "$dir"
