@@ -727,6 +727,13 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 		} else {
 			char *f[4];
 			size_t n = 0;
+			const char *nul = memchr(line.p, '\0', line.len);
+			if (nul) {
+				/* the fields are C strings: a NUL would cut the name short */
+				problem(&c, "packing list", off + (uint64_t)(nul - (const char *)line.p),
+					"file line holds a NUL byte");
+				continue;
+			}
 			if (exr_split_fields(f, 4, &n, (const char *)line.p, line.len) < 0 || n != 2) {
 				problem(&c, "packing list", off, "file line is not name,Primary|Secondary");
 				if (n <= 4)
