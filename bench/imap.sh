@@ -52,8 +52,9 @@ proxy_start() {
 	rm -f "$T/proxy.port"
 	python3 "$top/tests/lib/imap-proxy.py" "$T/proxy.port" "$DOVECOT_PORT" 0 0 "$PROXY_DELAY" &
 	PROXY_PID=$!
-	i=0
-	while [ ! -s "$T/proxy.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	# (not $i: that is measure's run counter)
+	w=0
+	while [ ! -s "$T/proxy.port" ] && [ $w -lt 100 ]; do sleep 0.05; w=$((w + 1)); done
 }
 proxy_stop() {
 	[ -n "$PROXY_PID" ] || return 0

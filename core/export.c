@@ -892,7 +892,10 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 		rc = mf_store_fail(ex->st, diag, "cannot list folders");
 		goto out;
 	}
-	if (!mb->mail_skipped && (rc = select_messages(ex, mb->id, &refs, &nrefs, diag)) < 0)
+	/* an exporter of calendars only (ics) reads no message: the selection
+	 * would walk the whole messages table for nothing */
+	if (!mb->mail_skipped && ex->exp->put_message &&
+	    (rc = select_messages(ex, mb->id, &refs, &nrefs, diag)) < 0)
 		goto out;
 	for (size_t i = 0; i < nrefs; i++) {
 		sum->planned++;
@@ -970,7 +973,7 @@ static void progress_totals(struct mf_export *ex, struct mf_mailbox *mbs, size_t
 {
 	int64_t items = 0;
 
-	if (ex->prog.quiet || !ex->prog.tty || ex->opts->no_mail)
+	if (ex->prog.quiet || !ex->prog.tty || ex->opts->no_mail || !ex->exp->put_message)
 		return;
 	for (size_t i = 0; i < nmb; i++) {
 		struct msg_ref *refs = NULL;

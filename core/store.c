@@ -147,7 +147,10 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 				"PRAGMA foreign_keys = ON;"
 				"PRAGMA synchronous = NORMAL;"
 				"PRAGMA temp_store = MEMORY;"
-				"PRAGMA cache_size = -8192;", diag)) < 0 ||
+				/* 2 MiB: the exports and the checks read each row
+				 * once, and memory stays flat however large the
+				 * store; the importers take more while they run */
+				"PRAGMA cache_size = -2048;", diag)) < 0 ||
 	    (rc = apply_schema(st, diag)) < 0) {
 		mf_store_close(&st);
 		return rc;

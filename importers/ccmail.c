@@ -2299,6 +2299,9 @@ static int ccmail_import(struct mf_store *st, const char *path,
 	/* Fewer, larger WAL checkpoints while importing (each one syncs the
 	 * database file); the default comes back at the end. */
 	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 16384", NULL);
+	/* and a larger page cache: the indexes of the tables it fills stay
+	 * in memory (the store's default is 2 MiB, for the exports) */
+	mf_store_exec(st, "PRAGMA cache_size = -8192", NULL);
 	if (stat(path, &sb) != 0) {
 		rc = mf_diag_errno(diag, MF_EIO, path, "cannot open");
 	} else if (S_ISDIR(sb.st_mode)) {
@@ -2312,6 +2315,7 @@ static int ccmail_import(struct mf_store *st, const char *path,
 	}
 	imp_release(&im);
 	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 1000", NULL);
+	mf_store_exec(st, "PRAGMA cache_size = -2048", NULL);
 	return rc < 0 ? rc : MF_OK;
 }
 

@@ -2106,7 +2106,7 @@ out:
 	mf_charset_free(&s.calcs);
 	free(s.root);
 	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 1000", NULL);
-	mf_store_exec(st, "PRAGMA cache_size = -2000", NULL);
+	mf_store_exec(st, "PRAGMA cache_size = -2048", NULL);
 	return rc;
 }
 

@@ -12,8 +12,9 @@
 #   sh scripts/reliability.sh fuzz [SECONDS]  every fuzz target for SECONDS
 #       (default 1800), two at a time, niced (scripts/fuzz-long.sh)
 #       -> build/fuzz-long/results.tsv
-#   sh scripts/reliability.sh table           the Markdown tables from all
-#       of the above, for docs/testing.md
+#   sh scripts/reliability.sh table [--write] the Markdown tables from all
+#       of the above; --write puts them into docs/testing.md (between the
+#       reliability:begin and reliability:end markers)
 #
 # Needs the builds: make test-build; make test-build BUILD=build/san
 # SANITIZE=address,undefined; make fuzz.
@@ -44,14 +45,28 @@ fuzz)
 	sh scripts/fuzz-long.sh "${1:-1800}"
 	;;
 table)
+	if [ "${1:-}" = --write ]; then
+		sh "$0" table > "$out/table.md" || exit 1
+		awk -v f="$out/table.md" '
+			/<!-- reliability:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
+			/<!-- reliability:end -->/ { skip = 0 }
+			!skip { print }' docs/testing.md > "$out/testing.md.new" &&
+			mv "$out/testing.md.new" docs/testing.md
+		echo "reliability: tables written into docs/testing.md"
+		exit 0
+	fi
+	echo "Tables of $(date -u '+%Y-%m-%d') from scripts/reliability.sh, mailferry $(git rev-parse --short HEAD 2>/dev/null || echo '?'),"
+	echo "on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'))."
+	echo
 	echo "### Fuzzing (build/fuzz-long/results.tsv)"
 	echo
 	echo "| target | runs | hours | executions | crashes found | timeouts that were the machine |"
 	echo "|---|---|---|---|---|---|"
-	[ -f build/fuzz-long/results.tsv ] && awk -F'\t' 'NR > 1 {
+	fl=${FUZZ_LONG_DIR:-build/fuzz-long}
+	[ -f "$fl/results.tsv" ] && awk -F'\t' 'NR > 1 {
 		r[$2]++; s[$2] += $3; e[$2] += $4; c[$2] += $5; p[$2] += ($8 == "" ? 0 : $8) }
 		END { for (k in s) printf "| `%s` | %d | %.2f | %d | %d | %d |\n", k, r[k], s[k] / 3600, e[k], c[k], p[k] }' \
-		build/fuzz-long/results.tsv | sort
+		"$fl/results.tsv" | sort
 	echo
 	echo "### SIGKILL trials ($out/kill.tsv)"
 	echo
