@@ -50,6 +50,9 @@ corpus() {
 	small) args="--users 10 --messages 2000 $ATT --seed 1" ;;
 	medium) args="--users 100 --messages 100000 $ATT --seed 1" ;;
 	esac
+	# a Schedule+ calendar for 30 % of the MS Mail mailboxes, so that the
+	# small bundle has calendars too (3 of 10 mailboxes; 10 % left it none)
+	[ "$kind" = msmail ] && args="$args --calendar-pct 30"
 	if [ -f "$dir/.generated" ] && [ "$(cat "$dir/.generated")" = "$args" ]; then
 		echo "$dir"
 		return

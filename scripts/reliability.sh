@@ -77,14 +77,19 @@ table)
 		END { for (w in t) printf "| `%s` | %d | %d | %d | %d | %d | %d |\n", w, t[w], k[w], i[w], r[w], l[w], f[w] }' \
 		"$out/kill.tsv" | sort
 	echo
-	for v in normal asan; do
-		[ -f "$out/hostile-$v.md" ] || continue
-		echo "### Hostile inputs, $v build ($out/hostile-$v.md)"
+	if [ -f "$out/hostile-normal.md" ]; then
+		echo "### Hostile inputs, normal build ($out/hostile-normal.md)"
 		echo
-		grep '^|' "$out/hostile-$v.md"
-		tail -n 1 "$out/hostile-$v.md"
+		grep '^|' "$out/hostile-normal.md"
 		echo
-	done
+		echo "Normal build: $(tail -n 1 "$out/hostile-normal.md")."
+	fi
+	if [ -f "$out/hostile-asan.md" ]; then
+		# the same cases: the summary, and any case that failed
+		echo "The same cases under ASan+UBSan ($out/hostile-asan.md): $(tail -n 1 "$out/hostile-asan.md")."
+		grep '^FAIL' "$out/hostile-asan.md" | sed 's/^/    /'
+	fi
+	echo
 	;;
 *)
 	echo "usage: reliability.sh kill [TRIALS] | hostile | fuzz [SECONDS] | table" >&2

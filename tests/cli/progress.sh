@@ -9,9 +9,10 @@
 : "${BUILD:=$SRC/build}"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-# enough work for a few redraws (the sanitizer build is slower: less data)
-N=1500
-case "${VARIANT:-normal}" in *san*) N=600 ;; esac
+# enough work for several redraws (one each 200 ms) on a fast machine too:
+# an export takes about a second (the sanitizer build is slower: less data)
+N=10000
+case "${VARIANT:-normal}" in *san*) N=4000 ;; esac
 "$BUILD/tools/gen-ccmail" --users 1 --messages $N --attach-pct 0 --text-min 2000 --text-max 4000 \
 	"$T/src" > /dev/null 2>&1
 on_tty() { # outfile command...
