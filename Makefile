@@ -2,7 +2,8 @@
 #
 #   make            build ./mailferry
 #   make demo       install what is missing, build, run the main job on docs/sample/
-#   make check      the whole test suite, normal build and ASan+UBSan build
+#   make check      the whole test suite, normal build and ASan+UBSan build,
+#                   then every fuzz target for FUZZ_SECONDS (FUZZ_SMOKE=0: not)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz/
 #   make fuzz-smoke run each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks, figures into docs/BENCHMARKS.md
@@ -18,6 +19,7 @@ BUILD     ?= build
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE ?= 1
 
 HAVE_PKGS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(HAVE_PKGS),yes)
@@ -108,8 +110,9 @@ BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 test-build: $(BUILD)/mailferry $(BUILD)/run-unit $(FUZZ_NAMES:%=$(BUILD)/replay-%) $(TOOLS)
 
 SAN_BUILD := build/san
-# `make check FUZZ_SMOKE=1` (what .ci/run runs) also builds the libFuzzer
-# targets and runs each for FUZZ_SECONDS at the end, two at a time.
+# `make check` (what .ci/run runs) also builds the libFuzzer targets and
+# runs each for FUZZ_SECONDS at the end, two at a time; FUZZ_SMOKE=0 leaves
+# that out.
 check:
 	@$(MAKE) --no-print-directory test-build mailferry
 	@$(MAKE) --no-print-directory test-build BUILD=$(SAN_BUILD) SANITIZE=address,undefined

@@ -84,7 +84,7 @@ for build in "$@"; do
 	fi
 done
 
-# FUZZ_SMOKE=1 (make check FUZZ_SMOKE=1, .ci/run): every libFuzzer target
+# FUZZ_SMOKE=1 (make check, .ci/run; the Makefile's default): every libFuzzer target
 # for FUZZ_SECONDS on its corpus, two at a time (tests/fuzz/smoke.sh).
 if [ "${FUZZ_SMOKE:-}" = 1 ]; then
 	echo "== fuzz smoke (${FUZZ_SECONDS:-60} s per target)"
