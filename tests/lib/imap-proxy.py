@@ -25,6 +25,16 @@ drops_left = [(int(sys.argv[4]) if len(sys.argv) > 4 else 1) if drop_after > 0 e
 delay = (int(sys.argv[5]) if len(sys.argv) > 5 else 0) / 1000.0
 lock = threading.Lock()
 
+def close_both(*socks):
+    """Shut down and close both ends of a proxied connection."""
+    for s in socks:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
+
 def pipe(src, dst, counting):
     sent = 0
     try:
@@ -47,12 +57,7 @@ def pipe(src, dst, counting):
             dst.sendall(data)
     except OSError:
         pass
-    for s in (src, dst):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        s.close()
+    close_both(src, dst)
 
 import collections
 
@@ -90,12 +95,7 @@ def delayed(src, dst):
             dst.sendall(data)
     except OSError:
         pass
-    for s in (src, dst):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        s.close()
+    close_both(src, dst)
 
 def serve(client):
     try:
