@@ -44,6 +44,7 @@
 #include "engine/export.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/strmap.h"
 #include "core/progress.h"
 #include "core/mime.h"
 #include "core/utf7.h"
@@ -101,74 +102,26 @@ static int64_t backoff_ms(int n)
 /* ---- X-Mailferry-Id -> UID map ---- */
 
 struct idmap {
-	char **keys;
-	uint32_t *uids;
-	size_t cap, n;
+	struct mf_strmap m;       /* key (copied) -> UID; zeroed = empty */
 };
-
-static uint64_t strhash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
 
 static void idmap_clear(struct idmap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->uids);
-	memset(m, 0, sizeof(*m));
+	mf_strmap_release(&m->m);
+	m->m.flags = MF_STRMAP_COPY;
 }
 
 static void idmap_put(struct idmap *m, const char *key, uint32_t uid)
 {
-	size_t i;
-	if ((m->n + 1) * 2 > m->cap) {
-		struct idmap g = { NULL, NULL, m->cap ? m->cap * 2 : 64, 0 };
-		g.keys = mf_xcalloc(g.cap, sizeof(*g.keys));
-		g.uids = mf_xcalloc(g.cap, sizeof(*g.uids));
-		for (size_t k = 0; k < m->cap; k++) {
-			if (!m->keys[k])
-				continue;
-			i = strhash(m->keys[k]) & (g.cap - 1);
-			while (g.keys[i])
-				i = (i + 1) & (g.cap - 1);
-			g.keys[i] = m->keys[k];
-			g.uids[i] = m->uids[k];
-			g.n++;
-		}
-		free(m->keys);
-		free(m->uids);
-		*m = g;
-	}
-	i = strhash(key) & (m->cap - 1);
-	while (m->keys[i]) {
-		if (!strcmp(m->keys[i], key)) {
-			m->uids[i] = uid;   /* the newest copy wins */
-			return;
-		}
-		i = (i + 1) & (m->cap - 1);
-	}
-	m->keys[i] = mf_xstrdup(key);
-	m->uids[i] = uid;
-	m->n++;
+	m->m.flags = MF_STRMAP_COPY;
+	mf_strmap_set(&m->m, key, uid);   /* the newest copy wins */
 }
 
 static uint32_t idmap_get(const struct idmap *m, const char *key)
 {
-	size_t i;
-	if (!m->cap)
-		return 0;
-	i = strhash(key) & (m->cap - 1);
-	while (m->keys[i]) {
-		if (!strcmp(m->keys[i], key))
-			return m->uids[i];
-		i = (i + 1) & (m->cap - 1);
-	}
-	return 0;
+	uint64_t uid = 0;
+	mf_strmap_get(&m->m, key, &uid);
+	return (uint32_t)uid;
 }
 
 /* ---- the options ---- */

@@ -26,6 +26,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/progress.h"
+#include "core/strmap.h"
 
 #include <dirent.h>
 #include <stdarg.h>
@@ -57,8 +58,7 @@ struct dent {
 struct dirmap {
 	struct dent *e;
 	size_t n, cap;
-	uint32_t *by_name, *by_addr;     /* buckets: index + 1 */
-	size_t nb;
+	struct mf_strmap by_name, by_addr; /* first of the chain: index + 1 */
 	struct mf_arena strings;
 };
 
@@ -223,25 +223,15 @@ static char *strf(struct mf_arena *a, const char *fmt, ...)
 
 /* ---- the in-memory directory ---- */
 
-static uint32_t hash_ci(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + 32);
-		h = (h ^ c) * 16777619u;
-	}
-	return h;
-}
-
 static void dirmap_release(struct dirmap *d)
 {
 	free(d->e);
-	free(d->by_name);
-	free(d->by_addr);
+	mf_strmap_release(&d->by_name);
+	mf_strmap_release(&d->by_addr);
 	mf_arena_release(&d->strings);
 	memset(d, 0, sizeof(*d));
+	mf_strmap_init(&d->by_name, MF_STRMAP_NOCASE);
+	mf_strmap_init(&d->by_addr, MF_STRMAP_NOCASE);
 }
 
 static const char SQL_DIR_LOAD[] =
@@ -279,20 +269,15 @@ static int dirmap_load(struct imp *im)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return mf_store_fail(im->st, im->diag, "cannot load the directory");
-	d->nb = 64;
-	while (d->nb < d->n * 2)
-		d->nb *= 2;
-	d->by_name = mf_xcalloc(d->nb, sizeof(uint32_t));
-	d->by_addr = mf_xcalloc(d->nb, sizeof(uint32_t));
 	for (size_t i = d->n; i-- > 0;) {   /* chains keep file order */
 		struct dent *e = &d->e[i];
-		uint32_t h = hash_ci(e->name ? e->name : "") & (uint32_t)(d->nb - 1);
-		e->next_name = d->by_name[h];
-		d->by_name[h] = (uint32_t)i + 1;
+		uint64_t *head = mf_strmap_ref(&d->by_name, e->name ? e->name : "", NULL);
+		e->next_name = (uint32_t)*head;
+		*head = (uint64_t)i + 1;
 		if (e->addr && e->atype && !strcmp(e->atype, "SMTP")) {
-			h = hash_ci(e->addr) & (uint32_t)(d->nb - 1);
-			e->next_addr = d->by_addr[h];
-			d->by_addr[h] = (uint32_t)i + 1;
+			head = mf_strmap_ref(&d->by_addr, e->addr, NULL);
+			e->next_addr = (uint32_t)*head;
+			*head = (uint64_t)i + 1;
 		}
 	}
 	return MF_OK;
@@ -327,15 +312,16 @@ static struct dent *dir_lookup(struct imp *im, struct mf_span name, struct mf_sp
 {
 	struct dirmap *d = &im->dir;
 	struct dent *best = NULL, *any = NULL;
-	uint32_t h, i;
+	uint64_t head = 0;
+	uint32_t i;
 	char key[1024];
 
 	if (!d->n || name.len == 0 || name.len >= sizeof(key))
 		return NULL;
 	memcpy(key, name.p, name.len);
 	key[name.len] = '\0';
-	h = hash_ci(key) & (uint32_t)(d->nb - 1);
-	for (i = d->by_name[h]; i; i = d->e[i - 1].next_name) {
+	mf_strmap_get(&d->by_name, key, &head);
+	for (i = (uint32_t)head; i; i = d->e[i - 1].next_name) {
 		struct dent *e = &d->e[i - 1];
 		if (!span_eq_str_ci(name, e->name))
 			continue;
@@ -350,8 +336,9 @@ static struct dent *dir_lookup(struct imp *im, struct mf_span name, struct mf_sp
 	if (!best)
 		best = any;
 	if (!best && memchr(name.p, '@', name.len)) {
-		h = hash_ci(key) & (uint32_t)(d->nb - 1);
-		for (i = d->by_addr[h]; i; i = d->e[i - 1].next_addr)
+		head = 0;
+		mf_strmap_get(&d->by_addr, key, &head);
+		for (i = (uint32_t)head; i; i = d->e[i - 1].next_addr)
 			if (span_eq_str_ci(name, d->e[i - 1].addr)) {
 				best = &d->e[i - 1];
 				break;

@@ -40,6 +40,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/progress.h"
+#include "core/strmap.h"
 #include "importers/msmail/msmail_dir.h"
 #include "importers/msmail/msmail_mmff.h"
 #include "importers/msmail/schedplus.h"
@@ -52,79 +53,40 @@
 /* ---- the directory as a lookup table ---- */
 
 struct dent {
-	char *key;                  /* "MS:ACMENET/HQPO/ERAMIREZ", "N:ELLEN RAMIREZ" */
 	int64_t id;
 	const char *display;
 };
 
+/* "MS:ACMENET/HQPO/ERAMIREZ", "N:ELLEN RAMIREZ" -> struct dent (in the
+ * arena); the keys live in the arena too. */
 struct dmap {
-	struct dent *slot;
-	size_t cap, n;
+	struct mf_strmap keys;
 	struct mf_arena arena;
 };
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-static void dmap_put(struct dmap *m, const char *key, int64_t id, const char *display);
-
-static void dmap_grow(struct dmap *m)
-{
-	struct dent *old = m->slot;
-	size_t oldcap = m->cap;
-	m->cap = m->cap ? m->cap * 2 : 256;
-	m->slot = mf_xcalloc(m->cap, sizeof(*m->slot));
-	m->n = 0;
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].key)
-			dmap_put(m, old[i].key, old[i].id, old[i].display);
-	free(old);
-}
 
 /* First entry wins: a later one with the same key is ignored. */
 static void dmap_put(struct dmap *m, const char *key, int64_t id, const char *display)
 {
-	size_t i;
-	if ((m->n + 1) * 2 > m->cap)
-		dmap_grow(m);
-	i = (size_t)hash_str(key) & (m->cap - 1);
-	while (m->slot[i].key) {
-		if (!strcmp(m->slot[i].key, key))
-			return;
-		i = (i + 1) & (m->cap - 1);
+	int created;
+	uint64_t *v = mf_strmap_ref(&m->keys, key, &created);
+	if (created) {
+		struct dent *e = mf_arena_alloc(&m->arena, sizeof(*e));
+		e->id = id;
+		e->display = display;
+		*v = (uint64_t)(uintptr_t)e;
 	}
-	m->slot[i].key = (char *)key;
-	m->slot[i].id = id;
-	m->slot[i].display = display;
-	m->n++;
 }
 
 static const struct dent *dmap_get(const struct dmap *m, const char *key)
 {
-	size_t i;
-	if (!m->cap)
-		return NULL;
-	i = (size_t)hash_str(key) & (m->cap - 1);
-	while (m->slot[i].key) {
-		if (!strcmp(m->slot[i].key, key))
-			return &m->slot[i];
-		i = (i + 1) & (m->cap - 1);
-	}
-	return NULL;
+	uint64_t v;
+	return mf_strmap_get(&m->keys, key, &v) ? (const struct dent *)(uintptr_t)v : NULL;
 }
 
 static void dmap_release(struct dmap *m)
 {
-	free(m->slot);
+	mf_strmap_release(&m->keys);
 	mf_arena_release(&m->arena);
-	memset(m, 0, sizeof(*m));
 }
 
 /* ---- single-byte code pages through a table ---- */
