@@ -16,6 +16,7 @@
  * byte offset (codes in docs/problems.md).
  */
 #include "engine/importer.h"
+#include "importers/toolkit.h"
 #include "importers/ccmail/ccmail_dir.h"
 #include "importers/ccmail/ccmail_msg.h"
 #include "core/addr.h"
@@ -35,15 +36,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-
-/* ---- problems collected while parsing ---- */
-
-struct pending {
-	enum mf_severity sev;
-	const char *code;            /* static */
-	uint64_t offset;
-	char *text;                  /* owned */
-};
 
 /* ---- the directory in memory, for address resolution ---- */
 
@@ -75,8 +67,7 @@ struct imp {
 	char tz[CCX_VALUE_MAX];
 	enum mf_date_order order;
 	struct dirmap dir;
-	struct pending *pend;
-	size_t npend, cappend;
+	struct mf_pending pend;          /* problems of the message being read */
 	struct mf_arena arena;           /* per message */
 	struct mf_buf *bodies;           /* text buffers reused per message */
 	size_t nbodies;
@@ -85,48 +76,19 @@ struct imp {
 	size_t nused;
 };
 
-static void pend_fn(void *payload, enum mf_severity sev, const char *code,
-		    uint64_t offset, const char *text)
-{
-	struct imp *im = payload;
-	if (im->npend == im->cappend) {
-		im->cappend = im->cappend ? im->cappend * 2 : 16;
-		im->pend = mf_xreallocarray(im->pend, im->cappend, sizeof(*im->pend));
-	}
-	im->pend[im->npend].sev = sev;
-	im->pend[im->npend].code = code;
-	im->pend[im->npend].offset = offset;
-	im->pend[im->npend].text = mf_xstrdup(text);
-	im->npend++;
-}
-
-static void pend_clear(struct imp *im)
-{
-	for (size_t i = 0; i < im->npend; i++)
-		free(im->pend[i].text);
-	im->npend = 0;
-}
+/* ---- problems ---- */
 
 /* Record the pending problems against file/mailbox/message. */
 static int pend_flush(struct imp *im, const char *file, int64_t mailbox_id,
 		      int64_t message_id, const char *item)
 {
-	int rc = MF_OK;
-	for (size_t i = 0; i < im->npend && rc >= 0; i++) {
-		struct mf_problem p;
-		memset(&p, 0, sizeof(p));
-		p.severity = im->pend[i].sev;
-		p.code = im->pend[i].code;
-		p.file = file;
-		p.offset = (int64_t)im->pend[i].offset;
-		p.mailbox_id = mailbox_id;
-		p.message_id = message_id;
-		p.item = item;
-		p.text = im->pend[i].text;
-		rc = mf_store_problem(im->st, &p, im->diag);
-	}
-	pend_clear(im);
-	return rc;
+	struct mf_problem p;
+	memset(&p, 0, sizeof(p));
+	p.file = file;
+	p.mailbox_id = mailbox_id;
+	p.message_id = message_id;
+	p.item = item;
+	return mf_pending_flush(im->st, &im->pend, &p, 0, im->diag);
 }
 
 static int problemf(struct imp *im, enum mf_severity sev, const char *code,
@@ -234,41 +196,35 @@ static void dirmap_release(struct dirmap *d)
 	mf_strmap_init(&d->by_addr, MF_STRMAP_NOCASE);
 }
 
-static const char SQL_DIR_LOAD[] =
-	"SELECT id, kind, name, ifnull(display_name, name), address_type, address, postoffice, "
-	"ifnull(alias_of, 0) FROM dir_entries WHERE source_id = ?1 ORDER BY id";
+static int dirmap_add(void *ctx, const struct mf_store_dir_row *r)
+{
+	struct dirmap *d = ctx;
+	struct dent *e;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->e = mf_xreallocarray(d->e, d->cap, sizeof(*d->e));
+	}
+	e = &d->e[d->n++];
+	memset(e, 0, sizeof(*e));
+	e->id = r->id;
+	snprintf(e->kind, sizeof(e->kind), "%s", r->kind);
+	e->name = mf_arena_strdup(&d->strings, r->name);
+	e->display = mf_arena_strdup(&d->strings, r->display_name ? r->display_name : r->name);
+	e->atype = mf_arena_strdup(&d->strings, r->address_type);
+	e->addr = mf_arena_strdup(&d->strings, r->address);
+	e->po = mf_arena_strdup(&d->strings, r->postoffice);
+	e->alias_of = r->alias_of;
+	return MF_OK;
+}
 
 static int dirmap_load(struct imp *im)
 {
 	struct dirmap *d = &im->dir;
-	sqlite3_stmt *s;
 	int rc;
 
 	dirmap_release(d);
-	s = mf_store_stmt(im->st, SQL_DIR_LOAD, im->diag);
-	if (!s)
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, im->source_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct dent *e;
-		if (d->n == d->cap) {
-			d->cap = d->cap ? d->cap * 2 : 64;
-			d->e = mf_xreallocarray(d->e, d->cap, sizeof(*d->e));
-		}
-		e = &d->e[d->n++];
-		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, 0);
-		snprintf(e->kind, sizeof(e->kind), "%s", (const char *)sqlite3_column_text(s, 1));
-		e->name = (char *)mf_store_col_text(s, 2, &d->strings);
-		e->display = (char *)mf_store_col_text(s, 3, &d->strings);
-		e->atype = (char *)mf_store_col_text(s, 4, &d->strings);
-		e->addr = (char *)mf_store_col_text(s, 5, &d->strings);
-		e->po = (char *)mf_store_col_text(s, 6, &d->strings);
-		e->alias_of = sqlite3_column_int64(s, 7);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return mf_store_fail(im->st, im->diag, "cannot load the directory");
+	if ((rc = mf_store_dir_scan(im->st, im->source_id, dirmap_add, d, im->diag)) < 0)
+		return rc;
 	for (size_t i = d->n; i-- > 0;) {   /* chains keep file order */
 		struct dent *e = &d->e[i];
 		uint64_t *head = mf_strmap_ref(&d->by_name, e->name ? e->name : "", NULL);
@@ -556,7 +512,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 			seen = &seen_receipt;
 		if (seen) {
 			if (*seen)
-				pend_fn(im, MF_WARNING, "ccmail.header-duplicate", hd->offset,
+				mf_pending_add(&im->pend, MF_WARNING, "ccmail.header-duplicate", hd->offset,
 					"repeated header: the first one is used");
 			(*seen)++;
 			continue;
@@ -571,11 +527,11 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				/* too many on one line: keep the line as one raw recipient */
 				parts[0] = hd->value;
 				n = 1;
-				pend_fn(im, MF_WARNING, "ccmail.too-many", hd->offset,
+				mf_pending_add(&im->pend, MF_WARNING, "ccmail.too-many", hd->offset,
 					"more than 64 addresses on one header line: kept as one");
 			}
 			if (n == 0) {
-				pend_fn(im, MF_WARNING, "ccmail.damaged-address", hd->offset,
+				mf_pending_add(&im->pend, MF_WARNING, "ccmail.damaged-address", hd->offset,
 					"empty address line");
 				continue;
 			}
@@ -584,7 +540,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				struct mf_recipient *rc;
 				resolve_addr(im, parts[j], &ao, a);
 				if (ao.damaged) {
-					pend_fn(im, MF_WARNING, "ccmail.damaged-address", hd->offset,
+					mf_pending_add(&im->pend, MF_WARNING, "ccmail.damaged-address", hd->offset,
 						"address without a name (\" at PO\"): kept as written");
 					if (n == 1)
 						ao.raw = to_utf8(im, hd->raw_value, a);
@@ -614,7 +570,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 		struct addr_out ao;
 		resolve_addr(im, h->value, &ao, a);
 		if (ao.damaged) {
-			pend_fn(im, MF_WARNING, "ccmail.damaged-address", h->offset,
+			mf_pending_add(&im->pend, MF_WARNING, "ccmail.damaged-address", h->offset,
 				"sender without a name (\" at PO\"): kept as written");
 			ao.raw = to_utf8(im, h->raw_value, a);
 		}
@@ -624,7 +580,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 		m->sender_address = ao.address;
 		m->sender_entry_id = ao.entry_id;
 	} else {
-		pend_fn(im, MF_WARNING, "ccmail.no-sender", cm->offset,
+		mf_pending_add(&im->pend, MF_WARNING, "ccmail.no-sender", cm->offset,
 			"message has no From: line: sender unknown");
 	}
 	if ((h = ccm_header_find(cm, "Subject", 0)))
@@ -645,13 +601,13 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				    mf_date_parse(&c, NULL, (const char *)h->value.p, h->value.len,
 						  (enum mf_date_order)o) == MF_OK)
 					other = on[o];
-			pend_fn(im, MF_WARNING, "ccmail.date-invalid", h->offset,
+			mf_pending_add(&im->pend, MF_WARNING, "ccmail.date-invalid", h->offset,
 				other ? "date is not a valid date in the set's date order (it would be in "
 					"another order): staged as unknown, kept as written"
 				      : "date is not a valid date: staged as unknown, kept as written");
 		}
 	} else if (depth == 0) {
-		pend_fn(im, MF_INFO, "ccmail.no-date", cm->offset,
+		mf_pending_add(&im->pend, MF_INFO, "ccmail.no-date", cm->offset,
 			"message has no Date: line: its date is unknown");
 	}
 	if ((h = ccm_header_find(cm, "Priority", 0))) {
@@ -660,21 +616,21 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 		else if (mf_span_eq_ci(h->value, "Low"))
 			m->priority = -1;
 		else if (!mf_span_eq_ci(h->value, "Normal"))
-			pend_fn(im, MF_WARNING, "ccmail.bad-value", h->offset,
+			mf_pending_add(&im->pend, MF_WARNING, "ccmail.bad-value", h->offset,
 				"unknown Priority value: normal used");
 	}
 	if ((h = ccm_header_find(cm, "Status", 0))) {
 		if (mf_span_eq_ci(h->value, "Unread"))
 			m->unread = 1;
 		else if (!mf_span_eq_ci(h->value, "Read"))
-			pend_fn(im, MF_WARNING, "ccmail.bad-value", h->offset,
+			mf_pending_add(&im->pend, MF_WARNING, "ccmail.bad-value", h->offset,
 				"unknown Status value: read used");
 	}
 	if ((h = ccm_header_find(cm, "Receipt", 0))) {
 		if (mf_span_eq_ci(h->value, "Yes"))
 			m->receipt_requested = 1;
 		else if (!mf_span_eq_ci(h->value, "No"))
-			pend_fn(im, MF_WARNING, "ccmail.bad-value", h->offset,
+			mf_pending_add(&im->pend, MF_WARNING, "ccmail.bad-value", h->offset,
 				"unknown Receipt value: no receipt used");
 	}
 
@@ -709,13 +665,13 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 							run = j + 1;
 						}
 					}
-					pend_fn(im, MF_INFO, "ccmail.highlights-removed", it->payload_offset,
+					mf_pending_add(&im->pend, MF_INFO, "ccmail.highlights-removed", it->payload_offset,
 						"highlight bytes (0x1E/0x1F) removed from a text item");
 				} else if (mf_charset_to_utf8(im->cs, src.p, src.len, tb, &repl) < 0) {
 					return fail_text(im, mc->file, it->payload_offset, "text item too large");
 				}
 				if (repl)
-					pend_fn(im, MF_WARNING, "ccmail.charset-replacement", it->payload_offset,
+					mf_pending_add(&im->pend, MF_WARNING, "ccmail.charset-replacement", it->payload_offset,
 						"bytes with no mapping in the code page replaced by U+FFFD; raw bytes kept");
 				if (im->sample.len < 65536) {
 					size_t take = src.len < 65536 - im->sample.len ? src.len : 65536 - im->sample.len;
@@ -773,7 +729,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 							}
 							mf_buf_release(&nb2);
 						}
-						pend_fn(im, MF_INFO, "ccmail.macbinary", it->payload_offset,
+						mf_pending_add(&im->pend, MF_INFO, "ccmail.macbinary", it->payload_offset,
 							"MacBinary II attachment decoded: data fork staged, original kept");
 					}
 					if (!name)
@@ -819,7 +775,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				if (at->has_data && (at->size > CCMAIL_MAX_BLOB ||
 						     at->original_size > CCMAIL_MAX_BLOB)) {
 					/* over SQLite's largest value: staged by name only */
-					pend_fn(im, MF_ERROR, "ccmail.too-large", it->offset,
+					mf_pending_add(&im->pend, MF_ERROR, "ccmail.too-large", it->offset,
 						"attachment larger than a staged value can be (999,000,000 "
 						"bytes): staged without its bytes (they stay in the export)");
 					at->has_data = 0;
@@ -976,7 +932,7 @@ static int folder_for(struct imp *im, struct msg_ctx *mc, const struct ccm_messa
 		char *v = to_utf8(im, h->value, &im->arena);
 		path = folder_path(v, &im->arena, &repaired);
 		if (repaired)
-			pend_fn(im, MF_WARNING, "ccmail.folder-repaired", h->offset,
+			mf_pending_add(&im->pend, MF_WARNING, "ccmail.folder-repaired", h->offset,
 				"empty folder levels or blanks around '\\' removed");
 		if (!*path)
 			path = "Inbox";
@@ -995,7 +951,7 @@ static int folder_for(struct imp *im, struct msg_ctx *mc, const struct ccm_messa
 		}
 		if (is_system_folder(path, &sys)) {
 			if (!im->opts->keep_system_folders) {
-				pend_fn(im, MF_INFO, "ccmail.system-folder", cm->offset,
+				mf_pending_add(&im->pend, MF_INFO, "ccmail.system-folder", cm->offset,
 					"message in a client system folder skipped "
 					"(--keep-system-folders keeps it)");
 				*skip = 1;
@@ -1031,8 +987,8 @@ static int import_messages(struct imp *im, const char *real, const char *role,
 	enum mf_file_state state;
 	struct fcache fc[64];
 	size_t nfc = 0;
-	int64_t file_id = 0, staged = 0, skipped = 0, in_batch = 0;
-	uint64_t released = 0;
+	int64_t file_id = 0;
+	struct mf_staged sf;
 	int rc;
 	const char *rel = rel_of(im, real);
 
@@ -1054,10 +1010,13 @@ static int import_messages(struct imp *im, const char *real, const char *role,
 	mc.board = board;
 	mf_rd_init(&mc.all, map.data, map.len);
 	mf_buf_reset(&im->sample);
-	ccm_parser_init(&p, map.data, map.len, pend_fn, im);
+	ccm_parser_init(&p, map.data, map.len, mf_pending_fn, &im->pend);
 	mf_map_watch(&map, &p.rd);
 	mf_progress_begin(&pg, label, 0, (int64_t)map.len, im->opts->quiet);
-	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
+	mf_staged_init(&sf, im->st, &map, im->diag);
+	sf.file_id = file_id;
+	sf.state = state;
+	if ((rc = mf_staged_begin(&sf)) < 0)
 		goto out;
 	for (;;) {
 		struct ccm_message cm;
@@ -1073,28 +1032,24 @@ static int import_messages(struct imp *im, const char *real, const char *role,
 			break;
 		snprintf(item, sizeof(item), "message at offset %llu", (unsigned long long)cm.offset);
 		if (rc == MF_SKIP) {
-			skipped++;
+			mf_staged_skip(&sf, cm.offset);
 			im->stats->messages_skipped++;
 			if ((rc = pend_flush(im, rel, mailbox_id, 0, item)) < 0)
 				goto fail;
 			continue;
 		}
-		if (state == MF_FILE_RESUME) {
-			rc = mf_store_message_exists(im->st, file_id, (int64_t)cm.offset, im->diag);
-			if (rc < 0)
-				goto fail;
-			if (rc == 1) {
-				staged++;
-				pend_clear(im);
-				continue;
-			}
+		if ((rc = mf_staged_exists(&sf, cm.offset)) < 0)
+			goto fail;
+		if (rc == 1) {
+			mf_pending_clear(&im->pend);
+			continue;
 		}
 		rc = convert(&mc, &cm, 0, &m, &nbody);
 		if (rc < 0) {
 			/* a text too large for memory: skip the message, go on */
-			pend_fn(im, MF_ERROR, "ccmail.message-damaged", cm.offset, im->diag->msg);
+			mf_pending_add(&im->pend, MF_ERROR, "ccmail.message-damaged", cm.offset, im->diag->msg);
 			mf_diag_clear(im->diag);
-			skipped++;
+			mf_staged_skip(&sf, cm.offset);
 			im->stats->messages_skipped++;
 			if ((rc = pend_flush(im, rel, mailbox_id, 0, item)) < 0)
 				goto fail;
@@ -1116,19 +1071,11 @@ static int import_messages(struct imp *im, const char *real, const char *role,
 			goto fail;
 		if ((rc = pend_flush(im, rel, mailbox_id, id, NULL)) < 0)
 			goto fail;
-		staged++;
 		im->stats->messages++;
-		if (++in_batch >= MF_IMPORT_BATCH) {
-			in_batch = 0;
-			if ((rc = mf_store_commit(im->st, im->diag)) < 0 ||
-			    (rc = mf_store_begin(im->st, im->diag)) < 0)
-				goto fail;
-			mf_progress_update(&pg, staged, (int64_t)cm.end);
-		}
-		if (cm.end - released > (4u << 20)) {
-			mf_map_release_before(&map, cm.end);
-			released = cm.end;
-		}
+		if ((rc = mf_staged_next(&sf, cm.end)) < 0)
+			goto fail;
+		if (rc == 1)
+			mf_progress_update(&pg, sf.staged, (int64_t)cm.end);
 	}
 	/* what the parser reported after the last message (a file holding no
 	 * message at all, trailing bytes) belongs to this file, not the next */
@@ -1140,20 +1087,19 @@ static int import_messages(struct imp *im, const char *real, const char *role,
 					  "code page %s declared, but %s", im->cp, why)) < 0)
 			goto fail;
 	}
-	if ((rc = mf_store_file_end(im->st, file_id, "done", staged, skipped, im->diag)) < 0 ||
-	    (rc = mf_store_commit(im->st, im->diag)) < 0)
+	if ((rc = mf_staged_end(&sf)) < 0)
 		goto fail;
 	mf_progress_end(&pg);
-	if (skipped)
+	if (sf.skipped)
 		mf_progress_note(&pg, "%s: %lld messages, %lld damaged and skipped (%s)", label,
-				 (long long)staged, (long long)skipped, rel);
+				 (long long)sf.staged, (long long)sf.skipped, rel);
 	else
-		mf_progress_note(&pg, "%s: %lld messages (%s)", label, (long long)staged, rel);
+		mf_progress_note(&pg, "%s: %lld messages (%s)", label, (long long)sf.staged, rel);
 	rc = MF_OK;
 	goto out;
 fail:
-	mf_store_rollback(im->st);
-	pend_clear(im);
+	mf_staged_rollback(&sf);
+	mf_pending_clear(&im->pend);
 	mf_progress_end(&pg);
 out:
 	for (size_t i = 0; i < nfc; i++)
@@ -1169,35 +1115,6 @@ struct alias_todo {
 	char *target;
 	uint64_t offset;
 };
-
-static const char SQL_DIR_FIND[] =
-	"SELECT id FROM dir_entries WHERE source_id = ?1 AND name = ?2 COLLATE NOCASE "
-	"AND kind != 'alias' ORDER BY id LIMIT 1";
-static const char SQL_DIR_EXISTS[] =
-	"SELECT 1 FROM dir_entries WHERE source_id = ?1 AND name = ?2 COLLATE NOCASE "
-	"AND kind IN ('user', 'custom', 'postoffice') LIMIT 1";
-static const char SQL_ALIAS_SET[] = "UPDATE dir_entries SET alias_of = ?2 WHERE id = ?1";
-
-/* 1 when a non-alias entry of that name exists, 0 when not, <0 error;
- * *id_out gets it. */
-static int dir_find(struct imp *im, const char *sql, const char *name, int64_t *id_out)
-{
-	sqlite3_stmt *s = mf_store_stmt(im->st, sql, im->diag);
-	int rc;
-	if (!s)
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, im->source_id);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && id_out)
-		*id_out = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return mf_store_fail(im->st, im->diag, "cannot look up directory entry");
-}
 
 /* "HQPO" / "SMTPLINK jdoe@example.com": the post office and the rest. */
 static void split_addr(struct mf_span addr, struct mf_span *po, struct mf_span *rest)
@@ -1270,7 +1187,7 @@ static int stage_directory(struct imp *im, const char *real)
 					      "SMTP", NULL, im->diag)) < 0)
 			goto fail;
 
-	ccx_recs_init(&recs, map.data, map.len, "directory", pend_fn, im);
+	ccx_recs_init(&recs, map.data, map.len, "directory", mf_pending_fn, &im->pend);
 	mf_map_watch(&map, &recs.rd);
 	while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
 		const struct ccx_field *fn = ccx_record_get(&rec, "Name");
@@ -1309,7 +1226,7 @@ static int stage_directory(struct imp *im, const char *real)
 			e.given_name = e.surname = NULL;
 			e.display_name = name;
 		}
-		if ((rc = dir_find(im, SQL_DIR_EXISTS, name, NULL)) < 0)
+		if ((rc = mf_store_dir_name_taken(im->st, im->source_id, name, im->diag)) < 0)
 			goto fail;
 		if (rc == 1 && c != 'A' && c != 'a')
 			problemf(im, MF_WARNING, "ccmail.dir-duplicate", rel, (int64_t)rec.offset, 0,
@@ -1412,8 +1329,8 @@ static int stage_directory(struct imp *im, const char *real)
 		goto fail;
 	for (size_t i = 0; i < nal; i++) {
 		int64_t target = 0;
-		sqlite3_stmt *s;
-		if (al[i].target && (rc = dir_find(im, SQL_DIR_FIND, al[i].target, &target)) < 0)
+		if (al[i].target &&
+		    (rc = mf_store_dir_named(im->st, &target, im->source_id, al[i].target, im->diag)) < 0)
 			goto fail;
 		if (!target) {
 			problemf(im, MF_WARNING, "ccmail.alias-unresolved", rel, (int64_t)al[i].offset, 0,
@@ -1421,18 +1338,8 @@ static int stage_directory(struct imp *im, const char *real)
 				 al[i].target ? al[i].target : "");
 			continue;
 		}
-		if (!(s = mf_store_stmt(im->st, SQL_ALIAS_SET, im->diag))) {
-			rc = MF_ESTORE;
+		if ((rc = mf_store_dir_set_alias(im->st, al[i].id, target, im->diag)) < 0)
 			goto fail;
-		}
-		sqlite3_bind_int64(s, 1, al[i].id);
-		sqlite3_bind_int64(s, 2, target);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE) {
-			rc = mf_store_fail(im->st, im->diag, "cannot store alias");
-			goto fail;
-		}
 	}
 	if ((rc = mf_store_file_end(im->st, file_id, "done", 0, 0, im->diag)) < 0 ||
 	    (rc = mf_store_commit(im->st, im->diag)) < 0)
@@ -1441,7 +1348,7 @@ static int stage_directory(struct imp *im, const char *real)
 	goto out;
 fail:
 	mf_store_rollback(im->st);
-	pend_clear(im);
+	mf_pending_clear(&im->pend);
 out:
 	for (size_t i = 0; i < nal; i++)
 		free(al[i].target);
@@ -1484,7 +1391,7 @@ static int stage_lists(struct imp *im, const char *real)
 	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
 		goto out;
 	/* pass 1: the lists themselves, so members may name other lists */
-	ccx_recs_init(&recs, map.data, map.len, "list", pend_fn, im);
+	ccx_recs_init(&recs, map.data, map.len, "list", mf_pending_fn, &im->pend);
 	mf_map_watch(&map, &recs.rd);
 	while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
 		const struct ccx_field *fn = ccx_record_get(&rec, "List");
@@ -1552,7 +1459,7 @@ static int stage_lists(struct imp *im, const char *real)
 	goto out;
 fail:
 	mf_store_rollback(im->st);
-	pend_clear(im);
+	mf_pending_clear(&im->pend);
 out:
 	free(ids);
 	mf_arena_release(&ra);
@@ -1590,7 +1497,7 @@ static int stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 	/* pass 0: private addresses; pass 1: private mailing lists */
 	for (pass = 0; pass < 2; pass++) {
 		ccx_recs_init(&recs, map.data, map.len, "private directory",
-			      pass == 0 ? pend_fn : NULL, im);
+			      pass == 0 ? mf_pending_fn : NULL, &im->pend);
 		mf_map_watch(&map, &recs.rd);
 		pos = 0;
 		while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
@@ -1714,7 +1621,7 @@ static int stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 	goto out;
 fail:
 	mf_store_rollback(im->st);
-	pend_clear(im);
+	mf_pending_clear(&im->pend);
 out:
 	for (size_t i = 0; i < nnames; i++)
 		free(names[i].name);
@@ -1801,7 +1708,7 @@ static int stage_users(struct imp *im, const char *real, struct jobs *js)
 	}
 	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
 		goto out;
-	ccx_csv_init(&csv, map.data, map.len, fresh ? pend_fn : NULL, im);
+	ccx_csv_init(&csv, map.data, map.len, fresh ? mf_pending_fn : NULL, &im->pend);
 	mf_map_watch(&map, &csv.rd);
 	while (ccx_csv_next(&csv, &row, &ra) == MF_OK) {
 		const char *f[4] = { "", "", "", "" };
@@ -1869,7 +1776,7 @@ data_row:
 		if (mf_strcaseeq(f[0], "mailbox")) {
 			char *given, *sur;
 			int in_dir;
-			if ((in_dir = dir_find(im, SQL_DIR_EXISTS, jb.name, NULL)) < 0) {
+			if ((in_dir = mf_store_dir_name_taken(im->st, im->source_id, jb.name, im->diag)) < 0) {
 				rc = in_dir;
 				goto fail;
 			}
@@ -1967,7 +1874,7 @@ data_row:
 	goto out;
 fail:
 	mf_store_rollback(im->st);
-	pend_clear(im);
+	mf_pending_clear(&im->pend);
 out:
 	mf_arena_release(&ra);
 	mf_map_close(&map);
@@ -2006,8 +1913,7 @@ static void scan_unreferenced(struct imp *im, const char *dir, int depth)
 
 static void imp_release(struct imp *im)
 {
-	pend_clear(im);
-	free(im->pend);
+	mf_pending_release(&im->pend);
 	dirmap_release(&im->dir);
 	mf_arena_release(&im->arena);
 	for (size_t i = 0; i < im->nbodies; i++)
@@ -2021,18 +1927,9 @@ static void imp_release(struct imp *im)
 	free(im->root);
 }
 
-static const char SQL_COUNT_MB[] = "SELECT count(*) FROM mailboxes WHERE source_id = ?1";
-
 static int count_mailboxes(struct imp *im)
 {
-	sqlite3_stmt *s = mf_store_stmt(im->st, SQL_COUNT_MB, im->diag);
-	if (!s)
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, im->source_id);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		im->stats->mailboxes = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
-	return MF_OK;
+	return mf_store_mailbox_count(im->st, &im->stats->mailboxes, im->source_id, im->diag);
 }
 
 /* Apply the command line's overrides (errors are usage errors). */
@@ -2098,7 +1995,7 @@ static int import_set(struct imp *im, const char *path)
 	}
 	if ((rc = mf_read_file(&manifest, &mlen, mreal, 1 << 20, im->diag)) < 0)
 		goto out;
-	ccx_manifest_parse(&mf, manifest, mlen, pend_fn, im);
+	ccx_manifest_parse(&mf, manifest, mlen, mf_pending_fn, &im->pend);
 	if (mf.have_version && strcmp(mf.version, "1") != 0) {
 		rc = mf_diag_set(im->diag, MF_EFORMAT, mreal, MF_NO_OFFSET,
 				 "ccmx-version %s is not supported (this build reads version 1)",
@@ -2119,7 +2016,7 @@ static int import_set(struct imp *im, const char *path)
 		if (mf_codepage_canonical(mf.codepage))
 			im->cp = mf_codepage_canonical(mf.codepage);
 		else
-			pend_fn(im, MF_ERROR, "ccmail.manifest-bad-value", 0,
+			mf_pending_add(&im->pend, MF_ERROR, "ccmail.manifest-bad-value", 0,
 				"unknown codepage in the manifest: 850 used");
 	}
 	snprintf(im->tz, sizeof(im->tz), "UTC");
@@ -2127,15 +2024,15 @@ static int import_set(struct imp *im, const char *path)
 		if (mf_tz_valid(mf.timezone))
 			snprintf(im->tz, sizeof(im->tz), "%s", mf.timezone);
 		else
-			pend_fn(im, MF_ERROR, "ccmail.manifest-bad-value", 0,
+			mf_pending_add(&im->pend, MF_ERROR, "ccmail.manifest-bad-value", 0,
 				"unknown timezone in the manifest: UTC used");
 	}
 	im->order = MF_ORDER_MDY;
 	if (mf.have_date_order && mf_date_order_parse(&im->order, mf.date_order) < 0)
-		pend_fn(im, MF_ERROR, "ccmail.manifest-bad-value", 0,
+		mf_pending_add(&im->pend, MF_ERROR, "ccmail.manifest-bad-value", 0,
 			"unknown date-order in the manifest (mdy, dmy, ymd): mdy used");
 	if (!mf.have_version)
-		pend_fn(im, MF_ERROR, "ccmail.manifest-missing-key", 0,
+		mf_pending_add(&im->pend, MF_ERROR, "ccmail.manifest-missing-key", 0,
 			"the manifest has no ccmx-version: version 1 assumed");
 	if ((rc = apply_overrides(im)) < 0)
 		goto out;
@@ -2154,7 +2051,7 @@ static int import_set(struct imp *im, const char *path)
 		} else if (rc < 0) {
 			goto out;
 		}
-		pend_clear(im);
+		mf_pending_clear(&im->pend);
 		mark_used(im, mreal);
 	}
 
@@ -2275,6 +2172,7 @@ static int ccmail_import(struct mf_store *st, const char *path,
 {
 	struct imp im;
 	struct stat sb;
+	struct mf_store_bulk bulk;
 	int rc;
 
 	memset(&im, 0, sizeof(im));
@@ -2283,12 +2181,9 @@ static int ccmail_import(struct mf_store *st, const char *path,
 	im.stats = stats;
 	im.diag = diag;
 	mf_buf_init(&im.sample, 65536);
-	/* Fewer, larger WAL checkpoints while importing (each one syncs the
-	 * database file); the default comes back at the end. */
-	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 16384", NULL);
-	/* and a larger page cache: the indexes of the tables it fills stay
-	 * in memory (the store's default is 2 MiB, for the exports) */
-	mf_store_exec(st, "PRAGMA cache_size = -8192", NULL);
+	/* fewer, larger WAL checkpoints and an 8 MiB page cache while
+	 * importing (the store's default is 2 MiB, for the exports) */
+	mf_store_bulk_begin(st, &bulk, 8192, 16384);
 	if (stat(path, &sb) != 0) {
 		rc = mf_diag_errno(diag, MF_EIO, path, "cannot open");
 	} else if (S_ISDIR(sb.st_mode)) {
@@ -2301,8 +2196,7 @@ static int ccmail_import(struct mf_store *st, const char *path,
 				 "neither an export set folder nor a message file");
 	}
 	imp_release(&im);
-	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 1000", NULL);
-	mf_store_exec(st, "PRAGMA cache_size = -2048", NULL);
+	mf_store_bulk_end(st, &bulk);
 	return rc < 0 ? rc : MF_OK;
 }
 

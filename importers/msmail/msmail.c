@@ -22,6 +22,7 @@
  * file's path (relative to the bundle) and the byte offset.
  */
 #include "engine/importer.h"
+#include "importers/toolkit.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -45,7 +46,6 @@
 #include "importers/msmail/msmail_mmff.h"
 #include "importers/msmail/schedplus.h"
 
-#define RELEASE_STEP (4u << 20)   /* give mapped pages back every 4 MiB */
 #define MAX_BODY (64u << 20)      /* largest body text staged */
 #define MAX_BLOB 999000000u       /* under SQLite's default SQLITE_MAX_LENGTH */
 #define HASH_CHUNK (8u << 20)
@@ -170,13 +170,6 @@ struct msm_user {
 	int64_t inbox_messages;     /* for the maildata check; -1: no inbox.mmff */
 };
 
-struct pending {
-	enum mf_severity sev;
-	const char *code;
-	uint64_t off;
-	char *text;
-};
-
 struct msm {
 	struct mf_store *st;
 	const struct mf_import_opts *opts;
@@ -197,8 +190,7 @@ struct msm {
 	char file[1024];            /* relative path of the file being read */
 	int64_t mailbox_id;
 	int collecting;             /* hold problems until the message row exists */
-	struct pending *pend;
-	size_t n_pend, cap_pend;
+	struct mf_pending pend;
 	int store_failed;
 	struct mf_arena arena;      /* per message */
 	struct mf_buf conv;
@@ -214,27 +206,12 @@ static void set_file(struct msm *s, const char *rel)
 	snprintf(s->file, sizeof(s->file), "%s", rel ? rel : "");
 }
 
-static void clear_pending(struct msm *s)
-{
-	for (size_t i = 0; i < s->n_pend; i++)
-		free(s->pend[i].text);
-	s->n_pend = 0;
-}
-
 static void on_problem(void *ctx, enum mf_severity sev, const char *code, uint64_t off,
 		       const char *text)
 {
 	struct msm *s = ctx;
 	if (s->collecting) {
-		if (s->n_pend == s->cap_pend) {
-			s->cap_pend = s->cap_pend ? s->cap_pend * 2 : 16;
-			s->pend = mf_xreallocarray(s->pend, s->cap_pend, sizeof(*s->pend));
-		}
-		s->pend[s->n_pend].sev = sev;
-		s->pend[s->n_pend].code = code;
-		s->pend[s->n_pend].off = off;
-		s->pend[s->n_pend].text = mf_xstrdup(text);
-		s->n_pend++;
+		mf_pending_add(&s->pend, sev, code, off, text);
 		return;
 	}
 	if (mf_store_problemf(s->st, sev, code, s->file[0] ? s->file : NULL,
@@ -282,26 +259,15 @@ static void problem(struct msm *s, enum mf_severity sev, const char *code, uint6
 static int flush_pending(struct msm *s, int64_t message_id, uint64_t msg_off)
 {
 	char item[48];
+	struct mf_problem p;
 	snprintf(item, sizeof(item), "message at offset %llu", (unsigned long long)msg_off);
-	for (size_t i = 0; i < s->n_pend; i++) {
-		struct mf_problem p;
-		memset(&p, 0, sizeof(p));
-		p.severity = s->pend[i].sev;
-		p.code = s->pend[i].code;
-		p.file = s->file[0] ? s->file : NULL;
-		p.offset = s->pend[i].off == MF_NO_OFFSET ? -1 : (int64_t)s->pend[i].off;
-		p.mailbox_id = s->mailbox_id;
-		/* a report about bytes before the message is not about it */
-		p.message_id = s->pend[i].off >= msg_off ? message_id : 0;
-		p.item = message_id || s->pend[i].off < msg_off ? NULL : item;
-		p.text = s->pend[i].text;
-		if (mf_store_problem(s->st, &p, s->diag) < 0) {
-			clear_pending(s);
-			return MF_ESTORE;
-		}
-	}
-	clear_pending(s);
-	return MF_OK;
+	memset(&p, 0, sizeof(p));
+	p.file = s->file[0] ? s->file : NULL;
+	p.mailbox_id = s->mailbox_id;
+	/* (a report about bytes before the message is not about it) */
+	p.message_id = message_id;
+	p.item = message_id ? NULL : item;
+	return mf_pending_flush(s->st, &s->pend, &p, msg_off, s->diag) < 0 ? MF_ESTORE : MF_OK;
 }
 
 /* Code page bytes to UTF-8 into out (reset first). */
@@ -410,7 +376,6 @@ struct mapped {
 	struct mf_map map;
 	char sha[MF_SHA256_HEX];
 	const char *rel;            /* into map.path */
-	uint64_t released;
 };
 
 /* Map a file and hash it, giving the pages back as it goes. */
@@ -428,18 +393,9 @@ static int map_file(struct msm *s, struct mapped *f, const char *abs)
 	}
 	mf_sha256_final(&h, f->sha);
 	f->rel = rel_of(s, f->map.path);
-	f->released = 0;
 	s->stats->files++;
 	s->stats->bytes += (int64_t)f->map.len;
 	return MF_OK;
-}
-
-static void release_behind(struct mapped *f, uint64_t off)
-{
-	if (off >= f->released + RELEASE_STEP) {
-		mf_map_release_before(&f->map, off);
-		f->released = off;
-	}
 }
 
 /* Register a file; returns MF_OK with *state, or <0.  A changed file is
@@ -804,38 +760,25 @@ out:
 	return rc;
 }
 
-static const char SQL_DIR_LOAD[] =
-	"SELECT id, kind, name, display_name, address_type, address FROM dir_entries "
-	"WHERE source_id = ?1 ORDER BY id";
+static int dir_add(void *ctx, const struct mf_store_dir_row *r)
+{
+	struct dmap *dir = ctx;
+	const char *d = mf_arena_strdup(&dir->arena, r->display_name ? r->display_name : r->name);
+	if (r->address) {
+		char *pre = mf_xasprintf("%s:", r->address_type ? r->address_type : "");
+		dmap_put(dir, make_key(&dir->arena, pre, r->address, strlen(r->address)), r->id, d);
+		free(pre);
+	}
+	if (r->name)
+		dmap_put(dir, make_key(&dir->arena, "N:", r->name, strlen(r->name)), r->id, d);
+	return MF_OK;
+}
 
 /* (Re)build the lookup table from the staged directory of this source. */
 static int load_dir(struct msm *s)
 {
-	sqlite3_stmt *q = mf_store_stmt(s->st, SQL_DIR_LOAD, s->diag);
-	int rc;
 	dmap_release(&s->dir);
-	if (!q)
-		return MF_ESTORE;
-	sqlite3_bind_int64(q, 1, s->source_id);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
-		const char *name = (const char *)sqlite3_column_text(q, 2);
-		const char *disp = (const char *)sqlite3_column_text(q, 3);
-		const char *type = (const char *)sqlite3_column_text(q, 4);
-		const char *addr = (const char *)sqlite3_column_text(q, 5);
-		const char *d = mf_arena_strdup(&s->dir.arena, disp ? disp : name);
-		if (addr) {
-			char *pre = mf_xasprintf("%s:", type ? type : "");
-			dmap_put(&s->dir, make_key(&s->dir.arena, pre, addr, strlen(addr)), id, d);
-			free(pre);
-		}
-		if (name)
-			dmap_put(&s->dir, make_key(&s->dir.arena, "N:", name, strlen(name)), id, d);
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		return mf_store_fail(s->st, s->diag, "cannot read the directory");
-	return MF_OK;
+	return mf_store_dir_scan(s->st, s->source_id, dir_add, &s->dir, s->diag);
 }
 
 /* Look an address ("[TYPE:]address" or a name, UTF-8) up in the directory. */
@@ -1374,8 +1317,9 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 	struct mapped f;
 	struct mf_mmff p;
 	struct mf_mmff_msg m;
-	int64_t file_id, folder_id = 0, staged = 0, skipped = 0, in_batch = 0;
+	int64_t file_id, folder_id = 0;
 	enum mf_file_state state;
+	struct mf_staged sf;
 	int rc, nrc;
 	const char *path = NULL, *special = NULL;
 	char *folder_name = NULL;
@@ -1386,10 +1330,13 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 		problem(s, MF_ERROR, "msmail.file-unreadable", MF_NO_OFFSET, "%s", s->diag->msg);
 		return MF_OK;
 	}
-	if ((rc = mf_store_begin(s->st, s->diag)) < 0)
+	mf_staged_init(&sf, s->st, &f.map, s->diag);
+	if ((rc = mf_staged_begin(&sf)) < 0)
 		goto out;
 	if ((rc = begin_file(s, &f, "mail", s->cp, u->mailbox_id, &file_id, &state)) < 0)
 		goto fail;
+	sf.file_id = file_id;
+	sf.state = state;
 	if (state == MF_FILE_CHANGED) {
 		rc = mf_store_commit(s->st, s->diag);
 		goto out;
@@ -1447,33 +1394,26 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 			break;
 		}
 		if (nrc == MF_SKIP) {
-			skipped++;
+			mf_staged_skip(&sf, m.offset);
 			s->stats->messages_skipped++;
 			s->collecting = 0;
 			if ((rc = flush_pending(s, 0, m.offset)) < 0)
 				goto fail_p;
-			release_behind(&f, m.offset);
 			continue;
 		}
-		if (state == MF_FILE_RESUME) {
-			int ex = mf_store_message_exists(s->st, file_id, (int64_t)m.offset, s->diag);
-			if (ex < 0) {
-				rc = ex;
-				goto fail_p;
-			}
-			if (ex) {
-				staged++;
-				s->collecting = 0;
-				clear_pending(s);
-				continue;
-			}
+		if ((rc = mf_staged_exists(&sf, m.offset)) < 0)
+			goto fail_p;
+		if (rc == 1) {
+			s->collecting = 0;
+			mf_pending_clear(&s->pend);
+			continue;
 		}
 		rc = stage_message(s, &m, u->mailbox_id, folder_id, file_id, &id);
 		s->collecting = 0;
 		if (rc < 0)
 			goto fail_p;
 		if (rc == MF_SKIP) {
-			skipped++;
+			mf_staged_skip(&sf, m.offset);
 			s->stats->messages_skipped++;
 			if ((rc = flush_pending(s, 0, m.offset)) < 0)
 				goto fail_p;
@@ -1481,16 +1421,10 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 		}
 		if ((rc = flush_pending(s, id, m.offset)) < 0)
 			goto fail_p;
-		staged++;
 		s->stats->messages++;
 		mf_progress_update(&s->progress, 1, (int64_t)m.length);
-		if (++in_batch >= MF_IMPORT_BATCH) {
-			in_batch = 0;
-			if ((rc = mf_store_commit(s->st, s->diag)) < 0 ||
-			    (rc = mf_store_begin(s->st, s->diag)) < 0)
-				goto fail_p;
-		}
-		release_behind(&f, m.offset);
+		if ((rc = mf_staged_next(&sf, m.offset)) < 0)
+			goto fail_p;
 	}
 	if (p.started) {
 		const char *want = s->mx.newline;
@@ -1502,18 +1436,17 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 	}
 	mf_mmff_release(&p);
 	if (!strcasecmp(fname, "inbox.mmff"))
-		u->inbox_messages = staged;
-	*n_msgs += staged;
-	if ((rc = mf_store_file_end(s->st, file_id, "done", staged, skipped, s->diag)) < 0)
+		u->inbox_messages = sf.staged;
+	*n_msgs += sf.staged;
+	if ((rc = mf_staged_end(&sf)) < 0)
 		goto fail;
-	rc = mf_store_commit(s->st, s->diag);
 	goto out;
 fail_p:
 	s->collecting = 0;
-	clear_pending(s);
+	mf_pending_clear(&s->pend);
 	mf_mmff_release(&p);
 fail:
-	mf_store_rollback(s->st);
+	mf_staged_rollback(&sf);
 out:
 	free(folder_name);
 	mf_map_close(&f.map);
@@ -1609,9 +1542,6 @@ static int read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_
 
 /* ---- calendars ---- */
 
-static const char SQL_PAB_NEXT[] =
-	"SELECT coalesce(max(position), -1) + 1 FROM pab_entries WHERE mailbox_id = ?1";
-
 static int read_calendar(struct msm *s, struct msm_user *u, int64_t *n_items)
 {
 	struct mapped f;
@@ -1652,17 +1582,8 @@ static int read_calendar(struct msm *s, struct msm_user *u, int64_t *n_items)
 		goto out;
 	}
 	set_file(s, f.rel);
-	{
-		sqlite3_stmt *q = mf_store_stmt(s->st, SQL_PAB_NEXT, s->diag);
-		if (!q) {
-			rc = MF_ESTORE;
-			goto fail;
-		}
-		sqlite3_bind_int64(q, 1, u->mailbox_id);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			pab_pos = sqlite3_column_int(q, 0);
-		sqlite3_reset(q);
-	}
+	if ((rc = mf_store_pab_next_position(s->st, &pab_pos, u->mailbox_id, s->diag)) < 0)
+		goto fail;
 	memset(&o, 0, sizeof(o));
 	snprintf(owner, sizeof(owner), "MS:%s/%s/%s", s->mx.network, s->mx.postoffice, u->mailbox);
 	o.tzid = s->tz;
@@ -1897,6 +1818,7 @@ static int msmail_import(struct mf_store *st, const char *path,
 	struct msm s;
 	struct mf_source_info src;
 	struct mapped man;
+	struct mf_store_bulk bulk;
 	char *abs = NULL;
 	int rc;
 
@@ -1911,10 +1833,9 @@ static int msmail_import(struct mf_store *st, const char *path,
 	mf_buf_init(&s.conv, MF_BUF_TEXT_MAX);
 	mf_buf_init(&s.body, MF_BUF_TEXT_MAX);
 
-	/* Fewer, larger WAL checkpoints while importing (each one syncs the
-	 * database file); the default comes back at the end. */
-	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 65536", NULL);
-	mf_store_exec(st, "PRAGMA cache_size = -16384", NULL);
+	/* fewer, larger WAL checkpoints (each one syncs the database file)
+	 * and a 16 MiB page cache while importing */
+	mf_store_bulk_begin(st, &bulk, 16384, 65536);
 	s.root = realpath(path, NULL);
 	if (!s.root) {
 		rc = mf_diag_errno(diag, MF_ENOTFOUND, path, "cannot open the bundle");
@@ -2059,16 +1980,14 @@ out:
 		user_free(&s.users[i]);
 	free(s.users);
 	dmap_release(&s.dir);
-	clear_pending(&s);
-	free(s.pend);
+	mf_pending_release(&s.pend);
 	mf_arena_release(&s.arena);
 	mf_buf_release(&s.conv);
 	mf_buf_release(&s.body);
 	mf_charset_free(&s.cs);
 	mf_charset_free(&s.calcs);
 	free(s.root);
-	mf_store_exec(st, "PRAGMA wal_autocheckpoint = 1000", NULL);
-	mf_store_exec(st, "PRAGMA cache_size = -2048", NULL);
+	mf_store_bulk_end(st, &bulk);
 	return rc;
 }
 

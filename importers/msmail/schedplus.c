@@ -50,7 +50,7 @@ static const char *const sc2_top_types[] = {
 };
 
 void mf_sc2_init(struct mf_sc2 *p, const void *data, size_t len,
-		 mf_msm_problem_fn fn, void *ctx)
+		 mf_problem_fn *fn, void *ctx)
 {
 	struct mf_span line;
 	memset(p, 0, sizeof(*p));
@@ -64,13 +64,13 @@ void mf_sc2_init(struct mf_sc2 *p, const void *data, size_t len,
 	    mf_span_starts_ci(mf_span_trim(line), "SCHEDULE+2 EXPORT")) {
 		struct mf_span t = mf_span_trim(line);
 		if (!mf_span_eq_ci(t, "SCHEDULE+2 EXPORT VERSION 103"))
-			mf_msm_report(fn, ctx, MF_INFO, "msmail.sc2-header", mf_rd_offset(&p->rd),
+			mf_problem_report(fn, ctx, MF_INFO, "msmail.sc2-header", mf_rd_offset(&p->rd),
 				      "first line is '%.*s', not 'SCHEDULE+2 EXPORT VERSION 103'; "
 				      "read as version 103", (int)(t.len > 60 ? 60 : t.len),
 				      (const char *)t.p);
 		mf_rd_line(&p->rd, &line, NULL, MF_EOLS_ANY, MF_SCHED_LINE_MAX);
 	} else if (len) {
-		mf_msm_report(fn, ctx, MF_WARNING, "msmail.sc2-header", 0,
+		mf_problem_report(fn, ctx, MF_WARNING, "msmail.sc2-header", 0,
 			      "no 'SCHEDULE+2 EXPORT VERSION 103' line at the start; read anyway");
 	}
 }
@@ -164,10 +164,10 @@ static const char *decode_value(struct mf_sc2 *p, struct mf_span rest, size_t *l
 			out[n++] = (char)c;
 		}
 		if (!closed)
-			mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-syntax", off,
+			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-syntax", off,
 				      "quoted value not closed; taken to the end of the line");
 		else if (!is_blank_span(sub(rest, i, rest.len)))
-			mf_msm_report(p->problem, p->pctx, MF_INFO, "msmail.sc2-syntax", off,
+			mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.sc2-syntax", off,
 				      "text after a closing quote ignored (kept in the raw object)");
 	} else {
 		memcpy(out, rest.p, rest.len);
@@ -247,7 +247,7 @@ static int sc2_body(struct mf_sc2 *p, struct mf_sc2_obj *o, uint64_t start, int 
 		while (colon < t.len && t.p[colon] != ':')
 			colon++;
 		if (colon == t.len || colon == 0) {
-			mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-syntax", off,
+			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-syntax", off,
 				      "line without 'Property:' ignored (kept in the raw object)");
 			continue;
 		}
@@ -379,7 +379,7 @@ int mf_sc2_next(struct mf_sc2 *p, const struct mf_sc2_obj **out)
 			continue;
 		}
 		if (junk_from != UINT64_MAX) {
-			mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-garbage", junk_from,
+			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-garbage", junk_from,
 				      "%llu bytes outside any object passed over",
 				      (unsigned long long)(junk_to - junk_from));
 		}
@@ -424,14 +424,14 @@ int mf_sc2_next(struct mf_sc2 *p, const struct mf_sc2_obj **out)
 			}
 		}
 		p->last_type.len = 0;
-		mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.sc2-damaged", off,
+		mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.sc2-damaged", off,
 			      "calendar object skipped (%llu bytes): %s",
 			      (unsigned long long)(mf_rd_offset(&p->rd) - off), why ? why : "damaged");
 		*out = NULL;
 		return MF_SKIP;
 	}
 	if (junk_from != UINT64_MAX)
-		mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-garbage", junk_from,
+		mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-garbage", junk_from,
 			      "%llu bytes outside any object passed over",
 			      (unsigned long long)(junk_to - junk_from));
 	return MF_DONE;
@@ -448,7 +448,7 @@ const struct mf_sc2_prop *mf_sc2_prop(const struct mf_sc2_obj *o, const char *na
 /* ==== .sch reader ==== */
 
 void mf_sch_init(struct mf_sch *p, const void *data, size_t len,
-		 mf_msm_problem_fn fn, void *ctx)
+		 mf_problem_fn *fn, void *ctx)
 {
 	struct mf_span line;
 	memset(p, 0, sizeof(*p));
@@ -474,7 +474,7 @@ void mf_sch_init(struct mf_sch *p, const void *data, size_t len,
 		}
 		mf_rd_line(&p->rd, &line, NULL, MF_EOLS_ANY, MF_SCHED_LINE_MAX);
 	} else if (len) {
-		mf_msm_report(fn, ctx, MF_WARNING, "msmail.sch-header", 0,
+		mf_problem_report(fn, ctx, MF_WARNING, "msmail.sch-header", 0,
 			      "no 'SCHEDULE+ EXPORT BY ...' line at the start; read anyway");
 	}
 }
@@ -526,7 +526,7 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 			continue;
 		}
 		if (junk_from != UINT64_MAX) {
-			mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.sch-garbage", junk_from,
+			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sch-garbage", junk_from,
 				      "%llu bytes outside any item passed over",
 				      (unsigned long long)(junk_to - junk_from));
 		}
@@ -554,7 +554,7 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 				break;
 			if (!line.len || line.p[0] != '\t') {
 				if (!is_blank_span(line))
-					mf_msm_report(p->problem, p->pctx, MF_INFO, "msmail.sch-syntax",
+					mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.sch-syntax",
 						      foff, "line that is not a field ignored (kept in "
 						      "the raw item)");
 				continue;
@@ -642,7 +642,7 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 				}
 			}
 			mf_rd_seek(&p->rd, to);
-			mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.sch-damaged", off,
+			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.sch-damaged", off,
 				      "Schedule+ item skipped (%llu bytes): %s",
 				      (unsigned long long)(to - off), why);
 			*out = NULL;
@@ -659,7 +659,7 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 		return MF_OK;
 	}
 	if (junk_from != UINT64_MAX)
-		mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.sch-garbage", junk_from,
+		mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sch-garbage", junk_from,
 			      "%llu bytes outside any item passed over",
 			      (unsigned long long)(junk_to - junk_from));
 	return MF_DONE;
