@@ -65,6 +65,7 @@
 #ifndef MF_EXPORTERS_EXPORTER_H
 #define MF_EXPORTERS_EXPORTER_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "core/mf.h"
 #include "core/model.h"
@@ -108,6 +109,12 @@ struct mf_export_opts {
 	int force;                  /* run even when the preflight check fails */
 	int quiet, json;
 	int lease_timeout;          /* seconds without heartbeat before a lease is stale */
+	/* Set (by the caller's signal handler, say) to stop the run: the
+	 * driver polls it before each mailbox and item, finishes the item in
+	 * hand, writes the ledger and returns with the run interrupted (a
+	 * re-run resumes).  The library installs no signal handler.  NULL:
+	 * never stops. */
+	volatile sig_atomic_t *stop;
 	/* events (added with `mailferry batch --json`): called by the driver
 	 * each time it is through with a mailbox (exported, failed, skipped
 	 * because another run holds it, or interrupted), under the run's lock
@@ -232,15 +239,107 @@ int mf_export_refuse(struct mf_export *ex, const char *item_kind, int64_t item_i
 void mf_export_problem(struct mf_export *ex, enum mf_severity sev, const char *code,
 		       int64_t mailbox_id, int64_t message_id, const char *fmt, ...)
 	MF_ATTR_PRINTF(6, 7);
-/* 1 when an earlier run on this target worked on the mailbox and did not
- * finish it (its lease was taken over, or items were delivered but the
- * mailbox was never completed): items not in the ledger may be on the
- * target already. */
-int mf_export_mailbox_resumed(struct mf_export *ex, int64_t mailbox_id);
-/* Delivered-before lookup for exporters that must reconcile (mbox offsets,
- * IMAP resume): the ledger's remote_id for an item, or NULL (string in
- * arena). */
+/*
+ * What an exporter reads, it asks the driver for (an exporter runs no SQL
+ * and does not know the staging schema).  Strings and arrays are in the
+ * arena the caller gives; MF_OK or a negative code with diag set.
+ */
+
+/* The ledger's remote_id for an item delivered to this target, or NULL
+ * (rows not yet written included; string in arena). */
 const char *mf_export_ledger_remote_id(struct mf_export *ex, const char *item_kind,
 				       int64_t item_id, struct mf_arena *arena);
+
+/* The remote ids of every message of the mailbox the ledger records as
+ * delivered to this target (written rows only); folder non-NULL: of the
+ * messages staged in that folder only.  Used by mbox to cut a file back to
+ * the last recorded end. */
+int mf_export_ledger_remote_ids(struct mf_export *ex, int64_t mailbox_id, const char *folder,
+				const char ***out, size_t *n_out, struct mf_arena *arena,
+				struct mf_diag *diag);
+
+/* The highest delivered position in a folder: pos(arg, remote_id, &p)
+ * turns each remote id of the folder's delivered messages into a position
+ * (returning 1 when it counts, 0 when it does not, e.g. another
+ * UIDVALIDITY); *max_out is the highest, *any_out whether any counted.
+ * IMAP asks it for the highest UID before scanning a folder's tail. */
+int mf_export_ledger_highest(struct mf_export *ex, int64_t mailbox_id, const char *folder,
+			     int (*pos)(void *arg, const char *remote_id, uint64_t *p), void *arg,
+			     uint64_t *max_out, int *any_out, struct mf_diag *diag);
+
+/* Every staged folder of the mailbox, selected or not, with its special
+ * use ("inbox", "sent", ... or NULL), in the database's order. */
+struct mf_export_folder {
+	const char *path;
+	const char *special;
+};
+int mf_export_folders(struct mf_export *ex, int64_t mailbox_id, struct mf_export_folder **out,
+		      size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/* The mailbox's calendar items the driver has not handed to put_calendar
+ * in this run (those delivered by earlier runs; all of them with
+ * opts->no_mail), in id order: visit is called for each (the item valid
+ * during the call; a negative return stops and is returned).  A
+ * whole-mailbox file (ics) adds them to what put_calendar gave it. */
+int mf_export_calendar_rest(struct mf_export *ex, int64_t mailbox_id,
+			    int (*visit)(void *arg, const struct mf_calendar_item *c),
+			    void *arg, struct mf_diag *diag);
+
+/* The source a mailbox came from: post office ("" when none), format,
+ * time zone ("UTC" when none), calendar code page (the source's code page
+ * when none, else "CP1252").  MF_ENOTFOUND if none. */
+int mf_export_source(struct mf_export *ex, int64_t source_id, struct mf_source_info *out,
+		     struct mf_arena *arena, struct mf_diag *diag);
+
+/* A directory entry as a recipient or list member refers to it: its kind,
+ * name, display name (its name when it has none), address, source and
+ * the mailbox it stands for (mailbox_display_name, mailbox_alias: NULL
+ * when none).  MF_ENOTFOUND if none. */
+struct mf_export_entry {
+	int64_t id, source_id, mailbox_id;
+	const char *kind, *name, *display_name, *address_type, *address;
+	const char *mailbox_display_name, *mailbox_alias;
+};
+int mf_export_entry(struct mf_export *ex, int64_t entry_id, struct mf_export_entry *out,
+		    struct mf_arena *arena, struct mf_diag *diag);
+
+/* The members of a directory list in their order: the address as
+ * written, the entry it resolved to (0: none) and that entry's mailbox
+ * alias (NULL: none). */
+struct mf_export_member {
+	const char *address;
+	int64_t entry_id;
+	const char *mailbox_alias;
+};
+int mf_export_list_members(struct mf_export *ex, int64_t list_id, struct mf_export_member **out,
+			   size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/* A mailbox by its exact alias (id, kind, alias, display_name, given_name,
+ * surname, source_address filled).  MF_ENOTFOUND if none. */
+int mf_export_mailbox_by_alias(struct mf_export *ex, const char *alias, struct mf_mailbox *out,
+			       struct mf_arena *arena, struct mf_diag *diag);
+
+/* The messages of the mailbox the run's options select (dates, folder
+ * globs), in export order (folder path, date, id), each with its ledger
+ * row for this target: the same selection the export makes, for an
+ * exporter that reads its target back (verify). */
+struct mf_export_msg {
+	int64_t id;
+	const char *folder;         /* staged path */
+	const char *status;         /* ledger status, NULL: no row */
+	const char *remote_id;      /* NULL: none recorded */
+	int delivered;              /* status is "delivered" */
+};
+int mf_export_messages(struct mf_export *ex, int64_t mailbox_id, struct mf_export_msg **out,
+		       size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/*
+ * A handle for reading without a run (verify): the read calls above work
+ * on it, for target; confirm/refuse/problem must not be called.  Freed
+ * with mf_export_reader_close.
+ */
+struct mf_export *mf_export_reader_open(struct mf_store *st, const struct mf_export_opts *opts,
+					const char *target);
+void mf_export_reader_close(struct mf_export **ex);
 
 #endif
