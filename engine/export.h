@@ -124,6 +124,10 @@ int mf_export_select_messages(struct mf_store *st, const struct mf_export_opts *
 			      const char *target, int64_t mailbox_id, struct mf_export_msg **out,
 			      size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
 
+/* Does opts keep folder path (--folder globs, if any, match it and no
+ * --skip-folder glob does)? */
+int mf_export_folder_selected(const struct mf_export_opts *opts, const char *path);
+
 /* Does folder path match the glob pattern?  '\' and '/' both separate
  * levels; '*' does not cross a level, "**" does; case-insensitive. */
 int mf_folder_match(const char *pattern, const char *path);

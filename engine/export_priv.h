@@ -111,7 +111,6 @@ struct mf_exp_msg_ref {
  * malloc'd). */
 int mf_exp_select_refs(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_msg_ref **out,
 		       size_t *n_out, struct mf_diag *diag);
-int mf_exp_folder_selected(const struct mf_export_opts *o, const char *path);
 
 /* one mailbox (export_run.c), and every mailbox with the run's jobs
  * (export_workers.c).  mf_exp_run_one returns MF_OK to go on, 1 when the

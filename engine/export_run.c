@@ -155,7 +155,7 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 		if ((rc = mf_store_folder_list(ex->st, &fl, &nfl, mb->id, 1, &farena, diag)) < 0)
 			goto out;
 		for (size_t i = 0; i < nfl; i++) {
-			if (!fl[i].path || !mf_exp_folder_selected(ex->opts, fl[i].path))
+			if (!fl[i].path || !mf_export_folder_selected(ex->opts, fl[i].path))
 				continue;
 			if (nf == fcap) {
 				fcap = fcap ? fcap * 2 : 16;

@@ -53,7 +53,7 @@ int mf_folder_match(const char *pattern, const char *path)
 	}
 }
 
-int mf_exp_folder_selected(const struct mf_export_opts *o, const char *path)
+int mf_export_folder_selected(const struct mf_export_opts *o, const char *path)
 {
 	if (o->n_folders) {
 		int any = 0;
@@ -79,7 +79,7 @@ static int sel_visit(void *arg, const struct mf_store_msg_row *r)
 {
 	struct sel *s = arg;
 	struct mf_export_msg *m;
-	if (!mf_exp_folder_selected(s->opts, r->folder ? r->folder : ""))
+	if (!mf_export_folder_selected(s->opts, r->folder ? r->folder : ""))
 		return MF_OK;
 	if (s->n == s->cap) {
 		struct mf_export_msg *nm;

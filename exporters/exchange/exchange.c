@@ -150,24 +150,17 @@ static const char *enc_line(struct mf_export_ctx *c, struct mf_buf *out, const c
 
 static int source_info(struct mf_export_ctx *c, int64_t source_id, struct po_set *s)
 {
-	static const char q[] =
-		"SELECT ifnull(postoffice, ''), format, ifnull(timezone, 'UTC'), "
-		"ifnull(calendar_codepage, ifnull(codepage, 'CP1252')) FROM sources WHERE id = ?1";
-	sqlite3_stmt *st = mf_store_stmt(c->st, q, NULL);
-	int rc;
-	if (!st)
-		return MF_ESTORE;
-	sqlite3_bind_int64(st, 1, source_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(s->po, sizeof(s->po), "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(s->format, sizeof(s->format), "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(c->src_tz, sizeof(c->src_tz), "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(c->src_cal_cp, sizeof(c->src_cal_cp), "%s",
-			 (const char *)sqlite3_column_text(st, 3));
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_source_info si;
+	int rc = mf_export_source(c->ex, source_id, &si, &a, NULL);
+	if (rc == MF_OK) {
+		snprintf(s->po, sizeof(s->po), "%s", si.postoffice);
+		snprintf(s->format, sizeof(s->format), "%s", si.format);
+		snprintf(c->src_tz, sizeof(c->src_tz), "%s", si.timezone);
+		snprintf(c->src_cal_cp, sizeof(c->src_cal_cp), "%s", si.calendar_codepage);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? MF_OK : MF_ENOTFOUND;
+	mf_arena_release(&a);
+	return rc == MF_OK ? MF_OK : rc == MF_ENOTFOUND ? MF_ENOTFOUND : MF_ESTORE;
 }
 
 /* ---- sets ---- */
@@ -294,11 +287,6 @@ static int set_for(struct mf_export_ctx *c, const struct mf_mailbox *mb, struct 
 
 /* ---- rendering of people ---- */
 
-static const char SQL_ENTRY[] =
-	"SELECT e.kind, ifnull(e.display_name, e.name), e.name, e.address_type, e.address, "
-	"m.display_name FROM dir_entries e LEFT JOIN mailboxes m ON m.id = e.mailbox_id "
-	"WHERE e.id = ?1";
-
 /* X.400 in ';' form to slash form, leaving out empty attributes. */
 static void x400_slash(struct mf_buf *out, const char *a)
 {
@@ -347,7 +335,8 @@ static void render_party(struct mf_export_ctx *c, struct mf_buf *out, int64_t en
 	mf_buf_init(&u, 1u << 16);
 	if (entry_id > 0) {
 		struct name_slot *slot = &c->names[(uint64_t)entry_id % NAME_CACHE];
-		sqlite3_stmt *s;
+		struct mf_arena a = MF_ARENA_INIT;
+		struct mf_export_entry e;
 		if (slot->entry_id == entry_id) {
 			if (slot->name) {
 				mf_buf_addstr(out, slot->name);
@@ -355,16 +344,10 @@ static void render_party(struct mf_export_ctx *c, struct mf_buf *out, int64_t en
 			}
 			goto typed;
 		}
-		s = mf_store_stmt(c->st, SQL_ENTRY, NULL);
-		if (s) {
-			sqlite3_bind_int64(s, 1, entry_id);
-			if (sqlite3_step(s) == SQLITE_ROW) {
-				const char *mbname = (const char *)sqlite3_column_text(s, 5);
-				const char *dn = (const char *)sqlite3_column_text(s, 1);
-				mf_buf_addstr(&t, mbname ? mbname : dn ? dn : "");
-			}
-			sqlite3_reset(s);
-		}
+		if (mf_export_entry(c->ex, entry_id, &e, &a, NULL) == MF_OK)
+			mf_buf_addstr(&t, e.mailbox_display_name ? e.mailbox_display_name
+					  : e.display_name ? e.display_name : "");
+		mf_arena_release(&a);
 		free(slot->name);
 		slot->entry_id = entry_id;
 		slot->name = NULL;
@@ -1011,9 +994,6 @@ static int ex_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 
 /* ---- personal address books (contract 4.3) ---- */
 
-static const char SQL_ENTRY_ADDR[] =
-	"SELECT address_type, address, ifnull(display_name, name) FROM dir_entries WHERE id = ?1";
-
 static void pab_address(struct mf_export_ctx *c, struct mf_buf *out, const char *type,
 			const char *address, const char *display)
 {
@@ -1070,15 +1050,11 @@ static int ex_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 						if (e[j].id == m->member_pab_id)
 							exw_encode_name(&v, c->cs, e[j].display_name, NULL);
 				} else if (m->entry_id) {
-					sqlite3_stmt *s = mf_store_stmt(c->st, SQL_ENTRY_ADDR, NULL);
-					if (s) {
-						sqlite3_bind_int64(s, 1, m->entry_id);
-						if (sqlite3_step(s) == SQLITE_ROW)
-							pab_address(c, &v, (const char *)sqlite3_column_text(s, 0),
-								    (const char *)sqlite3_column_text(s, 1),
-								    (const char *)sqlite3_column_text(s, 2));
-						sqlite3_reset(s);
-					}
+					struct mf_arena a = MF_ARENA_INIT;
+					struct mf_export_entry en;
+					if (mf_export_entry(c->ex, m->entry_id, &en, &a, NULL) == MF_OK)
+						pab_address(c, &v, en.address_type, en.address, en.display_name);
+					mf_arena_release(&a);
 				} else {
 					pab_address(c, &v, NULL, m->address, m->address);
 				}
@@ -1266,24 +1242,14 @@ static void dir_field(struct mf_export_ctx *c, struct mf_buf *line, const char *
 	dir_field_q(c, line, utf8, 0, first);
 }
 
-static const char SQL_MB_ALIAS[] =
-	"SELECT id, kind, display_name, given_name, surname, source_address FROM mailboxes WHERE alias = ?1";
-static const char SQL_ENTRY_SOURCE[] = "SELECT source_id FROM dir_entries WHERE id = ?1";
-static const char SQL_MEMBERS[] =
-	"SELECT m.address, e.id, b.alias FROM list_members m "
-	"LEFT JOIN dir_entries e ON e.id = m.entry_id LEFT JOIN mailboxes b ON b.id = e.mailbox_id "
-	"WHERE m.list_id = ?1 ORDER BY m.position";
-
 static int64_t entry_source(struct mf_export_ctx *c, int64_t entry_id)
 {
-	sqlite3_stmt *q = mf_store_stmt(c->st, SQL_ENTRY_SOURCE, NULL);
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_export_entry e;
 	int64_t sid = 0;
-	if (!q)
-		return 0;
-	sqlite3_bind_int64(q, 1, entry_id);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		sid = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+	if (mf_export_entry(c->ex, entry_id, &e, &a, NULL) == MF_OK)
+		sid = e.source_id;
+	mf_arena_release(&a);
 	return sid;
 }
 
@@ -1311,7 +1277,6 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 	struct mf_arena a = MF_ARENA_INIT;
 	struct mf_plan_object *objs = NULL;
 	size_t nobjs = 0;
-	sqlite3_stmt *q;
 	int rc, n = 0;
 	char path[PATH_MAX + 32];
 
@@ -1325,38 +1290,39 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 	for (size_t i = 0; i < s->npairs; i++) {
 		if (!s->pairs[i].is_new)
 			continue;
-		q = mf_store_stmt(c->st, SQL_MB_ALIAS, d);
-		if (!q)
-			goto fail;
-		sqlite3_bind_text(q, 1, s->pairs[i].alias, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(q) == SQLITE_ROW &&
-		    !strcmp((const char *)sqlite3_column_text(q, 1), "mailbox") &&
-		    plan_creates_mailbox(c, sqlite3_column_int64(q, 0))) {
-			char *dn = mf_xstrdup((const char *)sqlite3_column_text(q, 2));
-			char *gn = sqlite3_column_text(q, 3) ? mf_xstrdup((const char *)sqlite3_column_text(q, 3)) : NULL;
-			char *sn = sqlite3_column_text(q, 4) ? mf_xstrdup((const char *)sqlite3_column_text(q, 4)) : NULL;
-			char *proxy = mf_xasprintf("MIGRATE:%s", sqlite3_column_text(q, 5));
-			sqlite3_reset(q);
-			if (n++ == 0)
-				mf_buf_addstr(&out, "DIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
-					      "Given-Name,Surname,Secondary-Proxy-Addresses,Home-Server\r\n");
-			mf_buf_reset(&line);
-			exw_fieldz(&line, "mailbox", EXW_NEVER, 1);
-			exw_fieldz(&line, "create", EXW_NEVER, 0);
-			exw_fieldz(&line, s->pairs[i].alias, EXW_DIRECTORY, 0);
-			dir_field(c, &line, dn, 0);
-			dir_field(c, &line, gn, 0);
-			dir_field(c, &line, sn, 0);
-			dir_field_q(c, &line, proxy, EXW_DOTS, 0);
-			exw_fieldz(&line, "~Server", EXW_NEVER, 0);
-			exw_eol(&line);
-			mf_buf_add(&out, line.data, line.len);
-			free(dn);
-			free(gn);
-			free(sn);
-			free(proxy);
-		} else {
-			sqlite3_reset(q);
+		{
+			struct mf_arena ma = MF_ARENA_INIT;
+			struct mf_mailbox m;
+			int rc2 = mf_export_mailbox_by_alias(c->ex, s->pairs[i].alias, &m, &ma, d);
+			if (rc2 < 0 && rc2 != MF_ENOTFOUND) {
+				mf_arena_release(&ma);
+				goto fail;
+			}
+			if (rc2 == MF_OK && !strcmp(m.kind, "mailbox") && plan_creates_mailbox(c, m.id)) {
+				char *dn = mf_xstrdup(m.display_name);
+				char *gn = m.given_name ? mf_xstrdup(m.given_name) : NULL;
+				char *sn = m.surname ? mf_xstrdup(m.surname) : NULL;
+				char *proxy = mf_xasprintf("MIGRATE:%s", m.source_address);
+				if (n++ == 0)
+					mf_buf_addstr(&out, "DIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
+						      "Given-Name,Surname,Secondary-Proxy-Addresses,Home-Server\r\n");
+				mf_buf_reset(&line);
+				exw_fieldz(&line, "mailbox", EXW_NEVER, 1);
+				exw_fieldz(&line, "create", EXW_NEVER, 0);
+				exw_fieldz(&line, s->pairs[i].alias, EXW_DIRECTORY, 0);
+				dir_field(c, &line, dn, 0);
+				dir_field(c, &line, gn, 0);
+				dir_field(c, &line, sn, 0);
+				dir_field_q(c, &line, proxy, EXW_DOTS, 0);
+				exw_fieldz(&line, "~Server", EXW_NEVER, 0);
+				exw_eol(&line);
+				mf_buf_add(&out, line.data, line.len);
+				free(dn);
+				free(gn);
+				free(sn);
+				free(proxy);
+			}
+			mf_arena_release(&ma);
 		}
 	}
 
@@ -1404,29 +1370,30 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 			    entry_source(c, o->entry_id) != s->source_id)
 				continue;
 			mf_buf_init(&mem, 1u << 20);
-			q = mf_store_stmt(c->st, SQL_MEMBERS, d);
-			if (!q) {
-				mf_buf_release(&mem);
-				goto fail;
-			}
-			sqlite3_bind_int64(q, 1, o->entry_id);
-			while (sqlite3_step(q) == SQLITE_ROW) {
-				const char *al = NULL;
-				if (sqlite3_column_type(q, 1) != SQLITE_NULL)
-					al = member_alias(c, objs, nobjs, sqlite3_column_int64(q, 1),
-							  (const char *)sqlite3_column_text(q, 2), &a);
-				if (!al) {
-					mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved",
-							  0, 0, "list '%s': member '%s' will not be in the "
-							  "target's directory; left out of the distribution list",
-							  o->name, sqlite3_column_text(q, 0));
-					continue;
+			{
+				struct mf_export_member *mm;
+				size_t nmm;
+				if (mf_export_list_members(c->ex, o->entry_id, &mm, &nmm, &a, d) < 0) {
+					mf_buf_release(&mem);
+					goto fail;
 				}
-				if (mem.len)
-					mf_buf_addch(&mem, '%');
-				mf_buf_addstr(&mem, al);
+				for (size_t k = 0; k < nmm; k++) {
+					const char *al = NULL;
+					if (mm[k].entry_id)
+						al = member_alias(c, objs, nobjs, mm[k].entry_id,
+								  mm[k].mailbox_alias, &a);
+					if (!al) {
+						mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved",
+								  0, 0, "list '%s': member '%s' will not be in the "
+								  "target's directory; left out of the distribution list",
+								  o->name, mm[k].address);
+						continue;
+					}
+					if (mem.len)
+						mf_buf_addch(&mem, '%');
+					mf_buf_addstr(&mem, al);
+				}
 			}
-			sqlite3_reset(q);
 			if (nl++ == 0)
 				mf_buf_addstr(&out, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,"
 					      "Display-Name,Members\r\n");

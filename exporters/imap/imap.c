@@ -929,40 +929,33 @@ static int scan_folder(struct mf_export_ctx *x, struct tfolder *f, struct mf_dia
 	return imap_conn_cmd(x->s.c, NULL, NULL, &x->resp, &r, diag, "CLOSE");
 }
 
-/* The highest UID the ledger records for our messages in a folder (with
- * that UIDVALIDITY): messages above it may be ours and unknown. */
-static const char SQL_LEDGER_UIDS[] =
-	"SELECT d.remote_id FROM deliveries d JOIN messages g ON g.id = d.item_id "
-	"JOIN folders f ON f.id = g.folder_id WHERE d.target = ?1 AND d.item_kind = 'message' "
-	"AND d.status = 'delivered' AND g.mailbox_id = ?2 AND f.path = ?3";
+/* A remote id "uidvalidity:uid" of this UIDVALIDITY as a position. */
+static int uid_pos(void *arg, const char *rid, uint64_t *p)
+{
+	uint32_t uidvalidity = *(const uint32_t *)arg;
+	unsigned long uv, uid;
+	if (!rid || sscanf(rid, "%lu:%lu", &uv, &uid) != 2 || uv != uidvalidity)
+		return 0;
+	*p = uid <= UINT32_MAX ? uid : 0;
+	return 1;
+}
 
+/* The highest UID the ledger records for our messages in a folder (with
+ * that UIDVALIDITY), asked of the driver: messages above it may be ours
+ * and unknown. */
 static uint32_t ledger_max_uid(struct mf_export_ctx *x, const char *staged, uint32_t uidvalidity,
 			       int *any)
 {
-	sqlite3_stmt *s = mf_store_stmt(x->st, SQL_LEDGER_UIDS, NULL);
-	uint32_t mx = 0;
-	*any = 0;
-	if (!s)
+	uint64_t mx = 0;
+	if (mf_export_ledger_highest(x->ex, x->mb->id, staged, uid_pos, &uidvalidity, &mx, any,
+				     NULL) < 0) {
+		*any = 0;
 		return 0;
-	mf_store_bind_text(s, 1, x->t.url);
-	sqlite3_bind_int64(s, 2, x->mb->id);
-	mf_store_bind_text(s, 3, staged);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *rid = (const char *)sqlite3_column_text(s, 0);
-		unsigned long uv, uid;
-		if (rid && sscanf(rid, "%lu:%lu", &uv, &uid) == 2 && uv == uidvalidity) {
-			*any = 1;
-			if (uid > mx && uid <= UINT32_MAX)
-				mx = (uint32_t)uid;
-		}
 	}
-	sqlite3_reset(s);
-	return mx;
+	return (uint32_t)mx;
 }
 
 /* ---- the mailbox's folders on the server ---- */
-
-static const char SQL_FOLDERS[] = "SELECT path, special FROM folders WHERE mailbox_id = ?1";
 
 static void folders_release(struct mf_export_ctx *x)
 {
@@ -983,26 +976,20 @@ static void folders_release(struct mf_export_ctx *x)
 	x->n_tf = 0;
 }
 
-static int load_staged_folders(struct mf_export_ctx *x, struct mf_store *st, int64_t mailbox_id,
-			       struct mf_diag *diag)
+static int load_staged_folders(struct mf_export_ctx *x, int64_t mailbox_id, struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(st, SQL_FOLDERS, diag);
-	int rc;
-	if (!s)
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(s, 0);
-		const char *sp = (const char *)sqlite3_column_text(s, 1);
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_export_folder *f;
+	size_t n;
+	int rc = mf_export_folders(x->ex, mailbox_id, &f, &n, &a, diag);
+	for (size_t i = 0; rc == MF_OK && i < n; i++) {
 		x->sf = mf_xreallocarray(x->sf, x->n_sf + 1, sizeof(*x->sf));
-		x->sf[x->n_sf].path = mf_xstrdup(p ? p : "");
-		x->sf[x->n_sf].special = sp ? mf_xstrdup(sp) : NULL;
+		x->sf[x->n_sf].path = mf_xstrdup(f[i].path ? f[i].path : "");
+		x->sf[x->n_sf].special = f[i].special ? mf_xstrdup(f[i].special) : NULL;
 		x->n_sf++;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return mf_store_fail(st, diag, "cannot list folders");
-	return MF_OK;
+	mf_arena_release(&a);
+	return rc;
 }
 
 /* The special use of the top level of a staged path. */
@@ -1706,7 +1693,7 @@ static int im_mailbox_begin(struct mf_export_ctx *x, const struct mf_mailbox *mb
 	folders_release(x);
 	x->mb = mb;
 	x->reconnects = 0;
-	if ((rc = load_staged_folders(x, x->st, mb->id, diag)) < 0)
+	if ((rc = load_staged_folders(x, mb->id, diag)) < 0)
 		return rc;
 	for (;;) {
 		rc = sess_open(x, &x->s, mb, &x->resp, diag);
@@ -1984,30 +1971,7 @@ static void on_search(void *arg, const struct imap_resp *r)
 			v->uid = (uint32_t)n;   /* the newest */
 }
 
-static const char SQL_VERIFY_MSGS[] =
-	"SELECT g.id, f.path, d.status, d.remote_id FROM messages g JOIN folders f ON f.id = g.folder_id "
-	"LEFT JOIN deliveries d ON d.target = ?2 AND d.item_kind = 'message' AND d.item_id = g.id "
-	"WHERE g.mailbox_id = ?1 AND g.parent_id IS NULL "
-	"AND (?3 IS NULL OR coalesce(g.sent_utc, g.received_utc) IS NULL OR coalesce(g.sent_utc, g.received_utc) >= ?3) "
-	"AND (?4 IS NULL OR coalesce(g.sent_utc, g.received_utc) IS NULL OR coalesce(g.sent_utc, g.received_utc) < ?4) "
-	"ORDER BY f.path, g.id";
-
 #define MISMATCH(...) do { fprintf(out, __VA_ARGS__); fputc('\n', out); sum->mismatches++; } while (0)
-
-static int folder_selected_v(const struct mf_export_opts *o, const char *path)
-{
-	if (o->n_folders) {
-		int any = 0;
-		for (size_t i = 0; i < o->n_folders && !any; i++)
-			any = mf_folder_match(o->folders[i], path);
-		if (!any)
-			return 0;
-	}
-	for (size_t i = 0; i < o->n_skip_folders; i++)
-		if (mf_folder_match(o->skip_folders[i], path))
-			return 0;
-	return 1;
-}
 
 /* Check one folder: its count, and each message read back. */
 static int verify_folder(struct mf_export_ctx *x, const struct mf_mailbox *mb, struct tfolder *f,
@@ -2157,19 +2121,25 @@ static int verify_folder(struct mf_export_ctx *x, const struct mf_mailbox *mb, s
 	return imap_conn_cmd(x->s.c, NULL, NULL, &x->resp, &r, diag, "CLOSE");
 }
 
+static int cmp_vmsg(const void *a, const void *b)
+{
+	const struct vmsg *x = a, *y = b;
+	int r = strcmp(x->folder, y->folder);
+	return r ? r : (x->id > y->id) - (x->id < y->id);
+}
+
 static int verify_mailbox(struct mf_export_ctx *x, const struct mf_mailbox *mb, FILE *out,
 			  struct mf_imap_verify_sum *sum, struct mf_diag *diag)
 {
 	struct vmsg *ms = NULL;
 	size_t nm = 0;
 	struct mf_arena arena = MF_ARENA_INIT;
-	sqlite3_stmt *s;
-	int rc, step;
+	int rc;
 	const char *alias = mb->alias ? mb->alias : mb->name;
 
 	folders_release(x);
 	x->mb = mb;
-	if ((rc = load_staged_folders(x, x->st, mb->id, diag)) < 0)
+	if ((rc = load_staged_folders(x, mb->id, diag)) < 0)
 		return rc;
 	rc = sess_open(x, &x->s, mb, &x->resp, diag);
 	if (rc == MF_EREMOTE) {
@@ -2185,38 +2155,26 @@ static int verify_mailbox(struct mf_export_ctx *x, const struct mf_mailbox *mb, 
 	else if (!x->n_sf)
 		tfolder_for(x, x->s.alias);
 	for (size_t i = 0; i < x->n_sf; i++)
-		if (folder_selected_v(x->opts, x->sf[i].path))
+		if (mf_export_folder_selected(x->opts, x->sf[i].path))
 			tfolder_for(x, x->sf[i].path);
-	/* the plan's messages with their ledger rows */
-	s = mf_store_stmt(x->st, SQL_VERIFY_MSGS, diag);
-	if (!s) {
-		rc = MF_ESTORE;
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, mb->id);
-	mf_store_bind_text(s, 2, x->t.url);
-	if (x->opts->has_since)
-		sqlite3_bind_int64(s, 3, x->opts->since);
-	if (x->opts->has_until)
-		sqlite3_bind_int64(s, 4, x->opts->until);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *path = (const char *)sqlite3_column_text(s, 1);
-		if (!folder_selected_v(x->opts, path ? path : ""))
-			continue;
-		ms = mf_xreallocarray(ms, nm + 1, sizeof(*ms));
-		memset(&ms[nm], 0, sizeof(ms[nm]));
-		ms[nm].id = sqlite3_column_int64(s, 0);
-		ms[nm].folder = mf_xstrdup(path ? path : "Inbox");
-		if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-			ms[nm].status = mf_xstrdup((const char *)sqlite3_column_text(s, 2));
-		if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-			ms[nm].remote_id = mf_xstrdup((const char *)sqlite3_column_text(s, 3));
-		nm++;
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE) {
-		rc = mf_store_fail(x->st, diag, "cannot list messages");
-		goto out;
+	/* the export's selection of messages, with their ledger rows */
+	{
+		struct mf_export_msg *sel;
+		size_t nsel;
+		if ((rc = mf_export_messages(x->ex, mb->id, &sel, &nsel, &arena, diag)) < 0)
+			goto out;
+		ms = nsel ? mf_xcalloc(nsel, sizeof(*ms)) : NULL;
+		for (size_t i = 0; i < nsel; i++) {
+			ms[nm].id = sel[i].id;
+			ms[nm].folder = mf_xstrdup(sel[i].folder ? sel[i].folder : "Inbox");
+			ms[nm].status = sel[i].status ? mf_xstrdup(sel[i].status) : NULL;
+			ms[nm].remote_id = sel[i].remote_id ? mf_xstrdup(sel[i].remote_id) : NULL;
+			nm++;
+		}
+		/* folder by folder, in staging order */
+		if (nm)
+			qsort(ms, nm, sizeof(*ms), cmp_vmsg);
+		mf_arena_reset(&arena);
 	}
 	for (size_t i = 0; i < nm; i++)
 		tfolder_for(x, ms[i].folder);
@@ -2253,11 +2211,14 @@ int mf_imap_verify(struct mf_store *st, const struct mf_export_opts *opts, FILE 
 	memset(sum, 0, sizeof(*sum));
 	if ((rc = im_open(&x, NULL, st, opts, diag)) < 0)
 		return rc;
+	/* the export's selection: mailboxes, then messages through the driver */
+	x->ex = mf_export_reader_open(st, opts, im_target(x));
 	if ((rc = mf_export_select(st, opts, &mbs, &nmb, &marena, diag)) < 0)
 		goto out;
 	for (size_t i = 0; i < nmb && rc == MF_OK; i++)
 		rc = verify_mailbox(x, &mbs[i], out, sum, diag);
 out:
+	mf_export_reader_close(&x->ex);
 	im_close(&x);
 	mf_arena_release(&marena);
 	return rc;
