@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * exporter.h: the contract between the export driver (engine/export.c) and an
- * exporter.
+ * exporter.h: the contract between the export driver (engine/export_*.c)
+ * and an exporter.
  *
  * An exporter writes staged mailboxes to one kind of target: Exchange
  * migration files, an IMAP server, Maildir, mbox, EML, iCalendar.  It is a
@@ -11,7 +11,12 @@
  * selecting mailboxes and messages, the plan, leases (one run per mailbox
  * and target), the delivery ledger (what reached the target, so a re-run
  * sends only the rest), transactions, progress, problems and the run
- * summary.  The exporter only writes.  For one run the driver calls:
+ * summary.  The exporter writes, and reads nothing from the staging
+ * database itself: what it needs besides the items it is handed (the
+ * ledger's remote ids, a folder's highest delivered position, the staged
+ * folders, calendar items delivered earlier, the source, directory
+ * entries and lists) it asks the driver for with the calls at the end of
+ * this file.  No exporter runs SQL.  For one run the driver calls:
  *
  *     open
  *     for each selected mailbox it could lease, in alias order:
@@ -26,6 +31,9 @@
  *         mailbox_end            (flush; confirm pending deliveries)
  *     finish
  *     close
+ * The run stops early, between items, when the caller sets *opts->stop
+ * (the command line does so on SIGINT/SIGTERM; the library installs no
+ * signal handler).
  *
  * Delivery states.  Each put_* fills a struct mf_put_result:
  *   MF_PUT_DELIVERED  the item is on the target (remote_id says where); the
@@ -46,16 +54,23 @@
  * crash between the two leaves an item on the target that the ledger does
  * not know.  Every exporter must make the re-delivery of such an item
  * harmless: file exporters by deterministic names and atomic renames (the
- * second write replaces the first), mbox by truncating to the last recorded
- * end offset, IMAP by looking for the message's Message-ID before
- * appending again into a mailbox that an earlier run left unfinished
- * (mf_export_mailbox_resumed).
+ * second write replaces the first), mbox by truncating each file to the
+ * last end offset the ledger records (mf_export_ledger_remote_ids), IMAP
+ * by scanning, in every folder that holds messages above the highest UID
+ * the ledger records for it (mf_export_ledger_highest), the X-Mailferry-Id
+ * header of those messages once, and confirming a message found there
+ * instead of appending it again.
  *
  * Adding a new exporter
  * ---------------------
- *  1. exporters/<name>.c with the callbacks below and
+ *  1. a folder exporters/<name>/ with <name>.c holding the callbacks below
+ *     and
  *         const struct mf_exporter mf_exporter_<name> = { .name = ..., ... };
- *  2. add &mf_exporter_<name> to mf_exporters[] in exporters/registry.c;
+ *     (a private header there for state shared by several files).  Read
+ *     only through the driver calls at the end of this file and the store's
+ *     loaders for what put_* is handed; include no SQLite;
+ *  2. add &mf_exporter_<name> to mf_exporters[] in exporters/registry.c
+ *     (the Makefile builds every exporters/<name>/<file>.c);
  *  3. tests in tests/ that read the output back, and a line in the README's
  *     format table.
  * Output built from source data (file names, folder names, CSV fields,
@@ -71,7 +86,7 @@
 #include "core/model.h"
 #include "core/store.h"
 
-struct mf_export;          /* the driver's state for one run (engine/export.c) */
+struct mf_export;          /* the driver's state for one run (engine/export_priv.h) */
 struct mf_export_mbox_sum; /* one mailbox's figures (engine/export.h) */
 struct mf_export_ctx;      /* an exporter's own state, opaque to the driver */
 
@@ -226,7 +241,7 @@ extern const struct mf_exporter *const mf_exporters[];
 const struct mf_exporter *mf_exporter_find(const char *name);
 
 /*
- * Calls from an exporter back into the driver (engine/export.c):
+ * Calls from an exporter back into the driver (engine/export_ledger.c):
  * confirm or refuse an item it reported as MF_PUT_PENDING, or record a
  * problem against the current run.  item_kind is "message", "calendar",
  * "pab" or "mailbox".
