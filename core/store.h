@@ -345,6 +345,34 @@ int mf_store_delivered_remote_ids(struct mf_store *st, const char ***out, size_t
 				  const char *target, int64_t mailbox_id, const char *folder,
 				  struct mf_arena *arena, struct mf_diag *diag);
 
+/* ---- what the preflight check counts ---- */
+
+/* A count with an example (strings in arena): n items in `groups` groups
+ * (messages, lists; 0 when not counted), no_address of them without an
+ * address, example the least one (NULL when n is 0). */
+struct mf_store_unresolved {
+	int64_t n, groups, no_address;
+	const char *example;
+};
+/* The mail sections of a mailbox (0: the import never reached it). */
+int mf_store_mail_sections(struct mf_store *st, int64_t *n_out, int64_t mailbox_id,
+			   struct mf_diag *diag);
+/* The mailbox's source files whose import is not done, in id order. */
+int mf_store_files_not_done(struct mf_store *st, int64_t mailbox_id,
+			    void (*visit)(void *arg, const char *path, const char *state,
+					  const char *source_path),
+			    void *arg, struct mf_diag *diag);
+/* Recipients of the mailbox's messages not in the directory (example: the
+ * least raw form). */
+int mf_store_unresolved_recipients(struct mf_store *st, struct mf_store_unresolved *out,
+				   int64_t mailbox_id, struct mf_arena *arena, struct mf_diag *diag);
+/* List members not in the directory, over all lists (example "list: address"). */
+int mf_store_unresolved_members(struct mf_store *st, struct mf_store_unresolved *out,
+				struct mf_arena *arena, struct mf_diag *diag);
+/* Custom recipients and lists the plan skips (example: the least name). */
+int mf_store_plan_skipped(struct mf_store *st, struct mf_store_unresolved *out,
+			  struct mf_arena *arena, struct mf_diag *diag);
+
 /* ---- helpers for loaders ---- */
 
 /* Copy column i of stmt as a string into arena (NULL for SQL NULL). */

@@ -178,3 +178,25 @@ int mf_store_list_members(struct mf_store *st, struct mf_store_member **out, siz
 	*n_out = n;
 	return MF_OK;
 }
+
+static const char SQL_LIST_UNRESOLVED[] =
+	"SELECT count(*), count(DISTINCT m.list_id), min(l.name || ': ' || m.address) "
+	"FROM list_members m JOIN dir_entries l ON l.id = m.list_id WHERE m.entry_id IS NULL";
+
+int mf_store_unresolved_members(struct mf_store *st, struct mf_store_unresolved *out,
+				struct mf_arena *arena, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_LIST_UNRESOLVED, diag);
+	int step;
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return MF_ESTORE;
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		out->n = sqlite3_column_int64(s, 0);
+		out->groups = sqlite3_column_int64(s, 1);
+		out->example = mf_store_col_text(s, 2, arena);
+	}
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? MF_OK : mf_store_fail(st, diag, "cannot count list members");
+}

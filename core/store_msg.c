@@ -1066,3 +1066,28 @@ int mf_store_mailbox_by_alias_exact(struct mf_store *st, struct mf_mailbox *out,
 		return MF_OK;
 	return rc == SQLITE_DONE ? MF_ENOTFOUND : mf_store_fail(st, diag, "cannot find mailbox");
 }
+
+static const char SQL_UNRESOLVED[] =
+	"SELECT count(*), ifnull(sum(r.address IS NULL), 0), count(DISTINCT r.message_id), min(r.raw) "
+	"FROM messages g JOIN recipients r ON r.message_id = g.id "
+	"WHERE g.mailbox_id = ?1 AND r.entry_id IS NULL";
+
+int mf_store_unresolved_recipients(struct mf_store *st, struct mf_store_unresolved *out,
+				   int64_t mailbox_id, struct mf_arena *arena, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_UNRESOLVED, diag);
+	int step;
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, mailbox_id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		out->n = sqlite3_column_int64(s, 0);
+		out->no_address = sqlite3_column_int64(s, 1);
+		out->groups = sqlite3_column_int64(s, 2);
+		out->example = mf_store_col_text(s, 3, arena);
+	}
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? MF_OK : mf_store_fail(st, diag, "cannot count recipients");
+}

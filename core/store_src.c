@@ -169,3 +169,43 @@ int mf_store_source_load(struct mf_store *st, struct mf_source_info *out, int64_
 		return MF_OK;
 	return rc == SQLITE_DONE ? MF_ENOTFOUND : mf_store_fail(st, diag, "cannot read source");
 }
+
+static const char SQL_SECTION[] = "SELECT count(*) FROM mail_sections WHERE mailbox_id = ?1";
+
+int mf_store_mail_sections(struct mf_store *st, int64_t *n_out, int64_t mailbox_id,
+			   struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_SECTION, diag);
+	int step;
+	*n_out = 0;
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, mailbox_id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		*n_out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return step == SQLITE_ROW ? MF_OK : mf_store_fail(st, diag, "cannot read mail sections");
+}
+
+static const char SQL_FILES_OPEN[] =
+	"SELECT f.path, f.state, s.path FROM source_files f JOIN sources s ON s.id = f.source_id "
+	"WHERE f.state <> 'done' AND (f.mailbox_id = ?1 OR f.id = "
+	"(SELECT mail_file_id FROM mail_sections WHERE mailbox_id = ?1)) ORDER BY f.id";
+
+int mf_store_files_not_done(struct mf_store *st, int64_t mailbox_id,
+			    void (*visit)(void *arg, const char *path, const char *state,
+					  const char *source_path),
+			    void *arg, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_FILES_OPEN, diag);
+	int step;
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, mailbox_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW)
+		visit(arg, (const char *)sqlite3_column_text(s, 0),
+		      (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2));
+	sqlite3_reset(s);
+	return step == SQLITE_DONE ? MF_OK : mf_store_fail(st, diag, "cannot read source files");
+}

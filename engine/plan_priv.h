@@ -77,7 +77,7 @@ int mf_pl_sset_has(const struct sset *set, const char *s);
 void mf_pl_alias_conflicts_and_messages(struct planner *p);
 int mf_pl_alias_taken_any(const char *alias, void *payload);
 void mf_pl_conflict(struct planner *p, struct pmb *m, const char *code, int64_t other,
-		    const char *fmt, ...);
+		    const char *fmt, ...) MF_ATTR_PRINTF(5, 6);
 const char *mf_pl_describe_object(struct planner *p, int64_t id);
 int mf_pl_final_aliases(struct planner *p, struct mf_diag *diag);
 int mf_pl_load_mailboxes(struct planner *p, struct mf_diag *diag);
