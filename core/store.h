@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include "core/arena.h"
+#include "core/hash.h"
 #include "core/mf.h"
 #include "core/model.h"
 
@@ -372,6 +373,98 @@ int mf_store_unresolved_members(struct mf_store *st, struct mf_store_unresolved 
 /* Custom recipients and lists the plan skips (example: the least name). */
 int mf_store_plan_skipped(struct mf_store *st, struct mf_store_unresolved *out,
 			  struct mf_arena *arena, struct mf_diag *diag);
+
+/* ---- the plan (core/store_plan.c) ---- */
+
+/* A row of the plan's inputs or of the plan: which fields are set depends
+ * on the call (strings in arena, or valid during a visit). */
+struct mf_store_plan_row {
+	int64_t id;                  /* mailbox or directory entry */
+	int64_t object_id, mailbox_id, same_as;   /* 0: none */
+	const char *kind, *name, *display_name, *given_name, *surname;
+	const char *address_type, *address, *source_address;
+	const char *alias, *alias_from, *action, *plan_address, *conflict, *message;
+	int has_object;
+	const char *object_class, *object_alias, *object_display_name;
+	int planned;                 /* the plan has a row for it */
+};
+/* An object of the target's directory snapshot. */
+struct mf_store_tobj {
+	int64_t id;
+	const char *cls, *alias, *display_name, *proxy;
+};
+
+/* sha256 over version and every input of the plan (hex). */
+int mf_store_plan_fingerprint(struct mf_store *st, char hex[MF_SHA256_HEX], const char *version,
+			      struct mf_diag *diag);
+/* The stored plan's fingerprint: 1 (hex set), 0 no plan yet. */
+int mf_store_plan_state_get(struct mf_store *st, char hex[MF_SHA256_HEX], struct mf_diag *diag);
+int mf_store_plan_state_put(struct mf_store *st, int64_t run_id, const char *fingerprint,
+			    int64_t mailboxes, int64_t conflicts, struct mf_diag *diag);
+/* Plan rows counted by (kind, action): mailboxes (kind NULL) or recipients. */
+int mf_store_plan_counts(struct mf_store *st, int recipients,
+			 void (*visit)(void *arg, const char *kind, const char *action, int64_t n),
+			 void *arg, struct mf_diag *diag);
+/* Target objects: the one other than except_id using alias (1, or 0 none);
+ * the one carrying match key (directory lists first; 1 or 0); one by id
+ * with its first proxy (1 or 0); those carrying key, in id order (the
+ * first max filled, *n_out counts all); the first non-list one whose
+ * loose key matches, with that proxy (1 or 0). */
+int mf_store_target_alias_owner(struct mf_store *st, int64_t *id_out, const char *alias,
+				int64_t except_id, struct mf_diag *diag);
+int mf_store_target_match_any(struct mf_store *st, int64_t *id_out, const char *key,
+			      struct mf_diag *diag);
+int mf_store_target_describe(struct mf_store *st, struct mf_store_tobj *out, int64_t id,
+			     struct mf_arena *arena, struct mf_diag *diag);
+int mf_store_target_match(struct mf_store *st, struct mf_store_tobj *out, size_t max,
+			  size_t *n_out, const char *key, struct mf_arena *arena,
+			  struct mf_diag *diag);
+int mf_store_target_loose(struct mf_store *st, struct mf_store_tobj *out, const char *loose_key,
+			  struct mf_arena *arena, struct mf_diag *diag);
+/* The alias map: replace, add a line, walk in line order. */
+int mf_store_alias_map_clear(struct mf_store *st, struct mf_diag *diag);
+int mf_store_alias_map_put(struct mf_store *st, const char *key, const char *alias, int64_t line,
+			   const char *file, struct mf_diag *diag);
+int mf_store_alias_map_walk(struct mf_store *st,
+			    void (*visit)(void *arg, const char *key, const char *alias),
+			    void *arg, struct mf_diag *diag);
+/* Keep every mailbox's alias as first staged (alias_origin). */
+int mf_store_alias_origin(struct mf_store *st, struct mf_diag *diag);
+/* Walks on statements of their own (visit may query; a negative return
+ * stops): every mailbox with its staged alias (alias) and first alias
+ * (alias_from), in id order; every custom recipient and list, in id
+ * order; those again with their plan rows (planned, action, alias,
+ * plan_address, message); the plan's listing of mailboxes (alias order,
+ * with the object matched) or of recipients (kind, id order). */
+int mf_store_plan_mailbox_walk(struct mf_store *st,
+			       int (*visit)(void *arg, const struct mf_store_plan_row *r),
+			       void *arg, struct mf_diag *diag);
+int mf_store_plan_entry_walk(struct mf_store *st,
+			     int (*visit)(void *arg, const struct mf_store_plan_row *r),
+			     void *arg, struct mf_diag *diag);
+int mf_store_plan_object_walk(struct mf_store *st,
+			      int (*visit)(void *arg, const struct mf_store_plan_row *r),
+			      void *arg, struct mf_diag *diag);
+int mf_store_plan_listing_walk(struct mf_store *st, int recipients,
+			       int (*visit)(void *arg, const struct mf_store_plan_row *r),
+			       void *arg, struct mf_diag *diag);
+/* Empty the plan's mailbox (or recipient) rows; write one (mailbox: id,
+ * action, alias, alias_from, object_id, conflict, message; recipient: id,
+ * kind, action, alias, plan_address, object_id, mailbox_id, same_as,
+ * message). */
+int mf_store_plan_clear(struct mf_store *st, int recipients, struct mf_diag *diag);
+int mf_store_plan_mailbox_put(struct mf_store *st, const struct mf_store_plan_row *r,
+			      struct mf_diag *diag);
+int mf_store_plan_recipient_put(struct mf_store *st, const struct mf_store_plan_row *r,
+				struct mf_diag *diag);
+int mf_store_mailbox_set_alias(struct mf_store *st, int64_t mailbox_id, const char *alias,
+			       struct mf_diag *diag);
+/* One mailbox's or recipient's plan row with the object it matched
+ * (1, or 0 when there is no such mailbox or custom recipient/list). */
+int mf_store_plan_mailbox_get(struct mf_store *st, struct mf_store_plan_row *r, int64_t mailbox_id,
+			      struct mf_arena *arena, struct mf_diag *diag);
+int mf_store_plan_recipient_get(struct mf_store *st, struct mf_store_plan_row *r, int64_t entry_id,
+				struct mf_arena *arena, struct mf_diag *diag);
 
 /* ---- helpers for loaders ---- */
 

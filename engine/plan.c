@@ -138,20 +138,6 @@ char *mf_pl_key_of(struct mf_arena *a, const char *addr, int loose)
 
 /* ---- small helpers ---- */
 
-int mf_pl_prep(struct mf_store *st, sqlite3_stmt **s, const char *sql, struct mf_diag *diag)
-{
-	if (sqlite3_prepare_v2(mf_store_db(st), sql, -1, s, NULL) != SQLITE_OK) {
-		*s = NULL;
-		return mf_store_fail(st, diag, "cannot prepare plan query");
-	}
-	return MF_OK;
-}
-
-const char *mf_pl_col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
 static uint64_t ci_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ull;
@@ -266,141 +252,64 @@ void mf_pl_smap_release(struct smap *m)
 
 /* ---- fingerprint: everything the plan is made from ---- */
 
-static const char *const FP_QUERIES[] = {
-	"SELECT m.id, m.kind, m.name, m.display_name, m.source_address, "
-	"CASE WHEN o.mailbox_id IS NOT NULL THEN o.alias ELSE m.alias END "
-	"FROM mailboxes m LEFT JOIN alias_origin o ON o.mailbox_id = m.id ORDER BY m.id",
-	"SELECT id, kind, name, display_name, given_name, surname, address_type, address "
-	"FROM dir_entries WHERE kind IN ('custom', 'list') ORDER BY id",
-	"SELECT id, class, alias, display_name FROM target_objects ORDER BY id",
-	"SELECT object_id, position, match_key, loose_key FROM target_proxies ORDER BY object_id, position",
-	"SELECT key, alias, line FROM alias_map ORDER BY key COLLATE NOCASE",
-	NULL
-};
-
-static int fingerprint(struct mf_store *st, char hex[MF_SHA256_HEX], struct mf_diag *diag)
-{
-	struct mf_sha256 h;
-	int rc = MF_OK;
-
-	mf_sha256_init(&h);
-	mf_sha256_update(&h, PLAN_VERSION, strlen(PLAN_VERSION));
-	for (size_t q = 0; FP_QUERIES[q] && rc == MF_OK; q++) {
-		sqlite3_stmt *s;
-		int step;
-		if ((rc = mf_pl_prep(st, &s, FP_QUERIES[q], diag)) < 0)
-			break;
-		mf_sha256_update(&h, "\x1d", 1);
-		while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-			int n = sqlite3_column_count(s);
-			for (int i = 0; i < n; i++) {
-				if (sqlite3_column_type(s, i) == SQLITE_NULL) {
-					mf_sha256_update(&h, "\x1e", 1);
-				} else {
-					const unsigned char *t = sqlite3_column_text(s, i);
-					mf_sha256_update(&h, t, (size_t)sqlite3_column_bytes(s, i));
-					mf_sha256_update(&h, "\x1f", 1);
-				}
-			}
-			mf_sha256_update(&h, "\n", 1);
-		}
-		if (step != SQLITE_DONE)
-			rc = mf_store_fail(st, diag, "cannot read plan inputs");
-		sqlite3_finalize(s);
-	}
-	mf_sha256_final(&h, hex);
-	return rc;
-}
-
-static const char SQL_STATE_FP[] = "SELECT fingerprint FROM plan_state WHERE id = 1";
-
 int mf_plan_is_current(struct mf_store *st, struct mf_diag *diag)
 {
-	char hex[MF_SHA256_HEX];
-	sqlite3_stmt *s = mf_store_stmt(st, SQL_STATE_FP, diag);
-	int rc, cur = 0;
-	if (!s)
-		return MF_ESTORE;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *fp = mf_pl_col(s, 0);
-		snprintf(hex, sizeof(hex), "%s", fp ? fp : "");
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return mf_store_fail(st, diag, "cannot read plan state");
-	{
-		char now[MF_SHA256_HEX];
-		if ((rc = fingerprint(st, now, diag)) < 0)
-			return rc;
-		cur = !strcmp(now, hex);
-	}
-	return cur;
+	char hex[MF_SHA256_HEX], now[MF_SHA256_HEX];
+	int rc = mf_store_plan_state_get(st, hex, diag);
+	if (rc <= 0)
+		return rc;
+	if ((rc = mf_store_plan_fingerprint(st, now, PLAN_VERSION, diag)) < 0)
+		return rc;
+	return !strcmp(now, hex);
 }
 
 /* ---- totals ---- */
 
-static const char SQL_TOT_MB[] = "SELECT action, count(*) FROM plan_mailboxes GROUP BY action";
-static const char SQL_TOT_PR[] = "SELECT kind, action, count(*) FROM plan_recipients GROUP BY kind, action";
+static void count_mailboxes(void *arg, const char *kind, const char *action, int64_t c)
+{
+	struct mf_plan_totals *t = arg;
+	enum mf_plan_action a = mf_pl_action_parse(action);
+	(void)kind;
+	t->mailboxes += c;
+	switch (a) {
+	case MF_PLAN_CREATE: t->create += c; break;
+	case MF_PLAN_CONVERT: t->convert += c; break;
+	case MF_PLAN_EXISTS: t->exists += c; break;
+	case MF_PLAN_PUBLIC: t->public_folders += c; break;
+	default: t->conflicts += c; break;
+	}
+}
+
+static void count_recipients(void *arg, const char *kind, const char *action, int64_t c)
+{
+	struct mf_plan_totals *t = arg;
+	int list = kind && !strcmp(kind, "list");
+	enum mf_plan_action a = mf_pl_action_parse(action);
+	if (list) {
+		t->lists += c;
+		if (a == MF_PLAN_CREATE) t->list_create += c;
+		else if (a == MF_PLAN_EXISTS) t->list_exists += c;
+		else if (a == MF_PLAN_DUPLICATE) t->list_duplicate += c;
+		else t->list_skip += c;
+	} else {
+		t->customs += c;
+		if (a == MF_PLAN_CREATE) t->custom_create += c;
+		else if (a == MF_PLAN_EXISTS) t->custom_exists += c;
+		else if (a == MF_PLAN_MIGRATED) t->custom_migrated += c;
+		else if (a == MF_PLAN_DUPLICATE) t->custom_duplicate += c;
+		else t->custom_skip += c;
+	}
+}
 
 int mf_pl_load_totals(struct mf_store *st, struct mf_plan_totals *t, struct mf_diag *diag)
 {
-	sqlite3_stmt *s;
-	int step;
-
-	if (!(s = mf_store_stmt(st, SQL_TOT_MB, diag)))
-		return MF_ESTORE;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		enum mf_plan_action a = mf_pl_action_parse(mf_pl_col(s, 0));
-		int64_t c = sqlite3_column_int64(s, 1);
-		t->mailboxes += c;
-		switch (a) {
-		case MF_PLAN_CREATE: t->create += c; break;
-		case MF_PLAN_CONVERT: t->convert += c; break;
-		case MF_PLAN_EXISTS: t->exists += c; break;
-		case MF_PLAN_PUBLIC: t->public_folders += c; break;
-		default: t->conflicts += c; break;
-		}
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE)
-		return mf_store_fail(st, diag, "cannot count plan");
-	if (!(s = mf_store_stmt(st, SQL_TOT_PR, diag)))
-		return MF_ESTORE;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int list = mf_pl_col(s, 0) && !strcmp(mf_pl_col(s, 0), "list");
-		enum mf_plan_action a = mf_pl_action_parse(mf_pl_col(s, 1));
-		int64_t c = sqlite3_column_int64(s, 2);
-		if (list) {
-			t->lists += c;
-			if (a == MF_PLAN_CREATE) t->list_create += c;
-			else if (a == MF_PLAN_EXISTS) t->list_exists += c;
-			else if (a == MF_PLAN_DUPLICATE) t->list_duplicate += c;
-			else t->list_skip += c;
-		} else {
-			t->customs += c;
-			if (a == MF_PLAN_CREATE) t->custom_create += c;
-			else if (a == MF_PLAN_EXISTS) t->custom_exists += c;
-			else if (a == MF_PLAN_MIGRATED) t->custom_migrated += c;
-			else if (a == MF_PLAN_DUPLICATE) t->custom_duplicate += c;
-			else t->custom_skip += c;
-		}
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE)
-		return mf_store_fail(st, diag, "cannot count plan");
-	return MF_OK;
+	int rc = mf_store_plan_counts(st, 0, count_mailboxes, t, diag);
+	if (rc == MF_OK)
+		rc = mf_store_plan_counts(st, 1, count_recipients, t, diag);
+	return rc;
 }
 
 /* ---- build ---- */
-
-static const char SQL_STATE_PUT[] =
-	"INSERT INTO plan_state(id, run_id, fingerprint, made_at, mailboxes, conflicts) "
-	"VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, "
-	"fingerprint = excluded.fingerprint, made_at = excluded.made_at, "
-	"mailboxes = excluded.mailboxes, conflicts = excluded.conflicts";
 
 static int build(struct mf_store *st, const char *alias_map, int64_t run_id, int only_if_stale,
 		 struct mf_plan_totals *totals, struct mf_diag *diag)
@@ -409,7 +318,6 @@ static int build(struct mf_store *st, const char *alias_map, int64_t run_id, int
 	char fp[MF_SHA256_HEX];
 	int64_t changed_n = 0, unused = 0;
 	int rc;
-	sqlite3_stmt *s;
 
 	memset(totals, 0, sizeof(*totals));
 	memset(&p, 0, sizeof(p));
@@ -417,7 +325,7 @@ static int build(struct mf_store *st, const char *alias_map, int64_t run_id, int
 	if ((rc = mf_store_begin(st, diag)) < 0)
 		return rc;
 	if (only_if_stale) {
-		if ((rc = mf_store_exec(st, MF_PL_SQL_ORIGIN, diag)) < 0)
+		if ((rc = mf_store_alias_origin(st, diag)) < 0)
 			goto fail;
 		rc = mf_plan_is_current(st, diag);
 		if (rc < 0)
@@ -443,25 +351,13 @@ static int build(struct mf_store *st, const char *alias_map, int64_t run_id, int
 	}
 	if ((rc = mf_pl_store_mailboxes(&p, &changed_n, diag)) < 0 ||
 	    (rc = mf_pl_plan_recipients(&p, diag)) < 0 ||
-	    (rc = fingerprint(st, fp, diag)) < 0)
+	    (rc = mf_store_plan_fingerprint(st, fp, PLAN_VERSION, diag)) < 0)
 		goto fail;
 	if ((rc = mf_pl_load_totals(st, totals, diag)) < 0)
 		goto fail;
-	if (!(s = mf_store_stmt(st, SQL_STATE_PUT, diag))) {
-		rc = MF_ESTORE;
+	if ((rc = mf_store_plan_state_put(st, run_id, fp, totals->mailboxes, totals->conflicts,
+					  diag)) < 0)
 		goto fail;
-	}
-	mf_store_bind_id(s, 1, run_id);
-	mf_store_bind_text(s, 2, fp);
-	sqlite3_bind_int64(s, 3, mf_now());
-	sqlite3_bind_int64(s, 4, totals->mailboxes);
-	sqlite3_bind_int64(s, 5, totals->conflicts);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		rc = mf_store_fail(st, diag, "cannot store plan state");
-		goto fail;
-	}
 	if ((rc = mf_store_commit(st, diag)) < 0)
 		goto out;
 	totals->built = 1;

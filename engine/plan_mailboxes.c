@@ -6,27 +6,12 @@
  */
 #include "engine/plan_priv.h"
 
-static const char SQL_OBJ_ALIAS[] =
-	"SELECT id FROM target_objects WHERE alias = ?1 COLLATE NOCASE AND id <> ?2 ORDER BY id LIMIT 1";
-
 /* The target object (other than except_id) using alias; 0 when none. */
 static int64_t target_alias_owner(struct planner *p, const char *alias, int64_t except_id)
 {
-	sqlite3_stmt *s = mf_store_stmt(p->st, SQL_OBJ_ALIAS, NULL);
 	int64_t id = 0;
-	int rc;
-	if (!s) {
+	if (mf_store_target_alias_owner(p->st, &id, alias, except_id, NULL) < 0)
 		p->failed = 1;
-		return 0;
-	}
-	mf_store_bind_text(s, 1, alias);
-	sqlite3_bind_int64(s, 2, except_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(s, 0);
-	else if (rc != SQLITE_DONE)
-		p->failed = 1;
-	sqlite3_reset(s);
 	return id;
 }
 
@@ -35,10 +20,6 @@ int mf_pl_alias_taken_any(const char *alias, void *payload)
 	struct planner *p = payload;
 	return mf_pl_sset_has(&p->aliases, alias) || target_alias_owner(p, alias, 0) != 0;
 }
-
-static const char SQL_OBJ_DESC[] =
-	"SELECT o.class, o.alias, o.display_name, (SELECT proxy FROM target_proxies x "
-	"WHERE x.object_id = o.id ORDER BY x.position LIMIT 1) FROM target_objects o WHERE o.id = ?1";
 
 static const char *class_words(const char *cls)
 {
@@ -54,22 +35,21 @@ static const char *class_words(const char *cls)
 /* "custom recipient 'AnnaL' (Lindqvist, Anna <SMTP:anna@x>)" in arena. */
 const char *mf_pl_describe_object(struct planner *p, int64_t id)
 {
-	sqlite3_stmt *s = mf_store_stmt(p->st, SQL_OBJ_DESC, NULL);
+	struct mf_store_tobj o;
+	struct mf_arena a = MF_ARENA_INIT;
 	const char *r = "an object of the target";
-	if (!s) {
+	int found = mf_store_target_describe(p->st, &o, id, &a, NULL);
+	if (found < 0)
 		p->failed = 1;
-		return r;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const char *cls = mf_pl_col(s, 0), *al = mf_pl_col(s, 1), *dn = mf_pl_col(s, 2), *px = mf_pl_col(s, 3);
+	if (found == 1) {
+		const char *cls = o.cls, *al = o.alias, *dn = o.display_name, *px = o.proxy;
 		char *t = mf_xasprintf("%s '%s' (%s%s%s%s)", class_words(cls), al ? al : "(no alias)",
 				       dn ? dn : "no display name", px ? " <" : "", px ? px : "",
 				       px ? ">" : "");
 		r = mf_arena_strdup(&p->a, t);
 		free(t);
 	}
-	sqlite3_reset(s);
+	mf_arena_release(&a);
 	return r;
 }
 
@@ -178,8 +158,6 @@ static char *trim_dup(struct mf_arena *a, const char *s)
 	return mf_arena_strndup(a, s, len);
 }
 
-static const char SQL_MAP_DEL[] = "DELETE FROM alias_map";
-static const char SQL_MAP_INS[] = "INSERT INTO alias_map(key, alias, line, file) VALUES (?1, ?2, ?3, ?4)";
 
 /* Read, validate and store a new alias map (replacing the stored one). */
 int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag)
@@ -191,7 +169,6 @@ int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag)
 	struct map_line *lines = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
-	sqlite3_stmt *s;
 
 	if ((rc = mf_read_file(&text, &len, path, ALIAS_MAP_MAX, diag)) < 0)
 		return rc;
@@ -272,24 +249,12 @@ int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag)
 		}
 		n++;
 	}
-	if ((rc = mf_store_exec(p->st, SQL_MAP_DEL, diag)) < 0)
+	if ((rc = mf_store_alias_map_clear(p->st, diag)) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (!(s = mf_store_stmt(p->st, SQL_MAP_INS, diag))) {
-			rc = MF_ESTORE;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = mf_store_alias_map_put(p->st, lines[i].key, lines[i].alias, lines[i].line,
+						 path, diag)) < 0)
 			goto out;
-		}
-		mf_store_bind_text(s, 1, lines[i].key);
-		mf_store_bind_text(s, 2, lines[i].alias);
-		sqlite3_bind_int64(s, 3, lines[i].line);
-		mf_store_bind_text(s, 4, path);
-		if (sqlite3_step(s) != SQLITE_DONE) {
-			sqlite3_reset(s);
-			rc = mf_store_fail(p->st, diag, "cannot store alias map");
-			goto out;
-		}
-		sqlite3_reset(s);
-	}
 out:
 	mf_csv_rec_release(&rec);
 	free(lines);
@@ -297,114 +262,73 @@ out:
 	return rc;
 }
 
+struct apply_ctx {
+	struct planner *p;
+	int64_t *unused;
+};
+
+static void apply_line(void *arg, const char *k, const char *al)
+{
+	struct apply_ctx *ac = arg;
+	struct planner *p = ac->p;
+	size_t first = 0;
+	if (!p->mb || !k || !al || !mf_alias_valid(al) || map_resolve(p, k, &first) != 1 ||
+	    first >= p->n || p->mb[first].map_alias) {
+		(*ac->unused)++;
+		return;
+	}
+	p->mb[first].map_alias = mf_arena_strdup(&p->a, al);
+}
+
 /* Apply the stored map to the mailboxes; counts lines naming none. */
 int mf_pl_map_apply(struct planner *p, int64_t *unused, struct mf_diag *diag)
 {
-	sqlite3_stmt *s;
-	int rc, step;
-
+	struct apply_ctx ac = { p, unused };
 	*unused = 0;
-	if ((rc = mf_pl_prep(p->st, &s, "SELECT key, alias FROM alias_map ORDER BY line, key", diag)) < 0)
-		return rc;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *k = mf_pl_col(s, 0), *al = mf_pl_col(s, 1);
-		size_t first = 0;
-		if (!p->mb || !k || !al || !mf_alias_valid(al) || map_resolve(p, k, &first) != 1 ||
-		    first >= p->n || p->mb[first].map_alias) {
-			(*unused)++;
-			continue;
-		}
-		p->mb[first].map_alias = mf_arena_strdup(&p->a, al);
-	}
-	if (step != SQLITE_DONE)
-		rc = mf_store_fail(p->st, diag, "cannot read alias map");
-	sqlite3_finalize(s);
-	return rc;
+	return mf_store_alias_map_walk(p->st, apply_line, &ac, diag);
 }
 
 /* ---- mailboxes ---- */
 
-const char MF_PL_SQL_ORIGIN[] =
-	"INSERT OR IGNORE INTO alias_origin(mailbox_id, alias) SELECT id, alias FROM mailboxes";
-static const char SQL_MB_ALL[] =
-	"SELECT m.id, m.kind, m.name, m.display_name, m.source_address, m.alias, o.alias "
-	"FROM mailboxes m JOIN alias_origin o ON o.mailbox_id = m.id ORDER BY m.id";
+static int load_one(void *arg, const struct mf_store_plan_row *r)
+{
+	struct planner *p = arg;
+	struct pmb *m;
+	if (p->n == p->cap_mb) {
+		p->cap_mb = p->cap_mb ? p->cap_mb * 2 : 64;
+		p->mb = mf_xreallocarray(p->mb, p->cap_mb, sizeof(*p->mb));
+	}
+	m = &p->mb[p->n++];
+	memset(m, 0, sizeof(*m));
+	m->id = r->id;
+	m->kind = mf_arena_strdup(&p->a, r->kind);
+	m->name = mf_arena_strdup(&p->a, r->name);
+	m->display_name = mf_arena_strdup(&p->a, r->display_name);
+	m->source_address = mf_arena_strdup(&p->a, r->source_address);
+	m->current = mf_arena_strdup(&p->a, r->alias);
+	m->origin = mf_arena_strdup(&p->a, r->alias_from);
+	m->key = mf_pl_key_of(&p->a, m->source_address, 0);
+	m->loose = mf_pl_key_of(&p->a, m->source_address, 1);
+	if (!m->kind)
+		m->kind = "mailbox";
+	if (!m->name)
+		m->name = "";
+	return MF_OK;
+}
 
 int mf_pl_load_mailboxes(struct planner *p, struct mf_diag *diag)
 {
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc, step;
-
-	if ((rc = mf_store_exec(p->st, MF_PL_SQL_ORIGIN, diag)) < 0)
+	int rc;
+	if ((rc = mf_store_alias_origin(p->st, diag)) < 0)
 		return rc;
-	if ((rc = mf_pl_prep(p->st, &s, SQL_MB_ALL, diag)) < 0)
-		return rc;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pmb *m;
-		if (p->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			p->mb = mf_xreallocarray(p->mb, cap, sizeof(*p->mb));
-		}
-		m = &p->mb[p->n++];
-		memset(m, 0, sizeof(*m));
-		m->id = sqlite3_column_int64(s, 0);
-		m->kind = mf_arena_strdup(&p->a, mf_pl_col(s, 1));
-		m->name = mf_arena_strdup(&p->a, mf_pl_col(s, 2));
-		m->display_name = mf_arena_strdup(&p->a, mf_pl_col(s, 3));
-		m->source_address = mf_arena_strdup(&p->a, mf_pl_col(s, 4));
-		m->current = mf_arena_strdup(&p->a, mf_pl_col(s, 5));
-		m->origin = mf_arena_strdup(&p->a, mf_pl_col(s, 6));
-		m->key = mf_pl_key_of(&p->a, m->source_address, 0);
-		m->loose = mf_pl_key_of(&p->a, m->source_address, 1);
-		if (!m->kind)
-			m->kind = "mailbox";
-		if (!m->name)
-			m->name = "";
-	}
-	if (step != SQLITE_DONE)
-		rc = mf_store_fail(p->st, diag, "cannot read mailboxes");
-	sqlite3_finalize(s);
-	return rc;
+	return mf_store_plan_mailbox_walk(p->st, load_one, p, diag);
 }
 
-struct tobj {
-	int64_t id;
-	const char *cls, *alias, *dn;
-};
-
-static const char SQL_MATCH[] =
-	"SELECT DISTINCT o.id, o.class, o.alias, o.display_name FROM target_proxies x "
-	"JOIN target_objects o ON o.id = x.object_id WHERE x.match_key = ?1 COLLATE NOCASE ORDER BY o.id";
-static const char SQL_LOOSE[] =
-	"SELECT DISTINCT o.id, x.proxy FROM target_proxies x JOIN target_objects o ON o.id = x.object_id "
-	"WHERE x.loose_key = ?1 COLLATE NOCASE AND o.class <> 'dl' ORDER BY o.id LIMIT 1";
-
 /* Target objects carrying key (at most max), in id order. */
-static int match_objects(struct planner *p, const char *key, struct tobj *out, size_t max,
+static int match_objects(struct planner *p, const char *key, struct mf_store_tobj *out, size_t max,
 			 size_t *n_out, struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(p->st, SQL_MATCH, diag);
-	size_t n = 0;
-	int step;
-	*n_out = 0;
-	if (!s)
-		return MF_ESTORE;
-	mf_store_bind_text(s, 1, key);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n < max) {
-			out[n].id = sqlite3_column_int64(s, 0);
-			out[n].cls = mf_arena_strdup(&p->a, mf_pl_col(s, 1));
-			out[n].alias = mf_arena_strdup(&p->a, mf_pl_col(s, 2));
-			out[n].dn = mf_arena_strdup(&p->a, mf_pl_col(s, 3));
-		}
-		n++;
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE)
-		return mf_store_fail(p->st, diag, "cannot match target objects");
-	*n_out = n;
-	return MF_OK;
+	return mf_store_target_match(p->st, out, max, n_out, key, &p->a, diag);
 }
 
 /* Decide each mailbox's action from the target's objects. */
@@ -415,7 +339,7 @@ int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag)
 
 	for (size_t i = 0; i < p->n && rc == MF_OK; i++) {
 		struct pmb *m = &p->mb[i];
-		struct tobj o[8];
+		struct mf_store_tobj o[8];
 		size_t n = 0, nc = 0, nm = 0, nd = 0, ic = 0, im = 0, idl = 0, prev;
 		const char *me = describe_mailbox(p, m);
 
@@ -449,16 +373,15 @@ int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag)
 		}
 		if (n == 0) {
 			/* a near miss: the Wizard compares exactly and would not find it */
-			sqlite3_stmt *s = mf_store_stmt(p->st, SQL_LOOSE, diag);
-			if (!s) {
-				rc = MF_ESTORE;
+			struct mf_store_tobj lo;
+			int found = mf_store_target_loose(p->st, &lo, m->loose, &p->a, diag);
+			if (found < 0) {
+				rc = found;
 				break;
 			}
-			mf_store_bind_text(s, 1, m->loose);
-			if (sqlite3_step(s) == SQLITE_ROW) {
-				int64_t oid = sqlite3_column_int64(s, 0);
-				char *px = mf_arena_strdup(&p->a, mf_pl_col(s, 1));
-				sqlite3_reset(s);
+			if (found == 1) {
+				int64_t oid = lo.id;
+				const char *px = lo.proxy;
 				mf_pl_conflict(p, m, "plan.near-match", oid,
 					 "%s: %s has the proxy address '%s', which differs from the source "
 					 "address only in blanks; the Migration Wizard compares addresses exactly "
@@ -467,7 +390,6 @@ int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag)
 					 me, mf_pl_describe_object(p, oid), px, m->source_address);
 				continue;
 			}
-			sqlite3_reset(s);
 			continue;
 		}
 		if (nd) {
@@ -504,7 +426,7 @@ int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag)
 			continue;
 		}
 		{
-			const struct tobj *t = nc ? &o[ic] : &o[im];
+			const struct mf_store_tobj *t = nc ? &o[ic] : &o[im];
 			char idk[32];
 			size_t other;
 			snprintf(idk, sizeof(idk), "%lld", (long long)t->id);
@@ -520,7 +442,7 @@ int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag)
 			m->object_id = t->id;
 			m->obj_class = t->cls;
 			m->obj_alias = t->alias;
-			m->obj_dn = t->dn;
+			m->obj_dn = t->display_name;
 		}
 	}
 	mf_pl_smap_release(&claimed);
@@ -628,12 +550,6 @@ void mf_pl_alias_conflicts_and_messages(struct planner *p)
 	}
 }
 
-static const char SQL_PM_DEL[] = "DELETE FROM plan_mailboxes";
-static const char SQL_PM_INS[] =
-	"INSERT INTO plan_mailboxes(mailbox_id, action, alias, alias_from, object_id, conflict, message) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-static const char SQL_MB_ALIAS_SET[] = "UPDATE mailboxes SET alias = ?2 WHERE id = ?1";
-
 static int changed(const struct pmb *m)
 {
 	const char *want = m->has_alias ? m->alias : NULL;
@@ -644,7 +560,6 @@ static int changed(const struct pmb *m)
 
 int mf_pl_store_mailboxes(struct planner *p, int64_t *n_changed, struct mf_diag *diag)
 {
-	sqlite3_stmt *s;
 	int rc;
 
 	*n_changed = 0;
@@ -656,36 +571,28 @@ int mf_pl_store_mailboxes(struct planner *p, int64_t *n_changed, struct mf_diag 
 				continue;
 			if (phase == 1 && !m->has_alias)
 				continue;
-			if (!(s = mf_store_stmt(p->st, SQL_MB_ALIAS_SET, diag)))
-				return MF_ESTORE;
-			sqlite3_bind_int64(s, 1, m->id);
-			if (phase == 1)
-				mf_store_bind_text(s, 2, m->alias);
-			rc = sqlite3_step(s);
-			sqlite3_reset(s);
-			if (rc != SQLITE_DONE)
-				return mf_store_fail(p->st, diag, "cannot set alias");
+			if ((rc = mf_store_mailbox_set_alias(p->st, m->id, phase == 1 ? m->alias : NULL,
+							     diag)) < 0)
+				return rc;
 			if (phase == 0)
 				(*n_changed)++;
 		}
 	}
-	if ((rc = mf_store_exec(p->st, SQL_PM_DEL, diag)) < 0)
+	if ((rc = mf_store_plan_clear(p->st, 0, diag)) < 0)
 		return rc;
 	for (size_t i = 0; i < p->n; i++) {
 		struct pmb *m = &p->mb[i];
-		if (!(s = mf_store_stmt(p->st, SQL_PM_INS, diag)))
-			return MF_ESTORE;
-		sqlite3_bind_int64(s, 1, m->id);
-		mf_store_bind_text(s, 2, mf_plan_action_name(m->action));
-		mf_store_bind_text(s, 3, m->has_alias ? m->alias : NULL);
-		mf_store_bind_text(s, 4, m->has_alias ? m->alias_from : NULL);
-		mf_store_bind_id(s, 5, m->object_id);
-		mf_store_bind_text(s, 6, m->conflict);
-		mf_store_bind_text(s, 7, m->message ? m->message : "");
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE)
-			return mf_store_fail(p->st, diag, "cannot store plan");
+		struct mf_store_plan_row r;
+		memset(&r, 0, sizeof(r));
+		r.id = m->id;
+		r.action = mf_plan_action_name(m->action);
+		r.alias = m->has_alias ? m->alias : NULL;
+		r.alias_from = m->has_alias ? m->alias_from : NULL;
+		r.object_id = m->object_id;
+		r.conflict = m->conflict;
+		r.message = m->message ? m->message : "";
+		if ((rc = mf_store_plan_mailbox_put(p->st, &r, diag)) < 0)
+			return rc;
 	}
 	return MF_OK;
 }

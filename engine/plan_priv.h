@@ -57,18 +57,16 @@ struct planner {
 	struct mf_store *st;
 	struct mf_arena a;
 	struct pmb *mb;
-	size_t n;
+	size_t n, cap_mb;
 	struct sset aliases;        /* final aliases of mailboxes and created recipients */
 	struct smap by_key;         /* mailbox source key -> index */
 	int failed;                 /* a query failed inside a callback */
 };
 
 enum mf_plan_action mf_pl_action_parse(const char *s);
-const char *mf_pl_col(sqlite3_stmt *s, int i);
 int mf_pl_is_blank(int c);
 char *mf_pl_key_of(struct mf_arena *a, const char *addr, int loose);
 int mf_pl_load_totals(struct mf_store *st, struct mf_plan_totals *t, struct mf_diag *diag);
-int mf_pl_prep(struct mf_store *st, sqlite3_stmt **s, const char *sql, struct mf_diag *diag);
 int mf_pl_smap_get(const struct smap *m, const char *k, size_t *v);
 void mf_pl_smap_put(struct smap *m, const char *k, size_t v);
 void mf_pl_smap_release(struct smap *m);
@@ -86,8 +84,5 @@ int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag);
 int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag);
 int mf_pl_store_mailboxes(struct planner *p, int64_t *n_changed, struct mf_diag *diag);
 int mf_pl_plan_recipients(struct planner *p, struct mf_diag *diag);
-
-/* every mailbox's alias as staged, kept once (plan_mailboxes.c) */
-extern const char MF_PL_SQL_ORIGIN[];
 
 #endif

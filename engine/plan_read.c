@@ -7,57 +7,37 @@
 
 /* ---- reading the plan ---- */
 
-static const char SQL_PM_GET[] =
-	"SELECT m.kind, m.alias, m.source_address, p.action, p.object_id, o.class, o.alias, "
-	"o.display_name, p.conflict, p.message, p.mailbox_id IS NOT NULL "
-	"FROM mailboxes m LEFT JOIN plan_mailboxes p ON p.mailbox_id = m.id "
-	"LEFT JOIN target_objects o ON o.id = p.object_id WHERE m.id = ?1";
-
 int mf_plan_mailbox_action(struct mf_store *st, struct mf_plan_entry *out,
 			   int64_t mailbox_id, struct mf_arena *arena,
 			   struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(st, SQL_PM_GET, diag);
+	struct mf_store_plan_row r;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!s)
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, mailbox_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *kind = mf_pl_col(s, 0);
-		out->planned = sqlite3_column_int(s, 10);
-		out->alias = mf_store_col_text(s, 1, arena);
-		out->address = mf_store_col_text(s, 2, arena);
-		if (out->planned) {
-			out->action = mf_pl_action_parse(mf_pl_col(s, 3));
-			out->object_id = sqlite3_column_int64(s, 4);
-			out->object_class = mf_store_col_text(s, 5, arena);
-			out->object_alias = mf_store_col_text(s, 6, arena);
-			out->object_display_name = mf_store_col_text(s, 7, arena);
-			out->conflict = mf_store_col_text(s, 8, arena);
-			out->message = mf_store_col_text(s, 9, arena);
-		} else {
-			out->action = kind && !strcmp(kind, "public") ? MF_PLAN_PUBLIC : MF_PLAN_CREATE;
-			out->message = "not planned yet: the default applies";
-		}
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	rc = mf_store_plan_mailbox_get(st, &r, mailbox_id, arena, diag);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
 		return mf_diag_set(diag, MF_ENOTFOUND, NULL, MF_NO_OFFSET,
 				   "no mailbox %lld", (long long)mailbox_id);
-	if (rc != SQLITE_ROW)
-		return mf_store_fail(st, diag, "cannot read plan");
+	out->planned = r.planned;
+	out->alias = r.alias;
+	out->address = r.source_address;
+	if (out->planned) {
+		out->action = mf_pl_action_parse(r.action);
+		out->object_id = r.object_id;
+		out->object_class = r.object_class;
+		out->object_alias = r.object_alias;
+		out->object_display_name = r.object_display_name;
+		out->conflict = r.conflict;
+		out->message = r.message;
+	} else {
+		out->action = r.kind && !strcmp(r.kind, "public") ? MF_PLAN_PUBLIC : MF_PLAN_CREATE;
+		out->message = "not planned yet: the default applies";
+	}
 	return MF_OK;
 }
-
-static const char SQL_PR_GET[] =
-	"SELECT e.kind, e.address_type, e.address, p.action, p.alias, p.address, p.object_id, "
-	"o.class, o.alias, o.display_name, p.message, p.entry_id IS NOT NULL "
-	"FROM dir_entries e LEFT JOIN plan_recipients p ON p.entry_id = e.id "
-	"LEFT JOIN target_objects o ON o.id = p.object_id "
-	"WHERE e.id = ?1 AND e.kind IN ('custom', 'list')";
 
 static const char *entry_address(struct mf_arena *a, const char *type, const char *addr)
 {
@@ -74,116 +54,159 @@ int mf_plan_recipient_action(struct mf_store *st, struct mf_plan_entry *out,
 			     int64_t entry_id, struct mf_arena *arena,
 			     struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(st, SQL_PR_GET, diag);
+	struct mf_store_plan_row r;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!s)
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, entry_id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		int list = mf_pl_col(s, 0) && !strcmp(mf_pl_col(s, 0), "list");
-		out->planned = sqlite3_column_int(s, 11);
-		if (out->planned) {
-			out->action = mf_pl_action_parse(mf_pl_col(s, 3));
-			out->alias = mf_store_col_text(s, 4, arena);
-			out->address = mf_store_col_text(s, 5, arena);
-			out->object_id = sqlite3_column_int64(s, 6);
-			out->object_class = mf_store_col_text(s, 7, arena);
-			out->object_alias = mf_store_col_text(s, 8, arena);
-			out->object_display_name = mf_store_col_text(s, 9, arena);
-			out->message = mf_store_col_text(s, 10, arena);
-		} else {
-			out->address = entry_address(arena, mf_pl_col(s, 1), mf_pl_col(s, 2));
-			out->action = (list || out->address) ? MF_PLAN_CREATE : MF_PLAN_SKIP;
-			out->message = "not planned yet: the default applies";
-		}
-	}
-	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	rc = mf_store_plan_recipient_get(st, &r, entry_id, arena, diag);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
 		return mf_diag_set(diag, MF_ENOTFOUND, NULL, MF_NO_OFFSET,
 				   "no custom recipient or list %lld", (long long)entry_id);
-	if (rc != SQLITE_ROW)
-		return mf_store_fail(st, diag, "cannot read plan");
+	out->planned = r.planned;
+	if (out->planned) {
+		out->action = mf_pl_action_parse(r.action);
+		out->alias = r.alias;
+		out->address = r.plan_address;
+		out->object_id = r.object_id;
+		out->object_class = r.object_class;
+		out->object_alias = r.object_alias;
+		out->object_display_name = r.object_display_name;
+		out->message = r.message;
+	} else {
+		int list = r.kind && !strcmp(r.kind, "list");
+		out->address = entry_address(arena, r.address_type, r.address);
+		out->action = (list || out->address) ? MF_PLAN_CREATE : MF_PLAN_SKIP;
+		out->message = "not planned yet: the default applies";
+	}
 	return MF_OK;
 }
 
-static const char SQL_OBJECTS[] =
-	"SELECT e.id, e.kind, e.name, e.display_name, e.given_name, e.surname, e.address_type, "
-	"e.address, p.action, p.alias, p.address, p.message, p.entry_id IS NOT NULL "
-	"FROM dir_entries e LEFT JOIN plan_recipients p ON p.entry_id = e.id "
-	"WHERE e.kind IN ('custom', 'list') ORDER BY e.id";
+struct objects {
+	struct mf_plan_object *v;
+	size_t n, cap;
+	struct mf_arena *arena;
+};
+
+static const char *dup(struct mf_arena *a, const char *s)
+{
+	return s ? mf_arena_strdup(a, s) : NULL;
+}
+
+static int add_object(void *arg, const struct mf_store_plan_row *r)
+{
+	struct objects *ob = arg;
+	struct mf_arena *arena = ob->arena;
+	struct mf_plan_object *o;
+	if (ob->n == ob->cap) {
+		struct mf_plan_object *nv;
+		ob->cap = ob->cap ? ob->cap * 2 : 64;
+		nv = mf_arena_alloc(arena, ob->cap * sizeof(*nv));
+		if (ob->n)
+			memcpy(nv, ob->v, ob->n * sizeof(*nv));
+		ob->v = nv;
+	}
+	o = &ob->v[ob->n++];
+	memset(o, 0, sizeof(*o));
+	o->entry_id = r->id;
+	o->kind = dup(arena, r->kind);
+	o->name = dup(arena, r->name);
+	o->display_name = dup(arena, r->display_name);
+	if (!o->display_name)
+		o->display_name = o->name;
+	o->given_name = dup(arena, r->given_name);
+	o->surname = dup(arena, r->surname);
+	if (r->planned) {
+		o->action = mf_pl_action_parse(r->action);
+		o->alias = dup(arena, r->alias);
+		o->address = dup(arena, r->plan_address);
+		o->message = dup(arena, r->message);
+	} else {
+		o->address = entry_address(arena, r->address_type, r->address);
+		o->action = (!strcmp(o->kind, "list") || o->address) ? MF_PLAN_CREATE : MF_PLAN_SKIP;
+		o->message = "not planned yet: the default applies";
+	}
+	return MF_OK;
+}
 
 int mf_plan_objects(struct mf_store *st, struct mf_plan_object **out, size_t *n_out,
 		    struct mf_arena *arena, struct mf_diag *diag)
 {
-	sqlite3_stmt *s;
-	struct mf_plan_object *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc, step;
+	struct objects ob = { NULL, 0, 0, arena };
+	int rc;
 
 	*out = NULL;
 	*n_out = 0;
-	if ((rc = mf_pl_prep(st, &s, SQL_OBJECTS, diag)) < 0)
-		return rc;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mf_plan_object *o;
-		if (n == cap) {
-			struct mf_plan_object *nv;
-			cap = cap ? cap * 2 : 64;
-			nv = mf_arena_alloc(arena, cap * sizeof(*nv));
-			if (n)
-				memcpy(nv, v, n * sizeof(*nv));
-			v = nv;
-		}
-		o = &v[n++];
-		memset(o, 0, sizeof(*o));
-		o->entry_id = sqlite3_column_int64(s, 0);
-		o->kind = mf_store_col_text(s, 1, arena);
-		o->name = mf_store_col_text(s, 2, arena);
-		o->display_name = mf_store_col_text(s, 3, arena);
-		if (!o->display_name)
-			o->display_name = o->name;
-		o->given_name = mf_store_col_text(s, 4, arena);
-		o->surname = mf_store_col_text(s, 5, arena);
-		if (sqlite3_column_int(s, 12)) {
-			o->action = mf_pl_action_parse(mf_pl_col(s, 8));
-			o->alias = mf_store_col_text(s, 9, arena);
-			o->address = mf_store_col_text(s, 10, arena);
-			o->message = mf_store_col_text(s, 11, arena);
-		} else {
-			o->address = entry_address(arena, mf_pl_col(s, 6), mf_pl_col(s, 7));
-			o->action = (!strcmp(o->kind, "list") || o->address) ? MF_PLAN_CREATE : MF_PLAN_SKIP;
-			o->message = "not planned yet: the default applies";
-		}
-	}
-	if (step != SQLITE_DONE)
-		rc = mf_store_fail(st, diag, "cannot read plan");
-	sqlite3_finalize(s);
+	rc = mf_store_plan_object_walk(st, add_object, &ob, diag);
 	if (rc == MF_OK) {
-		*out = v;
-		*n_out = n;
+		*out = ob.v;
+		*n_out = ob.n;
 	}
 	return rc;
 }
 
 /* ---- JSON ---- */
 
-static const char SQL_JSON_MB[] =
-	"SELECT m.alias, m.display_name, m.source_address, m.kind, p.action, p.alias_from, "
-	"o.class, o.alias, o.display_name, p.conflict, p.message, m.name "
-	"FROM mailboxes m LEFT JOIN plan_mailboxes p ON p.mailbox_id = m.id "
-	"LEFT JOIN target_objects o ON o.id = p.object_id ORDER BY m.alias COLLATE NOCASE, m.id";
-static const char SQL_JSON_PR[] =
-	"SELECT e.kind, e.name, p.address, p.action, p.alias, p.message "
-	"FROM plan_recipients p JOIN dir_entries e ON e.id = p.entry_id ORDER BY e.kind, e.id";
+struct listing {
+	struct mf_buf *b;
+	int first;
+};
+
+static int json_mailbox(void *arg, const struct mf_store_plan_row *r)
+{
+	struct listing *l = arg;
+	struct mf_buf *b = l->b;
+	if (!l->first)
+		mf_buf_addch(b, ',');
+	l->first = 0;
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "alias", r->alias, 1);
+	mf_json_kv_str(b, "name", r->name, 0);
+	mf_json_kv_str(b, "display_name", r->display_name, 0);
+	mf_json_kv_str(b, "source_address", r->source_address, 0);
+	mf_json_kv_str(b, "kind", r->kind, 0);
+	mf_json_kv_str(b, "action", r->action ? r->action : "unplanned", 0);
+	mf_json_kv_str(b, "alias_from", r->alias_from, 0);
+	mf_json_key(b, "object", 0);
+	if (!r->has_object) {
+		mf_buf_addstr(b, "null");
+	} else {
+		mf_buf_addch(b, '{');
+		mf_json_kv_str(b, "class", r->object_class, 1);
+		mf_json_kv_str(b, "alias", r->object_alias, 0);
+		mf_json_kv_str(b, "display_name", r->object_display_name, 0);
+		mf_buf_addch(b, '}');
+	}
+	mf_json_kv_str(b, "conflict", r->conflict, 0);
+	mf_json_kv_str(b, "message", r->message, 0);
+	mf_buf_addch(b, '}');
+	return MF_OK;
+}
+
+static int json_recipient(void *arg, const struct mf_store_plan_row *r)
+{
+	struct listing *l = arg;
+	struct mf_buf *b = l->b;
+	if (!l->first)
+		mf_buf_addch(b, ',');
+	l->first = 0;
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "kind", r->kind, 1);
+	mf_json_kv_str(b, "name", r->name, 0);
+	mf_json_kv_str(b, "address", r->plan_address, 0);
+	mf_json_kv_str(b, "action", r->action, 0);
+	mf_json_kv_str(b, "alias", r->alias, 0);
+	mf_json_kv_str(b, "message", r->message, 0);
+	mf_buf_addch(b, '}');
+	return MF_OK;
+}
 
 int mf_plan_json(struct mf_store *st, struct mf_buf *b,
 		 const struct mf_plan_totals *totals, struct mf_diag *diag)
 {
-	sqlite3_stmt *s;
-	int rc, step, first = 1;
+	struct listing l = { b, 1 };
+	int rc;
 	struct mf_plan_totals t;
 
 	if (totals) {
@@ -193,58 +216,13 @@ int mf_plan_json(struct mf_store *st, struct mf_buf *b,
 		if ((rc = mf_pl_load_totals(st, &t, diag)) < 0)
 			return rc;
 	}
-	if ((rc = mf_pl_prep(st, &s, SQL_JSON_MB, diag)) < 0)
-		return rc;
 	mf_buf_addstr(b, "{\"mailboxes\":[");
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!first)
-			mf_buf_addch(b, ',');
-		first = 0;
-		mf_buf_addch(b, '{');
-		mf_json_kv_str(b, "alias", mf_pl_col(s, 0), 1);
-		mf_json_kv_str(b, "name", mf_pl_col(s, 11), 0);
-		mf_json_kv_str(b, "display_name", mf_pl_col(s, 1), 0);
-		mf_json_kv_str(b, "source_address", mf_pl_col(s, 2), 0);
-		mf_json_kv_str(b, "kind", mf_pl_col(s, 3), 0);
-		mf_json_kv_str(b, "action", mf_pl_col(s, 4) ? mf_pl_col(s, 4) : "unplanned", 0);
-		mf_json_kv_str(b, "alias_from", mf_pl_col(s, 5), 0);
-		mf_json_key(b, "object", 0);
-		if (sqlite3_column_type(s, 6) == SQLITE_NULL) {
-			mf_buf_addstr(b, "null");
-		} else {
-			mf_buf_addch(b, '{');
-			mf_json_kv_str(b, "class", mf_pl_col(s, 6), 1);
-			mf_json_kv_str(b, "alias", mf_pl_col(s, 7), 0);
-			mf_json_kv_str(b, "display_name", mf_pl_col(s, 8), 0);
-			mf_buf_addch(b, '}');
-		}
-		mf_json_kv_str(b, "conflict", mf_pl_col(s, 9), 0);
-		mf_json_kv_str(b, "message", mf_pl_col(s, 10), 0);
-		mf_buf_addch(b, '}');
-	}
-	sqlite3_finalize(s);
-	if (step != SQLITE_DONE)
-		return mf_store_fail(st, diag, "cannot read plan");
-	if ((rc = mf_pl_prep(st, &s, SQL_JSON_PR, diag)) < 0)
+	if ((rc = mf_store_plan_listing_walk(st, 0, json_mailbox, &l, diag)) < 0)
 		return rc;
 	mf_buf_addstr(b, "],\"recipients\":[");
-	first = 1;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!first)
-			mf_buf_addch(b, ',');
-		first = 0;
-		mf_buf_addch(b, '{');
-		mf_json_kv_str(b, "kind", mf_pl_col(s, 0), 1);
-		mf_json_kv_str(b, "name", mf_pl_col(s, 1), 0);
-		mf_json_kv_str(b, "address", mf_pl_col(s, 2), 0);
-		mf_json_kv_str(b, "action", mf_pl_col(s, 3), 0);
-		mf_json_kv_str(b, "alias", mf_pl_col(s, 4), 0);
-		mf_json_kv_str(b, "message", mf_pl_col(s, 5), 0);
-		mf_buf_addch(b, '}');
-	}
-	sqlite3_finalize(s);
-	if (step != SQLITE_DONE)
-		return mf_store_fail(st, diag, "cannot read plan");
+	l.first = 1;
+	if ((rc = mf_store_plan_listing_walk(st, 1, json_recipient, &l, diag)) < 0)
+		return rc;
 	mf_buf_addstr(b, "],\"totals\":{");
 	mf_json_kv_int(b, "mailboxes", t.mailboxes, 1);
 	mf_json_kv_int(b, "create", t.create, 0);

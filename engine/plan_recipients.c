@@ -7,17 +7,6 @@
 
 /* ---- custom recipients and lists ---- */
 
-static const char SQL_DE_ALL[] =
-	"SELECT id, kind, name, display_name, given_name, surname, address_type, address "
-	"FROM dir_entries WHERE kind IN ('custom', 'list') ORDER BY id";
-static const char SQL_PR_DEL[] = "DELETE FROM plan_recipients";
-static const char SQL_PR_INS[] =
-	"INSERT INTO plan_recipients(entry_id, kind, action, alias, address, object_id, mailbox_id, "
-	"same_as, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-static const char SQL_MATCH_ANY[] =
-	"SELECT o.id FROM target_proxies x JOIN target_objects o ON o.id = x.object_id "
-	"WHERE x.match_key = ?1 COLLATE NOCASE ORDER BY (o.class = 'dl') DESC, o.id LIMIT 1";
-
 struct prec {
 	int64_t id;
 	const char *kind, *name, *dn, *given, *sur;
@@ -50,43 +39,52 @@ static size_t person_alias_base(char base[MF_ALIAS_MAX + 1], const struct prec *
 	return n;
 }
 
+struct entries {
+	struct planner *p;
+	struct prec *r;
+	size_t n, cap;
+};
+
+static int load_entry(void *arg, const struct mf_store_plan_row *row)
+{
+	struct entries *en = arg;
+	struct planner *p = en->p;
+	struct prec *e;
+	const char *at = row->address_type, *ad = row->address;
+	if (en->n == en->cap) {
+		en->cap = en->cap ? en->cap * 2 : 64;
+		en->r = mf_xreallocarray(en->r, en->cap, sizeof(*en->r));
+	}
+	e = &en->r[en->n++];
+	memset(e, 0, sizeof(*e));
+	e->id = row->id;
+	e->kind = mf_arena_strdup(&p->a, row->kind);
+	e->name = mf_arena_strdup(&p->a, row->name);
+	e->dn = mf_arena_strdup(&p->a, row->display_name);
+	e->given = mf_arena_strdup(&p->a, row->given_name);
+	e->sur = mf_arena_strdup(&p->a, row->surname);
+	if (ad && *ad) {
+		char *t = at && *at ? mf_xasprintf("%s:%s", at, ad) : mf_xstrdup(ad);
+		e->address = mf_arena_strdup(&p->a, t);
+		free(t);
+		e->key = mf_pl_key_of(&p->a, e->address, 0);
+	}
+	if (!e->name)
+		e->name = "";
+	return MF_OK;
+}
+
 int mf_pl_plan_recipients(struct planner *p, struct mf_diag *diag)
 {
-	sqlite3_stmt *s;
-	struct prec *r = NULL;
-	size_t n = 0, cap = 0;
+	struct entries en = { p, NULL, 0, 0 };
+	struct prec *r;
+	size_t n;
 	struct smap seen = { 0 };
-	int rc, step;
+	int rc;
 
-	if ((rc = mf_pl_prep(p->st, &s, SQL_DE_ALL, diag)) < 0)
-		return rc;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct prec *e;
-		const char *at = mf_pl_col(s, 6), *ad = mf_pl_col(s, 7);
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			r = mf_xreallocarray(r, cap, sizeof(*r));
-		}
-		e = &r[n++];
-		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, 0);
-		e->kind = mf_arena_strdup(&p->a, mf_pl_col(s, 1));
-		e->name = mf_arena_strdup(&p->a, mf_pl_col(s, 2));
-		e->dn = mf_arena_strdup(&p->a, mf_pl_col(s, 3));
-		e->given = mf_arena_strdup(&p->a, mf_pl_col(s, 4));
-		e->sur = mf_arena_strdup(&p->a, mf_pl_col(s, 5));
-		if (ad && *ad) {
-			char *t = at && *at ? mf_xasprintf("%s:%s", at, ad) : mf_xstrdup(ad);
-			e->address = mf_arena_strdup(&p->a, t);
-			free(t);
-			e->key = mf_pl_key_of(&p->a, e->address, 0);
-		}
-		if (!e->name)
-			e->name = "";
-	}
-	if (step != SQLITE_DONE)
-		rc = mf_store_fail(p->st, diag, "cannot read directory entries");
-	sqlite3_finalize(s);
+	rc = mf_store_plan_entry_walk(p->st, load_entry, &en, diag);
+	r = en.r;
+	n = en.n;
 	if (rc < 0)
 		goto out;
 
@@ -116,19 +114,9 @@ int mf_pl_plan_recipients(struct planner *p, struct mf_diag *diag)
 			int64_t oid = 0;
 			if (e->key) {
 				mf_pl_smap_put(&seen, e->key, i);
-				if (!(s = mf_store_stmt(p->st, SQL_MATCH_ANY, diag))) {
-					rc = MF_ESTORE;
+				if ((rc = mf_store_target_match_any(p->st, &oid, e->key, diag)) < 0)
 					goto out;
-				}
-				mf_store_bind_text(s, 1, e->key);
-				step = sqlite3_step(s);
-				if (step == SQLITE_ROW)
-					oid = sqlite3_column_int64(s, 0);
-				sqlite3_reset(s);
-				if (step != SQLITE_ROW && step != SQLITE_DONE) {
-					rc = mf_store_fail(p->st, diag, "cannot match directory entry");
-					goto out;
-				}
+				rc = MF_OK;
 			}
 			if (oid) {
 				e->action = MF_PLAN_EXISTS;
@@ -163,29 +151,23 @@ int mf_pl_plan_recipients(struct planner *p, struct mf_diag *diag)
 		rc = mf_store_fail(p->st, diag, "cannot check aliases");
 		goto out;
 	}
-	if ((rc = mf_store_exec(p->st, SQL_PR_DEL, diag)) < 0)
+	if ((rc = mf_store_plan_clear(p->st, 1, diag)) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct prec *e = &r[i];
-		if (!(s = mf_store_stmt(p->st, SQL_PR_INS, diag))) {
-			rc = MF_ESTORE;
+		struct mf_store_plan_row row;
+		memset(&row, 0, sizeof(row));
+		row.id = e->id;
+		row.kind = e->kind;
+		row.action = mf_plan_action_name(e->action);
+		row.alias = e->has_alias ? e->alias : NULL;
+		row.plan_address = e->address;
+		row.object_id = e->object_id;
+		row.mailbox_id = e->mailbox_id;
+		row.same_as = e->same_as;
+		row.message = e->message ? e->message : "";
+		if ((rc = mf_store_plan_recipient_put(p->st, &row, diag)) < 0)
 			goto out;
-		}
-		sqlite3_bind_int64(s, 1, e->id);
-		mf_store_bind_text(s, 2, e->kind);
-		mf_store_bind_text(s, 3, mf_plan_action_name(e->action));
-		mf_store_bind_text(s, 4, e->has_alias ? e->alias : NULL);
-		mf_store_bind_text(s, 5, e->address);
-		mf_store_bind_id(s, 6, e->object_id);
-		mf_store_bind_id(s, 7, e->mailbox_id);
-		mf_store_bind_id(s, 8, e->same_as);
-		mf_store_bind_text(s, 9, e->message ? e->message : "");
-		step = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (step != SQLITE_DONE) {
-			rc = mf_store_fail(p->st, diag, "cannot store plan");
-			goto out;
-		}
 	}
 out:
 	mf_pl_smap_release(&seen);
