@@ -231,7 +231,10 @@ void mf_pl_smap_put(struct smap *m, const char *k, size_t v)
 			}
 		free(m->key);
 		free(m->val);
-		*m = big;
+		m->key = big.key;
+		m->val = big.val;
+		m->cap = big.cap;
+		m->n = big.n;
 	}
 	{
 		size_t j = ci_hash(k) & (m->cap - 1);

@@ -113,10 +113,13 @@ int mf_pl_plan_recipients(struct planner *p, struct mf_diag *diag)
 		} else {
 			int64_t oid = 0;
 			if (e->key) {
+				int found;
 				mf_pl_smap_put(&seen, e->key, i);
-				if ((rc = mf_store_target_match_any(p->st, &oid, e->key, diag)) < 0)
+				found = mf_store_target_match_any(p->st, &oid, e->key, diag);
+				if (found < 0) {
+					rc = found;
 					goto out;
-				rc = MF_OK;
+				}
 			}
 			if (oid) {
 				e->action = MF_PLAN_EXISTS;

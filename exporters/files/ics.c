@@ -63,7 +63,7 @@ static void item_keep(struct mf_export_ctx *c, const struct mf_calendar_item *it
 	k->has_dtstart = it->has_dtstart;
 	k->dtstart = it->has_dtstart ? it->dtstart_utc : 0;
 	k->uid = it->uid ? mf_xstrdup(it->uid) : NULL;
-	k->ical = mf_xstrdup(it->ical);
+	k->ical = it->ical ? mf_xstrdup(it->ical) : NULL;
 }
 
 /* Start time (unknown last), then UID (none first), then id. */
@@ -158,8 +158,7 @@ static int ics_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb
 	rel = file_rel(mb, diag);
 	if (!rel)
 		return MF_EUSAGE;
-	if (it->ical)
-		item_keep(c, it);
+	item_keep(c, it);
 	mf_files_pending(&c->f, res, "calendar", it->id, mb->id, rel, it->ical, strlen(it->ical));
 	free(rel);
 	return MF_OK;
@@ -189,6 +188,8 @@ static int ics_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		qsort(c->items, c->n_items, sizeof(*c->items), cmp_item);
 	for (size_t i = 0; i < c->n_items; i++) {
 		struct mf_diag d;
+		if (!c->items[i].ical)
+			continue;
 		mf_diag_clear(&d);
 		/* an item refused in an earlier run fails here again: leave it out */
 		mf_ical_cal_add(cal, c->items[i].ical, c->items[i].dtstart, &d);

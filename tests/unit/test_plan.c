@@ -5,6 +5,7 @@
  * tests run real processes: tests/cli/runs.sh.
  */
 #include "tests/harness.h"
+#include "core/store_priv.h"
 #include "tests/unit/fixture.h"
 #include "tests/unit/tests.h"
 #include "engine/check.h"
