@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * exchange.c: the Exchange Migration Wizard files (.pkl/.pri/.sec) exporter.
- * Contract: /work/shared/formats/exchange-migration-files.md; decisions in
+ * Contract: docs/formats/exchange-migration-files.md; decisions in
  * docs/decisions.md ("Exchange files").  The parts: exchange.c the sets
  * and the callbacks, exchange_people.c senders, recipients and address
  * books, exchange_calendar.c the Schedule+ file, exchange_finish.c the end

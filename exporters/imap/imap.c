@@ -94,7 +94,7 @@ fail:
 	mf_buf_release(&x->msg);
 	mf_buf_release(&x->resp);
 	free(x);
-	return rc;
+	return rc < 0 ? rc : MF_EIO;   /* never success without *out */
 }
 
 const char *imx_im_target(struct mf_export_ctx *x)
@@ -106,6 +106,23 @@ static int im_check(struct mf_export_ctx *x, const struct mf_mailbox *mb, struct
 {
 	struct imap_conn *c = NULL;
 	int rc = imx_connect_as(&c, x, imx_mailbox_user(x, mb), diag);
+	if (rc == MF_EREMOTE && imx_is_public(mb)) {
+		/* A public mailbox is written by the admin's own login, which
+		 * --login-format does not change: an admin that is only a master
+		 * user (it acts for others, has no account) cannot do it. */
+		char msg[512];
+		const char *admin = x->opts->admin && *x->opts->admin ? x->opts->admin : "?";
+		snprintf(msg, sizeof(msg), "%s", diag->msg);
+		return mf_diag_set(diag, MF_EREMOTE, NULL, MF_NO_OFFSET,
+				   "public mailbox '%s' is written by the admin's own login, and '%s' "
+				   "cannot log in as itself on %s (%.120s). A master user alone cannot: "
+				   "make '%s' an ordinary user too, or give the server a shared namespace "
+				   "and export the public mailboxes with --admin an ordinary user that can "
+				   "write it, or leave them out with a mailbox selection (--mailbox, "
+				   "--mailboxes-from)",
+				   mb->alias && *mb->alias ? mb->alias : mb->name, admin, x->t.url, msg,
+				   admin);
+	}
 	if (rc == MF_EREMOTE) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", diag->msg);
@@ -221,7 +238,7 @@ static int im_put_message(struct mf_export_ctx *x, const struct mf_mailbox *mb,
 	if (m->unsent)
 		k += (size_t)snprintf(a->flags + k, sizeof(a->flags) - k, "%s\\Draft", k ? " " : "");
 	if (x->opts->flag_urgent && m->priority > 0)
-		k += (size_t)snprintf(a->flags + k, sizeof(a->flags) - k, "%s\\Flagged", k ? " " : "");
+		snprintf(a->flags + k, sizeof(a->flags) - k, "%s\\Flagged", k ? " " : "");
 	t = m->has_received ? m->received_utc : m->has_sent ? m->sent_utc : -1;
 	if (t >= 0)
 		imap_date_format(a->date, t);

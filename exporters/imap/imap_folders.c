@@ -151,7 +151,7 @@ static int uid_pos(void *arg, const char *rid, uint64_t *p)
 {
 	uint32_t uidvalidity = *(const uint32_t *)arg;
 	unsigned long uv, uid;
-	if (!rid || sscanf(rid, "%lu:%lu", &uv, &uid) != 2 || uv != uidvalidity)
+	if (!imx_remote_id_parse(rid, &uv, &uid) || uv != uidvalidity)
 		return 0;
 	*p = uid <= UINT32_MAX ? uid : 0;
 	return 1;

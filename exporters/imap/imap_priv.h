@@ -154,6 +154,7 @@ struct bcmd {
 };
 
 /* imap_session.c */
+int imx_remote_id_parse(const char *rid, unsigned long *uv, unsigned long *uid);
 int64_t imx_backoff_ms(int n);
 int imx_connect_as(struct imap_conn **out, const struct mf_export_ctx *x, const char *user,
 		   struct mf_diag *diag);

@@ -38,6 +38,22 @@ int64_t imx_backoff_ms(int n)
 
 /* ---- X-Mailferry-Id -> UID map ---- */
 
+/* A ledger remote id "UIDVALIDITY:UID" (as the exporter writes it) into its
+ * two numbers; 0 when it is not one. */
+int imx_remote_id_parse(const char *rid, unsigned long *uv, unsigned long *uid)
+{
+	char *end;
+	const char *p = rid;
+	if (!rid)
+		return 0;
+	*uv = strtoul(p, &end, 10);
+	if (end == p || *end != ':')
+		return 0;
+	p = end + 1;
+	*uid = strtoul(p, &end, 10);
+	return end != p;
+}
+
 
 static uint64_t strhash(const char *s)
 {
@@ -56,27 +72,35 @@ void imx_idmap_clear(struct idmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* Twice the slots: every key moves to its place in new arrays; the old
+ * arrays (not the keys) are freed. */
+static void idmap_grow(struct idmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64;
+	char **keys = mf_xcalloc(cap, sizeof(*keys));
+	uint32_t *uids = mf_xcalloc(cap, sizeof(*uids));
+	for (size_t k = 0; k < m->cap; k++) {
+		size_t i;
+		if (!m->keys[k])
+			continue;
+		i = strhash(m->keys[k]) & (cap - 1);
+		while (keys[i])
+			i = (i + 1) & (cap - 1);
+		keys[i] = m->keys[k];
+		uids[i] = m->uids[k];
+	}
+	free(m->keys);
+	free(m->uids);
+	m->keys = keys;
+	m->uids = uids;
+	m->cap = cap;
+}
+
 void imx_idmap_put(struct idmap *m, const char *key, uint32_t uid)
 {
 	size_t i;
-	if ((m->n + 1) * 2 > m->cap) {
-		struct idmap g = { NULL, NULL, m->cap ? m->cap * 2 : 64, 0 };
-		g.keys = mf_xcalloc(g.cap, sizeof(*g.keys));
-		g.uids = mf_xcalloc(g.cap, sizeof(*g.uids));
-		for (size_t k = 0; k < m->cap; k++) {
-			if (!m->keys[k])
-				continue;
-			i = strhash(m->keys[k]) & (g.cap - 1);
-			while (g.keys[i])
-				i = (i + 1) & (g.cap - 1);
-			g.keys[i] = m->keys[k];
-			g.uids[i] = m->uids[k];
-			g.n++;
-		}
-		free(m->keys);
-		free(m->uids);
-		*m = g;
-	}
+	if ((m->n + 1) * 2 > m->cap)
+		idmap_grow(m);
 	i = strhash(key) & (m->cap - 1);
 	while (m->keys[i]) {
 		if (!strcmp(m->keys[i], key)) {
@@ -220,7 +244,7 @@ void imx_wipe_free(char **s)
 void mf_imap_level(struct mf_buf *out, const char *p, size_t n, char delim)
 {
 	char tmp[LEVEL_MAX + 8];
-	size_t k = 0;
+	size_t k = 0, keep = 0;
 	if (n > LEVEL_MAX) {
 		n = LEVEL_MAX;
 		while (n && ((unsigned char)p[n] & 0xC0) == 0x80)
@@ -230,10 +254,11 @@ void mf_imap_level(struct mf_buf *out, const char *p, size_t n, char delim)
 		unsigned char c = (unsigned char)p[i];
 		tmp[k++] = (c < 0x20 || c == 0x7f || c == '*' || c == '%' ||
 			    (delim && c == (unsigned char)delim)) ? '_' : (char)c;
+		if (tmp[k - 1] != ' ')
+			keep = k;
 	}
 	/* no blanks at the ends (servers trim or refuse them) */
-	while (k && tmp[k - 1] == ' ')
-		tmp[--k] = '_';
+	k = keep;
 	if (k == 0)
 		tmp[k++] = '_';
 	if (tmp[0] == ' ')

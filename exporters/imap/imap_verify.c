@@ -185,7 +185,7 @@ static int verify_folder(struct mf_export_ctx *x, const struct mf_mailbox *mb, s
 				 f->staged, m->status ? m->status : "not exported");
 			continue;
 		}
-		if (m->remote_id && sscanf(m->remote_id, "%lu:%lu", &uv, &uid) == 2 &&
+		if (imx_remote_id_parse(m->remote_id, &uv, &uid) &&
 		    uid > 0 && uid <= UINT32_MAX) {
 			if (uv != ve.uidvalidity) {
 				MISMATCH("%s: message %lld: the ledger has UIDVALIDITY %lu, folder '%s' has %" PRIu32
@@ -281,7 +281,7 @@ static int verify_folder(struct mf_export_ctx *x, const struct mf_mailbox *mb, s
 		if (mm->unsent)
 			k += (size_t)snprintf(wf + k, sizeof(wf) - k, "%s\\Draft", k ? " " : "");
 		if (x->opts->flag_urgent && mm->priority > 0)
-			k += (size_t)snprintf(wf + k, sizeof(wf) - k, "%s\\Flagged", k ? " " : "");
+			snprintf(wf + k, sizeof(wf) - k, "%s\\Flagged", k ? " " : "");
 		norm_flags(want, sizeof(want), wf);
 		norm_flags(got, sizeof(got), m->flags);
 		if (strcmp(want, got) != 0)
