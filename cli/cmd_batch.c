@@ -7,6 +7,7 @@
 #include "core/jobfile.h"
 #include "core/json.h"
 #include "core/progress.h"
+#include "core/store_views.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -287,32 +288,34 @@ fail:
 enum job_status { JOB_OK = 0, JOB_PROBLEMS = 1, JOB_FAILED = 2 };
 static const char *const status_name[] = { "ok", "problems", "failed" };
 
-static const char SQL_PROBLEMS[] =
-	"SELECT p.run_id, p.severity, p.code, m.alias, p.file, p.offset, p.text FROM problems p "
-	"LEFT JOIN mailboxes m ON m.id = p.mailbox_id WHERE p.run_id = ?1 ORDER BY p.id";
-
 static void emit_problems(struct mf_store *st, const char *job, int64_t run_id, struct mf_buf *b)
 {
-	sqlite3_stmt *s;
-	if (!run_id || !(s = mf_store_stmt(st, SQL_PROBLEMS, NULL)))
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_view_problem *p;
+	struct mf_diag d;
+	size_t n;
+
+	mf_diag_clear(&d);
+	if (!run_id || mf_store_view_run_problems(st, run_id, &p, &n, &a, &d) < 0) {
+		mf_arena_release(&a);
 		return;
-	sqlite3_bind_int64(s, 1, run_id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	}
+	for (size_t i = 0; i < n; i++) {
 		ev_begin(b, "problem", job);
-		mf_json_kv_int(b, "run_id", sqlite3_column_int64(s, 0), 0);
-		mf_json_kv_str(b, "severity", (const char *)sqlite3_column_text(s, 1), 0);
-		mf_json_kv_str(b, "code", (const char *)sqlite3_column_text(s, 2), 0);
-		mf_json_kv_str(b, "alias", (const char *)sqlite3_column_text(s, 3), 0);
-		mf_json_kv_str(b, "file", (const char *)sqlite3_column_text(s, 4), 0);
+		mf_json_kv_int(b, "run_id", p[i].run_id, 0);
+		mf_json_kv_str(b, "severity", p[i].severity, 0);
+		mf_json_kv_str(b, "code", p[i].code, 0);
+		mf_json_kv_str(b, "alias", p[i].alias, 0);
+		mf_json_kv_str(b, "file", p[i].file, 0);
 		mf_json_key(b, "offset", 0);
-		if (sqlite3_column_type(s, 5) == SQLITE_NULL)
+		if (!p[i].has_offset)
 			mf_buf_addstr(b, "null");
 		else
-			mf_buf_addf(b, "%lld", (long long)sqlite3_column_int64(s, 5));
-		mf_json_kv_str(b, "text", (const char *)sqlite3_column_text(s, 6), 0);
+			mf_buf_addf(b, "%lld", (long long)p[i].offset);
+		mf_json_kv_str(b, "text", p[i].text, 0);
 		ev_end(b);
 	}
-	sqlite3_reset(s);
+	mf_arena_release(&a);
 }
 
 /* opts.mailbox_done for --json (arg: the job's name). */
@@ -404,7 +407,10 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		goto out;
 	}
 	if (j->directory_snapshot) {
-		const struct mf_importer *dir = mf_importer_find("directory");
+		const struct mf_importer *dir = NULL;
+		for (size_t i = 0; mf_importers[i] && !dir; i++)
+			if (mf_importers[i]->caps & MF_IMP_TARGET_DIRECTORY)
+				dir = mf_importers[i];
 		rc = dir ? mf_import_run(st, dir, j->directory_snapshot, &j->iopts, &is, &import_run, NULL, &d)
 			 : mf_diag_set(&d, MF_EUSAGE, NULL, MF_NO_OFFSET, "no directory importer");
 		if (c->json)

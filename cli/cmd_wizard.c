@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/job.h"
 #include "cli/report.h"
+#include "core/store_views.h"
 #include "engine/check.h"
 #include "engine/export.h"
 #include "engine/plan.h"
@@ -349,9 +350,6 @@ static int step_source(struct wiz *w, const char *f_path)
 	return 0;
 }
 
-static const char SQL_STAGED[] =
-	"SELECT count(*), ifnull(sum(messages), 0) FROM mailbox_summary";
-
 static int step_db(struct wiz *w, const char *f_db)
 {
 	char dflt[512];
@@ -370,29 +368,23 @@ static int step_db(struct wiz *w, const char *f_db)
 		return -3;
 	}
 	{
-		sqlite3_stmt *s = mf_store_stmt(w->st, SQL_STAGED, NULL);
-		if (s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0)
+		int64_t nmb, nmsg;
+		if (mf_store_view_staged(w->st, &nmb, &nmsg, &d) == MF_OK && nmb > 0)
 			printf("  %s already holds %lld mailboxes and %lld messages; the import adds to "
-			       "them and skips files it has read before\n", db,
-			       (long long)sqlite3_column_int64(s, 0), (long long)sqlite3_column_int64(s, 1));
-		if (s)
-			sqlite3_reset(s);
+			       "them and skips files it has read before\n", db, (long long)nmb,
+			       (long long)nmsg);
 	}
 	return ask_options(w, &w->job.ivals, w->imp->options, w->imp->name);
 }
-
-static const char SQL_FOUND[] =
-	"SELECT alias, kind, messages, calendar_items, bytes, mail_skipped, display_name "
-	"FROM mailbox_summary ORDER BY alias COLLATE NOCASE, mailbox_id";
-static const char SQL_TOP_PROBLEMS[] =
-	"SELECT severity, code, count, example FROM problem_summary LIMIT 6";
 
 static int step_import(struct wiz *w)
 {
 	struct mf_import_stats is;
 	struct mf_diag d;
 	int64_t run_id, counts[3] = { 0, 0, 0 }, nmb = 0, msgs = 0, cal = 0, pub = 0;
-	sqlite3_stmt *s;
+	struct mf_view_mailbox *mbs;
+	struct mf_view_problem_code *pc;
+	size_t n;
 	int rc;
 
 	step(w, "import");
@@ -413,21 +405,19 @@ static int step_import(struct wiz *w)
 	printf("\nWhat the staging database holds:\n");
 	printf("  %3s  %-20s %-8s %8s %8s  %-7s %s\n", "#", "ALIAS", "KIND", "MESSAGES", "CALENDAR",
 	       "MAIL", "NAME");
-	if ((s = mf_store_stmt(w->st, SQL_FOUND, NULL)) != NULL) {
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *alias = (const char *)sqlite3_column_text(s, 0);
-			const char *kind = (const char *)sqlite3_column_text(s, 1);
+	if (mf_store_view_mailboxes(w->st, 0, &mbs, &n, &w->arena, &d) == MF_OK) {
+		for (size_t i = 0; i < n; i++) {
+			const struct mf_view_mailbox *m = &mbs[i];
 			nmb++;
-			msgs += sqlite3_column_int64(s, 2);
-			cal += sqlite3_column_int64(s, 3);
-			pub += kind && !strcmp(kind, "public");
+			msgs += m->messages;
+			cal += m->calendar_items;
+			pub += m->kind && !strcmp(m->kind, "public");
 			printf("  %3lld  %-20s %-8s %8lld %8lld  %-7s %s\n", (long long)nmb,
-			       alias ? alias : "(none)", kind ? kind : "", (long long)sqlite3_column_int64(s, 2),
-			       (long long)sqlite3_column_int64(s, 3),
-			       sqlite3_column_int(s, 5) ? "skipped" : "mail",
-			       sqlite3_column_text(s, 6) ? (const char *)sqlite3_column_text(s, 6) : "");
+			       m->alias ? m->alias : "(none)", m->kind ? m->kind : "",
+			       (long long)m->messages, (long long)m->calendar_items,
+			       m->mail_skipped ? "skipped" : "mail",
+			       m->display_name ? m->display_name : "");
 		}
-		sqlite3_reset(s);
 	}
 	w->staged_messages = msgs;
 	mf_store_problem_counts(w->st, counts, NULL);
@@ -436,13 +426,12 @@ static int step_import(struct wiz *w)
 	       (long long)msgs, (long long)cal, (long long)counts[MF_ERROR],
 	       (long long)counts[MF_WARNING], (long long)counts[MF_INFO]);
 	if (counts[0] + counts[1] + counts[2] > 0 &&
-	    (s = mf_store_stmt(w->st, SQL_TOP_PROBLEMS, NULL)) != NULL) {
+	    mf_store_view_problem_codes(w->st, 6, &pc, &n, &w->arena, &d) == MF_OK) {
 		printf("problems by code (all of them: the report, or 'mailferry status'):\n");
-		while (sqlite3_step(s) == SQLITE_ROW)
-			printf("  %-7s %-32s %5lld  e.g. %.90s\n", sqlite3_column_text(s, 0),
-			       sqlite3_column_text(s, 1), (long long)sqlite3_column_int64(s, 2),
-			       sqlite3_column_text(s, 3) ? (const char *)sqlite3_column_text(s, 3) : "");
-		sqlite3_reset(s);
+		for (size_t i = 0; i < n; i++)
+			printf("  %-7s %-32s %5lld  e.g. %.90s\n", pc[i].severity ? pc[i].severity : "",
+			       pc[i].code ? pc[i].code : "", (long long)pc[i].count,
+			       pc[i].example ? pc[i].example : "");
 	}
 	if (!nmb) {
 		fprintf(stderr, "mailferry wizard: the source holds no mailbox: nothing to migrate\n");
@@ -702,11 +691,6 @@ static int step_check(struct wiz *w)
 	return v ? 0 : 1;
 }
 
-static const char SQL_PLAN[] =
-	"SELECT m.alias, ifnull(p.action, 'create'), s.messages, s.mail_skipped, p.message "
-	"FROM mailboxes m JOIN mailbox_summary s ON s.mailbox_id = m.id "
-	"LEFT JOIN plan_mailboxes p ON p.mailbox_id = m.id ORDER BY m.alias COLLATE NOCASE, m.id";
-
 static const char H_CONFIRM[] =
 	"yes: migrate the mailboxes above now.  no: stop here; nothing is exported\n"
 	"and the staging database keeps the import for a later run.";
@@ -717,7 +701,8 @@ static int step_plan(struct wiz *w)
 	struct mf_plan_totals t;
 	struct mf_diag d;
 	struct mf_export_opts *o = &w->job.eo.o;
-	sqlite3_stmt *s;
+	struct mf_view_plan_mailbox *rows;
+	size_t n;
 	int64_t nsel = 0, msgs = 0;
 	char q[512];
 	int v;
@@ -729,23 +714,20 @@ static int step_plan(struct wiz *w)
 		return -3;
 	}
 	printf("  %-20s %-9s %8s  %s\n", "ALIAS", "ACTION", "MESSAGES", "");
-	if ((s = mf_store_stmt(w->st, SQL_PLAN, NULL)) != NULL) {
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *alias = (const char *)sqlite3_column_text(s, 0);
-			const char *act = (const char *)sqlite3_column_text(s, 1);
-			const char *msg = (const char *)sqlite3_column_text(s, 4);
+	if (mf_store_view_plan_mailboxes(w->st, &rows, &n, &w->arena, &d) == MF_OK) {
+		for (size_t r = 0; r < n; r++) {
+			const char *alias = rows[r].alias, *act = rows[r].action, *msg = rows[r].message;
 			int sel = !o->n_mailboxes;
 			for (size_t i = 0; i < o->n_mailboxes && !sel; i++)
 				sel = alias && !strcasecmp(alias, o->mailboxes[i]);
 			if (!sel)
 				continue;
 			nsel++;
-			msgs += o->no_mail || sqlite3_column_int(s, 3) ? 0 : sqlite3_column_int64(s, 2);
+			msgs += o->no_mail || rows[r].mail_skipped ? 0 : rows[r].messages;
 			printf("  %-20s %-9s %8lld  %s\n", alias ? alias : "(none)", act ? act : "?",
-			       (long long)(o->no_mail ? 0 : sqlite3_column_int64(s, 2)),
+			       (long long)(o->no_mail ? 0 : rows[r].messages),
 			       act && strcmp(act, "create") && msg ? msg : "");
 		}
-		sqlite3_reset(s);
 	}
 	printf("plan: %lld mailboxes (%lld create, %lld convert, %lld exist, %lld public), "
 	       "%lld conflicts\n", (long long)t.mailboxes, (long long)t.create, (long long)t.convert,

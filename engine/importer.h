@@ -78,6 +78,9 @@ enum mf_importer_caps {
 	 * wizard and as a job's `source` (the target directory snapshot is
 	 * not). */
 	MF_IMP_SOURCE = (1 << 0),
+	/* Reads a snapshot of the target's directory: what a job's
+	 * `directory_snapshot` is imported with. */
+	MF_IMP_TARGET_DIRECTORY = (1 << 1),
 };
 
 /* What an import did, for the summary line and the run row. */
