@@ -247,8 +247,14 @@ static int ask_options(struct wiz *w, struct mf_optvals *vals, const struct mf_o
 		struct mf_optval *v = mf_optvals_find(vals, o->name);
 		const char *dflt = o->prompt_dflt ? o->prompt_dflt : o->dflt ? o->dflt : "";
 		char dbuf[512], why[300];
-		if (!v || !o->prompt || !declares(table, o->name) || (o->ask_when && !o->ask_when(vals)))
+		if (!v || !o->prompt || !declares(table, o->name))
 			continue;
+		if (o->ask_when_opt) {
+			const char *w_val = mf_opt_str(vals, o->ask_when_opt);
+			if (!w_val || strncmp(w_val, o->ask_when_prefix ? o->ask_when_prefix : "",
+					      strlen(o->ask_when_prefix ? o->ask_when_prefix : "")))
+				continue;
+		}
 		if (strstr(dflt, "%s")) {
 			const char *pc = strstr(dflt, "%s");
 			snprintf(dbuf, sizeof(dbuf), "%.*s%s%s", (int)(pc - dflt), dflt, plugin, pc + 2);

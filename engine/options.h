@@ -3,16 +3,21 @@
  * options.h: options that plugins declare.
  *
  * Every importer and exporter carries a table of its options, terminated
- * by a row whose name is NULL:
+ * by a row whose name is NULL, in its registry entry:
  *
- *     static const char *const mode_choices[] = { "fast", "careful", NULL };
- *     static const struct mf_option pst_options[] = {
- *         { .name = "pst-version", .kind = MF_OPT_ENUM, .choices = mode_choices,
- *           .dflt = "unicode", .help = "pst: the file version to write",
- *           .prompt = "PST file version", .prompt_help = "..." },
- *         { .name = NULL }
+ *     const struct mf_exporter mf_exporter_pst = {
+ *         .name = "pst",
+ *         .summary = "...",
+ *         .options = (const struct mf_option[]){
+ *             MF_OPTION_OUT,
+ *             { .name = "pst-version", .kind = MF_OPT_ENUM,
+ *               .choices = (const char *const[]){ "ansi", "unicode", NULL },
+ *               .dflt = "unicode", .help = "pst: the file version to write",
+ *               .prompt = "PST file version", .prompt_help = "..." },
+ *             { .name = NULL }
+ *         },
+ *         ...
  *     };
- *     const struct mf_exporter mf_exporter_pst = { ..., .options = pst_options };
  *
  * From that row alone mailferry makes the command-line option
  * (`--pst-version VALUE` of `mailferry export`, also accepted by the
@@ -88,7 +93,8 @@ struct mf_option {
 				     * NULL: dflt.  An empty answer with an empty default
 				     * leaves the option unset. */
 	const char *prompt_help;    /* what '?' prints */
-	int (*ask_when)(const struct mf_optvals *v);   /* NULL: always asked */
+	const char *ask_when_opt;   /* asked only when this option's value ... */
+	const char *ask_when_prefix;/* ... starts with this (NULL: always asked) */
 	size_t field;               /* MF_OPT_FIELD(type, member), or 0 */
 };
 

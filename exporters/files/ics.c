@@ -183,17 +183,14 @@ static void ics_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
-/* Options (engine/options.h). */
-static const struct mf_option ics_options[] = {
-	MF_OPTION_OUT,
-	{ .name = NULL }
-};
-
 const struct mf_exporter mf_exporter_ics = {
 	.name = "ics",
 	.summary = "iCalendar file per mailbox (libical, one VTIMEZONE per zone)",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_CALENDAR,
-	.options = ics_options,
 	.open = ics_open,
 	.target = ics_target,
 	.mailbox_begin = ics_mailbox_begin,

@@ -1857,64 +1857,55 @@ static void im_close(struct mf_export_ctx **px)
 	*px = NULL;
 }
 
-/* Options (engine/options.h). */
-static int imap_plain_url(const struct mf_optvals *v)
-{
-	const char *url = mf_opt_str(v, "url");
-	return url && !strncmp(url, "imap://", 7);
-}
-
-static const struct mf_option imap_options[] = {
-	{ .name = "url", .kind = MF_OPT_STRING, .arg = "imap[s]://HOST[:PORT]",
-	  .help = "IMAP server (imap)",
-	  .prompt = "IMAP server URL", .prompt_dflt = "imaps://localhost",
-	  .prompt_help = "The IMAP server: imaps://HOST[:PORT] (TLS) or imap://HOST[:PORT] (plain,\n"
-			 "upgraded with STARTTLS when you say so).",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, url) },
-	{ .name = "admin", .kind = MF_OPT_STRING, .arg = "USER",
-	  .help = "IMAP admin or master user",
-	  .prompt = "Admin user", .prompt_dflt = "admin",
-	  .prompt_help = "The admin (master) user that acts for every mailbox's user.",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, admin) },
-	{ .name = "password-file", .kind = MF_OPT_SECRET_FILE, .arg = "FILE",
-	  .help = "file holding the admin password (never on the command line)",
-	  .prompt = "Password file (empty: $MAILFERRY_PASSWORD)", .prompt_dflt = "",
-	  .prompt_help = "A file holding the admin's password (mode 0600; never typed here, never\n"
-			 "stored).  Empty: the MAILFERRY_PASSWORD environment variable.",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, password_file) },
-	{ .name = "oauth2-token-file", .kind = MF_OPT_SECRET_FILE, .arg = "FILE",
-	  .help = "OAuth2 bearer token (XOAUTH2)",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, oauth2_token_file) },
-	{ .name = "login-format", .kind = MF_OPT_STRING, .arg = "FMT",
-	  .help = "how the admin acts for a user: '%u*%a' (Dovecot master user)",
-	  .prompt = "Login format (empty: SASL PLAIN as the admin)", .prompt_dflt = "",
-	  .prompt_help = "How the admin logs in for a user: empty for SASL PLAIN with an\n"
-			 "authorization identity, or a login format such as '%u*%a' (Dovecot master\n"
-			 "user: %u the user, %a the admin).",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, login_format) },
-	{ .name = "starttls", .kind = MF_OPT_FLAG,
-	  .help = "upgrade a plain connection with STARTTLS",
-	  .prompt = "Use STARTTLS", .prompt_dflt = "yes", .ask_when = imap_plain_url,
-	  .prompt_help = "Upgrade the plain imap:// connection with STARTTLS before logging in.",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, starttls) },
-	{ .name = "tls-verify", .kind = MF_OPT_BOOL, .dflt = "yes",
-	  .help = "verify the server certificate (default yes)",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, tls_verify) },
-	{ .name = "public-folder", .kind = MF_OPT_STRING, .arg = "NAME",
-	  .help = "IMAP folder for public folders without a shared namespace",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, public_folder) },
-	{ .name = "flag-urgent", .kind = MF_OPT_FLAG,
-	  .help = "IMAP: mark high-priority messages \\Flagged",
-	  .field = MF_OPT_FIELD(struct mf_export_opts, flag_urgent) },
-	MF_OPTION_KEEP_RAW_HEADERS,
-	{ .name = NULL }
-};
-
 const struct mf_exporter mf_exporter_imap = {
 	.name = "imap",
 	.summary = "any IMAP server (APPEND with dates and flags, pipelined)",
+	.options = (const struct mf_option[]){
+		{ .name = "url", .kind = MF_OPT_STRING, .arg = "imap[s]://HOST[:PORT]",
+		  .help = "IMAP server (imap)",
+		  .prompt = "IMAP server URL", .prompt_dflt = "imaps://localhost",
+		  .prompt_help = "The IMAP server: imaps://HOST[:PORT] (TLS) or imap://HOST[:PORT] (plain,\n"
+				 "upgraded with STARTTLS when you say so).",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, url) },
+		{ .name = "admin", .kind = MF_OPT_STRING, .arg = "USER",
+		  .help = "IMAP admin or master user",
+		  .prompt = "Admin user", .prompt_dflt = "admin",
+		  .prompt_help = "The admin (master) user that acts for every mailbox's user.",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, admin) },
+		{ .name = "password-file", .kind = MF_OPT_SECRET_FILE, .arg = "FILE",
+		  .help = "file holding the admin password (never on the command line)",
+		  .prompt = "Password file (empty: $MAILFERRY_PASSWORD)", .prompt_dflt = "",
+		  .prompt_help = "A file holding the admin's password (mode 0600; never typed here, never\n"
+				 "stored).  Empty: the MAILFERRY_PASSWORD environment variable.",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, password_file) },
+		{ .name = "oauth2-token-file", .kind = MF_OPT_SECRET_FILE, .arg = "FILE",
+		  .help = "OAuth2 bearer token (XOAUTH2)",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, oauth2_token_file) },
+		{ .name = "login-format", .kind = MF_OPT_STRING, .arg = "FMT",
+		  .help = "how the admin acts for a user: '%u*%a' (Dovecot master user)",
+		  .prompt = "Login format (empty: SASL PLAIN as the admin)", .prompt_dflt = "",
+		  .prompt_help = "How the admin logs in for a user: empty for SASL PLAIN with an\n"
+				 "authorization identity, or a login format such as '%u*%a' (Dovecot master\n"
+				 "user: %u the user, %a the admin).",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, login_format) },
+		{ .name = "starttls", .kind = MF_OPT_FLAG,
+		  .help = "upgrade a plain connection with STARTTLS",
+		  .prompt = "Use STARTTLS", .prompt_dflt = "yes", .ask_when_opt = "url", .ask_when_prefix = "imap://",
+		  .prompt_help = "Upgrade the plain imap:// connection with STARTTLS before logging in.",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, starttls) },
+		{ .name = "tls-verify", .kind = MF_OPT_BOOL, .dflt = "yes",
+		  .help = "verify the server certificate (default yes)",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, tls_verify) },
+		{ .name = "public-folder", .kind = MF_OPT_STRING, .arg = "NAME",
+		  .help = "IMAP folder for public folders without a shared namespace",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, public_folder) },
+		{ .name = "flag-urgent", .kind = MF_OPT_FLAG,
+		  .help = "IMAP: mark high-priority messages \\Flagged",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, flag_urgent) },
+		MF_OPTION_KEEP_RAW_HEADERS,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_URL | MF_EXP_MESSAGES | MF_EXP_PARALLEL,
-	.options = imap_options,
 	.open = im_open,
 	.target = im_target,
 	.check_mailbox = im_check,

@@ -25,8 +25,6 @@ struct mf_export_ctx {
 	int64_t max_size, n;
 };
 
-static const char *const modes[] = { "fast", "careful", NULL };
-
 static int greeting_ok(const char *value, char *why, size_t why_size)
 {
 	if (strchr(value, '\t')) {
@@ -36,23 +34,6 @@ static int greeting_ok(const char *value, char *why, size_t why_size)
 	return 0;
 }
 
-static const struct mf_option testexp_options[] = {
-	MF_OPTION_OUT,
-	{ .name = "greeting", .kind = MF_OPT_STRING, .arg = "TEXT", .dflt = "hello",
-	  .help = "testexp: the first word of the file (default hello)", .check = greeting_ok,
-	  .prompt = "Greeting line", .prompt_help = "The word testexp writes first." },
-	{ .name = "mode", .kind = MF_OPT_ENUM, .choices = modes, .dflt = "fast",
-	  .help = "testexp: how to write",
-	  .prompt = "Mode (fast or careful)", .prompt_help = "fast or careful: both write the same." },
-	{ .name = "max-size", .kind = MF_OPT_SIZE, .arg = "SIZE", .min = 1, .max = 1 << 30,
-	  .dflt = "1M", .help = "testexp: largest message written (K, M, G)" },
-	{ .name = "stamp", .kind = MF_OPT_FLAG, .help = "testexp: number the lines",
-	  .prompt = "Number the lines", .prompt_dflt = "no",
-	  .prompt_help = "yes: each message line starts with its number." },
-	{ .name = "token-file", .kind = MF_OPT_SECRET_FILE, .arg = "FILE",
-	  .help = "testexp: a file holding a token (never printed)" },
-	{ .name = NULL }
-};
 
 static int testexp_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
 			const struct mf_export_opts *opts, struct mf_diag *diag)
@@ -146,8 +127,24 @@ static void testexp_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_testexp = {
 	.name = "testexp",
 	.summary = "test build only: one text line per message",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		{ .name = "greeting", .kind = MF_OPT_STRING, .arg = "TEXT", .dflt = "hello",
+		  .help = "testexp: the first word of the file (default hello)", .check = greeting_ok,
+		  .prompt = "Greeting line", .prompt_help = "The word testexp writes first." },
+		{ .name = "mode", .kind = MF_OPT_ENUM, .choices = (const char *const[]){ "fast", "careful", NULL }, .dflt = "fast",
+		  .help = "testexp: how to write",
+		  .prompt = "Mode (fast or careful)", .prompt_help = "fast or careful: both write the same." },
+		{ .name = "max-size", .kind = MF_OPT_SIZE, .arg = "SIZE", .min = 1, .max = 1 << 30,
+		  .dflt = "1M", .help = "testexp: largest message written (K, M, G)" },
+		{ .name = "stamp", .kind = MF_OPT_FLAG, .help = "testexp: number the lines",
+		  .prompt = "Number the lines", .prompt_dflt = "no",
+		  .prompt_help = "yes: each message line starts with its number." },
+		{ .name = "token-file", .kind = MF_OPT_SECRET_FILE, .arg = "FILE",
+		  .help = "testexp: a file holding a token (never printed)" },
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
-	.options = testexp_options,
 	.open = testexp_open,
 	.target = testexp_target,
 	.mailbox_begin = testexp_mailbox_begin,
