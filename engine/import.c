@@ -6,8 +6,6 @@
 
 #include <string.h>
 
-const char *const mf_import_date_orders[] = { "mdy", "dmy", "ymd", NULL };
-
 static void summary_json(struct mf_buf *js, const struct mf_importer *imp, const char *path,
 			 const struct mf_import_stats *stats)
 {

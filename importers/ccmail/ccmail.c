@@ -15,7 +15,6 @@
  * guessed, repaired or skipped becomes a problem row with the file and
  * byte offset (codes in docs/problems.md).
  */
-#include "engine/import.h"
 #include "engine/importer.h"
 #include "importers/ccmail/ccmail_dir.h"
 #include "importers/ccmail/ccmail_msg.h"

@@ -21,7 +21,6 @@
  * the directory, and turns every parser report into a problem row with the
  * file's path (relative to the bundle) and the byte offset.
  */
-#include "engine/import.h"
 #include "engine/importer.h"
 
 #include <dirent.h>
