@@ -149,7 +149,8 @@ static int parse_size(const char *s, int64_t max, int64_t *out)
 		mul = 1024 * 1024 * 1024;
 	if (mul > 1)
 		n--;
-	if (mf_parse_u64(&v, s, n, (uint64_t)(max > 0 ? max : INT64_MAX) / mul) < 0)
+	if (n == 0 || mf_parse_u64(&v, s, n, (uint64_t)INT64_MAX) < 0 ||
+	    v > (uint64_t)(max > 0 ? max : INT64_MAX) / mul)
 		return -1;
 	*out = (int64_t)(v * mul);
 	return 0;
