@@ -53,10 +53,8 @@
  *
  * Adding a new exporter
  * ---------------------
- *  1. exporters/<name>/ with the callbacks below, a table of its options
- *     (engine/options.h) and
- *         const struct mf_exporter mf_exporter_<name> = { .name = ...,
- *             .options = <name>_options, ... };
+ *  1. exporters/<name>.c with the callbacks below and
+ *         const struct mf_exporter mf_exporter_<name> = { .name = ..., ... };
  *  2. add &mf_exporter_<name> to mf_exporters[] in exporters/registry.c;
  *  3. tests in tests/ that read the output back, and a line in the README's
  *     format table.
