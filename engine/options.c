@@ -168,9 +168,11 @@ static void list_add(struct mf_optvals *vals, struct mf_optval *v, const char *i
 static void choices_text(char *out, size_t size, const char *const *c, const char *last_sep)
 {
 	size_t n = 0, len = 0;
+	out[0] = '\0';
+	if (!c)
+		return;
 	while (c[n])
 		n++;
-	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		const char *sep = i == 0 ? "" : i + 1 == n ? last_sep : ", ";
 		int w = snprintf(out + len, size - len, "%s%s", sep, c[i]);
