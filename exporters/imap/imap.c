@@ -1699,6 +1699,23 @@ static int im_check(struct mf_export_ctx *x, const struct mf_mailbox *mb, struct
 {
 	struct imap_conn *c = NULL;
 	int rc = connect_as(&c, x, mailbox_user(x, mb), diag);
+	if (rc == MF_EREMOTE && is_public(mb)) {
+		/* A public mailbox is written by the admin's own login, which
+		 * --login-format does not change: an admin that is only a master
+		 * user (it acts for others, has no account) cannot do it. */
+		char msg[512];
+		const char *admin = x->opts->admin && *x->opts->admin ? x->opts->admin : "?";
+		snprintf(msg, sizeof(msg), "%s", diag->msg);
+		return mf_diag_set(diag, MF_EREMOTE, NULL, MF_NO_OFFSET,
+				   "public mailbox '%s' is written by the admin's own login, and '%s' "
+				   "cannot log in as itself on %s (%.120s). A master user alone cannot: "
+				   "make '%s' an ordinary user too, or give the server a shared namespace "
+				   "and export the public mailboxes with --admin an ordinary user that can "
+				   "write it, or leave them out with a mailbox selection (--mailbox, "
+				   "--mailboxes-from)",
+				   mb->alias && *mb->alias ? mb->alias : mb->name, admin, x->t.url, msg,
+				   admin);
+	}
 	if (rc == MF_EREMOTE) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", diag->msg);
