@@ -595,7 +595,7 @@ static void lease_release(struct mf_export *ex, int64_t mailbox_id)
 
 /* ---- selection ---- */
 
-static int folder_selected(const struct mf_export_opts *o, const char *path)
+int mf_export_folder_selected(const struct mf_export_opts *o, const char *path)
 {
 	if (o->n_folders) {
 		int any = 0;
@@ -634,16 +634,19 @@ static const char SQL_PABM_SELECT[] =
 	"SELECT address, ifnull(member_pab_id, 0), ifnull(entry_id, 0) FROM pab_members "
 	"WHERE pab_id = ?1 ORDER BY position";
 
-struct msg_ref {
-	int64_t id;
-	int delivered;
-};
-
 static int select_messages(struct mf_export *ex, int64_t mailbox_id,
-			   struct msg_ref **out, size_t *n_out, struct mf_diag *diag)
+			   struct mf_export_msg_ref **out, size_t *n_out, struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(ex->st, SQL_MSG_SELECT, diag);
-	struct msg_ref *arr = NULL;
+	return mf_export_select_messages(ex->st, ex->opts, ex->target, mailbox_id, out, n_out,
+					 diag);
+}
+
+int mf_export_select_messages(struct mf_store *st, const struct mf_export_opts *opts,
+			      const char *target, int64_t mailbox_id,
+			      struct mf_export_msg_ref **out, size_t *n_out, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_MSG_SELECT, diag);
+	struct mf_export_msg_ref *arr = NULL;
 	size_t n = 0, cap = 0;
 	int rc;
 
@@ -652,14 +655,14 @@ static int select_messages(struct mf_export *ex, int64_t mailbox_id,
 	if (!s)
 		return MF_ESTORE;
 	sqlite3_bind_int64(s, 1, mailbox_id);
-	mf_store_bind_text(s, 2, ex->target);
-	if (ex->opts->has_since)
-		sqlite3_bind_int64(s, 3, ex->opts->since);
-	if (ex->opts->has_until)
-		sqlite3_bind_int64(s, 4, ex->opts->until);
+	mf_store_bind_text(s, 2, target);
+	if (opts->has_since)
+		sqlite3_bind_int64(s, 3, opts->since);
+	if (opts->has_until)
+		sqlite3_bind_int64(s, 4, opts->until);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(s, 1);
-		if (!folder_selected(ex->opts, path ? path : ""))
+		if (!mf_export_folder_selected(opts, path ? path : ""))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -672,7 +675,7 @@ static int select_messages(struct mf_export *ex, int64_t mailbox_id,
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
 		free(arr);
-		return mf_store_fail(ex->st, diag, "cannot select messages");
+		return mf_store_fail(st, diag, "cannot select messages");
 	}
 	*out = arr;
 	*n_out = n;
@@ -862,7 +865,7 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 			  struct mf_export_mbox_sum *sum, struct mf_arena *arena,
 			  struct mf_diag *diag)
 {
-	struct msg_ref *refs = NULL;
+	struct mf_export_msg_ref *refs = NULL;
 	size_t nrefs = 0;
 	const char **folders = NULL;
 	size_t nf = 0, fcap = 0;
@@ -879,7 +882,7 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 	sqlite3_bind_int64(s, 1, mb->id);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(s, 0);
-		if (!p || !folder_selected(ex->opts, p))
+		if (!p || !mf_export_folder_selected(ex->opts, p))
 			continue;
 		if (nf == fcap) {
 			fcap = fcap ? fcap * 2 : 16;
@@ -976,7 +979,7 @@ static void progress_totals(struct mf_export *ex, struct mf_mailbox *mbs, size_t
 	if (ex->prog.quiet || !ex->prog.tty || ex->opts->no_mail || !ex->exp->put_message)
 		return;
 	for (size_t i = 0; i < nmb; i++) {
-		struct msg_ref *refs = NULL;
+		struct mf_export_msg_ref *refs = NULL;
 		size_t n = 0;
 		struct mf_diag d;
 		if (mbs[i].mail_skipped || select_messages(ex, mbs[i].id, &refs, &n, &d) < 0)

@@ -115,6 +115,27 @@ int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts,
 		     struct mf_mailbox **out, size_t *n_out, struct mf_arena *arena,
 		     struct mf_diag *diag);
 
+/* One message an export selects: its id, and whether the ledger has it
+ * delivered to the target already. */
+struct mf_export_msg_ref {
+	int64_t id;
+	int delivered;
+};
+
+/*
+ * The messages of a mailbox that an export to target with opts selects
+ * (dates, folders), in the order they are delivered: folder, then date.
+ * The array is malloc'd (free it).  Used by the driver and by `verify`,
+ * which must compare exactly what an export would have sent.
+ */
+int mf_export_select_messages(struct mf_store *st, const struct mf_export_opts *opts,
+			      const char *target, int64_t mailbox_id,
+			      struct mf_export_msg_ref **out, size_t *n_out, struct mf_diag *diag);
+
+/* Does opts keep the folder with this staged path (--folders,
+ * --skip-folders)? */
+int mf_export_folder_selected(const struct mf_export_opts *opts, const char *path);
+
 /* Does folder path match the glob pattern?  '\' and '/' both separate
  * levels; '*' does not cross a level, "**" does; case-insensitive. */
 int mf_folder_match(const char *pattern, const char *path);

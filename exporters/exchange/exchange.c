@@ -23,11 +23,13 @@
  */
 #include "engine/exporter.h"
 #include "engine/plan.h"
+#include "exporters/exchange/exch_verify.h"
 #include "exporters/exchange/exch_write.h"
 #include "core/alias.h"
 #include "core/charset.h"
 #include "core/date.h"
 #include "core/fsutil.h"
+#include "core/hash.h"
 #include "core/version.h"
 
 #include <dirent.h>
@@ -75,6 +77,7 @@ struct pending {
 	int64_t id;
 	int line;
 	int64_t bytes;           /* section data written for it */
+	char sha256[MF_SHA256_HEX]; /* of that data, body then attachments (verify) */
 };
 
 struct mf_export_ctx {
@@ -828,6 +831,14 @@ static int ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	c->msgs[c->nmsgs].bytes = (int64_t)body.len;
 	for (size_t i = 0; i < natts; i++)
 		c->msgs[c->nmsgs].bytes += (int64_t)atts[i].len;
+	{
+		struct mf_sha256 h;
+		mf_sha256_init(&h);
+		mf_sha256_update(&h, body.data, body.len);
+		for (size_t i = 0; i < natts; i++)
+			mf_sha256_update(&h, atts[i].data, atts[i].len);
+		mf_sha256_final(&h, c->msgs[c->nmsgs].sha256);
+	}
 	c->nmsgs++;
 	if (c->repl > repl_before)
 		mf_export_problem(c->ex, MF_INFO, "exchange.lossy-text", c->mb->id, m->id,
@@ -1216,7 +1227,8 @@ static int ex_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, 
 	for (size_t i = 0; i < c->nmsgs; i++) {
 		snprintf(rid, sizeof(rid), "%s/%08d.PRI:%d", strrchr(c->set->folder, '/') + 1,
 			 c->number, c->msgs[i].line);
-		mf_export_confirm(c->ex, "message", c->msgs[i].id, mb->id, rid, NULL, c->msgs[i].bytes);
+		mf_export_confirm(c->ex, "message", c->msgs[i].id, mb->id, rid, c->msgs[i].sha256,
+				  c->msgs[i].bytes);
 	}
 	for (size_t i = 0; i < c->ncals; i++) {
 		snprintf(rid, sizeof(rid), "%s/%08d.PRI", strrchr(c->set->folder, '/') + 1, c->number);
@@ -1542,4 +1554,6 @@ const struct mf_exporter mf_exporter_exchange = {
 	.mailbox_end = ex_mailbox_end,
 	.finish = ex_finish,
 	.close = ex_close,
+	.verify = mf_exch_verify,
+	.inspect = mf_exch_inspect,
 };
