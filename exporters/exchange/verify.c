@@ -21,6 +21,7 @@
 #include "engine/verify.h"
 #include "core/hash.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,12 +163,13 @@ static int walk_sets(struct xwalk *w, const char *root, struct mf_diag *diag)
 static int split_rid(const char *rid, char key[KEY_MAX], int64_t *line)
 {
 	const char *colon = rid ? strrchr(rid, ':') : NULL;
-	long long n;
-	if (!colon || (size_t)(colon - rid) >= KEY_MAX || sscanf(colon + 1, "%lld", &n) != 1)
+	uint64_t n;
+	if (!colon || (size_t)(colon - rid) >= KEY_MAX ||
+	    mf_parse_u64(&n, colon + 1, strlen(colon + 1), INT64_MAX) < 0)
 		return 0;
 	memcpy(key, rid, (size_t)(colon - rid));
 	key[colon - rid] = '\0';
-	*line = n;
+	*line = (int64_t)n;
 	return 1;
 }
 
@@ -212,7 +214,7 @@ static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
 	}
 	mf_verify_pair(want, nw, got, ng);
 	for (size_t i = 0; i < nw; i++) {
-		const struct mf_verify_piece *g = want[i].match >= 0 ? &got[want[i].match] : NULL;
+		const struct mf_verify_piece *g = want[i].match >= 0 && got ? &got[want[i].match] : NULL;
 		mf_verify_sum(v)->items++;
 		if (!g)
 			mf_verify_mismatch(v, "%s: message %lld in '%s': missing from %s (the ledger "

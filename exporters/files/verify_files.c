@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,13 +365,15 @@ static int verify_mbox_mailbox(struct fv *f, const struct mf_mailbox *mb,
 		for (size_t i = 0; i < vm->n_all; i++) {
 			const struct mf_ledger_row *r = &vm->all[i];
 			const char *at, *plus;
-			unsigned long long start, blen;
+			uint64_t start, blen;
 			if (!r->status || strcmp(r->status, "delivered") || !r->remote_id)
 				continue;
+			/* "<key>@<start>+<length>" (mbox.c) */
 			at = strrchr(r->remote_id, '@');
 			if (!at || (size_t)(at - r->remote_id) != strlen(key) ||
 			    memcmp(r->remote_id, key, strlen(key)) || !(plus = strchr(at, '+')) ||
-			    sscanf(at + 1, "%llu", &start) != 1 || sscanf(plus + 1, "%llu", &blen) != 1)
+			    mf_parse_u64(&start, at + 1, (size_t)(plus - at - 1), INT64_MAX / 2) < 0 ||
+			    mf_parse_u64(&blen, plus + 1, strlen(plus + 1), INT64_MAX / 2) < 0)
 				continue;
 			want = mf_xreallocarray(want, nw + 1, sizeof(*want));
 			rows = mf_xreallocarray(rows, nw + 1, sizeof(*rows));
@@ -393,7 +396,7 @@ static int verify_mbox_mailbox(struct fv *f, const struct mf_mailbox *mb,
 			mf_verify_pair(want, nw, got, ng);
 			for (size_t i = 0; i < nw; i++) {
 				sum->items++;
-				if (want[i].match < 0)
+				if (want[i].match < 0 || !got)
 					mf_verify_mismatch(f->v, "%s: message %lld in '%s': missing from %s "
 							   "(the ledger has it at byte %lld)", name,
 							   (long long)want[i].id,
@@ -408,7 +411,7 @@ static int verify_mbox_mailbox(struct fv *f, const struct mf_mailbox *mb,
 							   (long long)got[want[i].match].pos,
 							   got[want[i].match].sha256, want[i].sha256);
 			}
-			for (size_t i = 0; i < ng; i++)
+			for (size_t i = 0; got && i < ng; i++)
 				if (got[i].match < 0)
 					mf_verify_mismatch(f->v, "%s: folder '%s': %s holds a message at "
 							   "byte %lld (%lld bytes) that is not in the ledger "
