@@ -42,7 +42,6 @@
 #include "exporters/imap/imap.h"
 #include "exporters/imap/imap_client.h"
 #include "engine/export.h"
-#include "engine/verify.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/progress.h"
@@ -1833,8 +1832,6 @@ static void im_close(struct mf_export_ctx **px)
 	*px = NULL;
 }
 
-static int im_verify(struct mf_verify *v, struct mf_diag *diag);
-
 const struct mf_exporter mf_exporter_imap = {
 	.name = "imap",
 	.summary = "any IMAP server (APPEND with dates and flags, pipelined)",
@@ -1846,7 +1843,7 @@ const struct mf_exporter mf_exporter_imap = {
 	.put_message = im_put_message,
 	.mailbox_end = im_mailbox_end,
 	.close = im_close,
-	.verify = im_verify,
+	.verify = mf_imap_verify_run,
 };
 
 /* ---- mailferry verify imap ---- */
@@ -2267,16 +2264,3 @@ out:
 	return rc;
 }
 
-/* The verify callback (engine/verify.h): mf_imap_verify over the same
- * selection, its figures added to the run's. */
-static int im_verify(struct mf_verify *v, struct mf_diag *diag)
-{
-	struct mf_imap_verify_sum s;
-	struct mf_verify_sum *sum = mf_verify_sum(v);
-	int rc = mf_imap_verify(mf_verify_store(v), mf_verify_opts(v), mf_verify_out(v), &s, diag);
-	sum->mailboxes += s.mailboxes;
-	sum->folders += s.folders;
-	sum->items += s.messages;
-	sum->mismatches += s.mismatches;
-	return rc;
-}
