@@ -35,6 +35,9 @@ clean() {
 	check_grep "$f: ... reads back all $items $noun of the ledger in $nmb mailboxes, no mismatch" \
 		"^verify $f: $nmb mailboxes, [0-9]* folders, $items $noun read back; 0 mismatches\$" "$T/$f.clean"
 	check_out "$f: ... and prints nothing else" 1 sh -c 'wc -l < "$1" | tr -d " "' sh "$T/$f.clean"
+	check "$f: a second export (nothing new) ..." "$MF" export $f --db "$DB" --out "$T/$f" --quiet
+	check_grep "$f: ... still verifies clean" "; 0 mismatches\$" \
+		"$("$MF" verify $f --db "$DB" --out "$T/$f" >"$T/$f.again" 2>&1; echo "$T/$f.again")"
 }
 
 # damaged FORMAT WANT: verify exits 1 with WANT mismatches
@@ -199,6 +202,8 @@ mkdir -p "$T/never"
 check_exit 3 "verify of a folder no export wrote is refused" "$MF" verify maildir --db "$DB" --out "$T/never"
 check "... and writes nothing into it" test -z "$(ls -A "$T/never")"
 check_exit 3 "verify of a folder that does not exist is refused" "$MF" verify eml --db "$DB" --out "$T/nosuch"
+check_exit 2 "inspect of a target kind without inspect is a usage error" "$MF" inspect maildir "$T/maildir"
+check_exit 2 "inspect of an unknown kind is a usage error" "$MF" inspect nosuch "$T/maildir"
 check "--mailbox: verify of one intact mailbox passes" "$MF" verify mbox --db "$DB" --out "$T/mbox" --mailbox WeissJ
 
 finish
