@@ -2,6 +2,7 @@
 /* store_verify.c: the store reads of `mailferry verify` (see store_verify.h). */
 #include "core/store_verify.h"
 #include "core/store.h"
+#include "core/store_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
