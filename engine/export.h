@@ -43,7 +43,7 @@ struct mf_export_mbox_sum {
 	int failed_mailbox;    /* the mailbox stopped on an error */
 	/* added with the plan: */
 	char action[12];       /* the plan's action for it: create, convert, ... */
-	int interrupted;       /* stopped by SIGINT/SIGTERM; a re-run resumes it */
+	int interrupted;       /* stopped by opts->stop; a re-run resumes it */
 	int visited;           /* the run reached it (0: stopped before) */
 };
 
@@ -115,25 +115,17 @@ int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts,
 		     struct mf_mailbox **out, size_t *n_out, struct mf_arena *arena,
 		     struct mf_diag *diag);
 
-/* One message an export selects: its id, and whether the ledger has it
- * delivered to the target already. */
-struct mf_export_msg_ref {
-	int64_t id;
-	int delivered;
-};
-
 /*
- * The messages of a mailbox that an export to target with opts selects
- * (dates, folders), in the order they are delivered: folder, then date.
- * The array is malloc'd (free it).  Used by the driver and by `verify`,
- * which must compare exactly what an export would have sent.
+ * The messages of a mailbox opts selects (dates, folder globs), in export
+ * order, with their ledger rows for target (engine/exporter.h, struct
+ * mf_export_msg).  The export, `check` and `verify` all select so.
  */
 int mf_export_select_messages(struct mf_store *st, const struct mf_export_opts *opts,
-			      const char *target, int64_t mailbox_id,
-			      struct mf_export_msg_ref **out, size_t *n_out, struct mf_diag *diag);
+			      const char *target, int64_t mailbox_id, struct mf_export_msg **out,
+			      size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
 
-/* Does opts keep the folder with this staged path (--folders,
- * --skip-folders)? */
+/* Does opts keep folder path (--folder globs, if any, match it and no
+ * --skip-folder glob does)? */
 int mf_export_folder_selected(const struct mf_export_opts *opts, const char *path);
 
 /* Does folder path match the glob pattern?  '\' and '/' both separate

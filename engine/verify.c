@@ -105,7 +105,7 @@ int mf_verify_mailbox_load(struct mf_verify *v, const char *target, const struct
 			   struct mf_verify_mailbox *out, struct mf_arena *arena,
 			   struct mf_diag *diag)
 {
-	struct mf_export_msg_ref *refs = NULL;
+	struct mf_export_msg *refs = NULL;
 	const char **folders = NULL;
 	size_t nrefs = 0, nf = 0;
 	int rc;
@@ -131,7 +131,7 @@ int mf_verify_mailbox_load(struct mf_verify *v, const char *target, const struct
 	/* the messages, as the export selects them */
 	if (mb->mail_skipped || v->opts->no_mail)
 		return MF_OK;
-	if ((rc = mf_export_select_messages(v->st, v->opts, target, mb->id, &refs, &nrefs,
+	if ((rc = mf_export_select_messages(v->st, v->opts, target, mb->id, &refs, &nrefs, arena,
 					    diag)) < 0)
 		goto fail;
 	out->selected = mf_xreallocarray(NULL, nrefs ? nrefs : 1, sizeof(*out->selected));
@@ -140,7 +140,6 @@ int mf_verify_mailbox_load(struct mf_verify *v, const char *target, const struct
 		if (r)
 			out->selected[out->n_selected++] = *r;
 	}
-	free(refs);
 	return MF_OK;
 fail:
 	mf_verify_mailbox_release(out);
