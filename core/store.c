@@ -158,8 +158,11 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 	}
 	sqlite3_busy_timeout(st->db, 30000);
 	sqlite3_extended_result_codes(st->db, 1);
-	if (getenv("MAILFERRY_SQL_LOG") && *getenv("MAILFERRY_SQL_LOG"))
-		sqlite3_trace_v2(st->db, SQLITE_TRACE_STMT, sql_log, getenv("MAILFERRY_SQL_LOG"));
+	{
+		char *log = getenv("MAILFERRY_SQL_LOG");
+		if (log && *log)
+			sqlite3_trace_v2(st->db, SQLITE_TRACE_STMT, sql_log, log);
+	}
 	if (!st->readonly &&
 	    (rc = mf_store_exec(st, "PRAGMA journal_mode = WAL", diag)) < 0) {
 		mf_store_close(&st);

@@ -956,10 +956,12 @@ static int scan_folder(struct mf_export_ctx *x, struct tfolder *f, struct mf_dia
 
 /* The highest UID the ledger records for our messages in a folder (with
  * that UIDVALIDITY): messages above it may be ours and unknown. */
+/* (d.mailbox_id = ?2 too: the ledger's rows of this mailbox through
+ * deliveries_mailbox, not every row of the target, once per folder) */
 static const char SQL_LEDGER_UIDS[] =
 	"SELECT d.remote_id FROM deliveries d JOIN messages g ON g.id = d.item_id "
 	"JOIN folders f ON f.id = g.folder_id WHERE d.target = ?1 AND d.item_kind = 'message' "
-	"AND d.status = 'delivered' AND g.mailbox_id = ?2 AND f.path = ?3";
+	"AND d.status = 'delivered' AND g.mailbox_id = ?2 AND d.mailbox_id = ?2 AND f.path = ?3";
 
 static uint32_t ledger_max_uid(struct mf_export_ctx *x, const char *staged, uint32_t uidvalidity,
 			       int *any)

@@ -77,6 +77,30 @@ check "the small store (20 users, about 700 directory entries) is populated" pop
 sed 's/^/  | /' "$T/small/run.log" | tail -n 5
 check "the large store (200 users, about 7,000 directory entries) is populated" populate "$T/large" 200 2000
 sed 's/^/  | /' "$T/large/run.log" | tail -n 5
+# the IMAP exporter's statements: check, export (twice: resume) and verify
+# of two sample mailboxes on the large store, against a private Dovecot
+# (their plans are judged against the whole stores like every other's)
+. "$SRC/tests/lib/dovecot.sh"
+if dovecot_available && dovecot_start "$T/mail" "$T/public"; then
+	printf '%s\n' "$DOVECOT_MASTER_PASSWORD" > "$T/pw"
+	imap_all() {
+		set -- --url "imap://127.0.0.1:$DOVECOT_PORT" --admin "$DOVECOT_MASTER" --password-file "$T/pw" \
+			--login-format '%u*%a' --mailbox LindqvistA --mailbox Announcements
+		export MAILFERRY_SQL_LOG="$T/large/sql.log"
+		# (exit 1: finished with problems, as the large store's plan has)
+		{ "$MF" check --db "$T/large/s.db" imap "$@" || [ $? -eq 1 ]; } &&
+		{ "$MF" export imap --db "$T/large/s.db" --quiet "$@" || [ $? -eq 1 ]; } &&
+		{ "$MF" export imap --db "$T/large/s.db" --quiet "$@" || [ $? -eq 1 ]; } &&
+		"$MF" verify imap --db "$T/large/s.db" "$@"
+		rc=$?
+		unset MAILFERRY_SQL_LOG
+		return $rc
+	}
+	check "the IMAP statements: check, export twice and verify of two mailboxes" imap_all
+	dovecot_stop
+else
+	_result 1 "Dovecot (dovecot-imapd) starts for the IMAP statements (scripts/install-deps.sh)"
+fi
 check "the statements were collected (MAILFERRY_SQL_LOG)" sh -c \
 	'[ "$(tr "\0" "\n" < "$1" | grep -c -i "^select")" -ge 50 ]' sh "$T/large/sql.log"
 
