@@ -299,12 +299,7 @@ const char *cci_rel_of(struct imp *im, const char *real)
 
 int cci_mark_used(struct imp *im, const char *real)
 {
-	for (size_t i = 0; i < im->nused; i++)
-		if (!strcmp(im->used[i], real))
-			return 1;
-	im->used = mf_xreallocarray(im->used, im->nused + 1, sizeof(*im->used));
-	im->used[im->nused++] = mf_xstrdup(real);
-	return 0;
+	return !mf_strmap_add(&im->used, real, 1);
 }
 
 /* sha256 of a mapped file, releasing pages behind the hash. */
@@ -401,9 +396,7 @@ static void imp_release(struct imp *im)
 		mf_buf_release(&im->bodies[i]);
 	free(im->bodies);
 	mf_buf_release(&im->sample);
-	for (size_t i = 0; i < im->nused; i++)
-		free(im->used[i]);
-	free(im->used);
+	mf_strmap_release(&im->used);
 	mf_charset_free(&im->cs);
 	free(im->root);
 }
@@ -464,10 +457,12 @@ static int import_set(struct imp *im, const char *path)
 	char *manifest = NULL, *mreal = NULL, *real = NULL;
 	size_t mlen = 0;
 	struct ccx_manifest mf;
-	struct jobs js = { NULL, 0 };
+	struct jobs js;
 	struct mf_diag d;
 	int rc;
 
+	memset(&js, 0, sizeof(js));
+	mf_strmap_init(&js.ids, MF_STRMAP_COPY);
 	mf_diag_clear(&d);
 	if ((rc = mf_path_resolve(&mreal, im->root, "CCMX.TXT", &d)) < 0) {
 		rc = mf_diag_set(im->diag, rc == MF_ENOTFOUND ? MF_ENOTFOUND : rc, path, MF_NO_OFFSET,
@@ -657,6 +652,7 @@ static int ccmail_import(struct mf_store *st, const char *path,
 	int rc;
 
 	memset(&im, 0, sizeof(im));
+	mf_strmap_init(&im.used, MF_STRMAP_COPY);
 	im.st = st;
 	im.opts = opts;
 	im.stats = stats;

@@ -67,8 +67,7 @@ struct imp {
 	struct mf_buf *bodies;           /* text buffers reused per message */
 	size_t nbodies;
 	struct mf_buf sample;            /* text sample for the code page check */
-	char **used;                     /* files already read by this import */
-	size_t nused;
+	struct mf_strmap used;           /* files already read by this import */
 };
 
 struct addr_out {
@@ -86,7 +85,8 @@ struct job {
 
 struct jobs {
 	struct job *j;
-	size_t n;
+	size_t n, cap;
+	struct mf_strmap ids;        /* mailbox ids (decimal) of the jobs */
 };
 
 int cci_pend_flush(struct imp *im, const char *file, int64_t mailbox_id,

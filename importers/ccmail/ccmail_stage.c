@@ -539,6 +539,7 @@ void cci_jobs_release(struct jobs *js)
 		free(js->j[i].pab);
 	}
 	free(js->j);
+	mf_strmap_release(&js->ids);
 	memset(js, 0, sizeof(*js));
 }
 
@@ -724,15 +725,17 @@ data_row:
 			continue;
 		}
 		jb.mailbox_id = mbid;
-		for (size_t i = 0; i < js->n; i++)
-			if (js->j[i].mailbox_id == mbid) {
+		{
+			char key[24];
+			snprintf(key, sizeof(key), "%lld", (long long)mbid);
+			if (!mf_strmap_add(&js->ids, key, 1)) {
 				if (fresh)
 					cci_problemf(im, MF_WARNING, "ccmail.users-duplicate", rel,
 						 (int64_t)row.offset, mbid,
 						 "'%s' has a row already: this row is ignored", jb.name);
 				mbid = 0;
-				break;
 			}
+		}
 		if (!mbid) {
 			mf_arena_reset(&ra);
 			continue;
@@ -746,7 +749,10 @@ data_row:
 			jb.pab = *pname ? resolve_listed(im, rel, row.offset, "private directory", pname, mbid)
 					: NULL;
 		}
-		js->j = mf_xreallocarray(js->j, js->n + 1, sizeof(*js->j));
+		if (js->n == js->cap) {
+			js->cap = js->cap ? js->cap * 2 : 64;
+			js->j = mf_xreallocarray(js->j, js->cap, sizeof(*js->j));
+		}
 		js->j[js->n++] = jb;
 		mf_arena_reset(&ra);
 	}

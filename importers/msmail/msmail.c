@@ -402,6 +402,7 @@ static int msmail_import(struct mf_store *st, const char *path,
 
 	memset(&s, 0, sizeof(s));
 	memset(&man, 0, sizeof(man));
+	mf_strmap_init(&s.user_index, MF_STRMAP_NOCASE);
 	s.st = st;
 	s.opts = opts;
 	s.stats = stats;
@@ -557,6 +558,7 @@ out:
 	for (size_t i = 0; i < s.n_users; i++)
 		user_free(&s.users[i]);
 	free(s.users);
+	mf_strmap_release(&s.user_index);
 	msi_dmap_release(&s.dir);
 	mf_pending_release(&s.pend);
 	mf_arena_release(&s.arena);

@@ -9,21 +9,25 @@
 
 /* ---- directory ---- */
 
-static struct msm_user *find_user(struct msm *s, const char *mailbox, size_t n)
+static struct msm_user *find_user(struct msm *s, const char *mailbox)
 {
-	for (size_t i = 0; i < s->n_users; i++)
-		if (strlen(s->users[i].mailbox) == n && mf_strncaseeq(s->users[i].mailbox, mailbox, n))
-			return &s->users[i];
-	return NULL;
+	uint64_t i;
+	return mf_strmap_get(&s->user_index, mailbox, &i) ? &s->users[i - 1] : NULL;
 }
 
-static struct msm_user *add_user(struct msm *s)
+/* A new user named mailbox (owned from now on); mailbox is not taken. */
+static struct msm_user *add_user(struct msm *s, char *mailbox)
 {
 	struct msm_user *u;
-	s->users = mf_xreallocarray(s->users, s->n_users + 1, sizeof(*s->users));
+	if (s->n_users == s->cap_users) {
+		s->cap_users = s->cap_users ? s->cap_users * 2 : 64;
+		s->users = mf_xreallocarray(s->users, s->cap_users, sizeof(*s->users));
+	}
 	u = &s->users[s->n_users++];
 	memset(u, 0, sizeof(*u));
 	u->inbox_messages = -1;
+	u->mailbox = mailbox;
+	mf_strmap_add(&s->user_index, mailbox, s->n_users);
 	return u;
 }
 
@@ -56,7 +60,7 @@ static int read_users(struct msm *s)
 	mf_map_watch(&f.map, &u.csv.rd);
 	while ((rc = mf_msusers_next(&u, &row)) == MF_OK) {
 		char *mbx = msi_utf8_dup(s, row.mailbox, row.offset);
-		struct msm_user *x = find_user(s, mbx, strlen(mbx));
+		struct msm_user *x = find_user(s, mbx);
 		if (x) {
 			msi_problem(s, MF_WARNING, "msmail.users-duplicate", row.offset,
 				"mailbox %s listed twice in users.csv; the first row is used", mbx);
@@ -66,8 +70,7 @@ static int read_users(struct msm *s)
 		if (strlen(mbx) > 10)
 			msi_problem(s, MF_WARNING, "msmail.users-value", row.offset,
 				"mailbox name %s is longer than MS Mail's 10 characters", mbx);
-		x = add_user(s);
-		x->mailbox = mbx;
+		x = add_user(s, mbx);
 		x->full_name = msi_utf8_dup(s, row.full_name, row.offset);
 		x->mail_dir = msi_utf8_dup(s, row.mail_dir, row.offset);
 		x->calendar = msi_utf8_dup(s, row.calendar, row.offset);
@@ -237,14 +240,13 @@ static int dir_entry(struct msm *s, const struct mf_msdir_line *l, int64_t file_
 				msi_problem(s, MF_WARNING, "msmail.dir-address", l->offset,
 					"a part of '%s' is longer than MS Mail's 10 characters", addr_s);
 			if (mf_strcaseeq(net, s->mx.network) && mf_strcaseeq(po, s->mx.postoffice)) {
-				struct msm_user *u = find_user(s, mbx, strlen(mbx));
+				struct msm_user *u = find_user(s, mbx);
 				if (u && u->in_pol) {
 					msi_problem(s, MF_WARNING, "msmail.dir-duplicate", l->offset,
 						"mailbox %s listed twice in pol.txt", mbx);
 				} else {
 					if (!u) {
-						u = add_user(s);
-						u->mailbox = mf_xstrdup(mbx);
+						u = add_user(s, mf_xstrdup(mbx));
 					} else if (u->deleted) {
 						msi_problem(s, MF_WARNING, "msmail.users-deleted-listed", u->csv_offset,
 							"mailbox %s is marked deleted in users.csv but listed in "

@@ -87,7 +87,8 @@ struct msm {
 	int64_t source_id, run_id;
 	int64_t dtstamp;
 	struct msm_user *users;
-	size_t n_users;
+	size_t n_users, cap_users;
+	struct mf_strmap user_index; /* mailbox (ASCII case-insensitive) -> index + 1 */
 	struct dmap dir;
 	/* problem routing */
 	char file[1024];            /* relative path of the file being read */
