@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * exchange.c: the Exchange Migration Wizard files (.pkl/.pri/.sec) exporter.
- * Contract: /work/shared/formats/exchange-migration-files.md; decisions in
+ * Contract: docs/formats/exchange-migration-files.md; decisions in
  * docs/decisions.md ("Exchange files").
  *
  * Layout, as Microsoft's extractors made it: under the output folder, one

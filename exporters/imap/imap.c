@@ -101,6 +101,22 @@ static int64_t backoff_ms(int n)
 
 /* ---- X-Mailferry-Id -> UID map ---- */
 
+/* A ledger remote id "UIDVALIDITY:UID" (as the exporter writes it) into its
+ * two numbers; 0 when it is not one. */
+static int remote_id_parse(const char *rid, unsigned long *uv, unsigned long *uid)
+{
+	char *end;
+	const char *p = rid;
+	if (!rid)
+		return 0;
+	*uv = strtoul(p, &end, 10);
+	if (end == p || *end != ':')
+		return 0;
+	p = end + 1;
+	*uid = strtoul(p, &end, 10);
+	return end != p;
+}
+
 struct idmap {
 	struct mf_strmap m;       /* key (copied) -> UID; zeroed = empty */
 };
@@ -247,7 +263,7 @@ static void wipe_free(char **s)
 void mf_imap_level(struct mf_buf *out, const char *p, size_t n, char delim)
 {
 	char tmp[LEVEL_MAX + 8];
-	size_t k = 0;
+	size_t k = 0, keep = 0;
 	if (n > LEVEL_MAX) {
 		n = LEVEL_MAX;
 		while (n && ((unsigned char)p[n] & 0xC0) == 0x80)
@@ -257,10 +273,11 @@ void mf_imap_level(struct mf_buf *out, const char *p, size_t n, char delim)
 		unsigned char c = (unsigned char)p[i];
 		tmp[k++] = (c < 0x20 || c == 0x7f || c == '*' || c == '%' ||
 			    (delim && c == (unsigned char)delim)) ? '_' : (char)c;
+		if (tmp[k - 1] != ' ')
+			keep = k;
 	}
 	/* no blanks at the ends (servers trim or refuse them) */
-	while (k && tmp[k - 1] == ' ')
-		tmp[--k] = '_';
+	k = keep;
 	if (k == 0)
 		tmp[k++] = '_';
 	if (tmp[0] == ' ')
@@ -903,7 +920,7 @@ static uint32_t ledger_max_uid(struct mf_export_ctx *x, const char *staged, uint
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *rid = (const char *)sqlite3_column_text(s, 0);
 		unsigned long uv, uid;
-		if (rid && sscanf(rid, "%lu:%lu", &uv, &uid) == 2 && uv == uidvalidity) {
+		if (remote_id_parse(rid, &uv, &uid) && uv == uidvalidity) {
 			*any = 1;
 			if (uid > mx && uid <= UINT32_MAX)
 				mx = (uint32_t)uid;
@@ -1615,7 +1632,7 @@ fail:
 	mf_buf_release(&x->msg);
 	mf_buf_release(&x->resp);
 	free(x);
-	return rc;
+	return rc < 0 ? rc : MF_EIO;   /* never success without *out */
 }
 
 static const char *im_target(struct mf_export_ctx *x)
@@ -1627,6 +1644,23 @@ static int im_check(struct mf_export_ctx *x, const struct mf_mailbox *mb, struct
 {
 	struct imap_conn *c = NULL;
 	int rc = connect_as(&c, x, mailbox_user(x, mb), diag);
+	if (rc == MF_EREMOTE && is_public(mb)) {
+		/* A public mailbox is written by the admin's own login, which
+		 * --login-format does not change: an admin that is only a master
+		 * user (it acts for others, has no account) cannot do it. */
+		char msg[512];
+		const char *admin = x->opts->admin && *x->opts->admin ? x->opts->admin : "?";
+		snprintf(msg, sizeof(msg), "%s", diag->msg);
+		return mf_diag_set(diag, MF_EREMOTE, NULL, MF_NO_OFFSET,
+				   "public mailbox '%s' is written by the admin's own login, and '%s' "
+				   "cannot log in as itself on %s (%.120s). A master user alone cannot: "
+				   "make '%s' an ordinary user too, or give the server a shared namespace "
+				   "and export the public mailboxes with --admin an ordinary user that can "
+				   "write it, or leave them out with a mailbox selection (--mailbox, "
+				   "--mailboxes-from)",
+				   mb->alias && *mb->alias ? mb->alias : mb->name, admin, x->t.url, msg,
+				   admin);
+	}
 	if (rc == MF_EREMOTE) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", diag->msg);
@@ -1742,7 +1776,7 @@ static int im_put_message(struct mf_export_ctx *x, const struct mf_mailbox *mb,
 	if (m->unsent)
 		k += (size_t)snprintf(a->flags + k, sizeof(a->flags) - k, "%s\\Draft", k ? " " : "");
 	if (x->opts->flag_urgent && m->priority > 0)
-		k += (size_t)snprintf(a->flags + k, sizeof(a->flags) - k, "%s\\Flagged", k ? " " : "");
+		snprintf(a->flags + k, sizeof(a->flags) - k, "%s\\Flagged", k ? " " : "");
 	t = m->has_received ? m->received_utc : m->has_sent ? m->sent_utc : -1;
 	if (t >= 0)
 		imap_date_format(a->date, t);
@@ -2004,7 +2038,7 @@ static int verify_folder(struct mf_export_ctx *x, const struct mf_mailbox *mb, s
 				 f->staged, m->status ? m->status : "not exported");
 			continue;
 		}
-		if (m->remote_id && sscanf(m->remote_id, "%lu:%lu", &uv, &uid) == 2 &&
+		if (remote_id_parse(m->remote_id, &uv, &uid) &&
 		    uid > 0 && uid <= UINT32_MAX) {
 			if (uv != ve.uidvalidity) {
 				MISMATCH("%s: message %lld: the ledger has UIDVALIDITY %lu, folder '%s' has %" PRIu32
@@ -2100,7 +2134,7 @@ static int verify_folder(struct mf_export_ctx *x, const struct mf_mailbox *mb, s
 		if (mm->unsent)
 			k += (size_t)snprintf(wf + k, sizeof(wf) - k, "%s\\Draft", k ? " " : "");
 		if (x->opts->flag_urgent && mm->priority > 0)
-			k += (size_t)snprintf(wf + k, sizeof(wf) - k, "%s\\Flagged", k ? " " : "");
+			snprintf(wf + k, sizeof(wf) - k, "%s\\Flagged", k ? " " : "");
 		norm_flags(want, sizeof(want), wf);
 		norm_flags(got, sizeof(got), m->flags);
 		if (strcmp(want, got) != 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ccmail.c: the cc:Mail importer.  Reads an export set (CCMX v1, see
- * shared/formats/ccmail-export-set.md) or one message export file into the
+ * docs/formats/ccmail-export-set.md) or one message export file into the
  * staging store.
  *
  * Order of work: manifest -> directory (users get their mailboxes) ->

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * msmail.c: the MS Mail importer: an export bundle (MSMX v1, see
- * shared/formats/msmail-export-bundle.md) into the staging store.
+ * docs/formats/msmail-export-bundle.md) into the staging store.
  *
  * Order of work:
  *   1. MSMX.TXT: the source row (network, postoffice, code pages, zone).

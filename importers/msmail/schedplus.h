@@ -3,7 +3,8 @@
  * schedplus.h: Schedule+ calendar exports in an MS Mail bundle
  * (contract section 6) and their conversion to iCalendar with libical 3.
  *
- * .sc2, the Schedule+ 7 interchange (exchange-migration-files.md 5.5):
+ * .sc2, the Schedule+ 7 interchange (docs/formats/exchange-migration-files.md
+ * section 5.5):
  *
  *   SCHEDULE+2 EXPORT VERSION 103
  *   RecurringAppointments:
