@@ -716,9 +716,28 @@ static int ccmail_probe(const char *path)
 	return 0;
 }
 
+/* Options (engine/options.h). */
+static const struct mf_option ccmail_options[] = {
+	{ .name = "mailbox", .kind = MF_OPT_STRING, .arg = "NAME", .flags = MF_OPTF_CLI_ONLY,
+	  .help = "single-file import: the owner of FILE",
+	  .field = MF_OPT_FIELD(struct mf_import_opts, mailbox) },
+	{ .name = "postoffice", .kind = MF_OPT_STRING, .arg = "PO", .flags = MF_OPTF_CLI_ONLY,
+	  .help = "single-file import: the owner's post office",
+	  .field = MF_OPT_FIELD(struct mf_import_opts, postoffice) },
+	MF_IMPORT_OPTION_CODEPAGE,
+	MF_IMPORT_OPTION_TIMEZONE,
+	MF_IMPORT_OPTION_DATE_ORDER,
+	{ .name = "keep-system-folders", .kind = MF_OPT_FLAG,
+	  .help = "cc:Mail: also import Clipboard, Stationery, Preferences, Rules",
+	  .field = MF_OPT_FIELD(struct mf_import_opts, keep_system_folders) },
+	{ .name = NULL }
+};
+
 const struct mf_importer mf_importer_ccmail = {
 	.name = "ccmail",
 	.summary = "cc:Mail export set (CCMX v1): folder with CCMX.TXT",
+	.caps = MF_IMP_SOURCE,
+	.options = ccmail_options,
 	.probe = ccmail_probe,
 	.import = ccmail_import,
 };

@@ -498,6 +498,7 @@ static int dir_probe(const char *path)
 const struct mf_importer mf_importer_directory = {
 	.name = "directory",
 	.summary = "target directory snapshot: CSV of existing recipients",
+	.caps = MF_IMP_TARGET_DIRECTORY,
 	.probe = dir_probe,
 	.import = dir_import,
 };

@@ -569,9 +569,19 @@ out:
 	return rc;
 }
 
+/* Options (engine/options.h). */
+static const struct mf_option msmail_options[] = {
+	MF_IMPORT_OPTION_CODEPAGE,
+	MF_IMPORT_OPTION_TIMEZONE,
+	MF_IMPORT_OPTION_DATE_ORDER,
+	{ .name = NULL }
+};
+
 const struct mf_importer mf_importer_msmail = {
 	.name = "msmail",
 	.summary = "MS Mail export bundle (MSMX v1): folder with MSMX.TXT",
+	.caps = MF_IMP_SOURCE,
+	.options = msmail_options,
 	.probe = msmail_probe,
 	.import = msmail_import,
 };
