@@ -85,14 +85,19 @@
 #include "core/mf.h"
 #include "core/model.h"
 #include "core/store.h"
+#include "engine/options.h"
 
 struct mf_export;          /* the driver's state for one run (engine/export_priv.h) */
 struct mf_export_mbox_sum; /* one mailbox's figures (engine/export.h) */
 struct mf_export_ctx;      /* an exporter's own state, opaque to the driver */
 
-/* Options of `mailferry export <name>`.  One struct for every exporter:
- * each reads the fields it understands.  Strings are borrowed. */
+/* Options of `mailferry export <name>`.  An exporter declares its own
+ * options in its table (mf_exporter.options, engine/options.h) and reads
+ * them by name from `values` (mf_opt_str(opts->values, "url")); the fixed
+ * fields below are the driver's and those of the exporters that predate
+ * the tables (filled from the rows' MF_OPT_FIELD).  Strings are borrowed. */
 struct mf_export_opts {
+	const struct mf_optvals *values; /* every declared option's value; NULL: defaults */
 	/* target */
 	const char *out;            /* output folder (file exporters, exchange) */
 	const char *url;            /* imap[s]://host[:port] */
@@ -169,12 +174,16 @@ struct mf_exporter {
 	const char *name;           /* `mailferry export <name>` */
 	const char *summary;        /* one line for `mailferry formats` */
 	unsigned caps;
+	/* The options it takes (engine/options.h), ending with a NULL name:
+	 * the command line, job-file keys, wizard questions and --help are
+	 * made from them.  NULL: none. */
+	const struct mf_option *options;
 
 	/*
 	 * Prepare a run.  Checks the options and the target (folder writable,
 	 * server reachable).  ex is the driver's handle, valid until close,
 	 * for mf_export_confirm/_refuse/_problem.  On MF_OK *out is the
-	 * exporter's state.  NULL: known but not built.
+	 * exporter's state.
 	 */
 	int (*open)(struct mf_export_ctx **out, struct mf_export *ex,
 		    struct mf_store *st, const struct mf_export_opts *opts,

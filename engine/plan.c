@@ -138,119 +138,43 @@ char *mf_pl_key_of(struct mf_arena *a, const char *addr, int loose)
 
 /* ---- small helpers ---- */
 
-static uint64_t ci_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)tolower((unsigned char)*s);
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 int mf_pl_sset_has(const struct sset *set, const char *s)
 {
-	if (!set->cap)
-		return 0;
-	for (size_t i = ci_hash(s) & (set->cap - 1);; i = (i + 1) & (set->cap - 1)) {
-		if (!set->slot[i])
-			return 0;
-		if (!strcasecmp(set->slot[i], s))
-			return 1;
-	}
+	return mf_strmap_get(&set->m, s, NULL);
 }
 
 void mf_pl_sset_add(struct sset *set, struct mf_arena *a, const char *s)
 {
-	if (mf_pl_sset_has(set, s))
-		return;
-	if ((set->n + 1) * 2 > set->cap) {
-		struct sset big;
-		big.cap = set->cap ? set->cap * 2 : 64;
-		big.n = 0;
-		big.slot = mf_xcalloc(big.cap, sizeof(*big.slot));
-		for (size_t i = 0; i < set->cap; i++)
-			if (set->slot[i]) {
-				size_t j = ci_hash(set->slot[i]) & (big.cap - 1);
-				while (big.slot[j])
-					j = (j + 1) & (big.cap - 1);
-				big.slot[j] = set->slot[i];
-				big.n++;
-			}
-		free(set->slot);
-		*set = big;
-	}
-	{
-		size_t j = ci_hash(s) & (set->cap - 1);
-		while (set->slot[j])
-			j = (j + 1) & (set->cap - 1);
-		set->slot[j] = mf_arena_strdup(a, s);
-		set->n++;
-	}
+	set->m.flags = MF_STRMAP_NOCASE;
+	if (!mf_pl_sset_has(set, s))
+		mf_strmap_add(&set->m, mf_arena_strdup(a, s), 1);
 }
 
 static void sset_release(struct sset *set)
 {
-	free(set->slot);
-	memset(set, 0, sizeof(*set));
+	mf_strmap_release(&set->m);
 }
 
 int mf_pl_smap_get(const struct smap *m, const char *k, size_t *v)
 {
-	if (!m->cap || !k)
+	uint64_t x;
+	if (!k || !mf_strmap_get(&m->m, k, &x))
 		return 0;
-	for (size_t i = ci_hash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->key[i])
-			return 0;
-		if (!strcasecmp(m->key[i], k)) {
-			*v = m->val[i];
-			return 1;
-		}
-	}
+	*v = (size_t)x;
+	return 1;
 }
 
 void mf_pl_smap_put(struct smap *m, const char *k, size_t v)
 {
-	size_t dummy;
-	if (!k || mf_pl_smap_get(m, k, &dummy))
+	if (!k)
 		return;
-	if ((m->n + 1) * 2 > m->cap) {
-		struct smap big;
-		big.cap = m->cap ? m->cap * 2 : 64;
-		big.n = 0;
-		big.key = mf_xcalloc(big.cap, sizeof(*big.key));
-		big.val = mf_xcalloc(big.cap, sizeof(*big.val));
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->key[i]) {
-				size_t j = ci_hash(m->key[i]) & (big.cap - 1);
-				while (big.key[j])
-					j = (j + 1) & (big.cap - 1);
-				big.key[j] = m->key[i];
-				big.val[j] = m->val[i];
-				big.n++;
-			}
-		free(m->key);
-		free(m->val);
-		m->key = big.key;
-		m->val = big.val;
-		m->cap = big.cap;
-		m->n = big.n;
-	}
-	{
-		size_t j = ci_hash(k) & (m->cap - 1);
-		while (m->key[j])
-			j = (j + 1) & (m->cap - 1);
-		m->key[j] = (char *)k;   /* borrowed: keys live in the plan's arena */
-		m->val[j] = v;
-		m->n++;
-	}
+	m->m.flags = MF_STRMAP_NOCASE;
+	mf_strmap_add(&m->m, k, v);
 }
 
 void mf_pl_smap_release(struct smap *m)
 {
-	free(m->key);
-	free(m->val);
-	memset(m, 0, sizeof(*m));
+	mf_strmap_release(&m->m);
 }
 
 /* ---- fingerprint: everything the plan is made from ---- */

@@ -18,21 +18,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/strmap.h"
 
 #define PLAN_VERSION "mailferry-plan-1"
 #define ALIAS_MAP_MAX (16u << 20)
 
-/* A set of strings compared case-insensitively (ASCII), open addressing. */
+/* A set of strings compared case-insensitively (ASCII); zeroed = empty. */
 struct sset {
-	char **slot;
-	size_t cap, n;
+	struct mf_strmap m;
 };
 
-/* A string -> index map (case-insensitive keys), for matching addresses. */
+/* A string -> index map (case-insensitive keys), for matching addresses;
+ * zeroed = empty.  Keys are borrowed: they live in the plan's arena. */
 struct smap {
-	char **key;
-	size_t *val;
-	size_t cap, n;
+	struct mf_strmap m;
 };
 /* ---- the mailboxes being planned ---- */
 

@@ -425,6 +425,22 @@ static void ex_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_exchange = {
 	.name = "exchange",
 	.summary = "Exchange Migration Wizard files (.pkl/.pri/.sec)",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		{ .name = "codepage", .kind = MF_OPT_STRING, .arg = "CP",
+		  .help = "exchange: code page of the files (default 1252)",
+		  .prompt = "Code page of the migration files", .prompt_dflt = "1252",
+		  .prompt_help = "The Windows code page the Exchange migration files are written in: 1252\n"
+				 "(Western), 1250 (Central European), 1251 (Cyrillic), 932 (Japanese) ...",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, codepage) },
+		{ .name = "directory", .kind = MF_OPT_ENUM, .choices = (const char *const[]){ "create", "skip", NULL },
+		  .help = "exchange: write the DIRECTORY section or not",
+		  .prompt = "Directory objects (create or skip)", .prompt_dflt = "create",
+		  .prompt_help = "create: the files carry the directory (new mailboxes, custom recipients,\n"
+				 "distribution lists) for the Migration Wizard to create; skip: mail only.",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, directory_mode) },
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_CALENDAR | MF_EXP_PAB | MF_EXP_DIRECTORY,
 	.open = exx_ex_open,
 	.target = exx_ex_target,

@@ -228,6 +228,10 @@ static void ics_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_ics = {
 	.name = "ics",
 	.summary = "iCalendar file per mailbox (libical, one VTIMEZONE per zone)",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_CALENDAR,
 	.open = ics_open,
 	.target = ics_target,

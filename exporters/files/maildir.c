@@ -306,6 +306,11 @@ static void md_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_maildir = {
 	.name = "maildir",
 	.summary = "Maildir++ folders, one per mailbox (Dovecot layout)",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		MF_OPTION_KEEP_RAW_HEADERS,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
 	.open = md_open,
 	.target = md_target,

@@ -438,6 +438,11 @@ static void mb_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_mbox = {
 	.name = "mbox",
 	.summary = "mboxrd files, one per folder",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		MF_OPTION_KEEP_RAW_HEADERS,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
 	.open = mb_open,
 	.target = mb_target,

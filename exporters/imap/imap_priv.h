@@ -14,6 +14,7 @@
 #include "engine/export.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/strmap.h"
 #include "core/progress.h"
 #include "core/mime.h"
 #include "core/utf7.h"
@@ -39,9 +40,7 @@
 
 /* X-Mailferry-Id -> UID (found by a scan). */
 struct idmap {
-	char **keys;
-	uint32_t *uids;
-	size_t cap, n;
+	struct mf_strmap m;       /* key (copied) -> UID; zeroed = empty */
 };
 
 /* The server, from --url. */

@@ -55,77 +55,23 @@ int imx_remote_id_parse(const char *rid, unsigned long *uv, unsigned long *uid)
 }
 
 
-static uint64_t strhash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 void imx_idmap_clear(struct idmap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->uids);
-	memset(m, 0, sizeof(*m));
-}
-
-/* Twice the slots: every key moves to its place in new arrays; the old
- * arrays (not the keys) are freed. */
-static void idmap_grow(struct idmap *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 64;
-	char **keys = mf_xcalloc(cap, sizeof(*keys));
-	uint32_t *uids = mf_xcalloc(cap, sizeof(*uids));
-	for (size_t k = 0; k < m->cap; k++) {
-		size_t i;
-		if (!m->keys[k])
-			continue;
-		i = strhash(m->keys[k]) & (cap - 1);
-		while (keys[i])
-			i = (i + 1) & (cap - 1);
-		keys[i] = m->keys[k];
-		uids[i] = m->uids[k];
-	}
-	free(m->keys);
-	free(m->uids);
-	m->keys = keys;
-	m->uids = uids;
-	m->cap = cap;
+	mf_strmap_release(&m->m);
+	m->m.flags = MF_STRMAP_COPY;
 }
 
 void imx_idmap_put(struct idmap *m, const char *key, uint32_t uid)
 {
-	size_t i;
-	if ((m->n + 1) * 2 > m->cap)
-		idmap_grow(m);
-	i = strhash(key) & (m->cap - 1);
-	while (m->keys[i]) {
-		if (!strcmp(m->keys[i], key)) {
-			m->uids[i] = uid;   /* the newest copy wins */
-			return;
-		}
-		i = (i + 1) & (m->cap - 1);
-	}
-	m->keys[i] = mf_xstrdup(key);
-	m->uids[i] = uid;
-	m->n++;
+	m->m.flags = MF_STRMAP_COPY;
+	mf_strmap_set(&m->m, key, uid);   /* the newest copy wins */
 }
 
 uint32_t imx_idmap_get(const struct idmap *m, const char *key)
 {
-	size_t i;
-	if (!m->cap)
-		return 0;
-	i = strhash(key) & (m->cap - 1);
-	while (m->keys[i]) {
-		if (!strcmp(m->keys[i], key))
-			return m->uids[i];
-		i = (i + 1) & (m->cap - 1);
-	}
-	return 0;
+	uint64_t uid = 0;
+	mf_strmap_get(&m->m, key, &uid);
+	return (uint32_t)uid;
 }
 
 /* ---- the options ---- */
