@@ -82,6 +82,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "core/mf.h"
 #include "core/model.h"
 #include "core/store.h"
@@ -90,6 +91,19 @@
 struct mf_export;          /* the driver's state for one run (engine/export_priv.h) */
 struct mf_export_mbox_sum; /* one mailbox's figures (engine/export.h) */
 struct mf_export_ctx;      /* an exporter's own state, opaque to the driver */
+struct mf_verify;          /* the verify driver's state for one run (engine/verify.c) */
+
+/* What `mailferry inspect <name> PATH` found (the inspect callback). */
+struct mf_inspect_sum {
+	int64_t checked;            /* units read (Exchange: file sets) */
+	int64_t invalid;            /* of which with problems */
+	int64_t unreadable;         /* of which could not be read at all */
+};
+
+/* Flags of the inspect callback. */
+enum mf_inspect_flags {
+	MF_INSPECT_JSON = (1 << 0), /* --json: one JSON document on out */
+};
 
 /* Options of `mailferry export <name>`.  An exporter declares its own
  * options in its table (mf_exporter.options, engine/options.h) and reads
@@ -243,6 +257,37 @@ struct mf_exporter {
 
 	/* Release everything; sets *ctx to NULL; accepts NULL. */
 	void (*close)(struct mf_export_ctx **ctx);
+
+	/*
+	 * `mailferry verify <name>`: read the target back and compare it with
+	 * what the delivery ledger says was delivered and with the staged data.
+	 * The verify driver (engine/verify.h) has already selected the
+	 * mailboxes exactly as an export with the same options would
+	 * (mf_verify_mailboxes); the exporter reads its target (without
+	 * writing to it), gets the staged and ledger side through the driver's
+	 * calls (mf_verify_messages, mf_verify_ledger, ...; no SQL of its
+	 * own) and reports every difference as one line with
+	 * mf_verify_mismatch, naming the mailbox, the folder and the item.  It
+	 * counts what it checked in mf_verify_sum(v).  MF_OK when the
+	 * comparison ran, whatever it found; a negative code with diag set when
+	 * it could not (target missing or unreachable, database).  NULL:
+	 * `verify` is not offered for this target.
+	 */
+	int (*verify)(struct mf_verify *v, struct mf_diag *diag);
+
+	/*
+	 * `mailferry inspect <name> PATH`: read output of this kind at path
+	 * (written by mailferry or by another tool; no staging store) and check
+	 * it against the format.  The report goes to out (JSON with
+	 * MF_INSPECT_JSON in flags), each problem as it is found to err; a
+	 * unit that cannot be read at all is reported on err as
+	 * "mailferry: <diag>" and counted in sum->unreadable.  MF_OK when
+	 * something was inspected (sum says how it went); a negative code with
+	 * diag set when path holds nothing of this kind.  NULL: `inspect` is
+	 * not offered.
+	 */
+	int (*inspect)(struct mf_inspect_sum *sum, const char *path, unsigned flags,
+		       FILE *out, FILE *err, struct mf_diag *diag);
 };
 
 /* NULL-terminated. */

@@ -627,6 +627,14 @@ int exx_ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	c->msgs[c->nmsgs].bytes = (int64_t)body.len;
 	for (size_t i = 0; i < natts; i++)
 		c->msgs[c->nmsgs].bytes += (int64_t)atts[i].len;
+	{
+		struct mf_sha256 h;
+		mf_sha256_init(&h);
+		mf_sha256_update(&h, body.data, body.len);
+		for (size_t i = 0; i < natts; i++)
+			mf_sha256_update(&h, atts[i].data, atts[i].len);
+		mf_sha256_final(&h, c->msgs[c->nmsgs].sha256);
+	}
 	c->nmsgs++;
 	if (c->repl > repl_before)
 		mf_export_problem(c->ex, MF_INFO, "exchange.lossy-text", c->mb->id, m->id,

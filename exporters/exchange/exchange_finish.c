@@ -5,6 +5,7 @@
  * (see exchange.c and exchange_priv.h).
  */
 #include "exporters/exchange/exchange_priv.h"
+#include "exporters/exchange/exch_verify.h"
 
 /* ---- end of a mailbox: the pair goes into place ---- */
 
@@ -119,7 +120,8 @@ static int ex_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, 
 	for (size_t i = 0; i < c->nmsgs; i++) {
 		snprintf(rid, sizeof(rid), "%s/%08d.PRI:%d", strrchr(c->set->folder, '/') + 1,
 			 c->number, c->msgs[i].line);
-		mf_export_confirm(c->ex, "message", c->msgs[i].id, mb->id, rid, NULL, c->msgs[i].bytes);
+		mf_export_confirm(c->ex, "message", c->msgs[i].id, mb->id, rid, c->msgs[i].sha256,
+				  c->msgs[i].bytes);
 	}
 	for (size_t i = 0; i < c->ncals; i++) {
 		snprintf(rid, sizeof(rid), "%s/%08d.PRI", strrchr(c->set->folder, '/') + 1, c->number);
@@ -452,4 +454,6 @@ const struct mf_exporter mf_exporter_exchange = {
 	.mailbox_end = ex_mailbox_end,
 	.finish = ex_finish,
 	.close = ex_close,
+	.verify = mf_exch_verify,
+	.inspect = mf_exch_inspect,
 };

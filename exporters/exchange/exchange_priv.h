@@ -13,6 +13,7 @@
 #include "core/charset.h"
 #include "core/date.h"
 #include "core/fsutil.h"
+#include "core/hash.h"
 #include "core/version.h"
 
 #include <dirent.h>
@@ -58,6 +59,7 @@ struct pending {
 	int64_t id;
 	int line;
 	int64_t bytes;           /* section data written for it */
+	char sha256[MF_SHA256_HEX]; /* of that data, body then attachments (verify) */
 };
 
 struct mf_export_ctx {

@@ -172,4 +172,5 @@ const struct mf_exporter mf_exporter_eml = {
 	.put_message = eml_put_message,
 	.mailbox_end = eml_mailbox_end,
 	.close = eml_close,
+	.verify = mf_files_verify_eml,
 };

@@ -239,4 +239,5 @@ const struct mf_exporter mf_exporter_ics = {
 	.put_calendar = ics_put_calendar,
 	.mailbox_end = ics_mailbox_end,
 	.close = ics_close,
+	.verify = mf_files_verify_ics,
 };

@@ -450,4 +450,5 @@ const struct mf_exporter mf_exporter_mbox = {
 	.put_message = mb_put_message,
 	.mailbox_end = mb_mailbox_end,
 	.close = mb_close,
+	.verify = mf_files_verify_mbox,
 };

@@ -337,4 +337,5 @@ const struct mf_exporter mf_exporter_imap = {
 	.put_message = im_put_message,
 	.mailbox_end = im_mailbox_end,
 	.close = imx_im_close,
+	.verify = mf_imap_verify_run,
 };
