@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_batch.c: `mailferry batch JOBFILE`: migration jobs from a job file, unattended. */
 #include "cli/cli.h"
+#include "cli/stop.h"
 #include "cli/job.h"
 #include "cli/report.h"
 #include "core/fsutil.h"
@@ -488,7 +489,13 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		j->eo.o.mailbox_done = mailbox_done_event;
 		j->eo.o.mailbox_done_arg = (void *)j->name;
 	}
-	rc = mf_export_run(st, exp, &j->eo.o, &sum, &d);
+	{
+		struct cli_stop stop;
+		j->eo.o.stop = &cli_stop_flag;
+		cli_stop_begin(&stop);
+		rc = mf_export_run(st, exp, &j->eo.o, &sum, &d);
+		cli_stop_end(&stop);
+	}
 	r->export_run = sum.run_id;
 	r->mailboxes = sum.mailboxes;
 	r->delivered = sum.delivered;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_export.c: `mailferry export FORMAT --db STAGE [options]`. */
 #include "cli/cli.h"
+#include "cli/stop.h"
 #include "engine/export.h"
 #include "core/json.h"
 
@@ -100,7 +101,13 @@ int cmd_export(int argc, char **argv)
 		return rc;
 	}
 	mf_diag_clear(&d);
-	rc = mf_export_run(st, exp, &co.o, &sum, &d);
+	{
+		struct cli_stop stop;
+		co.o.stop = &cli_stop_flag;
+		cli_stop_begin(&stop);
+		rc = mf_export_run(st, exp, &co.o, &sum, &d);
+		cli_stop_end(&stop);
+	}
 	if (co.o.json) {
 		struct mf_buf b;
 		mf_buf_init(&b, MF_BUF_UNBOUNDED);

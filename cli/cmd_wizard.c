@@ -9,6 +9,7 @@
  * same calls as import, check, plan, export and report).
  */
 #include "cli/cli.h"
+#include "cli/stop.h"
 #include "cli/job.h"
 #include "cli/report.h"
 #include "core/store_views.h"
@@ -761,7 +762,13 @@ static int step_migrate(struct wiz *w)
 	       w->job.eo.o.out ? w->job.eo.o.out : w->job.eo.o.url);
 	fflush(stdout);
 	mf_diag_clear(&d);
-	rc = mf_export_run(w->st, w->exp, &w->job.eo.o, &sum, &d);
+	{
+		struct cli_stop stop;
+		w->job.eo.o.stop = &cli_stop_flag;
+		cli_stop_begin(&stop);
+		rc = mf_export_run(w->st, w->exp, &w->job.eo.o, &sum, &d);
+		cli_stop_end(&stop);
+	}
 	/* the driver put its own handler back: ours again */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_export.c: the export driver with a recording exporter. */
 #include "tests/harness.h"
+#include "core/store_priv.h"
 #include "tests/unit/fixture.h"
 #include "tests/unit/tests.h"
 #include "engine/export.h"
