@@ -26,7 +26,7 @@ enum {
 	OPT_FOLDERS, OPT_SKIP_FOLDERS, OPT_OUT, OPT_URL, OPT_ADMIN, OPT_PASSWORD_FILE,
 	OPT_OAUTH2, OPT_LOGIN_FORMAT, OPT_STARTTLS, OPT_TLS_VERIFY, OPT_PUBLIC_FOLDER,
 	OPT_FLAG_URGENT, OPT_CODEPAGE, OPT_DIRECTORY, OPT_KEEP_RAW, OPT_JOBS, OPT_WAIT,
-	OPT_FORCE, OPT_QUIET, OPT_JSON, OPT_LEASE_TIMEOUT,
+	OPT_FORCE, OPT_QUIET, OPT_JSON, OPT_LEASE_TIMEOUT, OPT_SPLIT_SIZE, OPT_MAILBOX_DOMAIN,
 };
 
 const struct option cli_export_long[] = {
@@ -50,6 +50,8 @@ const struct option cli_export_long[] = {
 	{ "codepage", required_argument, NULL, OPT_CODEPAGE },
 	{ "directory", required_argument, NULL, OPT_DIRECTORY },
 	{ "keep-raw-headers", no_argument, NULL, OPT_KEEP_RAW },
+	{ "split-size", required_argument, NULL, OPT_SPLIT_SIZE },
+	{ "mailbox-domain", required_argument, NULL, OPT_MAILBOX_DOMAIN },
 	{ "jobs", required_argument, NULL, OPT_JOBS },
 	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "force", no_argument, NULL, OPT_FORCE },
@@ -190,6 +192,8 @@ int cli_export_opt(struct cli_export_opts *c, int opt, const char *arg, const ch
 		c->o.directory_mode = arg;
 		break;
 	case OPT_KEEP_RAW: c->o.keep_raw_headers = 1; break;
+	case OPT_SPLIT_SIZE: c->o.split_size = arg; break;
+	case OPT_MAILBOX_DOMAIN: c->o.mailbox_domain = arg; break;
 	case OPT_JOBS: {
 		uint64_t v;
 		if (mf_parse_u64(&v, arg, strlen(arg), 256) < 0 || v == 0) {

@@ -92,6 +92,8 @@ struct mf_export_opts {
 	const char *codepage;       /* exchange: Windows code page of the files (default 1252) */
 	const char *directory_mode; /* exchange: "create" or "skip" */
 	int keep_raw_headers;       /* MIME: keep the source header block */
+	const char *split_size;     /* pst: start a new part past this size ("20G", "500M") */
+	const char *mailbox_domain; /* pst: domain of the mapping CSV's addresses */
 	/* selection (honoured by the driver) */
 	const char *const *mailboxes;  /* aliases; NULL/0: all */
 	size_t n_mailboxes;
