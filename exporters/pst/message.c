@@ -291,12 +291,27 @@ static void attachments(struct pst_store *s, const struct mf_message *m, int dep
 
 /* ---- the message ---- */
 
-static char *utf8_of(const void *p, size_t n)
+/* The source header block in UTF-8: read in the message's code page
+ * (converters are kept per store, one per code page met). */
+static char *utf8_of(struct pst_store *s, const char *charset, const void *p, size_t n)
 {
 	struct mf_buf b;
-	size_t rep;
+	struct mf_charset *cs = NULL;
 	mf_buf_init(&b, MF_BUF_UNBOUNDED);
-	mf_utf8_sanitize(p, n, &b, &rep);
+	if (charset && *charset && !mf_utf8_valid(p, n)) {
+		if (s->cs && !mf_strcaseeq(s->cs_name, charset)) {
+			mf_charset_free(&s->cs);
+			free(s->cs_name);
+			s->cs_name = NULL;
+		}
+		if (!s->cs && mf_charset_open(&s->cs, charset, NULL) == MF_OK)
+			s->cs_name = mf_xstrdup(charset);
+		cs = s->cs;
+	}
+	if (!cs || mf_charset_to_utf8(cs, p, n, &b, NULL) < 0) {
+		mf_buf_reset(&b);
+		mf_utf8_sanitize(p, n, &b, NULL);
+	}
 	return mf_buf_detach(&b, NULL);
 }
 
@@ -398,13 +413,19 @@ int pst_message_node(struct pst_store *s, const struct mf_message *m, int depth,
 	mf_buf_init(&body, MF_BUF_UNBOUNDED);
 	for (size_t i = 0; i < m->n_bodies; i++) {
 		const struct mf_body_part *b = &m->bodies[i];
-		if (!strcmp(b->kind, "rtf") && !has_rtf && b->raw && b->raw_len) {
-			size_t cl;
-			uint8_t *c = pst_lzfu(b->raw, b->raw_len, &cl);
-			pst_pc_bin(&pc, 0x1009, c, cl);
-			pst_pc_bool(&pc, 0x0E1F, 1);
-			free(c);
-			has_rtf = 1;
+		if (!strcmp(b->kind, "rtf")) {
+			/* the RTF source: as written, or its text when that reproduces it */
+			const void *src = b->raw ? b->raw : b->text;
+			size_t sl = b->raw ? b->raw_len : b->text_len;
+			if (!has_rtf && src && sl) {
+				size_t cl;
+				uint8_t *c = pst_lzfu(src, sl, &cl);
+				pst_pc_bin(&pc, 0x1009, c, cl);
+				pst_pc_bool(&pc, 0x0E1F, 1);
+				free(c);
+				has_rtf = 1;
+			}
+			continue;
 		}
 		if (b->text) {
 			if (body.len)
@@ -416,7 +437,7 @@ int pst_message_node(struct pst_store *s, const struct mf_message *m, int depth,
 		pst_pc_str(&pc, 0x1000, body.len ? body.data : "");
 	mf_buf_release(&body);
 	if (m->raw_header && m->raw_header_len) {
-		char *h = utf8_of(m->raw_header, m->raw_header_len);
+		char *h = utf8_of(s, m->charset, m->raw_header, m->raw_header_len);
 		struct mf_buf hb;
 		mf_buf_init(&hb, MF_BUF_UNBOUNDED);
 		crlf(&hb, h, strlen(h));

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/charset.h"
 #include "core/hash.h"
 
 /* ---- Outlook's template column sets (tag, ibData, cbData, iBit) ---- */
@@ -341,6 +342,9 @@ void pst_store_abort(struct pst_store *s)
 	s->display_name = NULL;
 	free(s->seed);
 	s->seed = NULL;
+	mf_charset_free(&s->cs);
+	free(s->cs_name);
+	s->cs_name = NULL;
 }
 
 static uint32_t standard_for(const struct pst_store *s, const char *name, const char *special)

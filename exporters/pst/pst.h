@@ -285,6 +285,7 @@ uint8_t *pst_lzfu(const void *rtf, size_t n, size_t *out_len);
 
 struct mf_message;
 struct mf_mailbox;
+struct mf_charset;
 
 /* A folder of the store being written. */
 struct pst_folder {
@@ -314,6 +315,8 @@ struct pst_store {
 	uint32_t last_row_folder;
 	uint32_t inbox, outbox, sent, drafts, deleted;
 	uint64_t messages;
+	struct mf_charset *cs;   /* converter for source header blocks */
+	char *cs_name;
 	/* rendering of addresses (core/mime.h) */
 	const struct mf_mailbox *mb;
 };
