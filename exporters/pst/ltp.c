@@ -628,9 +628,12 @@ void pst_tc_row(struct pst_tc *t, uint32_t row_id, uint32_t row_ver,
 		t->in_heap = 0;
 	}
 	if (!t->in_heap && t->rows_len + rs > per * rs) {
-		pst_dtree_add(&t->matrix, pst_ndb_block(t->nb, t->rows, t->rows_len, 0),
-			      t->rows_len);
-		t->matrix_bytes += t->rows_len;
+		/* a full matrix block: readers find row k at (k / per) * 8176 +
+		 * (k % per) * size, so every block but the last is 8,176 bytes */
+		memset(t->rows + t->rows_len, 0, PST_BLOCK_DATA - t->rows_len);
+		pst_dtree_add(&t->matrix, pst_ndb_block(t->nb, t->rows, PST_BLOCK_DATA, 0),
+			      PST_BLOCK_DATA);
+		t->matrix_bytes += PST_BLOCK_DATA;
 		t->rows_len = 0;
 	}
 	memcpy(t->rows + t->rows_len, row, rs);

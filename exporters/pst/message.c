@@ -291,6 +291,41 @@ static void attachments(struct pst_store *s, const struct mf_message *m, int dep
 
 /* ---- the message ---- */
 
+/*
+ * The source header block as Internet headers (readers parse it as RFC
+ * 5322): lines "Name: value" and their continuations as written, every
+ * other line (MS Mail's "Microsoft Mail v3.0 ..." banner, a bare count)
+ * as "X-Source-Line: <line>"; no empty line, CR LF ends.
+ */
+static void header_block(struct mf_buf *out, const char *h)
+{
+	int prev_kept = 0;
+	while (*h) {
+		size_t n = strcspn(h, "\r\n"), k = 0;
+		int field;
+		while (k < n && h[k] > ' ' && h[k] < 127 && h[k] != ':')
+			k++;
+		field = k > 0 && k < n && h[k] == ':';
+		if (n == 0) {
+			/* an empty line would end the header block */
+		} else if (field || ((h[0] == ' ' || h[0] == '\t') && prev_kept)) {
+			mf_buf_add(out, h, n);
+			mf_buf_add(out, "\r\n", 2);
+			prev_kept = 1;
+		} else {
+			mf_buf_addstr(out, "X-Source-Line: ");
+			mf_buf_add(out, h, n);
+			mf_buf_add(out, "\r\n", 2);
+			prev_kept = 1;
+		}
+		h += n;
+		if (*h == '\r')
+			h++;
+		if (*h == '\n')
+			h++;
+	}
+}
+
 /* The source header block in UTF-8: read in the message's code page
  * (converters are kept per store, one per code page met). */
 static char *utf8_of(struct pst_store *s, const char *charset, const void *p, size_t n)
@@ -440,7 +475,7 @@ int pst_message_node(struct pst_store *s, const struct mf_message *m, int depth,
 		char *h = utf8_of(s, m->charset, m->raw_header, m->raw_header_len);
 		struct mf_buf hb;
 		mf_buf_init(&hb, MF_BUF_UNBOUNDED);
-		crlf(&hb, h, strlen(h));
+		header_block(&hb, h);
 		pst_pc_str(&pc, 0x007D, hb.len ? hb.data : "");
 		mf_buf_release(&hb);
 		free(h);

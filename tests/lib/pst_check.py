@@ -9,7 +9,7 @@ READER is one of
              importance, sender, plain body, RTF (decoded here), attachments
   pffexport  libpff's exporter: the same through its text files, plus the
              recipients and the embedded (forwarded) messages, recursively
-  readpst    libpst's readpst -e -D: messages per folder, bodies, attachments
+  readpst    libpst's readpst -j 0 -e -D (its parallel jobs lose files): messages per folder, bodies, attachments
              and embedded messages as message/rfc822 parts
   extractor  the npm package pst-extractor (tests/node/pst-read.js)
   files      every selected mailbox has its file; empty ones open with the
@@ -121,24 +121,38 @@ def match(alias, reader, expected, found, compare):
     byf = {}
     for m in found:
         byf.setdefault(m["folder"], []).append(m)
+    def score(m, x):
+        sc = 0
+        if x.get("body") is not None and norm(x.get("body")) == norm(m["body"]):
+            sc += 2
+        if sorted(a.get("sha256") or "" for a in x.get("attachments", [])) == \
+                sorted(a.get("sha256") or "" for a in m["attachments"]):
+            sc += 1
+        if x.get("subject") == m["subject"]:
+            sc += 4
+        return sc
+
+    pairs, rest = [], []
+    # first the messages a reader gives back exactly, then the others
     for m in expected:
         pool = byf.get(m["folder"], [])
-        cand = [x for x in pool if x.get("subject") in (m["subject"], None)] or pool
-        if not cand:
+        full = [x for x in pool if score(m, x) == 7 or (x.get("subject") is None and score(m, x) == 3)]
+        if full:
+            pool.remove(full[0])
+            pairs.append((m, full[0]))
+        else:
+            rest.append(m)
+    for m in rest:
+        pool = byf.get(m["folder"], [])
+        if not pool:
             bad("%s: %s: message %d (%r) not found in folder %s", reader, alias, m["id"], m["subject"],
                 "/".join(m["folder"]))
             continue
-        def score(x):
-            sc = 0
-            if x.get("body") is not None and norm(x.get("body")) == norm(m["body"]):
-                sc += 2
-            if sorted(a.get("sha256") or "" for a in x.get("attachments", [])) == \
-                    sorted(a.get("sha256") or "" for a in m["attachments"]):
-                sc += 1
-            return sc
-        best = max(cand, key=score)
+        best = max(pool, key=lambda x: score(m, x))
         pool.remove(best)
-        compare(alias, reader, m, best)
+        pairs.append((m, best))
+    for m, x in pairs:
+        compare(alias, reader, m, x)
     for f, pool in byf.items():
         for x in pool:
             bad("%s: %s: unexpected message %r in %s", reader, alias, x.get("subject"), "/".join(f))
@@ -386,7 +400,7 @@ def pffexport_read(path, tmp):
 def readpst_read(path, tmp):
     target = os.path.join(tmp, "rp")
     os.makedirs(target)
-    run(["readpst", "-q", "-e", "-D", "-o", target, path], "readpst")
+    run(["readpst", "-q", "-j", "0", "-e", "-D", "-o", target, path], "readpst")
     found = []
 
     def part_msg(msgobj):
