@@ -132,14 +132,28 @@ def match(alias, reader, expected, found, compare):
             sc += 4
         return sc
 
+    def sig(x, subject):
+        return (subject, norm(x.get("body")),
+                tuple(sorted(a.get("sha256") or "" for a in x.get("attachments", []))))
+
+    index = {}
+    for f, pool in byf.items():
+        for x in pool:
+            index.setdefault((f,) + sig(x, x.get("subject")), []).append(x)
     pairs, rest = [], []
     # first the messages a reader gives back exactly, then the others
     for m in expected:
         pool = byf.get(m["folder"], [])
-        full = [x for x in pool if score(m, x) == 7 or (x.get("subject") is None and score(m, x) == 3)]
-        if full:
-            pool.remove(full[0])
-            pairs.append((m, full[0]))
+        hit = None
+        for subj in (m["subject"], None):
+            lst = [x for x in index.get((m["folder"],) + sig(m, subj), []) if x in pool]
+            if lst:
+                hit = lst[0]
+                index[(m["folder"],) + sig(m, subj)].remove(hit)
+                break
+        if hit is not None:
+            pool.remove(hit)
+            pairs.append((m, hit))
         else:
             rest.append(m)
     for m in rest:
