@@ -6,7 +6,8 @@ usage: pst_check.py DB OUTDIR READER [NODE_DIR]
 
 READER is one of
   pypff      libpff's Python bindings: folders, subject, dates, flags,
-             importance, sender, plain body, RTF (decoded here), attachments
+             importance, sender, plain body, RTF (decoded here), attachments;
+             every part of a mailbox (alias.pst, alias-002.pst, ...) together
   pffexport  libpff's exporter: the same through its text files, plus the
              recipients and the embedded (forwarded) messages, recursively
   readpst    libpst's readpst -j 0 -e -D (its parallel jobs lose files): messages per folder, bodies, attachments
@@ -517,7 +518,11 @@ def main():
                     if f not in folders:
                         bad("files: %s: staged folder %s missing", alias, "/".join(f))
             elif reader == "pypff":
-                found, _ = pypff_read(path)
+                # every part of the mailbox: alias.pst, alias-002.pst, ...
+                found = []
+                for part in sorted(os.listdir(outdir)):
+                    if part == alias + ".pst" or re.fullmatch(re.escape(alias) + r"-\d{3}\.pst", part):
+                        found += pypff_read(os.path.join(outdir, part))[0]
                 match(alias, reader, msgs, found, lambda a, r, m, x: cmp_common(
                     a, r, m, x, {"subject", "submit", "flags", "importance", "receipt", "sender",
                                  "body", "rtf", "attachments", "names"}))
