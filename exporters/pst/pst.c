@@ -33,9 +33,9 @@
 #include "core/buf.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
-#include "core/plan.h"
+#include "engine/plan.h"
 #include "core/safename.h"
-#include "exporters/exporter.h"
+#include "engine/exporter.h"
 
 #define DEFAULT_SPLIT (20ull * 1000 * 1000 * 1000)
 #define MAX_PARTS 999
