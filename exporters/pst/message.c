@@ -41,19 +41,6 @@ void pst_rowinfo_release(struct pst_rowinfo *ri)
 	memset(ri, 0, sizeof(*ri));
 }
 
-static void hash16(uint8_t out[16], const char *a, const char *b)
-{
-	char hex[MF_SHA256_HEX];
-	char *t = mf_xasprintf("%s\n%s", a, b ? b : "");
-	mf_sha256_hex(hex, t, strlen(t));
-	free(t);
-	for (int i = 0; i < 16; i++) {
-		unsigned v;
-		sscanf(hex + 2 * i, "%2x", &v);
-		out[i] = (uint8_t)v;
-	}
-}
-
 /* Text with CR LF line ends (bare LF and bare CR become CR LF). */
 static void crlf(struct mf_buf *out, const char *s, size_t n)
 {
@@ -406,7 +393,7 @@ int pst_message_node(struct pst_store *s, const struct mf_message *m, int depth,
 	pst_pc_i8(&pc, 0x3007, PT_TIME, t_mod);
 	pst_pc_i8(&pc, 0x3008, PT_TIME, t_mod);
 	mf_mime_staged_id(staged, m);
-	hash16(key, "search-key", staged);
+	pst_hash16(key, "search-key", staged);
 	pst_pc_bin(&pc, 0x300B, key, 16);
 	mf_mime_message_id(mid, m);
 	{

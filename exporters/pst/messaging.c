@@ -243,17 +243,26 @@ static void name_map(struct pst_store *s)
 
 /* ---- store ---- */
 
-static void derive(uint8_t out[16], const char *seed, const char *what)
+static int hexval(char c)
+{
+	return c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0';
+}
+
+void pst_hash16(uint8_t out[16], const char *a, const char *b)
 {
 	char hex[MF_SHA256_HEX];
-	char *t = mf_xasprintf("mailferry-pst\n%s\n%s", seed, what);
+	char *t = mf_xasprintf("%s\n%s", a, b ? b : "");
 	mf_sha256_hex(hex, t, strlen(t));
 	free(t);
-	for (int i = 0; i < 16; i++) {
-		unsigned v;
-		sscanf(hex + 2 * i, "%2x", &v);
-		out[i] = (uint8_t)v;
-	}
+	for (int i = 0; i < 16; i++)
+		out[i] = (uint8_t)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+}
+
+static void derive(uint8_t out[16], const char *seed, const char *what)
+{
+	char *t = mf_xasprintf("mailferry-pst\n%s", seed);
+	pst_hash16(out, t, what);
+	free(t);
 }
 
 static struct pst_folder *add_folder(struct pst_store *s, uint32_t nid, uint32_t parent,
@@ -630,7 +639,8 @@ static void folder_nodes(struct pst_store *s, const struct pst_folder *f)
 		kids = mf_xreallocarray(kids, nk + 1, sizeof(*kids));
 		kids[nk++] = NID_SPAM;
 	}
-	qsort(kids, nk, sizeof(*kids), cmp_u32);
+	if (nk)
+		qsort(kids, nk, sizeof(*kids), cmp_u32);
 	/* hierarchy */
 	pst_tc_begin(&t, &s->nb, &pst_tc_hier, nk, 0);
 	for (size_t i = 0; i < nk; i++) {

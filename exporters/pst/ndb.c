@@ -510,8 +510,8 @@ static void bt_index(struct pst_ndb *nb, uint64_t *pid, uint8_t ptype, struct bt
 		*l = up;
 		level++;
 	}
-	*root_bid = l->v[0].bid;
-	*root_ib = l->v[0].ib;
+	*root_bid = l->n ? l->v[0].bid : 0;
+	*root_ib = l->n ? l->v[0].ib : 0;
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }

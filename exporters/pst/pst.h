@@ -356,6 +356,8 @@ int pst_message_node(struct pst_store *s, const struct mf_message *m, int depth,
 		     struct pst_rowinfo *ri);
 void pst_rowinfo_release(struct pst_rowinfo *ri);
 uint64_t pst_filetime(int64_t unix_seconds);
+/* 16 bytes of SHA-256 over "a\nb" (search keys, derived GUIDs). */
+void pst_hash16(uint8_t out[16], const char *a, const char *b);
 
 /* Column sets of Outlook's templates (messaging.c). */
 extern const struct pst_tcdef pst_tc_hier, pst_tc_contents, pst_tc_fai, pst_tc_search,
