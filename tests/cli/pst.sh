@@ -66,9 +66,9 @@ check_grep "mapping CSV: alias@--mailbox-domain" '^Exchange,,LindqvistA.pst,Lind
 check_out "every mailbox has its file, also the ones without mail" "8" sh -c 'ls "$1"/*.pst | wc -l' sh "$T/s-ccmail"
 
 # ---- generated corpora ----
-"$BUILD/tools/gen-ccmail" --users 4 --messages 300 --attach-pct 30 --attach-max 60000 --edge \
+"$BUILD/tools/gen-ccmail" --users 3 --messages 150 --attach-pct 30 --attach-max 60000 --edge \
 	--seed 11 "$T/gc" >/dev/null 2>&1
-"$BUILD/tools/gen-msmail" --users 4 --messages 300 --seed 11 "$T/gm" >/dev/null 2>&1
+"$BUILD/tools/gen-msmail" --users 3 --messages 150 --seed 11 "$T/gm" >/dev/null 2>&1
 for src in ccmail msmail; do
 	g=gc; [ $src = msmail ] && g=gm
 	db="$T/$g.db"
@@ -84,8 +84,9 @@ for src in ccmail msmail; do
 		sh "$T/$g-out" "$T/$g-out2"
 done
 
-# ---- one folder of 3,000 messages: multi-level row index, matrix over many blocks ----
-"$BUILD/tools/gen-ccmail" --users 1 --messages 3000 --attach-pct 5 --seed 3 "$T/big" >/dev/null 2>&1
+# ---- one folder of 1,500 messages: a row index with an index level, the row
+# matrix over 24 blocks, a heap of more than 8 blocks (bitmap header) ----
+"$BUILD/tools/gen-ccmail" --users 1 --messages 1500 --attach-pct 5 --seed 3 "$T/big" >/dev/null 2>&1
 check "big folder: import" "$MF" import ccmail --quiet --db "$T/big.db" "$T/big"
 sqlite3 "$T/big.db" "UPDATE messages SET folder_id = (SELECT min(id) FROM folders WHERE path = 'Inbox')
 	WHERE folder_id IS NOT NULL AND mailbox_id = (SELECT mailbox_id FROM folders WHERE path = 'Inbox' LIMIT 1)"
@@ -115,11 +116,11 @@ checker "after a kill: every message once (pypff)" "$T/kill.db" "$T/kill-out" py
 check "after a kill: the file equals a clean export's" cmp "$T/kill-out/Lindqvist1A.pst" "$T/big-out/Lindqvist1A.pst"
 
 # ---- --split-size ----
-check "split: export with --split-size 2M" "$MF" export pst --db "$T/big.db" --out "$T/split" \
-	--split-size 2M --quiet --mailbox-domain example.com
+check "split: export with --split-size 1M" "$MF" export pst --db "$T/big.db" --out "$T/split" \
+	--split-size 1M --quiet --mailbox-domain example.com
 check "split: several parts, each under the size" sh -c '
 	n=$(ls "$1"/Lindqvist1A-*.pst | wc -l); [ "$n" -ge 3 ] || exit 1
-	for f in "$1"/Lindqvist1A*.pst; do [ $(stat -c %s "$f") -le 2500000 ] || exit 1; done' sh "$T/split"
+	for f in "$1"/Lindqvist1A*.pst; do [ $(stat -c %s "$f") -le 1300000 ] || exit 1; done' sh "$T/split"
 checker "split: every message in exactly one part (pypff)" "$T/big.db" "$T/split" pypff "$NODE_DIR"
 check "split: one mapping row per part" sh -c '
 	[ "$(grep -c "^Exchange,,Lindqvist1A.*\.pst,Lindqvist1A@example.com," "$1/PstImportMapping.csv")" = \
