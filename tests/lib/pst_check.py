@@ -141,22 +141,24 @@ def match(alias, reader, expected, found, compare):
     for f, pool in byf.items():
         for x in pool:
             index.setdefault((f,) + sig(x, x.get("subject")), []).append(x)
-    pairs, rest = [], []
+    pairs, rest, used = [], [], set()
     # first the messages a reader gives back exactly, then the others
     for m in expected:
-        pool = byf.get(m["folder"], [])
         hit = None
         for subj in (m["subject"], None):
-            lst = [x for x in index.get((m["folder"],) + sig(m, subj), []) if x in pool]
+            lst = index.get((m["folder"],) + sig(m, subj))
+            while lst and id(lst[0]) in used:
+                lst.pop(0)
             if lst:
-                hit = lst[0]
-                index[(m["folder"],) + sig(m, subj)].remove(hit)
+                hit = lst.pop(0)
                 break
         if hit is not None:
-            pool.remove(hit)
+            used.add(id(hit))
             pairs.append((m, hit))
         else:
             rest.append(m)
+    for f in byf:
+        byf[f] = [x for x in byf[f] if id(x) not in used]
     for m in rest:
         pool = byf.get(m["folder"], [])
         if not pool:
