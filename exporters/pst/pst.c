@@ -73,29 +73,6 @@ struct mf_export_ctx {
 	size_t nrows;
 };
 
-static int parse_size(uint64_t *out, const char *s)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1000ull, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000ull * 1000, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000ull * 1000 * 1000, end++;
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end || v == 0 || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
 /* Remove .<name>.pst.tmp.<pid> files of processes that are gone. */
 static void sweep(const char *dir)
 {
@@ -131,10 +108,8 @@ static int pst_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 
 	if (!o->out || !*o->out)
 		return mf_diag_set(d, MF_EUSAGE, NULL, MF_NO_OFFSET, "pst needs --out DIR");
-	if (o->split_size && (parse_size(&split, o->split_size) < 0 || split < 1000000))
-		return mf_diag_set(d, MF_EUSAGE, NULL, MF_NO_OFFSET,
-				   "--split-size wants a size of at least 1M (20G, 500M, bytes), not '%s'",
-				   o->split_size);
+	if (mf_opt_given(o->values, "split-size"))
+		split = (uint64_t)mf_opt_num(o->values, "split-size");
 	if ((rc = mf_mkdirs(o->out, 0755, d)) < 0)
 		return rc;
 	if (!realpath(o->out, real))
@@ -149,7 +124,8 @@ static int pst_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 	c->st = st;
 	c->out = mf_xstrdup(real);
 	c->target = mf_xasprintf("pst:%s#%s", real, inst);
-	c->domain = o->mailbox_domain ? mf_xstrdup(o->mailbox_domain) : NULL;
+	c->domain = mf_opt_str(o->values, "mailbox-domain") ?
+		    mf_xstrdup(mf_opt_str(o->values, "mailbox-domain")) : NULL;
 	c->split = split;
 	*out = c;
 	return MF_OK;
@@ -521,6 +497,14 @@ static void pst_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_pst = {
 	.name = "pst",
 	.summary = "Outlook data files (Unicode .pst), one per mailbox, with an import mapping CSV",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		{ .name = "split-size", .kind = MF_OPT_SIZE, .arg = "SIZE", .min = 1 << 20,
+		  .help = "pst: start a new part <alias>-002.pst ... past SIZE (K, M, G; default 20 GB)" },
+		{ .name = "mailbox-domain", .kind = MF_OPT_STRING, .arg = "DOMAIN",
+		  .help = "pst: the mapping CSV's Mailbox is <alias>@DOMAIN" },
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
 	.open = pst_open,
 	.target = pst_target,
