@@ -50,13 +50,11 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 		  struct mf_diag *diag);
 void mf_store_close(struct mf_store **st);
 
-/* The connection and a cached prepared statement: private to the store
- * modules (core/store_priv.h, which describes them).  Declared here too
- * only until the last callers outside core/store*.c (cli/, importers/)
- * have moved their SQL into store modules. */
+/* The connection and the statement cache are private to the store
+ * modules (core/store_priv.h).  mf_store_db is declared here too only for
+ * cli/report.c, which still copies rows of several stores into its own
+ * aggregate database; it goes when that moves into a store module. */
 sqlite3 *mf_store_db(struct mf_store *st);
-sqlite3_stmt *mf_store_stmt(struct mf_store *st, const char *sql,
-			    struct mf_diag *diag);
 const char *mf_store_path(const struct mf_store *st);
 /* Fill diag with SQLite's last error on st and return MF_ESTORE. */
 int mf_store_fail(struct mf_store *st, struct mf_diag *diag, const char *what);
