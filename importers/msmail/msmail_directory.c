@@ -19,8 +19,8 @@ static struct msm_user *find_user(struct msm *s, const char *mailbox)
 static struct msm_user *add_user(struct msm *s, char *mailbox)
 {
 	struct msm_user *u;
-	if (s->n_users == s->cap_users) {
-		s->cap_users = s->cap_users ? s->cap_users * 2 : 64;
+	if (!s->users || s->n_users == s->cap_users) {
+		s->cap_users = s->n_users ? s->n_users * 2 : 64;
 		s->users = mf_xreallocarray(s->users, s->cap_users, sizeof(*s->users));
 	}
 	u = &s->users[s->n_users++];
