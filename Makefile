@@ -45,7 +45,7 @@ endif
 SCHEMA_SQL := $(sort $(wildcard schema/*.sql))
 CORE_SRC   := $(wildcard core/*.c) $(BUILD)/schema.c
 IMP_SRC    := $(wildcard importers/*.c)
-EXP_SRC    := $(wildcard exporters/*.c)
+EXP_SRC    := $(wildcard exporters/*.c) $(wildcard exporters/pst/reader/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 LIB_SRC    := $(filter-out $(BUILD)/schema.c,$(CORE_SRC)) $(IMP_SRC) $(EXP_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o
