@@ -18,6 +18,7 @@ import hashlib
 import json
 import struct
 import sys
+import zlib
 
 PAGE = 512
 AMAP0 = 0x4400
@@ -34,6 +35,8 @@ for _i in range(256):
 
 
 def crc(b, c=0):
+    if len(b) > 64:   # the same CRC, from zlib: pre- and post-inverted
+        return zlib.crc32(b, c ^ 0xFFFFFFFF) ^ 0xFFFFFFFF
     for x in b:
         c = _T[(c ^ x) & 0xFF] ^ (c >> 8)
     return c
@@ -283,7 +286,7 @@ class File:
             nxt = AMAP0 + (s + 1) * SPAN
             if c + n <= nxt:
                 if c < AMAP0 + s * SPAN + self.mapbytes(s):
-                    c = AMAP0 + s * SPAN + self.mapbytes(s)
+                    self.cur = AMAP0 + s * SPAN + self.mapbytes(s)
                     continue
                 self.cur = c + n
                 if len(self.buf) < self.cur:
@@ -473,7 +476,8 @@ def message(nid, parent, i, folder, att_every, att_size, want):
     atts = []
     if att_every and i % att_every == 0:
         size = att_size + i * 37
-        data = bytes((j * 7 + i) & 0xFF for j in range(size))
+        pat = bytes((j * 7 + i) & 0xFF for j in range(256))
+        data = (pat * (size // 256 + 1))[:size]
         anid = (1 << 5) | 5
         name = "file%d.bin" % i
         sa = SubAlloc()
