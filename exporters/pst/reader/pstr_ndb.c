@@ -625,7 +625,8 @@ static void check_maps(struct pstr *f)
 	for (size_t i = 0; i < f->npages; i++)
 		amap_mark(f, &m, f->pages[i], PSTR_PAGE, "B-tree page");
 	for (size_t i = 0; i < f->nbbt; i++)
-		if (f->bbt[i].ib <= eof && eof - f->bbt[i].ib >= block_span(f->bbt[i].cb))
+		if (f->bbt[i].cb <= PSTR_BLOCK_DATA_MAX && f->bbt[i].ib <= eof &&
+		    eof - f->bbt[i].ib >= block_span(f->bbt[i].cb))
 			amap_mark(f, &m, f->bbt[i].ib, block_span(f->bbt[i].cb), "block");
 
 	/* compare with the file's AMap pages */
