@@ -2,7 +2,7 @@
 /*
  * test_msmail.c: the MS Mail importer: MMFF, the directory files, the
  * Schedule+ readers and their iCalendar output (golden tests, one per rule
- * of shared/formats/msmail-export-bundle.md), and whole-bundle imports
+ * of docs/formats/msmail-export-bundle.md), and whole-bundle imports
  * into a real staging store.
  */
 #include "tests/harness.h"
@@ -12,10 +12,10 @@
 #include "core/charset.h"
 #include "core/fsutil.h"
 #include "core/store.h"
-#include "importers/importer.h"
-#include "importers/msmail_dir.h"
-#include "importers/msmail_mmff.h"
-#include "importers/schedplus.h"
+#include "engine/importer.h"
+#include "importers/msmail/msmail_dir.h"
+#include "importers/msmail/msmail_mmff.h"
+#include "importers/msmail/schedplus.h"
 
 #include <libical/ical.h>
 #include <stdio.h>
