@@ -448,8 +448,10 @@ static int pc_rec(void *ctx, const unsigned char *key, const unsigned char *ent)
 int pstr_pc_load(struct pstr_pc *pc, struct pstr_node *n)
 {
 	uint32_t root;
-	struct pc_load l = { pc, 0 };
+	struct pc_load l;
 	memset(pc, 0, sizeof(*pc));
+	l.pc = pc;
+	l.cap = 0;
 	pc->node = n;
 	if (hn_open(n, 0xBC, &root) != MF_OK)
 		return MF_EFORMAT;
@@ -778,7 +780,7 @@ int pstr_tc_cell(struct pstr_tc *tc, size_t c, struct pstr_val *v, size_t cap)
 	}
 	if (col->cb != 4)
 		return MF_EFORMAT;
-	if (pstr_hnid(tc->rows_node ? tc->node : tc->node, le32(tc->row + col->ib), v, cap) != MF_OK)
+	if (pstr_hnid(tc->node, le32(tc->row + col->ib), v, cap) != MF_OK)
 		return MF_EFORMAT;
 	v->type = type;
 	return MF_OK;

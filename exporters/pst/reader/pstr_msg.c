@@ -151,9 +151,10 @@ static void row_vs_pc(struct pstr *f, struct pstr_tc *tc, uint32_t table, uint32
 		if (!cell.exists && !pv.exists) {
 			/* both absent */
 		} else if (!pv.exists) {
+			show(a, sizeof(a), &cell);
 			pstr_report(f, MF_NO_OFFSET, table,
-				    "row 0x%X: column 0x%08X holds a value the node does not have",
-				    row_id, tag);
+				    "row 0x%X: column 0x%08X holds %s, the node has no such property",
+				    row_id, tag, a);
 		} else if (pv.type != type) {
 			pstr_report(f, MF_NO_OFFSET, table,
 				    "row 0x%X: column 0x%08X, but the node's property has type 0x%04X",

@@ -648,7 +648,7 @@ static void check_maps(struct pstr *f)
 				if (shown++ < 8)
 					pstr_report(f, base + i / 8, PSTR_NO_NID,
 						    "AMap bit for offset %llu is %s, but that space is %s",
-						    (unsigned long long)(base + i * 64),
+						    (unsigned long long)base + (unsigned long long)i * 64,
 						    infile ? "allocated" : "free",
 						    rebuilt ? "in use" : "not used by any page or block");
 				else
@@ -658,7 +658,7 @@ static void check_maps(struct pstr *f)
 	}
 	if (free_slots * 64 != f->amap_free)
 		pstr_report(f, 200, PSTR_NO_NID, "cbAMapFree %llu, but the AMaps hold %llu free bytes",
-			    (unsigned long long)f->amap_free, (unsigned long long)(free_slots * 64));
+			    (unsigned long long)f->amap_free, (unsigned long long)free_slots * 64);
 	if (last_amap && f->amap_last != last_amap)
 		pstr_report(f, 192, PSTR_NO_NID, "ibAMapLast 0x%llX, the last AMap page is at 0x%llX",
 			    (unsigned long long)f->amap_last, (unsigned long long)last_amap);
