@@ -33,6 +33,10 @@ check_grep "inspect pst: the refusal names offset 0" "offset [0-9]*: not a PST" 
 $GEN "$T/small.pst" --folders 3 --messages 4 --nested --json "$T/small.json"
 $GEN "$T/big.pst" --folders 3 --messages 150 --attach-every 5 --attach-size 9000 --nested \
 	--no-pad --json "$T/big.json"
+# one folder of 3,000 messages: a contents table whose heap spans many
+# blocks (bitmap header at block 8), row matrix over many blocks, row index
+# with index levels
+$GEN "$T/many.pst" --folders 1 --messages 3000 --attach-every 0 --no-pad --json "$T/many.json"
 $GEN "$T/cut.pst" --folders 1 --messages 3 --attach-size 9000 --no-pad
 
 # compare_json WANT GOT: every generated folder, subject, read flag and
@@ -69,7 +73,7 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
-for f in small big; do
+for f in small big many; do
 	check "inspect pst $f: valid (exit 0)" "$MF" inspect pst "$T/$f.pst"
 	cp "$T/.out" "$T/$f.txt"
 	check_grep "inspect pst $f: summary says valid" "; valid$" "$T/$f.txt"

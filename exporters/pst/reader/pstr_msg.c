@@ -213,6 +213,12 @@ static void json_pc_str(struct mf_buf *b, const char *key, struct pstr_pc *pc, u
 
 static void sha_fn(void *ctx, const void *p, size_t n) { mf_sha256_update(ctx, p, n); }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /* ---- messages ---- */
 
 static void check_message(struct walk *w, struct pstr_node *n, struct pstr_pc *pc, int depth,
@@ -521,18 +527,21 @@ static void check_table(struct walk *w, uint32_t folder, uint32_t tnid, uint32_t
 		pstr_report(f, MF_NO_OFFSET, tnid, "table has %zu rows, the folder has %zu %s",
 			    tc.nrows, nkids, type == PSTR_NT_FOLDER ? "subfolders"
 			    : type == PSTR_NT_MESSAGE ? "messages" : "associated messages");
-	/* children with no row */
-	for (size_t i = from; i < to; i++) {
-		uint32_t nid = nent_at(w, i)->nid;
-		int match = NT(nid) == type || (type == PSTR_NT_FOLDER && NT(nid) == PSTR_NT_SEARCH);
-		int found = 0;
-		if (!match || nid == folder)
-			continue;
-		for (size_t r = 0; r < tc.nrows && !found; r++)
-			found = tc.row_ids[r] == nid;
-		if (!found)
-			pstr_report(f, MF_NO_OFFSET, nid, "node of folder 0x%X has no row in its "
-				    "table 0x%X", folder, tnid);
+	/* children with no row (row ids sorted for the lookup) */
+	{
+		uint32_t *ids = mf_xmemdup(tc.row_ids, (tc.nrows ? tc.nrows : 1) * sizeof(*ids));
+		qsort(ids, tc.nrows, sizeof(*ids), cmp_u32);
+		for (size_t i = from; i < to; i++) {
+			uint32_t nid = nent_at(w, i)->nid;
+			int match = NT(nid) == type ||
+				    (type == PSTR_NT_FOLDER && NT(nid) == PSTR_NT_SEARCH);
+			if (!match || nid == folder)
+				continue;
+			if (!bsearch(&nid, ids, tc.nrows, sizeof(*ids), cmp_u32))
+				pstr_report(f, MF_NO_OFFSET, nid, "node of folder 0x%X has no row in "
+					    "its table 0x%X", folder, tnid);
+		}
+		free(ids);
 	}
 	(void)rows_ok;
 	pstr_tc_release(&tc);
