@@ -298,6 +298,8 @@ static int bth_walk(struct pstr_node *n, struct bth *t, uint32_t hid, int level,
 	size_t len, rs;
 	unsigned char *copy;
 	int rc = MF_OK;
+	if (n->f->budget-- <= 0)
+		return MF_ETOOBIG;
 	if (depth > 8 || hn_get(n, hid, &p, &len) != MF_OK) {
 		pstr_report(n->f, MF_NO_OFFSET, n->nid, "BTH record array 0x%X cannot be read", hid);
 		return MF_EFORMAT;
@@ -361,7 +363,11 @@ static int bth(struct pstr_node *n, uint32_t hid, unsigned cbkey, unsigned cbent
 	t.fn = fn;
 	t.ctx = ctx;
 	t.count = 0;
-	return bth_walk(n, &t, root, (int)levels, 0);
+	if (bth_walk(n, &t, root, (int)levels, 0) == MF_OK)
+		return MF_OK;
+	pstr_report(n->f, MF_NO_OFFSET, n->nid, "BTH 0x%X cannot be read whole (damaged, "
+		    "looping or larger than the file)", hid);
+	return MF_EFORMAT;
 }
 
 /* ---- values ---- */
@@ -434,6 +440,8 @@ static int pc_rec(void *ctx, const unsigned char *key, const unsigned char *ent)
 {
 	struct pc_load *l = ctx;
 	struct pstr_prop *p;
+	if (l->pc->n >= l->pc->node->f->size / 8 + 16)
+		return MF_ETOOBIG;   /* more records than the file can hold */
 	if (l->pc->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 32;
 		l->pc->props = mf_xreallocarray(l->pc->props, l->cap, sizeof(*l->pc->props));
@@ -596,8 +604,8 @@ static int ri_rec(void *ctx, const unsigned char *key, const unsigned char *ent)
 	struct ri_load *l = ctx;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
-		if (l->cap > (1u << 24))
-			return MF_ETOOBIG;
+		if (l->cap > (1u << 24) || l->n >= l->tc->node->f->size / 8 + 16)
+			return MF_ETOOBIG;   /* more rows than the file can hold */
 		l->ids = mf_xreallocarray(l->ids, l->cap, sizeof(*l->ids));
 		l->idx = mf_xreallocarray(l->idx, l->cap, sizeof(*l->idx));
 	}
