@@ -97,7 +97,7 @@ for f in small big many; do
 		compare_json "$T/$f.json" "$T/$f.out.json"
 	if command -v readpst >/dev/null; then
 		mkdir -p "$T/rp-$f"
-		readpst -e -o "$T/rp-$f" "$T/$f.pst" >/dev/null 2>&1
+		readpst -j 0 -e -o "$T/rp-$f" "$T/$f.pst" >/dev/null 2>&1
 		n=$(find "$T/rp-$f" -name '*.eml' | wc -l)
 		want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["store"]["totals"]["messages"])' "$T/$f.out.json")
 		[ "$n" -eq "$want" ] || echo "  readpst $n messages, mailferry $want"

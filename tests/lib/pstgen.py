@@ -608,8 +608,7 @@ def main():
     ap.add_argument("--nested", action="store_true")
     ap.add_argument("--no-pad", action="store_true",
                     help="end the file at its last page, not at the end of its AMap "
-                    "section as Outlook does (small fuzz seeds); readpst skipped 3 of "
-                    "3,000 messages of such a file, cause not looked into")
+                    "section as Outlook does (small fuzz seeds)")
     ap.add_argument("--json")
     a = ap.parse_args()
     data, want = build(a)

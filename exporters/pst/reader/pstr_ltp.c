@@ -175,7 +175,8 @@ struct pstr_node *pstr_node_open(struct pstr *f, uint32_t nid, uint64_t bid_data
 		pstr_node_free(&n);
 		return NULL;
 	}
-	qsort(n->subs, n->nsubs, sizeof(*n->subs), cmp_sub);
+	if (n->nsubs > 1)
+		qsort(n->subs, n->nsubs, sizeof(*n->subs), cmp_sub);
 	return n;
 }
 

@@ -530,7 +530,8 @@ static void check_table(struct walk *w, uint32_t folder, uint32_t tnid, uint32_t
 	/* children with no row (row ids sorted for the lookup) */
 	{
 		uint32_t *ids = mf_xmemdup(tc.row_ids, (tc.nrows ? tc.nrows : 1) * sizeof(*ids));
-		qsort(ids, tc.nrows, sizeof(*ids), cmp_u32);
+		if (tc.nrows > 1)
+			qsort(ids, tc.nrows, sizeof(*ids), cmp_u32);
 		for (size_t i = from; i < to; i++) {
 			uint32_t nid = nent_at(w, i)->nid;
 			int match = NT(nid) == type ||
@@ -734,7 +735,8 @@ void pstr_check_msg(struct pstr *f, struct mf_buf *json)
 	for (size_t i = 0; i < f->nnbt; i++)
 		w.by_parent[i] = i;
 	sort_f = f;
-	qsort(w.by_parent, f->nnbt, sizeof(*w.by_parent), cmp_parent);
+	if (f->nnbt > 1)
+		qsort(w.by_parent, f->nnbt, sizeof(*w.by_parent), cmp_parent);
 	if (json)
 		mf_buf_addstr(json, "{\"folders\":[");
 	for (size_t i = 0; i < f->nnbt; i++) {

@@ -676,8 +676,10 @@ void pstr_check_ndb(struct pstr *f)
 	bt_page(f, &w, f->bbt_bid, f->bbt_ib, -1, 0, 0, 0, 0, 0);
 	w.nbt = 1;
 	bt_page(f, &w, f->nbt_bid, f->nbt_ib, -1, 0, 0, 0, 0, 0);
-	qsort(f->bbt, f->nbbt, sizeof(*f->bbt), cmp_bent);
-	qsort(f->nbt, f->nnbt, sizeof(*f->nbt), cmp_nent);
+	if (f->nbbt > 1)
+		qsort(f->bbt, f->nbbt, sizeof(*f->bbt), cmp_bent);
+	if (f->nnbt > 1)
+		qsort(f->nbt, f->nnbt, sizeof(*f->nbt), cmp_nent);
 	for (size_t i = 1; i < f->nbbt; i++)
 		if ((f->bbt[i].bid & ~1ULL) == (f->bbt[i - 1].bid & ~1ULL))
 			pstr_report(f, f->bbt[i].ib, PSTR_NO_NID, "block 0x%llX is in the BBT twice",
