@@ -454,7 +454,7 @@ static int pc_rec(void *ctx, const unsigned char *key, const unsigned char *ent)
 	return MF_OK;
 }
 
-int pstr_pc_load(struct pstr_pc *pc, struct pstr_node *n)
+static int pc_load(struct pstr_pc *pc, struct pstr_node *n)
 {
 	uint32_t root;
 	struct pc_load l;
@@ -465,6 +465,14 @@ int pstr_pc_load(struct pstr_pc *pc, struct pstr_node *n)
 	if (hn_open(n, 0xBC, &root) != MF_OK)
 		return MF_EFORMAT;
 	return bth(n, root, 2, 6, pc_rec, &l);
+}
+
+int pstr_pc_load(struct pstr_pc *pc, struct pstr_node *n)
+{
+	int rc = pc_load(pc, n);
+	if (rc != MF_OK)
+		pstr_pc_release(pc);
+	return rc;
 }
 
 void pstr_pc_release(struct pstr_pc *pc)
@@ -616,7 +624,7 @@ static int ri_rec(void *ctx, const unsigned char *key, const unsigned char *ent)
 	return MF_OK;
 }
 
-int pstr_tc_load(struct pstr_tc *tc, struct pstr_node *n)
+static int tc_load(struct pstr_tc *tc, struct pstr_node *n)
 {
 	struct pstr *f = n->f;
 	const unsigned char *p;
@@ -745,6 +753,14 @@ void pstr_tc_release(struct pstr_tc *tc)
 	mf_free(&tc->row_ids);
 	pstr_node_free(&tc->rows_node);
 	tc->nrows = tc->ncols = 0;
+}
+
+int pstr_tc_load(struct pstr_tc *tc, struct pstr_node *n)
+{
+	int rc = tc_load(tc, n);
+	if (rc != MF_OK)
+		pstr_tc_release(tc);
+	return rc;
 }
 
 int pstr_tc_row(struct pstr_tc *tc, size_t i)
