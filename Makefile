@@ -109,8 +109,23 @@ $(BUILD)/bench/%: bench/%.c
 
 BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
+# The test build: mailferry with the exporters of tests/plugins/ registered
+# too (exporters/registry.c again with -DMF_TEST_PLUGINS, linked before the
+# library so that its registry is the one used).
+TESTPLUG_SRC := $(wildcard tests/plugins/*/*.c)
+TESTPLUG_OBJ := $(TESTPLUG_SRC:%.c=$(BUILD)/%.o) $(BUILD)/test-registry.o
+
+$(BUILD)/test-registry.o: exporters/registry.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	@$(CC) $(CPPFLAGS) -DMF_TEST_PLUGINS $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/mailferry-test: $(CLI_OBJ) $(TESTPLUG_OBJ) $(BUILD)/libmailferry.a
+	@echo "  LINK $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(TESTPLUG_OBJ) $(BUILD)/libmailferry.a $(LDLIBS)
+
 # Everything a test run needs from one build variant.
-test-build: $(BUILD)/mailferry $(BUILD)/run-unit $(FUZZ_NAMES:%=$(BUILD)/replay-%) $(TOOLS)
+test-build: $(BUILD)/mailferry $(BUILD)/mailferry-test $(BUILD)/run-unit $(FUZZ_NAMES:%=$(BUILD)/replay-%) $(TOOLS)
 
 SAN_BUILD := build/san
 # `make check` (what .ci/run runs) runs the static analysis (scripts/lint.sh)

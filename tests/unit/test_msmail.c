@@ -6,6 +6,7 @@
  * into a real staging store.
  */
 #include "tests/harness.h"
+#include "core/store_priv.h"
 #include "tests/unit/tests.h"
 #include "core/arena.h"
 #include "core/buf.h"
