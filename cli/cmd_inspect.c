@@ -70,7 +70,7 @@ int cmd_inspect(int argc, char **argv)
 	/* the PST verifier (exporters/pst/reader) until the pst exporter's
 	 * inspect callback routes to it */
 	if (optind + 2 == argc && !strcmp(argv[optind], "pst"))
-		return pstr_inspect(argv[optind + 1], json);
+		return pstr_inspect(argv[optind + 1], (flags & MF_INSPECT_JSON) != 0);
 	exp = optind + 2 == argc ? mf_exporter_find(argv[optind]) : NULL;
 	if (!exp || !exp->inspect) {
 		struct mf_buf names;
