@@ -48,7 +48,7 @@ SCHEMA_SQL := $(sort $(wildcard schema/*.sql))
 CORE_SRC   := $(wildcard core/*.c) $(BUILD)/schema.c
 ENG_SRC    := $(wildcard engine/*.c)
 IMP_SRC    := $(wildcard importers/*.c importers/*/*.c)
-EXP_SRC    := $(wildcard exporters/*.c exporters/*/*.c)
+EXP_SRC    := $(wildcard exporters/*.c exporters/*/*.c exporters/*/*/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 LIB_SRC    := $(filter-out $(BUILD)/schema.c,$(CORE_SRC)) $(ENG_SRC) $(IMP_SRC) $(EXP_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o

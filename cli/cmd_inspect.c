@@ -11,7 +11,7 @@
 
 const char cmd_inspect_help[] =
 	"usage: mailferry inspect FORMAT PATH [--json]\n"
-	"       FORMAT: exchange\n"
+	"       FORMAT: exchange, pst\n"
 	"\n"
 	"Read a set of Exchange migration files back and check it: PATH is a .pkl\n"
 	"file, a set folder holding one .pkl, or an export folder holding set\n"

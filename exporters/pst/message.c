@@ -264,10 +264,15 @@ static void attachments(struct pst_store *s, const struct mf_message *m, int dep
 		c[0].tag = 0x0E200003, c[0].v = pst_pc_get(&pc, 0x0E20)->inl;
 		c[1].tag = 0x37050003, c[1].v = method;
 		c[2].tag = 0x370B0003, c[2].v = 0xFFFFFFFFu;
-		short_name(sn, method == 5 ? "message" : name);
-		u = pst_utf16(sn, strlen(sn), &ul);
-		c[3].tag = 0x3704001F, c[3].data = u, c[3].len = ul;
-		pst_tc_row(&t, nid, 1, c, 4);
+		/* the row holds what the attachment object holds: an embedded
+		 * message has no file name, so its row has no 0x3704 cell */
+		u = NULL;
+		if (method != 5) {
+			short_name(sn, name);
+			u = pst_utf16(sn, strlen(sn), &ul);
+			c[3].tag = 0x3704001F, c[3].data = u, c[3].len = ul;
+		}
+		pst_tc_row(&t, nid, 1, c, method == 5 ? 3 : 4);
 		free(u);
 		pst_pc_release(&pc);
 	}

@@ -18,6 +18,7 @@
  * Temporary files of runs that are gone are removed by the next run.
  */
 #include "exporters/pst/pst.h"
+#include "exporters/pst/reader/pstr_inspect.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -516,4 +517,5 @@ const struct mf_exporter mf_exporter_pst = {
 	.mailbox_end = pst_mailbox_end,
 	.finish = pst_finish,
 	.close = pst_close,
+	.inspect = pstr_inspect_cb,   /* the independent verifier (exporters/pst/reader) */
 };
