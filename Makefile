@@ -13,7 +13,7 @@
 # Objects go to $(BUILD) (build/ by default); `make SANITIZE=address,undefined
 # BUILD=build/san` builds the sanitizer variant beside it.
 
-PKGS      := sqlite3 gmime-3.0 libical openssl
+PKGS      := sqlite3 gmime-3.0 libical openssl libcurl libxml-2.0
 PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
@@ -45,7 +45,7 @@ endif
 SCHEMA_SQL := $(sort $(wildcard schema/*.sql))
 CORE_SRC   := $(wildcard core/*.c) $(BUILD)/schema.c
 IMP_SRC    := $(wildcard importers/*.c)
-EXP_SRC    := $(wildcard exporters/*.c)
+EXP_SRC    := $(wildcard exporters/*.c exporters/dav/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 LIB_SRC    := $(filter-out $(BUILD)/schema.c,$(CORE_SRC)) $(IMP_SRC) $(EXP_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o

@@ -26,7 +26,7 @@ enum {
 	OPT_FOLDERS, OPT_SKIP_FOLDERS, OPT_OUT, OPT_URL, OPT_ADMIN, OPT_PASSWORD_FILE,
 	OPT_OAUTH2, OPT_LOGIN_FORMAT, OPT_STARTTLS, OPT_TLS_VERIFY, OPT_PUBLIC_FOLDER,
 	OPT_FLAG_URGENT, OPT_CODEPAGE, OPT_DIRECTORY, OPT_KEEP_RAW, OPT_JOBS, OPT_WAIT,
-	OPT_FORCE, OPT_QUIET, OPT_JSON, OPT_LEASE_TIMEOUT,
+	OPT_FORCE, OPT_QUIET, OPT_JSON, OPT_LEASE_TIMEOUT, OPT_VCARD_VERSION, OPT_DAV_LAYOUT,
 };
 
 const struct option cli_export_long[] = {
@@ -56,6 +56,8 @@ const struct option cli_export_long[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "lease-timeout", required_argument, NULL, OPT_LEASE_TIMEOUT },
+	{ "vcard-version", required_argument, NULL, OPT_VCARD_VERSION },
+	{ "dav-layout", required_argument, NULL, OPT_DAV_LAYOUT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -190,6 +192,14 @@ int cli_export_opt(struct cli_export_opts *c, int opt, const char *arg, const ch
 		c->o.directory_mode = arg;
 		break;
 	case OPT_KEEP_RAW: c->o.keep_raw_headers = 1; break;
+	case OPT_VCARD_VERSION:
+		if (strcmp(arg, "3.0") && strcmp(arg, "4.0")) {
+			cli_usage(cmd, "--vcard-version wants 3.0 or 4.0");
+			return -1;
+		}
+		c->o.vcard_version = arg;
+		break;
+	case OPT_DAV_LAYOUT: c->o.dav_layout = arg; break;
 	case OPT_JOBS: {
 		uint64_t v;
 		if (mf_parse_u64(&v, arg, strlen(arg), 256) < 0 || v == 0) {

@@ -92,6 +92,9 @@ struct mf_export_opts {
 	const char *codepage;       /* exchange: Windows code page of the files (default 1252) */
 	const char *directory_mode; /* exchange: "create" or "skip" */
 	int keep_raw_headers;       /* MIME: keep the source header block */
+	const char *vcard_version;  /* vcard, carddav: "4.0" (default) or "3.0" */
+	const char *dav_layout;     /* carddav, caldav: collection path below --url,
+	                             * %a alias, %t contacts|calendar (default "%a/%t/") */
 	/* selection (honoured by the driver) */
 	const char *const *mailboxes;  /* aliases; NULL/0: all */
 	size_t n_mailboxes;

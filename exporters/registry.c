@@ -5,7 +5,8 @@
 #include <stddef.h>
 
 extern const struct mf_exporter mf_exporter_exchange, mf_exporter_imap,
-	mf_exporter_maildir, mf_exporter_mbox, mf_exporter_eml, mf_exporter_ics;
+	mf_exporter_maildir, mf_exporter_mbox, mf_exporter_eml, mf_exporter_ics, mf_exporter_vcard,
+	mf_exporter_carddav, mf_exporter_caldav;
 
 const struct mf_exporter *const mf_exporters[] = {
 	&mf_exporter_exchange,
@@ -14,6 +15,9 @@ const struct mf_exporter *const mf_exporters[] = {
 	&mf_exporter_mbox,
 	&mf_exporter_eml,
 	&mf_exporter_ics,
+	&mf_exporter_vcard,
+	&mf_exporter_carddav,
+	&mf_exporter_caldav,
 	NULL
 };
 
