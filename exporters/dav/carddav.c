@@ -19,8 +19,8 @@
  * whose id is the mailbox's), remote_id "<name> <etag>".  A re-run skips
  * the cards the ledger knows.  A card the server refuses (409: its UID is
  * there under another name; 400, 413, 415 ...) is refused in the ledger
- * with a problem naming it, the others go on, and the book is then marked
- * failed so that the next run tries the refused cards again.
+ * with a problem naming it, the others go on, and the book is left out of
+ * the ledger so that the next run tries the refused cards again.
  *
  * This file also holds what the CalDAV exporter (caldav.c) shares.
  */
@@ -47,6 +47,11 @@ int mf_dav_exp_open(struct mf_dav_exp *x, enum mf_dav_kind kind, struct mf_expor
 		return rc;
 	if ((rc = mf_dav_vcard_version(&x->v, o, diag)) < 0)
 		return rc;
+	/* the layout is part of the target: another layout is another place */
+	if (o->dav_layout && *o->dav_layout && strcmp(o->dav_layout, "%a/%t/") != 0) {
+		size_t k = strlen(x->t.id);
+		snprintf(x->t.id + k, sizeof(x->t.id) - k, "#%s", o->dav_layout);
+	}
 	{
 		/* the layout is checked before anything is sent */
 		struct mf_buf b;
@@ -222,10 +227,12 @@ static int cd_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		}
 	}
 	if (refused) {
-		res->state = MF_PUT_REFUSED;
-		snprintf(res->detail, sizeof(res->detail),
-			 "%zu of %zu cards refused by the server (each named in its own problem)",
-			 refused, n);
+		/* the book stays out of the ledger (pending, never confirmed), so
+		 * the next run comes back for the refused cards and skips the rest */
+		res->state = MF_PUT_PENDING;
+		mf_export_problem(x->ex, MF_WARNING, "carddav.book-incomplete", mb->id, 0,
+				  "%zu of %zu cards refused by the server (each named in its own "
+				  "problem); the next run tries them again", refused, n);
 	} else {
 		res->state = MF_PUT_DELIVERED;
 		snprintf(res->remote_id, sizeof(res->remote_id), "%s", x->coll.data);
