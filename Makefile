@@ -44,10 +44,11 @@ endif
 
 SCHEMA_SQL := $(sort $(wildcard schema/*.sql))
 CORE_SRC   := $(wildcard core/*.c) $(BUILD)/schema.c
-IMP_SRC    := $(wildcard importers/*.c)
-EXP_SRC    := $(wildcard exporters/*.c exporters/dav/*.c)
+ENG_SRC    := $(wildcard engine/*.c)
+IMP_SRC    := $(wildcard importers/*.c importers/*/*.c)
+EXP_SRC    := $(wildcard exporters/*.c exporters/*/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
-LIB_SRC    := $(filter-out $(BUILD)/schema.c,$(CORE_SRC)) $(IMP_SRC) $(EXP_SRC)
+LIB_SRC    := $(filter-out $(BUILD)/schema.c,$(CORE_SRC)) $(ENG_SRC) $(IMP_SRC) $(EXP_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC   := tests/harness.c $(wildcard tests/unit/*.c)

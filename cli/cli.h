@@ -16,7 +16,7 @@
 #include <getopt.h>
 #include "core/mf.h"
 #include "core/store.h"
-#include "exporters/exporter.h"
+#include "engine/exporter.h"
 
 /* Exit codes (README "Exit codes", docs/mailferry.1). */
 enum mf_exit {

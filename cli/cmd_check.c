@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_check.c: `mailferry check`: preflight: check the staging data, the plan and the target. */
 #include "cli/cli.h"
-#include "core/check.h"
-#include "core/export.h"
+#include "engine/check.h"
+#include "engine/export.h"
 
 #include <getopt.h>
 #include <stdio.h>

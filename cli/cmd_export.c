@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_export.c: `mailferry export FORMAT --db STAGE [options]`. */
 #include "cli/cli.h"
-#include "core/export.h"
+#include "engine/export.h"
 #include "core/json.h"
 
 #include <getopt.h>

@@ -2,7 +2,7 @@
 /* cmd_import.c: `mailferry import FORMAT --db STAGE PATH`. */
 #include "cli/cli.h"
 #include "core/json.h"
-#include "importers/importer.h"
+#include "engine/importer.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #include "core/charset.h"
 #include "core/hash.h"
 #include "core/json.h"
-#include "exporters/exch_read.h"
+#include "exporters/exchange/exch_read.h"
 
 #include <dirent.h>
 #include <getopt.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_misc.c: `mailferry init` and `mailferry formats`. */
 #include "cli/cli.h"
-#include "importers/importer.h"
+#include "engine/importer.h"
 
 #include <getopt.h>
 #include <stdio.h>

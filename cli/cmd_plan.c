@@ -2,7 +2,7 @@
 /* cmd_plan.c: `mailferry plan`: decide what happens to each mailbox on the target. */
 #include "cli/cli.h"
 #include "core/json.h"
-#include "core/plan.h"
+#include "engine/plan.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_verify.c: `mailferry verify imap`: read the target back and compare with the staged data. */
 #include "cli/cli.h"
-#include "exporters/imap.h"
+#include "exporters/imap/imap.h"
 #include "exporters/dav/dav.h"
 
 #include <getopt.h>

@@ -11,10 +11,10 @@
 #include "cli/cli.h"
 #include "cli/job.h"
 #include "cli/report.h"
-#include "core/check.h"
-#include "core/export.h"
-#include "core/plan.h"
-#include "importers/importer.h"
+#include "engine/check.h"
+#include "engine/export.h"
+#include "engine/plan.h"
+#include "engine/importer.h"
 
 #include <errno.h>
 #include <getopt.h>

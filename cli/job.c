@@ -3,7 +3,7 @@
 #include "cli/job.h"
 #include "core/jobfile.h"
 #include "core/json.h"
-#include "core/plan.h"
+#include "engine/plan.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,8 +10,8 @@
 
 #include "cli/cli.h"
 #include "core/buf.h"
-#include "core/export.h"
-#include "importers/importer.h"
+#include "engine/export.h"
+#include "engine/importer.h"
 
 struct cli_job {
 	const char *name;               /* batch: the section's name */

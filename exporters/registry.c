@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* registry.c: the exporters mailferry knows. */
-#include "exporters/exporter.h"
+#include "engine/exporter.h"
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* registry.c: the importers mailferry knows, in probe order. */
-#include "importers/importer.h"
+#include "engine/importer.h"
 
 #include <stddef.h>
 

@@ -3,7 +3,7 @@
 -- `mailferry import directory` stores what the target already holds
 -- (target_objects, target_proxies); `mailferry plan` decides what happens
 -- to every mailbox, custom recipient and list (plan_*), and exporters
--- follow it (core/plan.h).  docs/staging.md documents every column.
+-- follow it (engine/plan.h).  docs/staging.md documents every column.
 
 -- The target's existing recipients.  One snapshot at a time: importing
 -- another deletes the previous one's sources row (format 'directory') and,

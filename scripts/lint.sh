@@ -5,7 +5,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
-files=$(ls core/*.c importers/*.c exporters/*.c cli/*.c)
+files=$(find core engine importers exporters cli -name "*.c" | sort)
 flags="-std=c11 -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(pkg-config --cflags sqlite3 gmime-3.0 libical openssl)"
 rc=0
 echo "== cppcheck"

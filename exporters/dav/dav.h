@@ -20,7 +20,7 @@
 #include "core/mf.h"
 #include "core/model.h"
 #include "core/store.h"
-#include "exporters/exporter.h"
+#include "engine/exporter.h"
 
 /* ==== vcard.c: writing vCards ==== */
 

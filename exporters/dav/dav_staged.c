@@ -7,7 +7,7 @@
  * mailbox's address book and calendar outside an export run).
  */
 #include "exporters/dav/dav.h"
-#include "exporters/ical.h"
+#include "exporters/files/ical.h"
 #include "core/alias.h"
 
 #include <stdlib.h>

@@ -10,11 +10,11 @@
  * vCard 4.0 (RFC 6350) unless --vcard-version 3.0.  Cards are written by
  * vcard.c; UIDs are name-based UUIDs, REV the time the source file was
  * staged, so the same staging database always gives the same bytes.
- * Files are written under a temporary name and renamed (exporters/files.h);
+ * Files are written under a temporary name and renamed (exporters/files/files.h);
  * the book is confirmed to the ledger after the file system is synced.
  */
 #include "exporters/dav/dav.h"
-#include "exporters/files.h"
+#include "exporters/files/files.h"
 #include "core/fsutil.h"
 
 #include <stdio.h>

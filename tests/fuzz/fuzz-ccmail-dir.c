@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-ccmail-dir.c: the text files of a cc:Mail export set
- * (importers/ccmail_dir.c): manifest, USERS.CSV, directory / list /
+ * (importers/ccmail/ccmail_dir.c): manifest, USERS.CSV, directory / list /
  * private directory records.  The same bytes go through all three. */
-#include "importers/ccmail_dir.h"
+#include "importers/ccmail/ccmail_dir.h"
 
 #include <stdint.h>
 #include <string.h>

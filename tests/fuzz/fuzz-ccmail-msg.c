@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz-ccmail-msg.c: the cc:Mail message export parser (importers/ccmail_msg.c):
+/* fuzz-ccmail-msg.c: the cc:Mail message export parser (importers/ccmail/ccmail_msg.c):
  * every message, its items, nested messages, file titles and MacBinary II. */
-#include "importers/ccmail_msg.h"
+#include "importers/ccmail/ccmail_msg.h"
 
 #include <stdint.h>
 #include <string.h>

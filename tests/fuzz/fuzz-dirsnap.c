@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-dirsnap.c: the target directory snapshot's CSV records and proxy
- * addresses (core/csvrd.c, mf_proxy_parse / mf_proxy_key in core/plan.c). */
+ * addresses (core/csvrd.c, mf_proxy_parse / mf_proxy_key in engine/plan.c). */
 #include "core/csvrd.h"
-#include "core/plan.h"
+#include "engine/plan.h"
 
 #include <stdint.h>
 #include <string.h>

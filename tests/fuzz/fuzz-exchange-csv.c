@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fuzz-exchange-csv.c: values from source data written into the CSV lines
- * of an Exchange migration file (exporters/exch_write.c) and read back with
- * the reader's level 1 (exporters/exch_read.c).  The first byte picks the
+ * of an Exchange migration file (exporters/exchange/exch_write.c) and read back with
+ * the reader's level 1 (exporters/exchange/exch_read.c).  The first byte picks the
  * quoting policy, the rest is split at 0x00 into up to 12 UTF-8 values.
  * Each value is encoded as the exporter encodes it (a single-line value,
  * or a folder level), then every field written with exw_field.  The line
@@ -11,8 +11,8 @@
  */
 #include "core/buf.h"
 #include "core/charset.h"
-#include "exporters/exch_read.h"
-#include "exporters/exch_write.h"
+#include "exporters/exchange/exch_read.h"
+#include "exporters/exchange/exch_write.h"
 
 #include <stdint.h>
 #include <stdlib.h>

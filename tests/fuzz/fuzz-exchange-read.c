@@ -2,7 +2,7 @@
 /* fuzz-exchange-read.c: the migration file reader.  The input is a primary
  * file and a secondary file separated by the first NUL byte; every pointer
  * of the primary file resolves against that secondary file (F.SEC). */
-#include "exporters/exch_read.h"
+#include "exporters/exchange/exch_read.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * its bounded response reader, then every response is classified and
  * walked token by token, with the APPENDUID set and INTERNALDATE parsers
  * on what they would be given. */
-#include "exporters/imap_client.h"
+#include "exporters/imap/imap_client.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-msmail-dir.c: MSMX.TXT, users.csv and the IMPORT/GIMPORT directory
- * lines (importers/msmail_dir.c). */
-#include "importers/msmail_dir.h"
+ * lines (importers/msmail/msmail_dir.c). */
+#include "importers/msmail/msmail_dir.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-msmail-mmff.c: the MMFF message reader, the textized header and the
- * PRIORITY: classification (importers/msmail_mmff.c). */
-#include "importers/msmail_mmff.h"
+ * PRIORITY: classification (importers/msmail/msmail_mmff.c). */
+#include "importers/msmail/msmail_mmff.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-schedplus.c: the .sc2 and .sch readers and their conversion to
- * iCalendar with libical (importers/schedplus.c).  The first byte picks the
+ * iCalendar with libical (importers/msmail/schedplus.c).  The first byte picks the
  * time zone. */
-#include "importers/schedplus.h"
+#include "importers/msmail/schedplus.h"
 
 #include <libical/ical.h>
 #include <stdint.h>

@@ -24,7 +24,7 @@
  *       message with the right content, no other message file, and one
  *       'delivered' ledger row per message naming that file.
  */
-#include "core/export.h"
+#include "engine/export.h"
 #include "core/fsutil.h"
 #include "core/safename.h"
 

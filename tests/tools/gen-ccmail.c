@@ -32,7 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "importers/ccmail_msg.h"
+#include "importers/ccmail/ccmail_msg.h"
 
 /* ---- buffers ---- */
 

@@ -2,7 +2,7 @@
 /*
  * test_ccmail.c: the cc:Mail importer.
  *
- * Parser tests run the pure parsers (importers/ccmail_msg.c, ccmail_dir.c)
+ * Parser tests run the pure parsers (importers/ccmail/ccmail_msg.c, ccmail_dir.c)
  * on bytes in the test.  Golden tests import the hand-made fixtures in
  * tests/fixtures/ccmail/ (and the bundled sample docs/sample/ccmail) into a
  * real staging store and compare a text dump of everything staged, the
@@ -13,9 +13,9 @@
  */
 #include "tests/harness.h"
 #include "tests/unit/tests.h"
-#include "importers/ccmail_dir.h"
-#include "importers/ccmail_msg.h"
-#include "importers/importer.h"
+#include "importers/ccmail/ccmail_dir.h"
+#include "importers/ccmail/ccmail_msg.h"
+#include "engine/importer.h"
 #include "core/buf.h"
 #include "core/fsutil.h"
 

@@ -3,10 +3,10 @@
 #include "tests/harness.h"
 #include "tests/unit/tests.h"
 #include "core/hash.h"
-#include "exporters/exch_read.h"
-#include "exporters/exch_write.h"
+#include "exporters/exchange/exch_read.h"
+#include "exporters/exchange/exch_write.h"
 #include "core/fsutil.h"
-#include "core/export.h"
+#include "engine/export.h"
 #include "tests/unit/fixture.h"
 #include <dirent.h>
 #include <sys/stat.h>

@@ -3,7 +3,7 @@
 #include "tests/harness.h"
 #include "tests/unit/fixture.h"
 #include "tests/unit/tests.h"
-#include "core/export.h"
+#include "engine/export.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,9 +4,9 @@
 #include "tests/unit/tests.h"
 #include "tests/unit/files_stage.h"
 #include "tests/unit/fixture.h"
-#include "core/export.h"
+#include "engine/export.h"
 #include "core/fsutil.h"
-#include "exporters/ical.h"
+#include "exporters/files/ical.h"
 
 #include <dirent.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
  * socketpair), the INTERNALDATE and UID-set parsers, and folder naming.
  */
 #include "tests/unit/tests.h"
-#include "exporters/imap.h"
-#include "exporters/imap_client.h"
+#include "exporters/imap/imap.h"
+#include "exporters/imap/imap_client.h"
 
 #include <poll.h>
 #include <pthread.h>

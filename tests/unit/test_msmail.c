@@ -12,10 +12,10 @@
 #include "core/charset.h"
 #include "core/fsutil.h"
 #include "core/store.h"
-#include "importers/importer.h"
-#include "importers/msmail_dir.h"
-#include "importers/msmail_mmff.h"
-#include "importers/schedplus.h"
+#include "engine/importer.h"
+#include "importers/msmail/msmail_dir.h"
+#include "importers/msmail/msmail_mmff.h"
+#include "importers/msmail/schedplus.h"
 
 #include <libical/ical.h>
 #include <stdio.h>

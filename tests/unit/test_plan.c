@@ -7,12 +7,12 @@
 #include "tests/harness.h"
 #include "tests/unit/fixture.h"
 #include "tests/unit/tests.h"
-#include "core/check.h"
+#include "engine/check.h"
 #include "core/csvrd.h"
-#include "core/export.h"
-#include "core/plan.h"
+#include "engine/export.h"
+#include "engine/plan.h"
 #include "core/progress.h"
-#include "importers/importer.h"
+#include "engine/importer.h"
 
 #include <signal.h>
 #include <stdio.h>

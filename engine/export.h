@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * export.h: the export driver.  Runs one exporter over the selected
+ * mailboxes with leases, the delivery ledger, progress and a summary (the
+ * protocol is described in engine/exporter.h).
+ *
+ * A run, in order:
+ *   1. makes the plan current (engine/plan.h: aliases are final after it);
+ *   2. selects the mailboxes (mf_export_select);
+ *   3. opens the exporter (the target must be reachable);
+ *   4. runs the preflight check (engine/check.h) over every selected mailbox,
+ *      asking a live target about each; while it finds an error nothing
+ *      moves, unless opts->force;
+ *   5. exports each mailbox it can lease, in alias order.
+ * A second run on the same database and target at the same time skips
+ * the mailboxes the first one holds (or waits for them with opts->wait);
+ * a lease is taken over only from a run that is provably gone.  A
+ * heartbeat thread keeps the run's heartbeat fresh however long one item
+ * takes, so a live run never looks dead.
+ */
+#ifndef MF_CORE_EXPORT_H
+#define MF_CORE_EXPORT_H
+
+#include <stdint.h>
+#include "core/buf.h"
+#include "engine/check.h"
+#include "core/store.h"
+#include "engine/exporter.h"
+
+/* Per-mailbox figures of one run. */
+struct mf_export_mbox_sum {
+	int64_t mailbox_id;
+	char alias[32];
+	int64_t planned;       /* messages selected for this target */
+	int64_t delivered;     /* delivered by this run */
+	int64_t already;       /* delivered by earlier runs */
+	int64_t failed;
+	int64_t bytes;
+	int64_t attachments;
+	int64_t calendar_items;
+	int64_t problems;
+	int skipped_leased;    /* another live run holds it */
+	int failed_mailbox;    /* the mailbox stopped on an error */
+	/* added with the plan: */
+	char action[12];       /* the plan's action for it: create, convert, ... */
+	int interrupted;       /* stopped by SIGINT/SIGTERM; a re-run resumes it */
+	int visited;           /* the run reached it (0: stopped before) */
+};
+
+struct mf_export_summary {
+	int64_t run_id;
+	int started;           /* the exporter opened its target */
+	int64_t mailboxes, mailboxes_failed, mailboxes_leased;
+	int64_t delivered, already, failed, bytes, calendar_items;
+	struct mf_export_mbox_sum *mbox;   /* owned; mf_export_summary_release */
+	size_t n_mbox;
+	/* added with the plan: */
+	int64_t planned, attachments, problems;
+	int preflight_ran;     /* the preflight check ran (the target opened) */
+	int preflight_failed;  /* it found errors: nothing moved (unless forced) */
+	int forced;            /* errors were found and --force went on */
+	int interrupted;
+	char status[16];       /* the run's status: ok, problems, failed, interrupted */
+	struct mf_check_report preflight;  /* owned */
+};
+
+void mf_export_summary_release(struct mf_export_summary *s);
+
+/*
+ * Run exporter exp on st with opts.  Returns MF_OK when every selected
+ * mailbox was exported (items may have been refused: summary->failed),
+ * MF_EBUSY when some mailboxes were skipped because another run holds them,
+ * or a negative code with diag set when the run could not start, the
+ * preflight check failed (summary->preflight_failed; nothing moved) or a
+ * mailbox failed.  The summary is filled in every case and stored in the
+ * run row as JSON.
+ */
+int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
+		  const struct mf_export_opts *opts, struct mf_export_summary *summary,
+		  struct mf_diag *diag);
+
+/*
+ * `mailferry check`: the preflight an export runs, without exporting.
+ * Makes the plan current, selects the mailboxes as an export would, and
+ * when exp is given (may be NULL) opens it (a target that cannot be opened
+ * is an error item, check.target-unreachable) and asks it about every
+ * mailbox.  Records a run of kind 'check' with the report as its summary.
+ * Returns MF_OK when the check ran (rep->errors tells whether it passed),
+ * MF_EUSAGE for an unknown alias in the selection, MF_ESTORE.
+ */
+int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
+		    const struct mf_export_opts *opts, struct mf_check_report *rep,
+		    struct mf_diag *diag);
+
+/*
+ * The summary as JSON (appended to b):
+ *   {"run_id","format","target","status",
+ *    "mailboxes":[{"alias","mailbox_id","action","planned","delivered",
+ *      "already","failed","bytes","attachments","calendar_items","problems",
+ *      "state"}],            state: done, failed, leased, interrupted, not-reached
+ *    "totals":{"mailboxes","mailboxes_failed","mailboxes_leased","planned",
+ *      "delivered","already","failed","bytes","attachments","calendar_items",
+ *      "problems"},
+ *    "preflight":{...mf_check_report_json...,"forced":bool}}
+ */
+int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
+			   const char *format, const char *target);
+
+/*
+ * The mailboxes opts selects (opts->mailboxes: by alias, case-insensitive;
+ * none: all), in alias order.  An alias that names no mailbox is a usage
+ * error (MF_EUSAGE, diag names it).  Array and strings in arena.
+ */
+int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts,
+		     struct mf_mailbox **out, size_t *n_out, struct mf_arena *arena,
+		     struct mf_diag *diag);
+
+/* Does folder path match the glob pattern?  '\' and '/' both separate
+ * levels; '*' does not cross a level, "**" does; case-insensitive. */
+int mf_folder_match(const char *pattern, const char *path);
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * files.h: what the file exporters (Maildir, mbox, EML, iCalendar) share.
+ *
+ * Layout of an output folder DIR:
+ *
+ *   DIR/<alias>/...           a personal mailbox
+ *   DIR/public/...            public folders (bulletin boards): a Maildir++
+ *                             root for maildir, DIR/public/<alias>/... for
+ *                             the others
+ *
+ * so the alias "public" is refused for a personal mailbox (the plan's
+ * --alias-map renames it).  Every name taken from source data (folder
+ * levels, subjects) goes through mf_safe_filename (core/safename.h) or the
+ * Maildir++ folder encoding, so nothing is ever written outside DIR.
+ *
+ * Durability.  Files are written under a temporary name and renamed into
+ * place (a reader never sees half a file; a re-delivery replaces, never
+ * duplicates).  They are not fsynced one by one: deliveries are reported
+ * to the driver as MF_PUT_PENDING and confirmed in batches after one
+ * syncfs() of the output file system (mf_files_flush), so the ledger never
+ * records a message the disk might still lose.
+ */
+#ifndef MF_EXPORTERS_FILES_H
+#define MF_EXPORTERS_FILES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/buf.h"
+#include "core/mime.h"
+#include "engine/exporter.h"
+
+/* Bytes of one folder level in a file name (UTF-8, after sanitising). */
+#define MF_FILES_LEVEL_MAX 100
+
+struct mf_files_pending {
+	const char *kind;            /* "message", "calendar" (static) */
+	int64_t item_id, mailbox_id;
+	char *remote_id;
+	char sha256[65];
+	int64_t bytes;
+};
+
+struct mf_files {
+	struct mf_export *ex;
+	struct mf_store *st;
+	const struct mf_export_opts *opts;
+	char *root;                  /* canonical output folder */
+	char *target;                /* "<format>:<root>" (ledger and leases) */
+	int root_fd;                 /* open on root, for syncfs */
+	struct mf_mime_opts mime;
+	struct mf_buf msg;           /* reused per message */
+	struct mf_files_pending *pend;
+	size_t n_pend, cap_pend;
+	int64_t last_flush_ms;
+};
+
+/*
+ * Create opts->out (mkdir -p), resolve it and fill f.  format names the
+ * exporter (part of the target identity: two formats never share a ledger).
+ * crlf: line ends of built messages.  MF_EUSAGE without --out, MF_EIO when
+ * the folder cannot be made or written.
+ */
+int mf_files_open(struct mf_files *f, const char *format, int crlf,
+		  struct mf_export *ex, struct mf_store *st,
+		  const struct mf_export_opts *opts, struct mf_diag *diag);
+void mf_files_release(struct mf_files *f);
+
+/* The folder name of a mailbox below DIR (or below DIR/public for public
+ * ones): its alias, or, without one, its safe name and id.  MF_EUSAGE for
+ * the alias "public" on a personal mailbox. */
+int mf_files_mailbox_name(char *out, size_t cap, const struct mf_mailbox *mb,
+			  struct mf_diag *diag);
+/* 1 for a public mailbox (kind "public"). */
+int mf_files_is_public(const struct mf_mailbox *mb);
+
+/* Append the safe relative path of a staged folder path ("Projects\Q2" ->
+ * "Projects/Q2"): every level through mf_safe_filename, at most
+ * MF_FILES_LEVEL_MAX bytes each, '/' between levels. */
+int mf_files_folder_path(struct mf_buf *out, const char *staged_path);
+
+/* Is the top level of a staged folder path the inbox ("Inbox", any case)? */
+int mf_files_is_inbox(const char *staged_path, size_t len);
+
+/*
+ * Write data to path under a temporary name in tmp_dir (NULL: path's own
+ * folder, as ".<name>.tmp.<pid>") and rename it into place, setting the
+ * file's modification time to mtime first when mtime >= 0.  No fsync:
+ * see mf_files_flush.  MF_EIO with diag naming path.
+ */
+int mf_files_write(const char *path, const char *tmp_dir, const void *data,
+		   size_t len, int64_t mtime, struct mf_diag *diag);
+
+/* Remember a written item; mf_files_flush confirms it.  Fills res as
+ * MF_PUT_PENDING. */
+void mf_files_pending(struct mf_files *f, struct mf_put_result *res, const char *kind,
+		      int64_t item_id, int64_t mailbox_id, const char *remote_id,
+		      const void *data, size_t len);
+/*
+ * Make every pending item durable (syncfs) and confirm it to the driver.
+ * Without force only when 500 items are waiting or 2 seconds have passed.
+ */
+int mf_files_flush(struct mf_files *f, int force, struct mf_diag *diag);
+/* Forget pending items unconfirmed (a mailbox that failed: a re-run
+ * writes them again, harmlessly). */
+void mf_files_drop(struct mf_files *f);
+
+/*
+ * Build m into f->msg.  MF_OK; MF_SKIP when this message cannot be built
+ * (res is then filled as MF_PUT_REFUSED and a problem recorded); or a
+ * negative code.
+ */
+int mf_files_build(struct mf_files *f, const struct mf_message *m,
+		   const struct mf_mailbox *mb, struct mf_put_result *res,
+		   struct mf_diag *diag);
+
+/* Fill res as refused with a problem of the given code. */
+void mf_files_refuse(struct mf_files *f, struct mf_put_result *res, const char *code,
+		     const struct mf_mailbox *mb, const struct mf_message *m,
+		     const char *fmt, ...) MF_ATTR_PRINTF(6, 7);
+
+/* The time a message file should carry: received, else sent; -1 unknown. */
+int64_t mf_files_message_time(const struct mf_message *m);
+
+/* Hex digits identifying a staged message in file names (from
+ * mf_mime_staged_id), n <= 64, into out[n + 1]. */
+void mf_files_message_hex(char *out, size_t n, const struct mf_message *m);
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ical.h: iCalendar files with libical 3.0.  exporters/files/ical.c is the only
+ * exporter file that includes libical (a later port to libical 4 touches
+ * that file alone).
+ *
+ * A calendar is built from staged calendar items: each item's text is one
+ * or more components (a VEVENT or VTODO and the VEVENTs that override some
+ * of its occurrences, RECURRENCE-ID), CR LF lines, TZID parameters naming
+ * IANA zones.  The calendar gets one VTIMEZONE per zone its items use,
+ * made from the system zone database by libical and cut to start a year
+ * before the earliest time that uses the zone (older history only makes
+ * the file large and trips some readers).
+ */
+#ifndef MF_EXPORTERS_ICAL_H
+#define MF_EXPORTERS_ICAL_H
+
+#include <stddef.h>
+#include "core/buf.h"
+#include "core/mf.h"
+
+struct mf_ical_cal;
+
+/*
+ * Check one item's text: it must parse without errors, hold at least one
+ * VEVENT, VTODO or VJOURNAL and nothing else but VTIMEZONEs (ignored: the
+ * calendar makes its own), every such component with a UID, and every TZID
+ * must name a zone libical knows.  MF_OK, or MF_EFORMAT with diag saying
+ * why.
+ */
+int mf_ical_check_item(const char *ical, struct mf_diag *diag);
+
+/* A new, empty calendar named name (X-WR-CALNAME; may be NULL). */
+struct mf_ical_cal *mf_ical_cal_new(const char *name);
+void mf_ical_cal_free(struct mf_ical_cal **cal);
+
+/* Add the components of one item (checked as mf_ical_check_item does).
+ * A component without DTSTAMP gets one at default_stamp (UTC seconds). */
+int mf_ical_cal_add(struct mf_ical_cal *cal, const char *ical, int64_t default_stamp,
+		    struct mf_diag *diag);
+
+/*
+ * Append the whole calendar (VCALENDAR with PRODID, VERSION, CALSCALE, the
+ * VTIMEZONEs in TZID order, then the components in the order added) to
+ * out, then parse the result again and fail with MF_EFORMAT if libical
+ * finds any error in it.
+ */
+int mf_ical_cal_write(struct mf_ical_cal *cal, struct mf_buf *out, struct mf_diag *diag);
+
+/* What a calendar file holds, as libical reads it (tests, verify). */
+struct mf_ical_stats {
+	size_t calendars, events, todos, journals, timezones;
+	size_t rrules, exdates, overrides;   /* overrides: RECURRENCE-ID */
+	size_t errors;                       /* X-LIC-ERROR properties */
+	size_t unknown_tzids;                /* TZIDs with no VTIMEZONE in the file */
+};
+int mf_ical_stats(struct mf_ical_stats *out, const char *text, size_t len,
+		  struct mf_diag *diag);
+
+#endif

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mbox.c: `mailferry export mbox`: one mboxrd file per folder.
+ *
+ *   DIR/<alias>/Inbox.mbox, DIR/<alias>/Sent Items.mbox,
+ *   DIR/<alias>/Projects/Q2.mbox (folder "Projects\Q2"),
+ *   DIR/public/<alias>/Inbox.mbox (a public folder)
+ *
+ * Each message is "From <sender> <asctime UTC>", its header block with
+ * Status: (R read, O old) and X-Status: (F flagged with --flag-urgent,
+ * T draft) added, its body, and an empty line.  mboxrd quoting: every line
+ * that starts with zero or more '>' followed by "From " gets one more '>'
+ * (a reader that knows mboxrd removes exactly one).  Lines end in LF.
+ *
+ * Resuming.  A message's ledger remote_id is "<file>@<start>+<length>"
+ * (<file> relative to DIR, or "#<hash>" when too long).  Before anything
+ * is appended to a file in a run, the file is cut back to the end of the
+ * last message the ledger records for it: whatever a crashed run appended
+ * after that is removed and written again, never duplicated.  Deliveries
+ * are confirmed only after the file system is synced (exporters/files/files.h).
+ */
+#include "engine/exporter.h"
+#include "exporters/files/files.h"
+#include "core/date.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "core/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PATH_LIMIT 3800
+
+struct end_rec {
+	char *key;
+	int64_t end;
+};
+
+struct mf_export_ctx {
+	struct mf_files f;
+	char *mbox_rel;          /* "<alias>" or "public/<alias>" */
+	struct end_rec *ends;    /* ledger: last recorded end per file key */
+	size_t n_ends, cap_ends;
+	char **prepared;         /* file keys cut back in this mailbox */
+	size_t n_prep, cap_prep;
+	int fd;                  /* current file */
+	char *cur_rel;
+	int64_t cur_end;
+	struct mf_buf entry;
+};
+
+static int mb_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
+		   const struct mf_export_opts *opts, struct mf_diag *diag)
+{
+	struct mf_export_ctx *c = mf_xcalloc(1, sizeof(*c));
+	int rc = mf_files_open(&c->f, "mbox", 0, ex, st, opts, diag);
+	c->fd = -1;
+	if (rc < 0) {
+		mf_files_release(&c->f);
+		free(c);
+		return rc;
+	}
+	mf_buf_init(&c->entry, MF_BUF_UNBOUNDED);
+	*out = c;
+	return MF_OK;
+}
+
+static const char *mb_target(struct mf_export_ctx *c)
+{
+	return c->f.target;
+}
+
+/* The ledger key of a file: its relative path, or "#<hash>" if long. */
+static char *file_key(const char *rel)
+{
+	char hex[65];
+	if (strlen(rel) <= 200)
+		return mf_xstrdup(rel);
+	mf_sha256_hex(hex, rel, strlen(rel));
+	return mf_xasprintf("#%.32s", hex);
+}
+
+static void forget_mailbox(struct mf_export_ctx *c)
+{
+	for (size_t i = 0; i < c->n_ends; i++)
+		free(c->ends[i].key);
+	c->n_ends = 0;
+	for (size_t i = 0; i < c->n_prep; i++)
+		free(c->prepared[i]);
+	c->n_prep = 0;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	mf_free(&c->cur_rel);
+	mf_free(&c->mbox_rel);
+}
+
+/* Parse "<key>@<start>+<len>". */
+static int parse_remote(const char *r, char **key_out, int64_t *end_out)
+{
+	const char *at = strrchr(r, '@'), *plus;
+	uint64_t start, len;
+	if (!at || !(plus = strchr(at, '+')))
+		return MF_EFORMAT;
+	if (mf_parse_u64(&start, at + 1, (size_t)(plus - at - 1), INT64_MAX / 2) < 0 ||
+	    mf_parse_u64(&len, plus + 1, strlen(plus + 1), INT64_MAX / 2) < 0)
+		return MF_EFORMAT;
+	*key_out = mf_xstrndup(r, (size_t)(at - r));
+	*end_out = (int64_t)(start + len);
+	return MF_OK;
+}
+
+static const char SQL_LEDGER_MBOX[] =
+	"SELECT remote_id FROM deliveries WHERE target = ?1 AND mailbox_id = ?2 "
+	"AND item_kind = 'message' AND status = 'delivered' AND remote_id IS NOT NULL";
+
+static int load_ends(struct mf_export_ctx *c, int64_t mailbox_id, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(c->f.st, SQL_LEDGER_MBOX, diag);
+	int step;
+
+	if (!s)
+		return MF_ESTORE;
+	mf_store_bind_text(s, 1, c->f.target);
+	sqlite3_bind_int64(s, 2, mailbox_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(s, 0);
+		char *key;
+		int64_t end;
+		size_t i;
+		if (!r || parse_remote(r, &key, &end) < 0)
+			continue;
+		for (i = 0; i < c->n_ends; i++)
+			if (!strcmp(c->ends[i].key, key))
+				break;
+		if (i < c->n_ends) {
+			if (end > c->ends[i].end)
+				c->ends[i].end = end;
+			free(key);
+			continue;
+		}
+		if (c->n_ends == c->cap_ends) {
+			c->cap_ends = c->cap_ends ? c->cap_ends * 2 : 16;
+			c->ends = mf_xreallocarray(c->ends, c->cap_ends, sizeof(*c->ends));
+		}
+		c->ends[c->n_ends].key = key;
+		c->ends[c->n_ends].end = end;
+		c->n_ends++;
+	}
+	sqlite3_reset(s);
+	if (step != SQLITE_DONE)
+		return mf_store_fail(c->f.st, diag, "cannot read the mbox ledger");
+	return MF_OK;
+}
+
+/* "DIR-relative path of the file for staged folder path". */
+static char *folder_rel(struct mf_export_ctx *c, const char *staged)
+{
+	struct mf_buf b;
+	mf_buf_init(&b, MF_BUF_LINE_MAX);
+	mf_buf_addstr(&b, c->mbox_rel);
+	mf_buf_addch(&b, '/');
+	mf_files_folder_path(&b, staged);
+	mf_buf_addstr(&b, ".mbox");
+	return mf_buf_detach(&b, NULL);
+}
+
+/*
+ * Open (creating) the file rel and, the first time in this mailbox, cut it
+ * back to the ledger's last recorded end.  Returns the fd (>= 0) with
+ * *end_out its size, or a negative code.
+ */
+static int open_file(struct mf_export_ctx *c, const struct mf_mailbox *mb, const char *rel,
+		     int64_t *end_out, struct mf_diag *diag)
+{
+	char *path = mf_xasprintf("%s/%s", c->f.root, rel);
+	char *key = file_key(rel);
+	struct stat sb;
+	int fd, rc, seen = 0;
+
+	{
+		char *slash = strrchr(path, '/');
+		*slash = '\0';
+		rc = mf_mkdirs(path, 0755, diag);
+		*slash = '/';
+		if (rc < 0)
+			goto out;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		rc = mf_diag_errno(diag, MF_EIO, path, "cannot open");
+		goto out;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		rc = mf_diag_errno(diag, MF_EIO, path, "not a regular file:");
+		close(fd);
+		goto out;
+	}
+	for (size_t i = 0; i < c->n_prep; i++)
+		if (!strcmp(c->prepared[i], key))
+			seen = 1;
+	if (!seen) {
+		int64_t want = 0;
+		for (size_t i = 0; i < c->n_ends; i++)
+			if (!strcmp(c->ends[i].key, key))
+				want = c->ends[i].end;
+		if (sb.st_size > want) {
+			if (ftruncate(fd, (off_t)want) != 0) {
+				rc = mf_diag_errno(diag, MF_EIO, path, "cannot cut back");
+				close(fd);
+				goto out;
+			}
+			mf_export_problem(c->f.ex, MF_INFO, "mbox.cut-back", mb->id, 0,
+					  "%s: %lld bytes after the last recorded message removed "
+					  "(left by an interrupted run; written again)", rel,
+					  (long long)(sb.st_size - want));
+			sb.st_size = (off_t)want;
+		} else if (sb.st_size < want) {
+			mf_export_problem(c->f.ex, MF_WARNING, "mbox.shorter-than-ledger", mb->id, 0,
+					  "%s is %lld bytes but the ledger records messages up to "
+					  "byte %lld: the file was changed outside mailferry",
+					  rel, (long long)sb.st_size, (long long)want);
+		}
+		if (c->n_prep == c->cap_prep) {
+			c->cap_prep = c->cap_prep ? c->cap_prep * 2 : 16;
+			c->prepared = mf_xreallocarray(c->prepared, c->cap_prep, sizeof(*c->prepared));
+		}
+		c->prepared[c->n_prep++] = key;
+		key = NULL;
+	}
+	*end_out = (int64_t)sb.st_size;
+	rc = fd;
+out:
+	free(key);
+	free(path);
+	return rc;
+}
+
+static int mb_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			    const char *const *folders, size_t n, struct mf_diag *diag)
+{
+	char name[128];
+	int rc;
+
+	forget_mailbox(c);
+	if ((rc = mf_files_mailbox_name(name, sizeof(name), mb, diag)) < 0)
+		return rc;
+	c->mbox_rel = mf_files_is_public(mb) ? mf_xasprintf("public/%s", name) : mf_xstrdup(name);
+	if ((rc = load_ends(c, mb->id, diag)) < 0)
+		return rc;
+	for (size_t i = 0; i <= n; i++) {
+		char *rel = folder_rel(c, i < n ? folders[i] : "Inbox");
+		int64_t end;
+		if (strlen(rel) + strlen(c->f.root) < PATH_LIMIT) {
+			rc = open_file(c, mb, rel, &end, diag);
+			if (rc >= 0) {
+				close(rc);
+				rc = MF_OK;
+			}
+		}
+		free(rel);
+		if (rc < 0)
+			return rc;
+	}
+	return MF_OK;
+}
+
+/* "From sender Www Mmm dd hh:mm:ss yyyy\n" */
+static void from_line(struct mf_buf *b, const struct mf_message *m, const struct mf_mailbox *mb,
+		      const struct mf_mime_opts *o)
+{
+	static const char *const wd[] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
+	static const char *const mn[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct mf_buf name, addr;
+	struct mf_civil cv;
+	int64_t t = m->has_sent ? m->sent_utc : m->has_received ? m->received_utc : 0;
+	int64_t days;
+
+	mf_buf_init(&name, MF_BUF_LINE_MAX);
+	mf_buf_init(&addr, MF_BUF_LINE_MAX);
+	if (!(m->sender_raw || m->sender_address) ||
+	    mf_mime_address(&name, &addr, m->sender_name, m->sender_type, m->sender_address,
+			    m->sender_raw, mb, o) != MF_OK) {
+		mf_buf_reset(&addr);
+		mf_buf_addstr(&addr, "MAILER-DAEMON");
+	}
+	mf_utc_to_civil(&cv, t);
+	days = mf_days_from_civil(cv.year, cv.month, cv.day);
+	mf_buf_addf(b, "From %s %s %s %2d %02d:%02d:%02d %04d\n", addr.data,
+		    wd[((days % 7) + 7) % 7], mn[cv.month - 1], cv.day, cv.hour, cv.min, cv.sec,
+		    cv.year);
+	mf_buf_release(&name);
+	mf_buf_release(&addr);
+}
+
+/* Append msg with mboxrd quoting and Status headers. */
+static void add_entry(struct mf_export_ctx *c, const struct mf_message *m,
+		      const struct mf_mailbox *mb)
+{
+	const char *p = c->f.msg.data, *end = p + c->f.msg.len;
+	const char *hdr_end = NULL;
+	char xs[4];
+	size_t k = 0;
+
+	mf_buf_reset(&c->entry);
+	from_line(&c->entry, m, mb, &c->f.mime);
+	if (c->f.msg.len && p[0] == '\n')
+		hdr_end = p;
+	else {
+		const char *q = memmem(p, c->f.msg.len, "\n\n", 2);
+		hdr_end = q ? q + 1 : end;
+	}
+	if (m->unsent)
+		xs[k++] = 'T';
+	if (c->f.opts->flag_urgent && m->priority > 0)
+		xs[k++] = 'F';
+	xs[k] = '\0';
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl + 1 : end;
+		const char *q = p;
+		if (p == hdr_end) {
+			mf_buf_addstr(&c->entry, m->unread ? "Status: O\n" : "Status: RO\n");
+			if (k)
+				mf_buf_addf(&c->entry, "X-Status: %s\n", xs);
+			hdr_end = NULL;
+		}
+		while (q < le && *q == '>')
+			q++;
+		if ((size_t)(le - q) >= 5 && !memcmp(q, "From ", 5))
+			mf_buf_addch(&c->entry, '>');
+		mf_buf_add(&c->entry, p, (size_t)(le - p));
+		p = le;
+	}
+	if (hdr_end) {          /* header block with no body */
+		mf_buf_addstr(&c->entry, m->unread ? "Status: O\n" : "Status: RO\n");
+		if (k)
+			mf_buf_addf(&c->entry, "X-Status: %s\n", xs);
+	}
+	if (c->entry.len && c->entry.data[c->entry.len - 1] != '\n')
+		mf_buf_addch(&c->entry, '\n');
+	mf_buf_addch(&c->entry, '\n');
+}
+
+static int mb_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			  const struct mf_message *m, struct mf_put_result *res,
+			  struct mf_diag *diag)
+{
+	const char *fp = m->folder_path ? m->folder_path : "Inbox";
+	char *rel = folder_rel(c, fp);
+	int rc;
+
+	if (strlen(rel) + strlen(c->f.root) >= PATH_LIMIT) {
+		mf_files_refuse(&c->f, res, "mbox.path-too-long", mb, m,
+				"folder '%.120s' makes a path too long for the file system", fp);
+		free(rel);
+		return MF_OK;
+	}
+	if (!c->cur_rel || strcmp(c->cur_rel, rel)) {
+		if (c->fd >= 0)
+			close(c->fd);
+		mf_free(&c->cur_rel);
+		c->fd = open_file(c, mb, rel, &c->cur_end, diag);
+		if (c->fd < 0) {
+			rc = c->fd;
+			goto out;
+		}
+		c->cur_rel = mf_xstrdup(rel);
+	}
+	if ((rc = mf_files_build(&c->f, m, mb, res, diag)) != MF_OK) {
+		rc = rc == MF_SKIP ? MF_OK : rc;
+		goto out;
+	}
+	add_entry(c, m, mb);
+	{
+		const char *p = c->entry.data;
+		size_t left = c->entry.len;
+		int64_t off = c->cur_end;
+		while (left) {
+			ssize_t w = pwrite(c->fd, p, left, (off_t)off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				rc = mf_diag_errno(diag, MF_EIO, rel, "cannot write");
+				if (ftruncate(c->fd, (off_t)c->cur_end) != 0) {
+					/* the next run cuts it back */
+				}
+				goto out;
+			}
+			p += w;
+			off += w;
+			left -= (size_t)w;
+		}
+	}
+	{
+		char *key = file_key(rel);
+		char rid[256];
+		snprintf(rid, sizeof(rid), "%s@%" PRId64 "+%zu", key, c->cur_end, c->entry.len);
+		free(key);
+		mf_files_pending(&c->f, res, "message", m->id, mb->id, rid, c->entry.data,
+				 c->entry.len);
+	}
+	c->cur_end += (int64_t)c->entry.len;
+	rc = mf_files_flush(&c->f, 0, diag);
+out:
+	free(rel);
+	return rc;
+}
+
+static int mb_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, int failed,
+			  struct mf_diag *diag)
+{
+	int rc = MF_OK;
+	(void)mb;
+	if (failed)
+		mf_files_drop(&c->f);
+	else
+		rc = mf_files_flush(&c->f, 1, diag);
+	forget_mailbox(c);
+	return rc;
+}
+
+static void mb_close(struct mf_export_ctx **pc)
+{
+	struct mf_export_ctx *c = pc ? *pc : NULL;
+	if (!c)
+		return;
+	forget_mailbox(c);
+	free(c->ends);
+	free(c->prepared);
+	mf_buf_release(&c->entry);
+	mf_files_release(&c->f);
+	free(c);
+	*pc = NULL;
+}
+
+const struct mf_exporter mf_exporter_mbox = {
+	.name = "mbox",
+	.summary = "mboxrd files, one per folder",
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
+	.open = mb_open,
+	.target = mb_target,
+	.mailbox_begin = mb_mailbox_begin,
+	.put_message = mb_put_message,
+	.mailbox_end = mb_mailbox_end,
+	.close = mb_close,
+};
