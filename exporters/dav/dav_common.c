@@ -81,8 +81,10 @@ int mf_dav_target_parse(struct mf_dav_target *t, const char *url, enum mf_dav_ki
 			if ((unsigned char)path[i] <= ' ' || path[i] == '"' || path[i] == '\\')
 				return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
 						   "--url: the path must be percent-encoded");
-		snprintf(t->path, sizeof(t->path), "%s%s", *path ? path : "/",
-			 (pl && path[pl - 1] == '/') ? "" : "/");
+		if (!pl)
+			snprintf(t->path, sizeof(t->path), "/");
+		else
+			snprintf(t->path, sizeof(t->path), "%s%s", path, path[pl - 1] == '/' ? "" : "/");
 	}
 	snprintf(t->id, sizeof(t->id), "%s:%s%s", kind == MF_DAV_CARD ? "carddav" : "caldav",
 		 t->base, t->path);
