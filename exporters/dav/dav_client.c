@@ -163,6 +163,10 @@ int mf_dav_open(struct mf_dav **out, const char *base, const char *user,
 	curl_easy_setopt(d->h, CURLOPT_LOW_SPEED_TIME, 300L);
 	curl_easy_setopt(d->h, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
 	curl_easy_setopt(d->h, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+	/* the same trust store as the IMAP exporter: OpenSSL's default, or the
+	 * file SSL_CERT_FILE names (libcurl would use its own built-in path) */
+	if (getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE"))
+		curl_easy_setopt(d->h, CURLOPT_CAINFO, getenv("SSL_CERT_FILE"));
 	curl_easy_setopt(d->h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(d->h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(d->h, CURLOPT_USERAGENT, "mailferry");

@@ -250,5 +250,44 @@ check_out "... the other items of that calendar are there (11 + the planted one)
 check "... recorded as failed in the ledger" \
 	sh -c '[ "$(sqlite3 "$1" "SELECT count(*) FROM deliveries WHERE target LIKE '"'"'caldav:%#refuse/%'"'"' AND status = '"'"'failed'"'"'")" -eq 1 ]' _ "$T/s.db"
 
+# ---- 6. throttling: 503 with Retry-After and 429 without, through a proxy ----
+TP=$("$RADICALE_PY" -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+"$PY" "$SRC/tests/lib/http-throttle.py" "$TP" "$RADICALE_PORT" "$T/throttled" &
+tp=$!
+i=0
+while ! "$PY" -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$TP" 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+done
+check "carddav through a server answering 503 (Retry-After) and 429: the run finishes" \
+	env MAILFERRY_DAV_BACKOFF_MS=20 "$MF" export carddav --db "$T/s.db" --url "http://127.0.0.1:$TP/" \
+	--admin "$A" --password-file "$T/pw" --dav-layout "throttle/%a/%t/" --quiet
+check "caldav through it: the run finishes" \
+	env MAILFERRY_DAV_BACKOFF_MS=20 "$MF" export caldav --db "$T/s.db" --url "http://127.0.0.1:$TP/" \
+	--admin "$A" --password-file "$T/pw" --dav-layout "throttle/%a/%t/" --quiet
+check "... the proxy throttled requests (at least 5)" sh -c '[ "$(cat "$1")" -ge 5 ]' _ "$T/throttled"
+check "... every card arrived exactly once (verify on the server itself)" \
+	ver carddav "$T/s.db" --dav-layout "throttle/%a/%t/"
+check "... every calendar item too" ver caldav "$T/s.db" --dav-layout "throttle/%a/%t/"
+kill $tp 2>/dev/null
+wait $tp 2>/dev/null
 radicale_stop
+
+# ---- 7. TLS: the certificate is verified unless told otherwise ----
+if RADICALE_TLS=1 radicale_start; then
+	U=$RADICALE_URL
+	check_exit 3 "https: an untrusted certificate is refused by default" \
+		dav carddav "$T/s.db"
+	check_grep "... and the error says why" "not trusted" "$T/.err"
+	check "https with the test CA trusted (SSL_CERT_FILE)" \
+		env SSL_CERT_FILE="$RADICALE_CA" "$MF" export carddav --db "$T/s.db" --url "$U" \
+		--admin "$A" --password-file "$T/pw" --quiet
+	check "... and verify over https" \
+		env SSL_CERT_FILE="$RADICALE_CA" "$MF" verify carddav --db "$T/s.db" --url "$U" \
+		--admin "$A" --password-file "$T/pw"
+	check "--tls-verify no connects without the CA" dav caldav "$T/s.db" --tls-verify no
+	radicale_stop
+else
+	_result 1 "Radicale starts with TLS"
+fi
 finish

@@ -17,6 +17,12 @@
 # Variables set by radicale_start: RADICALE_DIR (config, users, rights,
 # collections under $RADICALE_DIR/collections), RADICALE_PORT, RADICALE_URL
 # ("http://127.0.0.1:PORT/"), RADICALE_PID.
+#
+# Options, set before radicale_start:
+#   RADICALE_TLS=1        HTTPS only, with a test CA ($RADICALE_CA, a PEM file
+#                         for SSL_CERT_FILE) and a certificate for 127.0.0.1;
+#                         RADICALE_URL is then "https://127.0.0.1:PORT/"
+#   RADICALE_LOG_LEVEL=L  Radicale's log level (info logs every request)
 
 # Debian's packages live in the system Python, whatever python3 is first
 # on PATH.
@@ -42,6 +48,14 @@ radicale_start() {
 	RADICALE_DIR=$(mktemp -d "$T/radicale-XXXXXX")
 	RADICALE_PORT=${RADICALE_LISTEN_PORT:-$(_radicale_free_port)}
 	RADICALE_URL="http://127.0.0.1:$RADICALE_PORT/"
+	_ssl=
+	if [ "${RADICALE_TLS:-0}" = 1 ]; then
+		_radicale_make_certs || return 1
+		RADICALE_URL="https://127.0.0.1:$RADICALE_PORT/"
+		_ssl="ssl = True
+certificate = $RADICALE_DIR/server.pem
+key = $RADICALE_DIR/server.key"
+	fi
 	RADICALE_ADMIN=mfadmin
 	RADICALE_ADMIN_PASSWORD=mfadmin-secret
 	RADICALE_USER=mfuser
@@ -73,6 +87,7 @@ EOF
 [server]
 hosts = 127.0.0.1:$RADICALE_PORT
 max_content_length = 200000000
+$_ssl
 
 [auth]
 type = htpasswd
@@ -106,6 +121,22 @@ EOF
 		sleep 0.1
 	done
 	return 0
+}
+
+# A test CA and a server certificate for 127.0.0.1 and localhost.
+_radicale_make_certs() {
+	_d=$RADICALE_DIR
+	RADICALE_CA="$_d/ca.pem"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mailferry test CA" \
+		-keyout "$_d/ca.key" -out "$_d/ca.pem" >/dev/null 2>&1 &&
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+		-keyout "$_d/server.key" -out "$_d/server.csr" >/dev/null 2>&1 &&
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$_d/ext.cnf" &&
+	openssl x509 -req -in "$_d/server.csr" -CA "$_d/ca.pem" -CAkey "$_d/ca.key" \
+		-CAcreateserial -days 2 -extfile "$_d/ext.cnf" -out "$_d/server.pem" >/dev/null 2>&1 || {
+		echo "radicale_start: cannot make test certificates" >&2
+		return 1
+	}
 }
 
 radicale_stop() {
