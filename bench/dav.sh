@@ -32,6 +32,7 @@ n=$(sqlite3 "$T/s.db" "SELECT count(*) FROM pab_entries")
 
 radicale_start
 printf '%s\n' "$RADICALE_ADMIN_PASSWORD" > "$T/pw"
+printf 'user = "%s:%s"\n' "$RADICALE_ADMIN" "$RADICALE_ADMIN_PASSWORD" > "$T/curl-user.cfg"
 
 # mailferry: collections made, one PUT per card, ledger rows
 t0=$(now)
@@ -43,9 +44,10 @@ mf_s=$(el "$t0" "$t1")
 # curl: the same cards (split from the vCard export), into collections made
 # beforehand (not timed), one curl process, one connection
 "$MF" export vcard --db "$T/s.db" --out "$T/vcf" --quiet >/dev/null
-"$PY" - "$T/vcf" "$T/cards" "$RADICALE_URL" "$RADICALE_ADMIN" "$RADICALE_ADMIN_PASSWORD" "$T/curl.cfg" <<'EOF'
+"$PY" - "$T/vcf" "$T/cards" "$RADICALE_URL" "$RADICALE_ADMIN" "$T/pw" "$T/curl.cfg" <<'EOF'
 import base64, http.client, os, sys, urllib.parse
-src, out, url, user, pw, cfg = sys.argv[1:7]
+src, out, url, user, pwfile, cfg = sys.argv[1:7]
+pw = open(pwfile).read().splitlines()[0]
 u = urllib.parse.urlsplit(url)
 auth = "Basic " + base64.b64encode(("%s:%s" % (user, pw)).encode()).decode()
 c = http.client.HTTPConnection(u.hostname, u.port)
@@ -58,7 +60,7 @@ mk = (b'<?xml version="1.0"?><D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xm
 req("MKCOL", "/curl/")
 os.makedirs(out)
 lines = ['header = "Expect:"', 'header = "If-None-Match: *"', 'header = "Content-Type: text/vcard"',
-         'user = "%s:%s"' % (user, pw), "silent", 'output = "/dev/null"']
+         "silent", 'output = "/dev/null"']
 k = 0
 for f in sorted(os.listdir(src)):
     if not f.endswith(".vcf"):
@@ -75,7 +77,7 @@ for f in sorted(os.listdir(src)):
 open(cfg, "w").write("\n".join(lines) + "\n")
 EOF
 t0=$(now)
-curl --config "$T/curl.cfg"
+curl --config "$T/curl-user.cfg" --config "$T/curl.cfg"
 t1=$(now)
 curl_s=$(el "$t0" "$t1")
 radicale_stop

@@ -162,8 +162,7 @@ static int put_card(struct mf_dav_exp *x, const char *coll, const struct mf_dav_
 	}
 	mf_buf_addf(&path, "%s%s", coll, name);
 	rc = mf_dav_put(x->dav, state, etag, sizeof(etag), detail, detail_cap, path.data,
-			x->v == MF_VCARD_40 ? "text/vcard; charset=utf-8" : "text/vcard; charset=utf-8",
-			body.data, body.len, diag);
+			"text/vcard; charset=utf-8", body.data, body.len, diag);
 	if (rc == MF_OK) {
 		snprintf(remote, remote_cap, "%s %s", name, etag);
 		if (sha)

@@ -39,15 +39,14 @@ struct vctx {
 	const char *what;           /* "carddav" or "caldav" */
 };
 
-static void mismatch(struct vctx *v, const char *coll, const char *fmt, const char *a,
-		     const char *b)
+/* One line per mismatch: "carddav /alias/contacts/: what[: detail]". */
+static void mismatch(struct vctx *v, const char *coll, const char *what, const char *detail)
 {
 	v->sum->mismatches++;
-	fprintf(v->out, "%s %s: ", v->what, coll);
-	if (!strcmp(fmt, "1"))
-		fprintf(v->out, "%s\n", a);
+	if (detail)
+		fprintf(v->out, "%s %s: %s: %s\n", v->what, coll, what, detail);
 	else
-		fprintf(v->out, "%s: %s\n", a, b);
+		fprintf(v->out, "%s %s: %s\n", v->what, coll, what);
 }
 
 static int cmp_want(const void *a, const void *b)
@@ -97,7 +96,7 @@ static int compare_batch(struct vctx *v, const char *coll, struct want *w, size_
 	if (r.status != 207) {
 		char st[32];
 		snprintf(st, sizeof(st), "HTTP %ld", r.status);
-		mismatch(v, coll, "2", "REPORT multiget answered", st);
+		mismatch(v, coll, "REPORT multiget answered", st);
 		goto out;
 	}
 	if ((rc = mf_dav_ms_parse(&ms, r.body.data, r.body.len, diag)) < 0)
@@ -113,16 +112,16 @@ static int compare_batch(struct vctx *v, const char *coll, struct want *w, size_
 			continue;
 		v->sum->items++;
 		if (!it->data) {
-			mismatch(v, coll, "2", x->label, "the server sends no content");
+			mismatch(v, coll, x->label, "the server sends no content");
 			continue;
 		}
 		if (mf_cl_parse(&dh, it->data, it->data_len, 1000000, &d) < 0) {
-			mismatch(v, coll, "2", x->label, "the server's copy does not parse");
+			mismatch(v, coll, x->label, "the server's copy does not parse");
 			continue;
 		}
 		if (mf_cl_parse(&dw, x->text, x->len, 1000000, &d) < 0) {
 			mf_cl_release(&dh);
-			mismatch(v, coll, "2", x->label, "the staged item does not parse");
+			mismatch(v, coll, x->label, "the staged item does not parse");
 			continue;
 		}
 		mf_buf_init(&why, MF_BUF_UNBOUNDED);
@@ -131,7 +130,7 @@ static int compare_batch(struct vctx *v, const char *coll, struct want *w, size_
 			/* one line per difference, named by the item */
 			char *save = NULL;
 			for (char *l = strtok_r(why.data, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-				mismatch(v, coll, "2", x->label, l);
+				mismatch(v, coll, x->label, l);
 		}
 		mf_buf_release(&why);
 		mf_cl_release(&dw);
@@ -163,13 +162,13 @@ static int verify_collection(struct vctx *v, const char *coll, struct want *w, s
 	if (rc < 0)
 		goto out;
 	if (r.status == 404) {
-		mismatch(v, coll, "1", "the collection is missing", NULL);
+		mismatch(v, coll, "the collection is missing", NULL);
 		goto out;
 	}
 	if (r.status != 207) {
 		char st[32];
 		snprintf(st, sizeof(st), "HTTP %ld", r.status);
-		mismatch(v, coll, "2", "PROPFIND answered", st);
+		mismatch(v, coll, "PROPFIND answered", st);
 		goto out;
 	}
 	if ((rc = mf_dav_ms_parse(&ms, r.body.data, r.body.len, diag)) < 0)
@@ -184,7 +183,7 @@ static int verify_collection(struct vctx *v, const char *coll, struct want *w, s
 				if (!strcmp(it->href, cdec) &&
 				    !(it->rtype & (v->kind == MF_DAV_CARD ? MF_DAV_RT_ADDRESSBOOK
 									  : MF_DAV_RT_CALENDAR)))
-					mismatch(v, coll, "1", v->kind == MF_DAV_CARD
+					mismatch(v, coll, v->kind == MF_DAV_CARD
 							       ? "the collection is no address book"
 							       : "the collection is no calendar", NULL);
 				continue;
@@ -194,11 +193,11 @@ static int verify_collection(struct vctx *v, const char *coll, struct want *w, s
 			base = base ? base + 1 : it->href;
 			x = find(w, nw, base);
 			if (!x) {
-				mismatch(v, coll, "2", base, "on the server, not staged");
+				mismatch(v, coll, base, "on the server, not staged");
 				continue;
 			}
 			if (x->seen++) {
-				mismatch(v, coll, "2", base, "listed twice");
+				mismatch(v, coll, base, "listed twice");
 				continue;
 			}
 			present = mf_xreallocarray(present, np + 1, sizeof(*present));
@@ -210,11 +209,11 @@ static int verify_collection(struct vctx *v, const char *coll, struct want *w, s
 		char a[80], b[80];
 		snprintf(a, sizeof(a), "%zu resources staged", nw);
 		snprintf(b, sizeof(b), "%zu on the server", on_server);
-		mismatch(v, coll, "2", a, b);
+		mismatch(v, coll, a, b);
 	}
 	for (size_t i = 0; i < nw; i++)
 		if (!w[i].seen)
-			mismatch(v, coll, "2", w[i].label, "missing on the server");
+			mismatch(v, coll, w[i].label, "missing on the server");
 	for (size_t i = 0; i < np && rc == MF_OK; i += BATCH)
 		rc = compare_batch(v, coll, w, nw, present + i, np - i < BATCH ? np - i : BATCH, diag);
 	free(present);

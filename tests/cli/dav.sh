@@ -276,6 +276,7 @@ radicale_stop
 # ---- 7. TLS: the certificate is verified unless told otherwise ----
 if RADICALE_TLS=1 radicale_start; then
 	U=$RADICALE_URL
+	printf '%s\n' "$RADICALE_ADMIN_PASSWORD" > "$T/pw"
 	check_exit 3 "https: an untrusted certificate is refused by default" \
 		dav carddav "$T/s.db"
 	check_grep "... and the error says why" "not trusted" "$T/.err"

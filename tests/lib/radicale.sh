@@ -57,9 +57,9 @@ certificate = $RADICALE_DIR/server.pem
 key = $RADICALE_DIR/server.key"
 	fi
 	RADICALE_ADMIN=mfadmin
-	RADICALE_ADMIN_PASSWORD=mfadmin-secret
+	RADICALE_ADMIN_PASSWORD="radicale-admin-$(od -An -N4 -tx1 /dev/urandom | tr -d " \n")"
 	RADICALE_USER=mfuser
-	RADICALE_USER_PASSWORD=mfuser-secret
+	RADICALE_USER_PASSWORD="radicale-user-$(od -An -N4 -tx1 /dev/urandom | tr -d " \n")"
 	printf '%s:%s\n%s:%s\n' "$RADICALE_ADMIN" "$RADICALE_ADMIN_PASSWORD" \
 		"$RADICALE_USER" "$RADICALE_USER_PASSWORD" > "$RADICALE_DIR/users"
 	cat > "$RADICALE_DIR/rights" <<EOF
