@@ -2,8 +2,9 @@
 #
 #   make            build ./mailferry
 #   make demo       install what is missing, build, run the main job on docs/sample/
-#   make check      the whole test suite, normal build and ASan+UBSan build,
-#                   then every fuzz target for FUZZ_SECONDS (FUZZ_SMOKE=0: not)
+#   make check      make lint (LINT=0: not), then the whole test suite,
+#                   normal build and ASan+UBSan build, then every fuzz target
+#                   for FUZZ_SECONDS (FUZZ_SMOKE=0: not)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz/
 #   make fuzz-smoke run each fuzz target for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks, figures into docs/BENCHMARKS.md
@@ -20,6 +21,7 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE ?= 1
+LINT ?= 1
 
 HAVE_PKGS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(HAVE_PKGS),yes)
@@ -107,19 +109,35 @@ $(BUILD)/bench/%: bench/%.c
 
 BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
+# The test build: mailferry with the exporters of tests/plugins/ registered
+# too (exporters/registry.c again with -DMF_TEST_PLUGINS, linked before the
+# library so that its registry is the one used).
+TESTPLUG_SRC := $(wildcard tests/plugins/*/*.c)
+TESTPLUG_OBJ := $(TESTPLUG_SRC:%.c=$(BUILD)/%.o) $(BUILD)/test-registry.o
+
+$(BUILD)/test-registry.o: exporters/registry.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $@"
+	@$(CC) $(CPPFLAGS) -DMF_TEST_PLUGINS $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/mailferry-test: $(CLI_OBJ) $(TESTPLUG_OBJ) $(BUILD)/libmailferry.a
+	@echo "  LINK $@"
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(TESTPLUG_OBJ) $(BUILD)/libmailferry.a $(LDLIBS)
+
 # Everything a test run needs from one build variant.
-test-build: $(BUILD)/mailferry $(BUILD)/run-unit $(FUZZ_NAMES:%=$(BUILD)/replay-%) $(TOOLS)
+test-build: $(BUILD)/mailferry $(BUILD)/mailferry-test $(BUILD)/run-unit $(FUZZ_NAMES:%=$(BUILD)/replay-%) $(TOOLS)
 
 SAN_BUILD := build/san
-# `make check` (what .ci/run runs) also builds the libFuzzer targets and
-# runs each for FUZZ_SECONDS at the end, two at a time; FUZZ_SMOKE=0 leaves
-# that out.
+# `make check` (what .ci/run runs) runs the static analysis (scripts/lint.sh)
+# after the builds, as one part of the suite that fails on any finding
+# (LINT=0 leaves it out); it also builds the libFuzzer targets and runs each
+# for FUZZ_SECONDS at the end, two at a time (FUZZ_SMOKE=0 leaves that out).
 check:
 	@$(MAKE) --no-print-directory test-build mailferry
 	@$(MAKE) --no-print-directory test-build BUILD=$(SAN_BUILD) SANITIZE=address,undefined
 	@if [ "$(FUZZ_SMOKE)" = 1 ]; then $(MAKE) --no-print-directory fuzz; fi
-	@FUZZ_SMOKE="$(FUZZ_SMOKE)" FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_NAMES="$(FUZZ_NAMES)" \
-		FUZZ_BUILD="$(FUZZ_BUILD)" sh tests/run.sh build $(SAN_BUILD)
+	@LINT="$(LINT)" FUZZ_SMOKE="$(FUZZ_SMOKE)" FUZZ_SECONDS="$(FUZZ_SECONDS)" \
+		FUZZ_NAMES="$(FUZZ_NAMES)" FUZZ_BUILD="$(FUZZ_BUILD)" sh tests/run.sh build $(SAN_BUILD)
 
 # Only the normal build (quicker while working).
 check-quick:

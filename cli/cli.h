@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include "core/mf.h"
 #include "core/store.h"
+#include "core/buf.h"
 #include "engine/exporter.h"
 
 /* Exit codes (README "Exit codes", docs/mailferry.1). */
@@ -46,27 +47,49 @@ int cli_help(const char *cmd);
 /* Open the store named by --db (creating it when create is set). */
 int cli_open_store(struct mf_store **out, const char *db, int create, int readonly);
 
-/* Parse the options every exporter, plan, check and batch share; returns 1
- * if opt was one of them (consuming optarg), 0 if not, -1 on a bad value
- * (message printed).  Lists are grown in the struct's arrays (owned:
- * cli_export_opts_release). */
+/*
+ * The options of the export (every exporter's table and the driver's
+ * selection and run control, cli/options.c) as parsed for one command:
+ * vals holds every value by name, o is filled from them.  On the command
+ * line each option's getopt value is CLI_OPT_BASE + its row's index.
+ */
+#define CLI_OPT_BASE 1000
 struct cli_export_opts {
 	struct mf_export_opts o;
-	const char **mailboxes;
-	size_t n_mailboxes;
-	const char **folders;
-	size_t n_folders;
-	const char **skip_folders;
-	size_t n_skip_folders;
-	char **owned;               /* text the lists point into (freed on release) */
-	size_t n_owned;
+	struct mf_optvals vals;
 };
 void cli_export_opts_init(struct cli_export_opts *c);
 void cli_export_opts_release(struct cli_export_opts *c);
-/* Long options understood by cli_export_opt (to splice into getopt tables);
- * terminated by a zero entry.  Option values are 1000 + index. */
-extern const struct option cli_export_long[];
+/* Fill c->o again after c->vals changed; -1 (message printed) when the
+ * --mailboxes-from file cannot be read. */
+int cli_export_opts_update(struct cli_export_opts *c);
+/* The export's long options (to splice into getopt tables), ending with a
+ * zero entry. */
+const struct option *cli_export_long_options(void);
+#define cli_export_long (cli_export_long_options())
+/* Parse one option of the export: 1 if opt was one of them (consuming
+ * arg), 0 if not, -1 on a bad value (message printed). */
 int cli_export_opt(struct cli_export_opts *c, int opt, const char *arg, const char *cmd);
+
+/* The union of the tables: exporters' and the export driver's, importers'
+ * and the import driver's (in vals, freshly initialised). */
+void cli_export_values(struct mf_optvals *v);
+void cli_import_values(struct mf_optvals *v);
+/* The import's long options; wizard_names: named after their job-file
+ * keys (--source-codepage), job-file options only. */
+const struct option *cli_import_long_options(int wizard_names);
+/* Set the value of getopt result opt in v: 1 done, 0 not an option of v,
+ * -1 bad value (usage message for cmd printed; shown: the flag's name as
+ * typed when it is not the option's own). */
+int cli_opt_set(struct mf_optvals *v, int opt, const char *arg, const char *cmd,
+		const char *shown);
+/* Every job-file key: the job's own (core/jobfile.h) and the options'. */
+const char *const *cli_job_keys(void);
+/* A help text with each line "@NAME@" replaced by what the tables say
+ * (export-target, export-selection, export-run, import-options,
+ * batch-source-keys, batch-target-keys) and "@sources@", "@targets@" by
+ * the plugins' names. */
+void cli_help_text(struct mf_buf *b, const char *text);
 
 /* Parse "YYYY-MM-DD" (UTC midnight) or "YYYY-MM-DDThh:mm[:ss]" into *t. */
 int cli_parse_date(int64_t *t, const char *s);

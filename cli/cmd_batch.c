@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_batch.c: `mailferry batch JOBFILE`: migration jobs from a job file, unattended. */
 #include "cli/cli.h"
+#include "cli/stop.h"
 #include "cli/job.h"
 #include "cli/report.h"
 #include "core/fsutil.h"
 #include "core/jobfile.h"
 #include "core/json.h"
 #include "core/progress.h"
+#include "core/store_views.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -32,24 +34,14 @@ const char cmd_batch_help[] =
 	"gives keys to every job that does not set them.  Relative paths are\n"
 	"relative to the job file's folder.  In values, {job} is the job's name,\n"
 	"{shard} the shard number I (or 'all') and {shards} N.  Keys:\n"
-	"  source              ccmail, msmail or auto (default auto: detected)\n"
+	"  source              @sources@ (default auto: detected)\n"
 	"  path                the export set or bundle folder (required)\n"
 	"  db                  the staging database (required; created if missing)\n"
-	"  source_codepage     override the source's code page (import --codepage)\n"
-	"  source_timezone     override the source's time zone (import --timezone)\n"
-	"  date_order          override the source's date order: mdy, dmy, ymd\n"
-	"  keep_system_folders yes: cc:Mail system folders are imported too\n"
+	"@batch-source-keys@\n"
 	"  directory_snapshot  CSV of the target's recipients (import directory)\n"
 	"  alias_map           CSV 'source_address_or_name,alias' (plan --alias-map)\n"
-	"  target              exchange, imap, maildir, mbox, eml or ics (required)\n"
-	"  out                 output folder (exchange and the file targets)\n"
-	"  url                 imap[s]://HOST[:PORT] (imap)\n"
-	"  admin, password_file, oauth2_token_file, login_format, public_folder\n"
-	"                      IMAP login (as 'mailferry export'); never a password\n"
-	"  starttls, flag_urgent, keep_raw_headers   yes or no\n"
-	"  tls_verify          yes or no (default yes)\n"
-	"  codepage            exchange: code page of the files (default 1252)\n"
-	"  directory           exchange: create or skip the DIRECTORY section\n"
+	"  target              @targets@ (required)\n"
+	"@batch-target-keys@\n"
 	"  mailboxes           aliases to migrate, separated by commas (default all)\n"
 	"  mailboxes_from      a file of aliases, one per line\n"
 	"  since, until        only messages dated in [since, until) (YYYY-MM-DD)\n"
@@ -191,94 +183,27 @@ static const char *pathval(struct bctx *c, const struct mf_jobfile *jf,
 	return r;
 }
 
-static int boolval(struct bctx *c, const struct mf_jobfile *jf, const struct mf_job_section *s,
-		   const char *key, int dflt, int *out)
+/* Set every option of vals that the job (or the defaults) gives; -1
+ * (message printed) when a value is wrong. */
+static int option_keys(struct bctx *c, const struct mf_jobfile *jf, const struct mf_job_section *s,
+		       struct mf_optvals *vals)
 {
-	const struct mf_job_kv *kv;
-	const char *v = val(c, jf, s, key, &kv);
-	*out = dflt;
-	if (!v)
-		return 0;
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
-		*out = 1;
-	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
-		*out = 0;
-	else
-		return bad(c, kv, s->name, "wants yes or no, not '%s'", v);
-	return 0;
-}
-
-static int numval(struct bctx *c, const struct mf_jobfile *jf, const struct mf_job_section *s,
-		  const char *key, uint64_t max, int *out)
-{
-	const struct mf_job_kv *kv;
-	const char *v = val(c, jf, s, key, &kv);
-	uint64_t n;
-	if (!v)
-		return 0;
-	if (mf_parse_u64(&n, v, strlen(v), max) < 0 || n == 0)
-		return bad(c, kv, s->name, "wants a number from 1 to %llu, not '%s'",
-			   (unsigned long long)max, v);
-	*out = (int)n;
-	return 0;
-}
-
-/* Split a list on commas (and blanks) into an arena array. */
-static const char *const *listval(struct bctx *c, const char *v, size_t *n_out)
-{
-	const char **arr;
-	size_t n = 0, cap = 1;
-	char *copy, *save = NULL;
-
-	*n_out = 0;
-	if (!v)
-		return NULL;
-	for (const char *p = v; *p; p++)
-		cap += *p == ',' || *p == ' ';
-	arr = mf_arena_alloc(&c->arena, cap * sizeof(*arr));
-	copy = mf_arena_strdup(&c->arena, v);
-	for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
-		arr[n++] = t;
-	*n_out = n;
-	return arr;
-}
-
-static const char *const *linesval(struct bctx *c, const char *path, const char *job,
-				   const char *const *have, size_t nhave, size_t *n_out, int *err)
-{
-	char *text = NULL, *save = NULL;
-	struct mf_diag d;
-	const char **arr;
-	size_t n = 0, cap = nhave + 1;
-
-	*err = 0;
-	mf_diag_clear(&d);
-	if (mf_read_file(&text, NULL, path, 16u << 20, &d) < 0) {
-		char line[1200];
-		fprintf(stderr, "mailferry batch: [%s] mailboxes_from: %s\n", job,
-			mf_diag_format(&d, line, sizeof(line)));
-		*err = 1;
-		return NULL;
+	for (size_t i = 0; i < vals->n; i++) {
+		struct mf_optval *ov = &vals->v[i];
+		const struct mf_job_kv *kv;
+		const char *v;
+		char why[300];
+		if (!ov->key)
+			continue;
+		v = val(c, jf, s, ov->key, &kv);
+		if (!v)
+			continue;
+		if (ov->opt->kind == MF_OPT_PATH || ov->opt->kind == MF_OPT_SECRET_FILE)
+			v = pathval(c, jf, s, ov->key);
+		if (mf_optval_set(vals, ov, v, 1, ov->key, why, sizeof(why)) < 0)
+			return bad(c, kv, s->name, "%s", why);
 	}
-	for (const char *p = text; *p; p++)
-		cap += *p == '\n';
-	arr = mf_arena_alloc(&c->arena, cap * sizeof(*arr));
-	for (size_t i = 0; i < nhave; i++)
-		arr[n++] = have[i];
-	for (char *l = strtok_r(text, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
-		while (*l == ' ' || *l == '\t')
-			l++;
-		if (*l && *l != '#' && n < cap)
-			arr[n++] = mf_arena_strdup(&c->arena, l);
-	}
-	free(text);
-	*n_out = n;
-	return arr;
-}
-
-static int needs_url(const struct mf_exporter *e)
-{
-	return (e->caps & MF_EXP_NEEDS_URL) || !strcmp(e->name, "imap");
+	return 0;
 }
 
 /* Fill j from section s; -1 (message printed) when a value is wrong. */
@@ -287,94 +212,76 @@ static int load_job(struct bctx *c, const struct mf_jobfile *jf, const struct mf
 {
 	const struct mf_job_kv *kv;
 	struct mf_export_opts *o = &j->eo.o;
-	const char *v;
 	const struct mf_exporter *exp;
-	int b;
+	struct mf_buf names;
+	struct mf_diag d;
 
-	memset(j, 0, sizeof(*j));
-	cli_export_opts_init(&j->eo);
+	cli_job_init(j);
 	j->name = s->name;
 	j->shard_i = c->shard_i;
 	j->shard_n = c->shard_n;
+	mf_buf_init(&names, MF_BUF_UNBOUNDED);
 	j->source = val(c, jf, s, "source", &kv);
 	if (!j->source)
 		j->source = "auto";
 	if (strcmp(j->source, "auto")) {
 		const struct mf_importer *imp = mf_importer_find(j->source);
-		if (!imp || !strcmp(imp->name, "directory"))
-			return bad(c, kv, s->name, "unknown source '%s' (ccmail, msmail or auto)", j->source);
+		if (!imp || !(imp->caps & MF_IMP_SOURCE)) {
+			cli_help_text(&names, "@sources@");
+			bad(c, kv, s->name, "unknown source '%s' (%s)", j->source, names.data);
+			goto fail;
+		}
 	}
-	if (!(j->path = pathval(c, jf, s, "path")))
-		return bad(c, NULL, s->name, "'path' (the source folder) is required");
-	if (!(j->db = pathval(c, jf, s, "db")))
-		return bad(c, NULL, s->name, "'db' (the staging database) is required");
-	j->iopts.codepage = val(c, jf, s, "source_codepage", NULL);
-	j->iopts.timezone = val(c, jf, s, "source_timezone", NULL);
-	j->iopts.date_order = val(c, jf, s, "date_order", &kv);
-	if (j->iopts.date_order && strcmp(j->iopts.date_order, "mdy") &&
-	    strcmp(j->iopts.date_order, "dmy") && strcmp(j->iopts.date_order, "ymd"))
-		return bad(c, kv, s->name, "wants mdy, dmy or ymd");
-	if (boolval(c, jf, s, "keep_system_folders", 0, &b) < 0)
-		return -1;
-	j->iopts.keep_system_folders = b;
+	if (!(j->path = pathval(c, jf, s, "path"))) {
+		bad(c, NULL, s->name, "'path' (the source folder) is required");
+		goto fail;
+	}
+	if (!(j->db = pathval(c, jf, s, "db"))) {
+		bad(c, NULL, s->name, "'db' (the staging database) is required");
+		goto fail;
+	}
+	if (option_keys(c, jf, s, &j->ivals) < 0)
+		goto fail;
 	j->iopts.quiet = c->quiet;
 	j->directory_snapshot = pathval(c, jf, s, "directory_snapshot");
 	j->alias_map = pathval(c, jf, s, "alias_map");
 	j->target = val(c, jf, s, "target", &kv);
-	if (!j->target)
-		return bad(c, NULL, s->name, "'target' is required (exchange, imap, maildir, mbox, eml, ics)");
-	if (!(exp = mf_exporter_find(j->target)))
-		return bad(c, kv, s->name, "unknown target '%s' (exchange, imap, maildir, mbox, eml, ics)",
-			   j->target);
-	o->out = pathval(c, jf, s, "out");
-	o->url = val(c, jf, s, "url", NULL);
-	if (needs_url(exp) && !o->url)
-		return bad(c, NULL, s->name, "target %s needs 'url'", exp->name);
-	if (!needs_url(exp) && !o->out)
-		return bad(c, NULL, s->name, "target %s needs 'out' (the output folder)", exp->name);
-	o->admin = val(c, jf, s, "admin", NULL);
-	o->password_file = pathval(c, jf, s, "password_file");
-	o->oauth2_token_file = pathval(c, jf, s, "oauth2_token_file");
-	o->login_format = val(c, jf, s, "login_format", NULL);
-	o->public_folder = val(c, jf, s, "public_folder", NULL);
-	if (boolval(c, jf, s, "starttls", 0, &o->starttls) < 0 ||
-	    boolval(c, jf, s, "tls_verify", 1, &o->tls_verify) < 0 ||
-	    boolval(c, jf, s, "flag_urgent", 0, &o->flag_urgent) < 0 ||
-	    boolval(c, jf, s, "keep_raw_headers", 0, &o->keep_raw_headers) < 0 ||
-	    boolval(c, jf, s, "no_mail", 0, &o->no_mail) < 0 ||
-	    boolval(c, jf, s, "force", 0, &o->force) < 0 ||
-	    boolval(c, jf, s, "wait", 0, &o->wait) < 0)
-		return -1;
-	o->codepage = val(c, jf, s, "codepage", NULL);
-	o->directory_mode = val(c, jf, s, "directory", &kv);
-	if (o->directory_mode && strcmp(o->directory_mode, "create") && strcmp(o->directory_mode, "skip"))
-		return bad(c, kv, s->name, "wants create or skip");
-	o->mailboxes = listval(c, val(c, jf, s, "mailboxes", NULL), &o->n_mailboxes);
-	if ((v = pathval(c, jf, s, "mailboxes_from"))) {
-		int err;
-		o->mailboxes = linesval(c, v, s->name, o->mailboxes, o->n_mailboxes, &o->n_mailboxes, &err);
-		if (err)
-			return -1;
+	cli_help_text(&names, "@targets@");
+	if (!j->target) {
+		bad(c, NULL, s->name, "'target' is required (%s)", names.data);
+		goto fail;
 	}
-	if ((j->since = val(c, jf, s, "since", &kv))) {
-		if (cli_parse_date(&o->since, j->since) < 0)
-			return bad(c, kv, s->name, "wants YYYY-MM-DD, not '%s'", j->since);
-		o->has_since = 1;
+	if (!(exp = mf_exporter_find(j->target))) {
+		bad(c, kv, s->name, "unknown target '%s' (%s)", j->target, names.data);
+		goto fail;
 	}
-	if ((j->until = val(c, jf, s, "until", &kv))) {
-		if (cli_parse_date(&o->until, j->until) < 0)
-			return bad(c, kv, s->name, "wants YYYY-MM-DD, not '%s'", j->until);
-		o->has_until = 1;
+	if (option_keys(c, jf, s, &j->eo.vals) < 0)
+		goto fail;
+	mf_diag_clear(&d);
+	if (mf_export_opts_from_values(o, &j->eo.vals, &j->eo.vals.arena, &d) < 0) {
+		char line[1200];
+		fprintf(stderr, "mailferry batch: [%s] mailboxes_from: %s\n", s->name,
+			mf_diag_format(&d, line, sizeof(line)));
+		goto fail;
 	}
-	o->folders = listval(c, val(c, jf, s, "folders", NULL), &o->n_folders);
-	o->skip_folders = listval(c, val(c, jf, s, "skip_folders", NULL), &o->n_skip_folders);
-	if (numval(c, jf, s, "jobs", 256, &o->jobs) < 0 ||
-	    numval(c, jf, s, "lease_timeout", 86400 * 7, &o->lease_timeout) < 0)
-		return -1;
+	if ((exp->caps & MF_EXP_NEEDS_URL) && !o->url) {
+		bad(c, NULL, s->name, "target %s needs 'url'", exp->name);
+		goto fail;
+	}
+	if ((exp->caps & MF_EXP_NEEDS_OUT) && !o->out) {
+		bad(c, NULL, s->name, "target %s needs 'out' (the output folder)", exp->name);
+		goto fail;
+	}
+	if (cli_job_finish(j) < 0)
+		goto fail;
 	o->quiet = c->quiet;
 	j->report_html = pathval(c, jf, s, "report_html");
 	j->report_json = pathval(c, jf, s, "report_json");
+	mf_buf_release(&names);
 	return 0;
+fail:
+	mf_buf_release(&names);
+	return -1;
 }
 
 /* ---- running a job ---- */
@@ -382,32 +289,34 @@ static int load_job(struct bctx *c, const struct mf_jobfile *jf, const struct mf
 enum job_status { JOB_OK = 0, JOB_PROBLEMS = 1, JOB_FAILED = 2 };
 static const char *const status_name[] = { "ok", "problems", "failed" };
 
-static const char SQL_PROBLEMS[] =
-	"SELECT p.run_id, p.severity, p.code, m.alias, p.file, p.offset, p.text FROM problems p "
-	"LEFT JOIN mailboxes m ON m.id = p.mailbox_id WHERE p.run_id = ?1 ORDER BY p.id";
-
 static void emit_problems(struct mf_store *st, const char *job, int64_t run_id, struct mf_buf *b)
 {
-	sqlite3_stmt *s;
-	if (!run_id || !(s = mf_store_stmt(st, SQL_PROBLEMS, NULL)))
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_view_problem *p;
+	struct mf_diag d;
+	size_t n;
+
+	mf_diag_clear(&d);
+	if (!run_id || mf_store_view_run_problems(st, run_id, &p, &n, &a, &d) < 0) {
+		mf_arena_release(&a);
 		return;
-	sqlite3_bind_int64(s, 1, run_id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	}
+	for (size_t i = 0; i < n; i++) {
 		ev_begin(b, "problem", job);
-		mf_json_kv_int(b, "run_id", sqlite3_column_int64(s, 0), 0);
-		mf_json_kv_str(b, "severity", (const char *)sqlite3_column_text(s, 1), 0);
-		mf_json_kv_str(b, "code", (const char *)sqlite3_column_text(s, 2), 0);
-		mf_json_kv_str(b, "alias", (const char *)sqlite3_column_text(s, 3), 0);
-		mf_json_kv_str(b, "file", (const char *)sqlite3_column_text(s, 4), 0);
+		mf_json_kv_int(b, "run_id", p[i].run_id, 0);
+		mf_json_kv_str(b, "severity", p[i].severity, 0);
+		mf_json_kv_str(b, "code", p[i].code, 0);
+		mf_json_kv_str(b, "alias", p[i].alias, 0);
+		mf_json_kv_str(b, "file", p[i].file, 0);
 		mf_json_key(b, "offset", 0);
-		if (sqlite3_column_type(s, 5) == SQLITE_NULL)
+		if (!p[i].has_offset)
 			mf_buf_addstr(b, "null");
 		else
-			mf_buf_addf(b, "%lld", (long long)sqlite3_column_int64(s, 5));
-		mf_json_kv_str(b, "text", (const char *)sqlite3_column_text(s, 6), 0);
+			mf_buf_addf(b, "%lld", (long long)p[i].offset);
+		mf_json_kv_str(b, "text", p[i].text, 0);
 		ev_end(b);
 	}
-	sqlite3_reset(s);
+	mf_arena_release(&a);
 }
 
 /* opts.mailbox_done for --json (arg: the job's name). */
@@ -499,8 +408,11 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		goto out;
 	}
 	if (j->directory_snapshot) {
-		const struct mf_importer *dir = mf_importer_find("directory");
-		rc = dir ? cli_job_import(st, dir, j->directory_snapshot, &j->iopts, &is, &import_run, &d)
+		const struct mf_importer *dir = NULL;
+		for (size_t i = 0; mf_importers[i] && !dir; i++)
+			if (mf_importers[i]->caps & MF_IMP_TARGET_DIRECTORY)
+				dir = mf_importers[i];
+		rc = dir ? mf_import_run(st, dir, j->directory_snapshot, &j->iopts, &is, &import_run, NULL, &d)
 			 : mf_diag_set(&d, MF_EUSAGE, NULL, MF_NO_OFFSET, "no directory importer");
 		if (c->json)
 			emit_problems(st, j->name, import_run, &ev);
@@ -516,7 +428,7 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		fail_with(r, &d);
 		goto out;
 	}
-	rc = cli_job_import(st, imp, j->path, &j->iopts, &is, &import_run, &d);
+	rc = mf_import_run(st, imp, j->path, &j->iopts, &is, &import_run, NULL, &d);
 	if (c->json) {
 		ev_begin(&ev, "import", j->name);
 		mf_json_kv_int(&ev, "run_id", import_run, 0);
@@ -577,7 +489,13 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		j->eo.o.mailbox_done = mailbox_done_event;
 		j->eo.o.mailbox_done_arg = (void *)j->name;
 	}
-	rc = mf_export_run(st, exp, &j->eo.o, &sum, &d);
+	{
+		struct cli_stop stop;
+		j->eo.o.stop = &cli_stop_flag;
+		cli_stop_begin(&stop);
+		rc = mf_export_run(st, exp, &j->eo.o, &sum, &d);
+		cli_stop_end(&stop);
+	}
 	r->export_run = sum.run_id;
 	r->mailboxes = sum.mailboxes;
 	r->delivered = sum.delivered;
@@ -707,7 +625,8 @@ int cmd_batch(int argc, char **argv)
 	c.file = argv[optind];
 	mf_diag_clear(&d);
 	if (mf_read_file(&text, &len, c.file, MF_JOBFILE_MAX, &d) < 0 ||
-	    mf_jobfile_parse(&jf, c.file, (const unsigned char *)text, len, &d) < 0) {
+	    mf_jobfile_parse_keys(&jf, c.file, (const unsigned char *)text, len, cli_job_keys(),
+				  &d) < 0) {
 		char line[1200];
 		fprintf(stderr, "mailferry batch: %s\n", mf_diag_format(&d, line, sizeof(line)));
 		free(text);
@@ -777,7 +696,7 @@ int cmd_batch(int argc, char **argv)
 out:
 	if (jobs)
 		for (size_t i = 0; i < jf.n_jobs; i++)
-			cli_export_opts_release(&jobs[i].eo);
+			cli_job_release(&jobs[i]);
 	free(jobs);
 	free(only);
 	free(c.dir);

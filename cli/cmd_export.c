@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_export.c: `mailferry export FORMAT --db STAGE [options]`. */
 #include "cli/cli.h"
+#include "cli/stop.h"
 #include "engine/export.h"
 #include "core/json.h"
 
@@ -19,44 +20,13 @@ const char cmd_export_help[] =
 	"target share the work: a mailbox is exported by one run at a time.\n"
 	"\n"
 	"target options:\n"
-	"  --out DIR                  output folder (maildir, mbox, eml, ics, vcard, exchange)\n"
-	"  --url imap[s]://HOST[:PORT] IMAP server (imap)\n"
-	"  --url http[s]://HOST[:PORT]/PATH  CardDAV or CalDAV server (carddav, caldav)\n"
-	"  --admin USER               IMAP admin or master user; the DAV user writing every collection\n"
-	"  --password-file FILE       file holding the admin password (never on the command line)\n"
-	"  --oauth2-token-file FILE   OAuth2 bearer token (XOAUTH2)\n"
-	"  --login-format FMT         how the admin acts for a user: '%u*%a' (Dovecot master user)\n"
-	"  --starttls                 upgrade a plain connection with STARTTLS\n"
-	"  --tls-verify yes|no        verify the server certificate (default yes)\n"
-	"  --public-folder NAME       IMAP folder for public folders without a shared namespace\n"
-	"  --flag-urgent              IMAP: mark high-priority messages \\Flagged\n"
-	"  --codepage CP              exchange: code page of the files (default 1252)\n"
-	"  --directory create|skip    exchange: write the DIRECTORY section or not; vcard,\n"
-	"                             carddav: also the directory (custom recipients, public\n"
-	"                             lists) as DIR/directory.vcf or <url>/directory/contacts/\n"
-	"                             (there the default is skip)\n"
-	"  --vcard-version 3.0|4.0    vcard, carddav: vCard version (default 4.0)\n"
-	"  --dav-layout L             carddav, caldav: collection below --url, %a the alias,\n"
-	"                             %t contacts or calendar (default %a/%t/)\n"
-	"  --keep-raw-headers         MIME: attach the source header block\n"
+	"@export-target@\n"
 	"\n"
 	"selection:\n"
-	"  --mailbox ALIAS            only this mailbox (repeatable)\n"
-	"  --mailboxes-from FILE      aliases, one per line\n"
-	"  --since DATE, --until DATE only messages dated in [since, until) (YYYY-MM-DD, UTC);\n"
-	"                             messages with an unknown date are always kept\n"
-	"  --no-mail                  mailboxes only: mail sections are written empty, marked skipped\n"
-	"  --folders PATTERNS         only folders matching (comma-separated globs, '\\' or '/' between levels)\n"
-	"  --skip-folders PATTERNS    leave out folders matching\n"
+	"@export-selection@\n"
 	"\n"
 	"run control:\n"
-	"  --jobs N                   mailboxes at once (IMAP; default: number of cores)\n"
-	"  --wait                     wait for mailboxes another run is exporting\n"
-	"  --lease-timeout SECONDS    a run silent this long is presumed dead (default 120)\n"
-	"  --force                    export even when the preflight check fails\n"
-	"                             (see 'mailferry check'; its errors are still recorded)\n"
-	"  --quiet                    no progress output\n"
-	"  --json                     print the summary as JSON\n"
+	"@export-run@\n"
 	"\n"
 	"Before the first mailbox the export makes the plan current ('mailferry\n"
 	"plan') and runs the preflight check ('mailferry check'); while the check\n"
@@ -73,7 +43,7 @@ const char cmd_export_help[] =
 
 int cmd_export(int argc, char **argv)
 {
-	struct option lo[64];
+	struct option lo[128];
 	struct cli_export_opts co;
 	const struct mf_exporter *exp;
 	struct mf_export_summary sum;
@@ -84,7 +54,7 @@ int cmd_export(int argc, char **argv)
 	int c, rc, exitc;
 
 	lo[k++] = (struct option){ "db", required_argument, NULL, 'd' };
-	for (size_t i = 0; cli_export_long[i].name && k < 63; i++)
+	for (size_t i = 0; cli_export_long[i].name && k < 127; i++)
 		lo[k++] = cli_export_long[i];
 	lo[k] = (struct option){ NULL, 0, NULL, 0 };
 
@@ -131,7 +101,13 @@ int cmd_export(int argc, char **argv)
 		return rc;
 	}
 	mf_diag_clear(&d);
-	rc = mf_export_run(st, exp, &co.o, &sum, &d);
+	{
+		struct cli_stop stop;
+		co.o.stop = &cli_stop_flag;
+		cli_stop_begin(&stop);
+		rc = mf_export_run(st, exp, &co.o, &sum, &d);
+		cli_stop_end(&stop);
+	}
 	if (co.o.json) {
 		struct mf_buf b;
 		mf_buf_init(&b, MF_BUF_UNBOUNDED);

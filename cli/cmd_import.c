@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_import.c: `mailferry import FORMAT --db STAGE PATH`. */
 #include "cli/cli.h"
-#include "core/json.h"
-#include "engine/importer.h"
+#include "engine/import.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -24,142 +23,91 @@ const char cmd_import_help[] =
 	"\n"
 	"options:\n"
 	"  --db STAGE              the staging database (required)\n"
-	"  --mailbox NAME          single-file import: the owner of FILE\n"
-	"  --postoffice PO         single-file import: the owner's post office\n"
-	"  --codepage CP           override the manifest's code page (850, 437, 1252, ...)\n"
-	"  --timezone ZONE         override the manifest's time zone (Europe/Paris, ...)\n"
-	"  --date-order ORDER      override the manifest's date order (mdy, dmy, ymd)\n"
-	"  --keep-system-folders   cc:Mail: also import Clipboard, Stationery, Preferences, Rules\n"
-	"  --strict                exit 1 when any error problem was recorded\n"
-	"  --quiet                 no progress output\n"
-	"  --json                  print the summary as JSON\n"
+	"@import-options@\n"
 	"\n"
 	"Exit codes: 0 imported (damaged messages may have been skipped and\n"
 	"recorded), 1 with --strict and error problems, 2 usage, 3 the input or the\n"
 	"database could not be read at all.\n";
 
-static const char SQL_RUN_PROBLEMS[] =
-	"SELECT severity, count(*) FROM problems WHERE run_id = ?1 GROUP BY severity";
-
 int cmd_import(int argc, char **argv)
 {
-	enum { O_DB = 1, O_MAILBOX, O_PO, O_CP, O_TZ, O_ORDER, O_KEEP, O_STRICT, O_QUIET, O_JSON };
-	static const struct option lo[] = {
-		{ "db", required_argument, NULL, O_DB },
-		{ "mailbox", required_argument, NULL, O_MAILBOX },
-		{ "postoffice", required_argument, NULL, O_PO },
-		{ "codepage", required_argument, NULL, O_CP },
-		{ "timezone", required_argument, NULL, O_TZ },
-		{ "date-order", required_argument, NULL, O_ORDER },
-		{ "keep-system-folders", no_argument, NULL, O_KEEP },
-		{ "strict", no_argument, NULL, O_STRICT },
-		{ "quiet", no_argument, NULL, O_QUIET },
-		{ "json", no_argument, NULL, O_JSON },
-		{ 0, 0, 0, 0 }
-	};
+	struct option lo[64];
+	struct mf_optvals vals;
 	struct mf_import_opts opts;
 	struct mf_import_stats stats;
 	const struct mf_importer *imp;
+	const struct option *ilo = cli_import_long_options(0);
 	const char *db = NULL, *format, *path;
 	struct mf_store *st;
 	struct mf_diag d;
 	int c, rc, exitc = MF_EXIT_OK;
 	int64_t run_id;
-	sqlite3_stmt *s;
 	struct mf_buf js;
+	size_t k = 0;
 
+	lo[k++] = (struct option){ "db", required_argument, NULL, 'd' };
+	for (size_t i = 0; ilo[i].name && k < 63; i++)
+		lo[k++] = ilo[i];
+	lo[k] = (struct option){ NULL, 0, NULL, 0 };
 	memset(&opts, 0, sizeof(opts));
-	memset(&stats, 0, sizeof(stats));
+	cli_import_values(&vals);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		switch (c) {
-		case O_DB: db = optarg; break;
-		case O_MAILBOX: opts.mailbox = optarg; break;
-		case O_PO: opts.postoffice = optarg; break;
-		case O_CP: opts.codepage = optarg; break;
-		case O_TZ: opts.timezone = optarg; break;
-		case O_ORDER: opts.date_order = optarg; break;
-		case O_KEEP: opts.keep_system_folders = 1; break;
-		case O_STRICT: opts.strict = 1; break;
-		case O_QUIET: opts.quiet = 1; break;
-		case O_JSON: opts.json = 1; break;
-		default: return cli_usage("import", "unknown option");
+		if (c == 'd') {
+			db = optarg;
+			continue;
+		}
+		rc = cli_opt_set(&vals, c, optarg, "import", NULL);
+		if (rc <= 0) {
+			mf_optvals_release(&vals);
+			return rc < 0 ? MF_EXIT_USAGE : cli_usage("import", "unknown option");
 		}
 	}
-	if (optind + 2 != argc)
+	mf_optvals_fill(&vals, &opts);
+	opts.values = &vals;
+	if (optind + 2 != argc) {
+		mf_optvals_release(&vals);
 		return cli_usage("import", "wants FORMAT and PATH");
+	}
 	format = argv[optind];
 	path = argv[optind + 1];
-	if (!db)
+	if (!db) {
+		mf_optvals_release(&vals);
 		return cli_usage("import", "--db STAGE is required");
+	}
 	if (!strcmp(format, "auto")) {
 		imp = mf_importer_probe(path);
 		if (!imp) {
 			fprintf(stderr, "mailferry: %s: not a format mailferry recognises "
 				"(see 'mailferry formats')\n", path);
+			mf_optvals_release(&vals);
 			return MF_EXIT_FATAL;
 		}
 	} else {
 		imp = mf_importer_find(format);
-		if (!imp)
+		if (!imp) {
+			mf_optvals_release(&vals);
 			return cli_usage("import", "unknown format '%s' (see 'mailferry formats')", format);
-	}
-	if (!imp->import) {
-		fprintf(stderr, "mailferry: importer '%s' is not built\n", imp->name);
-		return MF_EXIT_FATAL;
-	}
-	if ((rc = cli_open_store(&st, db, 1, 0)) != MF_EXIT_OK)
-		return rc;
-	mf_diag_clear(&d);
-	if (mf_store_run_begin(st, &run_id, "import", imp->name, path, NULL, &d) < 0) {
-		mf_store_close(&st);
-		return cli_fatal(&d);
-	}
-	mf_store_set_context(st, run_id, 0);
-	rc = imp->import(st, path, &opts, &stats, &d);
-	mf_store_rollback(st); /* nothing is left open on failure */
-	s = mf_store_stmt(st, SQL_RUN_PROBLEMS, NULL);
-	if (s) {
-		sqlite3_bind_int64(s, 1, run_id);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *sev = (const char *)sqlite3_column_text(s, 0);
-			int64_t n = sqlite3_column_int64(s, 1);
-			if (sev && !strcmp(sev, "info"))
-				stats.problems[MF_INFO] = n;
-			else if (sev && !strcmp(sev, "warning"))
-				stats.problems[MF_WARNING] = n;
-			else
-				stats.problems[MF_ERROR] = n;
 		}
-		sqlite3_reset(s);
 	}
+	if ((rc = cli_open_store(&st, db, 1, 0)) != MF_EXIT_OK) {
+		mf_optvals_release(&vals);
+		return rc;
+	}
+	mf_diag_clear(&d);
 	mf_buf_init(&js, MF_BUF_UNBOUNDED);
-	mf_buf_addch(&js, '{');
-	mf_json_kv_str(&js, "format", imp->name, 1);
-	mf_json_kv_str(&js, "path", path, 0);
-	mf_json_kv_int(&js, "files", stats.files, 0);
-	mf_json_kv_int(&js, "files_skipped", stats.files_skipped, 0);
-	mf_json_kv_int(&js, "mailboxes", stats.mailboxes, 0);
-	mf_json_kv_int(&js, "messages", stats.messages, 0);
-	mf_json_kv_int(&js, "messages_skipped", stats.messages_skipped, 0);
-	mf_json_kv_int(&js, "calendar_items", stats.calendar_items, 0);
-	mf_json_kv_int(&js, "directory_entries", stats.dir_entries, 0);
-	mf_json_kv_int(&js, "bytes", stats.bytes, 0);
-	mf_json_key(&js, "problems", 0);
-	mf_buf_addch(&js, '{');
-	mf_json_kv_int(&js, "info", stats.problems[MF_INFO], 1);
-	mf_json_kv_int(&js, "warning", stats.problems[MF_WARNING], 0);
-	mf_json_kv_int(&js, "error", stats.problems[MF_ERROR], 0);
-	mf_buf_addstr(&js, "}}");
-	if (rc < 0) {
-		mf_store_run_end(st, run_id, "failed", js.data, NULL);
+	rc = mf_import_run(st, imp, path, &opts, &stats, &run_id, &js, &d);
+	if (rc < 0 && !run_id) {
 		exitc = cli_fatal(&d);
-	} else {
-		int bad = opts.strict && stats.problems[MF_ERROR] > 0;
-		mf_store_run_end(st, run_id, stats.problems[MF_ERROR] ? "problems" : "ok",
-				 js.data, NULL);
-		exitc = bad ? MF_EXIT_PROBLEMS : MF_EXIT_OK;
+		mf_buf_release(&js);
+		mf_store_close(&st);
+		mf_optvals_release(&vals);
+		return exitc;
 	}
+	if (rc < 0)
+		exitc = cli_fatal(&d);
+	else
+		exitc = opts.strict && stats.problems[MF_ERROR] > 0 ? MF_EXIT_PROBLEMS : MF_EXIT_OK;
 	if (opts.json)
 		printf("%s\n", js.data);
 	else if (rc >= 0)
@@ -173,5 +121,6 @@ int cmd_import(int argc, char **argv)
 		       (long long)stats.problems[MF_INFO]);
 	mf_buf_release(&js);
 	mf_store_close(&st);
+	mf_optvals_release(&vals);
 	return exitc;
 }

@@ -49,11 +49,9 @@ int cmd_formats(int argc, char **argv)
 	(void)argv;
 	printf("importers:\n");
 	for (size_t i = 0; mf_importers[i]; i++)
-		printf("  %-10s %-9s %s\n", mf_importers[i]->name,
-		       mf_importers[i]->import ? "built" : "not built", mf_importers[i]->summary);
+		printf("  %-10s %-9s %s\n", mf_importers[i]->name, "built", mf_importers[i]->summary);
 	printf("exporters:\n");
 	for (size_t i = 0; mf_exporters[i]; i++)
-		printf("  %-10s %-9s %s\n", mf_exporters[i]->name,
-		       mf_exporters[i]->open ? "built" : "not built", mf_exporters[i]->summary);
+		printf("  %-10s %-9s %s\n", mf_exporters[i]->name, "built", mf_exporters[i]->summary);
 	return MF_EXIT_OK;
 }

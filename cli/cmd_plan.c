@@ -2,6 +2,7 @@
 /* cmd_plan.c: `mailferry plan`: decide what happens to each mailbox on the target. */
 #include "cli/cli.h"
 #include "core/json.h"
+#include "core/store_views.h"
 #include "engine/plan.h"
 
 #include <getopt.h>
@@ -53,59 +54,49 @@ const char cmd_plan_help[] =
 	"Exit codes: 0 no conflict, 1 conflicts (each printed with both objects and\n"
 	"the fix), 2 usage (also a wrong alias map: nothing changes), 3 fatal.\n";
 
-static const char SQL_MB[] =
-	"SELECT m.alias, m.name, m.source_address, ifnull(p.action, 'unplanned'), o.class, o.alias, "
-	"p.message FROM mailboxes m LEFT JOIN plan_mailboxes p ON p.mailbox_id = m.id "
-	"LEFT JOIN target_objects o ON o.id = p.object_id ORDER BY m.alias COLLATE NOCASE, m.id";
-static const char SQL_PR[] =
-	"SELECT e.kind, e.name, p.address, p.action, p.alias, p.message FROM plan_recipients p "
-	"JOIN dir_entries e ON e.id = p.entry_id ORDER BY e.kind, e.name COLLATE NOCASE, e.id";
-
 static void text_report(struct mf_store *st, const struct mf_plan_totals *t, int quiet,
 			struct mf_buf *out)
 {
-	sqlite3_stmt *s;
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_view_plan_row *mb;
+	struct mf_view_plan_recipient *pr;
+	struct mf_diag d;
+	size_t n;
 
+	mf_diag_clear(&d);
 	if (!quiet)
 		mf_buf_addf(out, "%-20s %-9s %-24s %s\n", "ALIAS", "ACTION", "TARGET OBJECT",
 			    "NAME <SOURCE ADDRESS>");
-	if (sqlite3_prepare_v2(mf_store_db(st), SQL_MB, -1, &s, NULL) == SQLITE_OK) {
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *alias = (const char *)sqlite3_column_text(s, 0);
-			const char *name = (const char *)sqlite3_column_text(s, 1);
-			const char *sa = (const char *)sqlite3_column_text(s, 2);
-			const char *act = (const char *)sqlite3_column_text(s, 3);
-			const char *oc = (const char *)sqlite3_column_text(s, 4);
-			const char *oa = (const char *)sqlite3_column_text(s, 5);
-			const char *msg = (const char *)sqlite3_column_text(s, 6);
+	if (mf_store_view_plan(st, &mb, &n, &a, &d) == MF_OK) {
+		for (size_t i = 0; i < n; i++) {
+			const char *act = mb[i].action, *oc = mb[i].object_class;
 			char obj[64] = "-";
 			int conflict = act && !strcmp(act, "conflict");
 			if (quiet && !conflict)
 				continue;
 			if (oc)
-				snprintf(obj, sizeof(obj), "%s '%s'", oc, oa ? oa : "");
-			mf_buf_addf(out, "%-20s %-9s %-24s %s <%s>\n", alias ? alias : "(none)",
-				    act ? act : "?", obj, name ? name : "", sa ? sa : "");
-			if (conflict && msg)
-				mf_buf_addf(out, "  CONFLICT: %s\n", msg);
+				snprintf(obj, sizeof(obj), "%s '%s'", oc,
+					 mb[i].object_alias ? mb[i].object_alias : "");
+			mf_buf_addf(out, "%-20s %-9s %-24s %s <%s>\n", mb[i].alias ? mb[i].alias : "(none)",
+				    act ? act : "?", obj, mb[i].name ? mb[i].name : "",
+				    mb[i].source_address ? mb[i].source_address : "");
+			if (conflict && mb[i].message)
+				mf_buf_addf(out, "  CONFLICT: %s\n", mb[i].message);
 		}
-		sqlite3_finalize(s);
 	}
 	if (!quiet && (t->customs || t->lists)) {
 		mf_buf_addf(out, "\n%-6s %-9s %-20s %s\n", "KIND", "ACTION", "ALIAS", "NAME <ADDRESS>");
-		if (sqlite3_prepare_v2(mf_store_db(st), SQL_PR, -1, &s, NULL) == SQLITE_OK) {
-			while (sqlite3_step(s) == SQLITE_ROW) {
-				const char *k = (const char *)sqlite3_column_text(s, 0);
-				const char *n = (const char *)sqlite3_column_text(s, 1);
-				const char *a = (const char *)sqlite3_column_text(s, 2);
-				const char *act = (const char *)sqlite3_column_text(s, 3);
-				const char *al = (const char *)sqlite3_column_text(s, 4);
-				mf_buf_addf(out, "%-6s %-9s %-20s %s%s%s%s\n", k ? k : "", act ? act : "",
-					    al ? al : "-", n ? n : "", a ? " <" : "", a ? a : "", a ? ">" : "");
+		if (mf_store_view_plan_recipients(st, &pr, &n, &a, &d) == MF_OK) {
+			for (size_t i = 0; i < n; i++) {
+				const char *ad = pr[i].address;
+				mf_buf_addf(out, "%-6s %-9s %-20s %s%s%s%s\n", pr[i].kind ? pr[i].kind : "",
+					    pr[i].action ? pr[i].action : "", pr[i].alias ? pr[i].alias : "-",
+					    pr[i].name ? pr[i].name : "", ad ? " <" : "", ad ? ad : "",
+					    ad ? ">" : "");
 			}
-			sqlite3_finalize(s);
 		}
 	}
+	mf_arena_release(&a);
 	mf_buf_addf(out, "plan: %lld mailboxes (%lld create, %lld convert, %lld exist, %lld public), "
 		    "%lld conflicts; custom recipients: %lld create, %lld exist, %lld migrated, "
 		    "%lld duplicate, %lld skipped; lists: %lld create, %lld exist",

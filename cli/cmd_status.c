@@ -2,6 +2,7 @@
 /* cmd_status.c: `mailferry status`: what the staging database holds. */
 #include "cli/cli.h"
 #include "core/json.h"
+#include "core/store_views.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -30,93 +31,63 @@ const char cmd_status_help[] =
 	"\n"
 	"Exit code 0, or 3 when the database cannot be opened.\n";
 
-static const char SQL_SUMMARY[] =
-	"SELECT mailbox_id, alias, display_name, source_address, kind, messages, attachments, "
-	"calendar_items, bytes, has_mail_section, mail_skipped FROM mailbox_summary "
-	"ORDER BY kind, alias COLLATE NOCASE, mailbox_id";
-static const char SQL_FOLDERS[] =
-	"SELECT path, messages FROM folder_summary WHERE mailbox_id = ?1 ORDER BY path";
-static const char SQL_PLAN[] =
-	"SELECT action, alias_from, conflict, message FROM plan_mailboxes WHERE mailbox_id = ?1";
-static const char SQL_TARGETS[] =
-	"SELECT target, ifnull(sum(item_kind = 'message' AND status = 'delivered'), 0), "
-	"ifnull(sum(item_kind = 'message' AND status = 'failed'), 0), "
-	"ifnull(sum(item_kind = 'message' AND status = 'skipped'), 0), "
-	"ifnull(sum(item_kind = 'calendar' AND status = 'delivered'), 0), "
-	"ifnull(max(item_kind = 'mailbox' AND status = 'delivered'), 0) "
-	"FROM deliveries WHERE mailbox_id = ?1 GROUP BY target ORDER BY target";
-
 /* The plan and the per-target ledger of one mailbox, as JSON members or
  * indented text lines. */
 static int plan_and_targets(struct mf_store *st, struct mf_buf *out, int json, int64_t id,
-			    long long msgs, struct mf_diag *d)
+			    long long msgs, struct mf_arena *a, struct mf_diag *d)
 {
-	sqlite3_stmt *s = mf_store_stmt(st, SQL_PLAN, d);
-	int step, first = 1;
+	struct mf_view_mailbox_plan p;
+	struct mf_view_target *t;
+	size_t n;
+	int found, rc;
 
-	if (!s)
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, id);
-	step = sqlite3_step(s);
+	if ((rc = mf_store_view_mailbox_plan(st, id, &found, &p, a, d)) < 0)
+		return rc;
 	if (json) {
 		mf_json_key(out, "plan", 0);
-		if (step == SQLITE_ROW) {
+		if (found) {
 			mf_buf_addch(out, '{');
-			mf_json_kv_str(out, "action", (const char *)sqlite3_column_text(s, 0), 1);
-			mf_json_kv_str(out, "alias_from", (const char *)sqlite3_column_text(s, 1), 0);
-			mf_json_kv_str(out, "conflict", (const char *)sqlite3_column_text(s, 2), 0);
-			mf_json_kv_str(out, "message", (const char *)sqlite3_column_text(s, 3), 0);
+			mf_json_kv_str(out, "action", p.action, 1);
+			mf_json_kv_str(out, "alias_from", p.alias_from, 0);
+			mf_json_kv_str(out, "conflict", p.conflict, 0);
+			mf_json_kv_str(out, "message", p.message, 0);
 			mf_buf_addch(out, '}');
 		} else {
 			mf_buf_addstr(out, "null");
 		}
-	} else if (step == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(s, 0);
-		const char *m = (const char *)sqlite3_column_text(s, 3);
-		if (a && strcmp(a, "create"))
-			mf_buf_addf(out, "    plan: %s: %s\n", a, m ? m : "");
+	} else if (found) {
+		if (p.action && strcmp(p.action, "create"))
+			mf_buf_addf(out, "    plan: %s: %s\n", p.action, p.message ? p.message : "");
 	}
-	sqlite3_reset(s);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return mf_store_fail(st, d, "cannot read plan");
-	if (!(s = mf_store_stmt(st, SQL_TARGETS, d)))
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, id);
 	if (json) {
 		mf_json_key(out, "targets", 0);
 		mf_buf_addch(out, '[');
 	}
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 0);
-		long long del = sqlite3_column_int64(s, 1), fail = sqlite3_column_int64(s, 2);
-		long long skip = sqlite3_column_int64(s, 3), cal = sqlite3_column_int64(s, 4);
-		int done = sqlite3_column_int(s, 5);
+	rc = mf_store_view_targets(st, id, &t, &n, a, d);
+	for (size_t i = 0; i < n; i++) {
 		if (json) {
-			if (!first)
+			if (i)
 				mf_buf_addch(out, ',');
 			mf_buf_addch(out, '{');
-			mf_json_kv_str(out, "target", t, 1);
+			mf_json_kv_str(out, "target", t[i].target, 1);
 			mf_json_kv_int(out, "planned", msgs, 0);
-			mf_json_kv_int(out, "delivered", del, 0);
-			mf_json_kv_int(out, "failed", fail, 0);
-			mf_json_kv_int(out, "skipped", skip, 0);
-			mf_json_kv_int(out, "calendar_delivered", cal, 0);
+			mf_json_kv_int(out, "delivered", t[i].delivered, 0);
+			mf_json_kv_int(out, "failed", t[i].failed, 0);
+			mf_json_kv_int(out, "skipped", t[i].skipped, 0);
+			mf_json_kv_int(out, "calendar_delivered", t[i].calendar_items, 0);
 			mf_json_key(out, "mailbox_done", 0);
-			mf_buf_addstr(out, done ? "true" : "false");
+			mf_buf_addstr(out, t[i].completed ? "true" : "false");
 			mf_buf_addch(out, '}');
 		} else {
 			mf_buf_addf(out, "    -> %s: %lld planned, %lld delivered, %lld failed%s%s\n",
-				    t ? t : "?", msgs, del, fail, skip ? ", some skipped" : "",
-				    done ? "" : " (mailbox not finished)");
+				    t[i].target ? t[i].target : "?", msgs, (long long)t[i].delivered,
+				    (long long)t[i].failed, t[i].skipped ? ", some skipped" : "",
+				    t[i].completed ? "" : " (mailbox not finished)");
 		}
-		first = 0;
 	}
-	sqlite3_reset(s);
 	if (json)
 		mf_buf_addch(out, ']');
-	if (step != SQLITE_DONE)
-		return mf_store_fail(st, d, "cannot read deliveries");
-	return MF_OK;
+	return rc;
 }
 
 static void human(char *out, size_t n, long long v)
@@ -137,10 +108,12 @@ int cmd_status(int argc, char **argv)
 		{ 0, 0, 0, 0 }
 	};
 	const char *db = NULL;
-	int json = 0, c, rc, step;
+	int json = 0, c, rc;
 	struct mf_store *st;
 	struct mf_diag d;
-	sqlite3_stmt *s;
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_view_mailbox *mbs;
+	size_t nmbs;
 	int64_t counts[3];
 	struct mf_buf out;
 	int first = 1;
@@ -159,8 +132,8 @@ int cmd_status(int argc, char **argv)
 	if ((rc = cli_open_store(&st, db, 0, 0)) != MF_EXIT_OK)
 		return rc;
 	mf_diag_clear(&d);
-	s = mf_store_stmt(st, SQL_SUMMARY, &d);
-	if (!s) {
+	if (mf_store_view_mailboxes(st, 1, &mbs, &nmbs, &a, &d) < 0) {
+		mf_arena_release(&a);
 		mf_store_close(&st);
 		return cli_fatal(&d);
 	}
@@ -171,77 +144,68 @@ int cmd_status(int argc, char **argv)
 		mf_buf_addf(&out, "%-20s %-7s %8s %6s %8s %9s %-7s %s\n", "ALIAS", "KIND",
 			    "MESSAGES", "ATTACH", "CALENDAR", "BYTES", "MAIL",
 			    "DISPLAY NAME <SOURCE ADDRESS>");
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
-		const char *alias = (const char *)sqlite3_column_text(s, 1);
-		const char *dn = (const char *)sqlite3_column_text(s, 2);
-		const char *sa = (const char *)sqlite3_column_text(s, 3);
-		const char *kind = (const char *)sqlite3_column_text(s, 4);
-		long long msgs = sqlite3_column_int64(s, 5), att = sqlite3_column_int64(s, 6);
-		long long cal = sqlite3_column_int64(s, 7), bytes = sqlite3_column_int64(s, 8);
-		int has = sqlite3_column_int(s, 9), skipped = sqlite3_column_int(s, 10);
+	for (size_t i = 0; i < nmbs && rc == MF_OK; i++) {
+		const struct mf_view_mailbox *m = &mbs[i];
+		long long msgs = m->messages;
 
 		n_mb++;
 		n_msg += msgs;
 		if (json) {
-			sqlite3_stmt *f;
-			int ff = 1;
+			struct mf_view_folder *f;
+			size_t nf;
 			if (!first)
 				mf_buf_addch(&out, ',');
 			first = 0;
 			mf_buf_addch(&out, '{');
-			mf_json_kv_str(&out, "alias", alias, 1);
-			mf_json_kv_str(&out, "display_name", dn, 0);
-			mf_json_kv_str(&out, "source_address", sa, 0);
-			mf_json_kv_str(&out, "kind", kind, 0);
+			mf_json_kv_str(&out, "alias", m->alias, 1);
+			mf_json_kv_str(&out, "display_name", m->display_name, 0);
+			mf_json_kv_str(&out, "source_address", m->source_address, 0);
+			mf_json_kv_str(&out, "kind", m->kind, 0);
 			mf_json_kv_int(&out, "messages", msgs, 0);
-			mf_json_kv_int(&out, "attachments", att, 0);
-			mf_json_kv_int(&out, "calendar_items", cal, 0);
-			mf_json_kv_int(&out, "bytes", bytes, 0);
+			mf_json_kv_int(&out, "attachments", m->attachments, 0);
+			mf_json_kv_int(&out, "calendar_items", m->calendar_items, 0);
+			mf_json_kv_int(&out, "bytes", m->bytes, 0);
 			mf_json_key(&out, "has_mail_section", 0);
-			mf_buf_addstr(&out, has ? "true" : "false");
+			mf_buf_addstr(&out, m->has_mail_section ? "true" : "false");
 			mf_json_key(&out, "mail_skipped", 0);
-			mf_buf_addstr(&out, skipped ? "true" : "false");
+			mf_buf_addstr(&out, m->mail_skipped ? "true" : "false");
 			mf_json_key(&out, "folders", 0);
 			mf_buf_addch(&out, '[');
-			f = mf_store_stmt(st, SQL_FOLDERS, &d);
-			if (!f)
+			if ((rc = mf_store_view_folders(st, m->id, &f, &nf, &a, &d)) < 0)
 				break;
-			sqlite3_bind_int64(f, 1, id);
-			while (sqlite3_step(f) == SQLITE_ROW) {
-				if (!ff)
+			for (size_t k = 0; k < nf; k++) {
+				if (k)
 					mf_buf_addch(&out, ',');
-				ff = 0;
 				mf_buf_addch(&out, '{');
-				mf_json_kv_str(&out, "path", (const char *)sqlite3_column_text(f, 0), 1);
-				mf_json_kv_int(&out, "messages", sqlite3_column_int64(f, 1), 0);
+				mf_json_kv_str(&out, "path", f[k].path, 1);
+				mf_json_kv_int(&out, "messages", f[k].messages, 0);
 				mf_buf_addch(&out, '}');
 			}
-			sqlite3_reset(f);
 			mf_buf_addch(&out, ']');
-			if (plan_and_targets(st, &out, 1, id, msgs, &d) < 0)
+			if ((rc = plan_and_targets(st, &out, 1, m->id, msgs, &a, &d)) < 0)
 				break;
 			mf_buf_addch(&out, '}');
 		} else {
 			char hb[32];
-			human(hb, sizeof(hb), bytes);
+			human(hb, sizeof(hb), m->bytes);
 			mf_buf_addf(&out, "%-20s %-7s %8lld %6lld %8lld %9s %-7s %s <%s>\n",
-				    alias ? alias : "(none)", kind, msgs, att, cal, hb,
-				    !has ? "MISSING" : skipped ? "skipped" : "mail",
-				    dn ? dn : "", sa ? sa : "");
-			if (plan_and_targets(st, &out, 0, id, msgs, &d) < 0)
-				break;
+				    m->alias ? m->alias : "(none)", m->kind, msgs,
+				    (long long)m->attachments, (long long)m->calendar_items, hb,
+				    !m->has_mail_section ? "MISSING" : m->mail_skipped ? "skipped" : "mail",
+				    m->display_name ? m->display_name : "",
+				    m->source_address ? m->source_address : "");
+			rc = plan_and_targets(st, &out, 0, m->id, msgs, &a, &d);
 		}
 	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE) {
-		mf_store_fail(st, &d, "cannot read mailbox summary");
+	if (rc < 0) {
 		mf_buf_release(&out);
+		mf_arena_release(&a);
 		mf_store_close(&st);
 		return cli_fatal(&d);
 	}
 	if (mf_store_problem_counts(st, counts, &d) < 0) {
 		mf_buf_release(&out);
+		mf_arena_release(&a);
 		mf_store_close(&st);
 		return cli_fatal(&d);
 	}
@@ -259,6 +223,7 @@ int cmd_status(int argc, char **argv)
 	}
 	fwrite(out.data, 1, out.len, stdout);
 	mf_buf_release(&out);
+	mf_arena_release(&a);
 	mf_store_close(&st);
 	return MF_EXIT_OK;
 }

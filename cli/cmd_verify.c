@@ -1,51 +1,82 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_verify.c: `mailferry verify imap`: read the target back and compare with the staged data. */
+/* cmd_verify.c: `mailferry verify TARGET`: read a target back and compare it
+ * with the delivery ledger and the staged data (engine/verify.h; each
+ * exporter's verify callback does the reading). */
 #include "cli/cli.h"
-#include "exporters/imap/imap.h"
-#include "exporters/dav/dav.h"
+#include "core/buf.h"
+#include "engine/verify.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 const char cmd_verify_help[] =
-	"usage: mailferry verify imap --db STAGE --url imap[s]://HOST[:PORT] --admin USER\n"
-	"                        --password-file FILE [login options] [selection]\n"
+	"usage: mailferry verify FORMAT --db STAGE (--out DIR | --url URL ...) [selection]\n"
+	"       FORMAT: maildir, mbox, eml, ics, exchange, imap, carddav or caldav\n"
 	"\n"
-	"Read every message the delivery ledger records as delivered to this server\n"
-	"back by UID (BODY.PEEK[], INTERNALDATE, FLAGS), logged in as the export\n"
-	"logs in, and compare it with the staged message built again the same way:\n"
-	"the sha256 of the bytes, the INTERNALDATE with the source date (received,\n"
-	"else sent), the flags (\\Seen unless unread, \\Draft for unsent, \\Flagged for\n"
-	"high priority with --flag-urgent).  Also checks that every mailbox and each\n"
-	"of its folders exists (the empty ones too) and that each folder holds as\n"
-	"many messages as the plan selects for it (no message missing, none twice).\n"
+	"Read a target back and compare it with what the delivery ledger says was\n"
+	"delivered there and with the staged data.  Give the target and the\n"
+	"selection (--mailbox, --folders, --skip-folders, --since, --until,\n"
+	"--no-mail) exactly as to the export: verify selects the mailboxes and\n"
+	"messages the export selects.  For every selected mailbox:\n"
 	"\n"
-	"Takes the login options of 'mailferry export imap' (--url, --admin,\n"
-	"--password-file, --oauth2-token-file, --login-format, --starttls,\n"
-	"--tls-verify, --public-folder, --flag-urgent) and its selection (--mailbox,\n"
-	"--folders, --since, ...).  Prints one line per mismatch and a summary.\n"
+	"  - the mailbox and each of its folders exist on the target, the empty\n"
+	"    ones too;\n"
+	"  - every selected message (calendar item for ics) is in the ledger as\n"
+	"    delivered, is where the ledger says (file, mbox offset, Exchange\n"
+	"    .PRI line, IMAP UID) and its bytes have the sha256 the ledger\n"
+	"    recorded when they were written;\n"
+	"  - each folder holds as many messages as the selection has for it, and\n"
+	"    nothing the ledger does not know (an extra file, mbox message,\n"
+	"    .PRI line or calendar component).\n"
 	"\n"
-	"       mailferry verify carddav|caldav --db STAGE --url http[s]://HOST[:PORT]/PATH\n"
-	"                        [--admin USER --password-file FILE] [--dav-layout L]\n"
-	"                        [--vcard-version 3.0|4.0] [--directory create] [--mailbox ALIAS]\n"
+	"maildir, mbox, eml: the files under --out DIR.  ics: each mailbox's\n"
+	"calendar file is read with libical and compared component by component\n"
+	"with the calendar built again from the staged items.  exchange: every\n"
+	"set under --out DIR is walked as 'mailferry inspect exchange' does (its\n"
+	"problems are mismatches too); each message's .PRI line and the sections\n"
+	"it points to are compared with the ledger.\n"
 	"\n"
-	"carddav, caldav: list every mailbox's collection (PROPFIND), compare the\n"
-	"count and names of its resources with the staged address book or calendar,\n"
-	"fetch them (addressbook-multiget / calendar-multiget REPORTs, 100 at a time)\n"
-	"and compare each with the card or calendar item built again from the staging\n"
-	"database, property by property (line folding and property order do not\n"
-	"matter).  An empty mailbox must have its empty collection.  With --directory\n"
+	"imap: logged in as the export logs in (--url, --admin, --password-file,\n"
+	"--oauth2-token-file, --login-format, --starttls, --tls-verify,\n"
+	"--public-folder, --flag-urgent), every message the ledger records as\n"
+	"delivered is read back by UID (BODY.PEEK[], INTERNALDATE, FLAGS) and\n"
+	"compared with the staged message built again the same way: the sha256 of\n"
+	"the bytes, the INTERNALDATE with the source date (received, else sent),\n"
+	"the flags (\\Seen unless unread, \\Draft for unsent, \\Flagged for high\n"
+	"priority with --flag-urgent).\n"
+	"\n"
+	"carddav, caldav: every mailbox's collection (--dav-layout) is listed\n"
+	"(PROPFIND), the count and names of its resources compared with the\n"
+	"staged address book or calendar, and each resource fetched\n"
+	"(multiget REPORTs, 100 at a time) and compared property by property\n"
+	"with the card or calendar item built again from the staging database\n"
+	"(line folding and property order do not matter).  With --directory\n"
 	"create also the directory's collection.\n"
 	"\n"
-	"Exit codes: 0 everything matches, 1 mismatches, 2 usage, 3 the server or\n"
+	"Prints one line per mismatch, naming the mailbox, the folder and the\n"
+	"item, and a summary.\n"
+	"\n"
+	"Exit codes: 0 everything matches, 1 mismatches, 2 usage, 3 the target or\n"
 	"the database could not be used.\n";
+
+/* "maildir|mbox|..." of the exporters that offer verify. */
+static void verify_targets(struct mf_buf *b)
+{
+	for (size_t i = 0; mf_exporters[i]; i++)
+		if (mf_exporters[i]->verify) {
+			if (b->len)
+				mf_buf_addch(b, '|');
+			mf_buf_addstr(b, mf_exporters[i]->name);
+		}
+}
 
 int cmd_verify(int argc, char **argv)
 {
 	struct option lo[64];
 	struct cli_export_opts co;
-	struct mf_imap_verify_sum sum;
+	struct mf_verify_sum sum;
+	const struct mf_exporter *exp;
 	struct mf_store *st;
 	struct mf_diag d;
 	const char *db = NULL;
@@ -74,43 +105,28 @@ int cmd_verify(int argc, char **argv)
 			return rc < 0 ? MF_EXIT_USAGE : cli_usage("verify", "unknown option");
 		}
 	}
-	if (optind + 1 != argc || (strcmp(argv[optind], "imap") != 0 &&
-				   strcmp(argv[optind], "carddav") != 0 &&
-				   strcmp(argv[optind], "caldav") != 0)) {
+	exp = optind + 1 == argc ? mf_exporter_find(argv[optind]) : NULL;
+	if (!exp || !exp->verify) {
+		struct mf_buf names;
+		mf_buf_init(&names, MF_BUF_LINE_MAX);
+		verify_targets(&names);
 		cli_export_opts_release(&co);
-		return cli_usage("verify", "wants the target kind: imap, carddav or caldav");
+		rc = cli_usage("verify", "wants the target kind: %s", names.data ? names.data : "");
+		mf_buf_release(&names);
+		return rc;
 	}
-	if (!db || !co.o.url) {
+	if (!db || ((exp->caps & MF_EXP_NEEDS_URL) && !co.o.url) ||
+	    ((exp->caps & MF_EXP_NEEDS_OUT) && !co.o.out)) {
 		cli_export_opts_release(&co);
-		return cli_usage("verify", "--db STAGE and --url are required");
+		return cli_usage("verify", "--db STAGE and %s are required",
+				 (exp->caps & MF_EXP_NEEDS_URL) ? "--url" : "--out");
 	}
 	if ((rc = cli_open_store(&st, db, 0, 1)) != MF_EXIT_OK) {
 		cli_export_opts_release(&co);
 		return rc;
 	}
 	mf_diag_clear(&d);
-	if (strcmp(argv[optind], "imap") != 0) {
-		/* carddav, caldav (exporters/dav/); the plugin registry will route this */
-		struct mf_dav_verify_sum ds;
-		enum mf_dav_kind kind = !strcmp(argv[optind], "carddav") ? MF_DAV_CARD : MF_DAV_CAL;
-		rc = mf_dav_verify(st, kind, &co.o, stdout, &ds, &d);
-		if (rc == MF_EUSAGE) {
-			char line[1200];
-			fprintf(stderr, "mailferry verify: %s\n", mf_diag_format(&d, line, sizeof(line)));
-			rc = MF_EXIT_USAGE;
-		} else if (rc < 0) {
-			rc = cli_fatal(&d);
-		} else {
-			printf("verify %s: %lld mailboxes, %lld collections, %lld items read back; "
-			       "%lld mismatches\n", argv[optind], (long long)ds.mailboxes,
-			       (long long)ds.collections, (long long)ds.items, (long long)ds.mismatches);
-			rc = ds.mismatches ? MF_EXIT_PROBLEMS : MF_EXIT_OK;
-		}
-		mf_store_close(&st);
-		cli_export_opts_release(&co);
-		return rc;
-	}
-	rc = mf_imap_verify(st, &co.o, stdout, &sum, &d);
+	rc = mf_verify_run(st, exp, &co.o, stdout, &sum, &d);
 	if (rc == MF_EUSAGE) {
 		char line[1200];
 		fprintf(stderr, "mailferry verify: %s\n", mf_diag_format(&d, line, sizeof(line)));
@@ -118,9 +134,13 @@ int cmd_verify(int argc, char **argv)
 	} else if (rc < 0) {
 		rc = cli_fatal(&d);
 	} else {
-		printf("verify imap: %lld mailboxes, %lld folders, %lld messages read back; "
-		       "%lld mismatches\n", (long long)sum.mailboxes, (long long)sum.folders,
-		       (long long)sum.messages, (long long)sum.mismatches);
+		printf("verify %s: %lld mailboxes, %lld folders, %lld %s read back; "
+		       "%lld mismatches\n", exp->name, (long long)sum.mailboxes,
+		       (long long)sum.folders, (long long)sum.items,
+		       (exp->caps & MF_EXP_MESSAGES)   ? "messages"
+		       : (exp->caps & MF_EXP_CALENDAR) ? "calendar items"
+						       : "cards",
+		       (long long)sum.mismatches);
 		rc = sum.mismatches ? MF_EXIT_PROBLEMS : MF_EXIT_OK;
 	}
 	mf_store_close(&st);

@@ -9,8 +9,10 @@
  * same calls as import, check, plan, export and report).
  */
 #include "cli/cli.h"
+#include "cli/stop.h"
 #include "cli/job.h"
 #include "cli/report.h"
+#include "core/store_views.h"
 #include "engine/check.h"
 #include "engine/export.h"
 #include "engine/plan.h"
@@ -53,13 +55,13 @@ const char cmd_wizard_help[] =
 	"Every answer can come from a flag; --yes takes the default for every\n"
 	"question no flag answers, so the wizard runs without questions:\n"
 	"  --path DIR               the source folder (or give it as SOURCE-FOLDER)\n"
-	"  --source KIND            ccmail, msmail or auto (default: detected)\n"
+	"  --source KIND            @sources@ (default: detected)\n"
 	"  --db STAGE               the staging database\n"
 	"  --source-codepage CP     override the source's code page\n"
 	"  --source-timezone ZONE   override the source's time zone\n"
 	"  --date-order ORDER       override the source's date order (mdy, dmy, ymd)\n"
 	"  --mailbox ALIAS          migrate this mailbox (repeatable; default all)\n"
-	"  --target FORMAT          exchange, imap, maildir, mbox, eml or ics\n"
+	"  --target FORMAT          @targets@\n"
 	"  --since DATE, --until DATE, --no-mail, --force, and the target options\n"
 	"                           of 'mailferry export' (--out, --url, --admin,\n"
 	"                           --password-file, --login-format, --starttls,\n"
@@ -226,6 +228,72 @@ static const char *base_name(struct mf_arena *a, const char *path)
 	return c;
 }
 
+/* Does the plugin's table declare the option? */
+static int declares(const struct mf_option *table, const char *name)
+{
+	for (const struct mf_option *o = table; o && o->name; o++)
+		if (!strcmp(o->name, name))
+			return 1;
+	return 0;
+}
+
+/* Ask the questions of a plugin's option rows (in its table's order): a
+ * flag's value is the preset, an empty answer with an empty default
+ * leaves the option unset.  0, or -1 end of input, -2 a flag's value
+ * is not an answer. */
+static int ask_options(struct wiz *w, struct mf_optvals *vals, const struct mf_option *table,
+		       const char *plugin)
+{
+	for (const struct mf_option *o = table; o && o->name; o++) {
+		struct mf_optval *v = mf_optvals_find(vals, o->name);
+		const char *dflt = o->prompt_dflt ? o->prompt_dflt : o->dflt ? o->dflt : "";
+		char dbuf[512], why[300];
+		if (!v || !o->prompt || !declares(table, o->name))
+			continue;
+		if (o->ask_when_opt) {
+			const char *w_val = mf_opt_str(vals, o->ask_when_opt);
+			if (!w_val || strncmp(w_val, o->ask_when_prefix ? o->ask_when_prefix : "",
+					      strlen(o->ask_when_prefix ? o->ask_when_prefix : "")))
+				continue;
+		}
+		if (strstr(dflt, "%s")) {
+			const char *pc = strstr(dflt, "%s");
+			snprintf(dbuf, sizeof(dbuf), "%.*s%s%s", (int)(pc - dflt), dflt, plugin, pc + 2);
+			dflt = dbuf;
+		}
+		if (o->kind == MF_OPT_FLAG || o->kind == MF_OPT_BOOL) {
+			int yes = ask_yn(w, o->prompt, !strcmp(dflt, "yes"), o->prompt_help,
+					 v->given && v->num, v->from);
+			if (yes < 0)
+				return -1;
+			mf_optval_set(vals, v, yes ? "yes" : "no", 1, v->from, why, sizeof(why));
+			continue;
+		}
+		for (;;) {
+			const char *preset = v->given ? v->str : NULL;
+			const char *a = ask(w, o->prompt, dflt, o->prompt_help,
+					    (o->flags & MF_OPTF_SECRET) ? NULL : preset, v->from);
+			if (!a)
+				return -1;
+			if (!*a) {
+				mf_optval_clear(v);
+				break;
+			}
+			if (preset && a == preset)
+				break;
+			if (mf_optval_set(vals, v, a, 1, v->from, why, sizeof(why)) == MF_OK)
+				break;
+			if (o->kind == MF_OPT_ENUM)
+				printf("  please answer %s\n", why + strlen("wants "));
+			else
+				printf("  %s\n", why);
+			if (preset)
+				return -2;
+		}
+	}
+	return 0;
+}
+
 /* ---- steps ---- */
 
 static const char H_PATH[] =
@@ -240,15 +308,6 @@ static const char H_DB[] =
 	"reads and records what reaches the target.  It is created (mode 0600) if\n"
 	"missing; an existing one is reused, and files already imported are skipped,\n"
 	"which is how an interrupted migration resumes.";
-static const char H_CP[] =
-	"The code page of the source's text files.  Leave it empty to use what the\n"
-	"export's manifest says (the usual case).  Common values: 437 (US DOS), 850\n"
-	"(Western Europe DOS), 852, 1252 (Windows Western), 932 (Japanese).";
-static const char H_TZ[] =
-	"The time zone of the dates in the source (an IANA name such as\n"
-	"Europe/Stockholm or America/New_York).  Leave it empty to use what the\n"
-	"export's manifest says.";
-
 static int step_source(struct wiz *w, const char *f_path)
 {
 	const char *names[8], *notes[8];
@@ -276,7 +335,7 @@ static int step_source(struct wiz *w, const char *f_path)
 	else
 		printf("  mailferry does not recognise %s as an export; choose its kind\n", path);
 	for (size_t i = 0; mf_importers[i] && n < 8; i++) {
-		if (!strcmp(mf_importers[i]->name, "directory") || !mf_importers[i]->import)
+		if (!(mf_importers[i]->caps & MF_IMP_SOURCE))
 			continue;
 		if (det == mf_importers[i])
 			dflt = n;
@@ -298,10 +357,7 @@ static int step_source(struct wiz *w, const char *f_path)
 	return 0;
 }
 
-static const char SQL_STAGED[] =
-	"SELECT count(*), ifnull(sum(messages), 0) FROM mailbox_summary";
-
-static int step_db(struct wiz *w, const char *f_db, const char *f_cp, const char *f_tz)
+static int step_db(struct wiz *w, const char *f_db)
 {
 	char dflt[512];
 	const char *db;
@@ -319,48 +375,33 @@ static int step_db(struct wiz *w, const char *f_db, const char *f_cp, const char
 		return -3;
 	}
 	{
-		sqlite3_stmt *s = mf_store_stmt(w->st, SQL_STAGED, NULL);
-		if (s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0)
+		int64_t nmb, nmsg;
+		if (mf_store_view_staged(w->st, &nmb, &nmsg, &d) == MF_OK && nmb > 0)
 			printf("  %s already holds %lld mailboxes and %lld messages; the import adds to "
-			       "them and skips files it has read before\n", db,
-			       (long long)sqlite3_column_int64(s, 0), (long long)sqlite3_column_int64(s, 1));
-		if (s)
-			sqlite3_reset(s);
+			       "them and skips files it has read before\n", db, (long long)nmb,
+			       (long long)nmsg);
 	}
-	w->job.iopts.codepage = ask(w, "Code page of the source (empty: as its manifest says)", "",
-				    H_CP, f_cp, "--source-codepage");
-	if (!w->job.iopts.codepage)
-		return -1;
-	w->job.iopts.timezone = ask(w, "Time zone of the source (empty: as its manifest says)", "",
-				    H_TZ, f_tz, "--source-timezone");
-	if (!w->job.iopts.timezone)
-		return -1;
-	if (!*w->job.iopts.codepage)
-		w->job.iopts.codepage = NULL;
-	if (!*w->job.iopts.timezone)
-		w->job.iopts.timezone = NULL;
-	return 0;
+	return ask_options(w, &w->job.ivals, w->imp->options, w->imp->name);
 }
-
-static const char SQL_FOUND[] =
-	"SELECT alias, kind, messages, calendar_items, bytes, mail_skipped, display_name "
-	"FROM mailbox_summary ORDER BY alias COLLATE NOCASE, mailbox_id";
-static const char SQL_TOP_PROBLEMS[] =
-	"SELECT severity, code, count, example FROM problem_summary LIMIT 6";
 
 static int step_import(struct wiz *w)
 {
 	struct mf_import_stats is;
 	struct mf_diag d;
 	int64_t run_id, counts[3] = { 0, 0, 0 }, nmb = 0, msgs = 0, cal = 0, pub = 0;
-	sqlite3_stmt *s;
+	struct mf_view_mailbox *mbs;
+	struct mf_view_problem_code *pc;
+	size_t n;
 	int rc;
 
 	step(w, "import");
 	printf("importing %s (%s) into %s ...\n", w->job.path, w->imp->name, w->job.db);
 	fflush(stdout);
 	mf_diag_clear(&d);
-	rc = cli_job_import(w->st, w->imp, w->job.path, &w->job.iopts, &is, &run_id, &d);
+	w->job.iopts.quiet = w->job.eo.o.quiet;
+	if (cli_job_finish(&w->job) < 0)
+		return -3;
+	rc = mf_import_run(w->st, w->imp, w->job.path, &w->job.iopts, &is, &run_id, NULL, &d);
 	if (rc < 0) {
 		cli_fatal(&d);
 		return -3;
@@ -371,21 +412,19 @@ static int step_import(struct wiz *w)
 	printf("\nWhat the staging database holds:\n");
 	printf("  %3s  %-20s %-8s %8s %8s  %-7s %s\n", "#", "ALIAS", "KIND", "MESSAGES", "CALENDAR",
 	       "MAIL", "NAME");
-	if ((s = mf_store_stmt(w->st, SQL_FOUND, NULL)) != NULL) {
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *alias = (const char *)sqlite3_column_text(s, 0);
-			const char *kind = (const char *)sqlite3_column_text(s, 1);
+	if (mf_store_view_mailboxes(w->st, 0, &mbs, &n, &w->arena, &d) == MF_OK) {
+		for (size_t i = 0; i < n; i++) {
+			const struct mf_view_mailbox *m = &mbs[i];
 			nmb++;
-			msgs += sqlite3_column_int64(s, 2);
-			cal += sqlite3_column_int64(s, 3);
-			pub += kind && !strcmp(kind, "public");
+			msgs += m->messages;
+			cal += m->calendar_items;
+			pub += m->kind && !strcmp(m->kind, "public");
 			printf("  %3lld  %-20s %-8s %8lld %8lld  %-7s %s\n", (long long)nmb,
-			       alias ? alias : "(none)", kind ? kind : "", (long long)sqlite3_column_int64(s, 2),
-			       (long long)sqlite3_column_int64(s, 3),
-			       sqlite3_column_int(s, 5) ? "skipped" : "mail",
-			       sqlite3_column_text(s, 6) ? (const char *)sqlite3_column_text(s, 6) : "");
+			       m->alias ? m->alias : "(none)", m->kind ? m->kind : "",
+			       (long long)m->messages, (long long)m->calendar_items,
+			       m->mail_skipped ? "skipped" : "mail",
+			       m->display_name ? m->display_name : "");
 		}
-		sqlite3_reset(s);
 	}
 	w->staged_messages = msgs;
 	mf_store_problem_counts(w->st, counts, NULL);
@@ -394,13 +433,12 @@ static int step_import(struct wiz *w)
 	       (long long)msgs, (long long)cal, (long long)counts[MF_ERROR],
 	       (long long)counts[MF_WARNING], (long long)counts[MF_INFO]);
 	if (counts[0] + counts[1] + counts[2] > 0 &&
-	    (s = mf_store_stmt(w->st, SQL_TOP_PROBLEMS, NULL)) != NULL) {
+	    mf_store_view_problem_codes(w->st, 6, &pc, &n, &w->arena, &d) == MF_OK) {
 		printf("problems by code (all of them: the report, or 'mailferry status'):\n");
-		while (sqlite3_step(s) == SQLITE_ROW)
-			printf("  %-7s %-32s %5lld  e.g. %.90s\n", sqlite3_column_text(s, 0),
-			       sqlite3_column_text(s, 1), (long long)sqlite3_column_int64(s, 2),
-			       sqlite3_column_text(s, 3) ? (const char *)sqlite3_column_text(s, 3) : "");
-		sqlite3_reset(s);
+		for (size_t i = 0; i < n; i++)
+			printf("  %-7s %-32s %5lld  e.g. %.90s\n", pc[i].severity ? pc[i].severity : "",
+			       pc[i].code ? pc[i].code : "", (long long)pc[i].count,
+			       pc[i].example ? pc[i].example : "");
 	}
 	if (!nmb) {
 		fprintf(stderr, "mailferry wizard: the source holds no mailbox: nothing to migrate\n");
@@ -518,108 +556,37 @@ static int step_mailboxes(struct wiz *w)
 	}
 }
 
-static const char H_TARGET[] =
-	"Where the mailboxes go:\n"
-	"  exchange  Exchange Migration Wizard files (.pkl/.pri/.sec) in a folder\n"
-	"  imap      any IMAP server, the admin acting for each user\n"
-	"  maildir   one Maildir++ per mailbox (Dovecot's layout)\n"
-	"  mbox      one mboxrd file per folder\n"
-	"  eml       one .eml file per message\n"
-	"  ics       one iCalendar file per mailbox (calendars only)";
-static const char H_OUT[] =
-	"The folder the files are written to; it is created if missing.  Writing\n"
-	"into the same folder again sends only what is missing there.";
-static const char H_XCP[] =
-	"The Windows code page the Exchange migration files are written in: 1252\n"
-	"(Western), 1250 (Central European), 1251 (Cyrillic), 932 (Japanese) ...";
-static const char H_XDIR[] =
-	"create: the files carry the directory (new mailboxes, custom recipients,\n"
-	"distribution lists) for the Migration Wizard to create; skip: mail only.";
-static const char H_URL[] =
-	"The IMAP server: imaps://HOST[:PORT] (TLS) or imap://HOST[:PORT] (plain,\n"
-	"upgraded with STARTTLS when you say so).";
-static const char H_ADMIN[] =
-	"The admin (master) user that acts for every mailbox's user.";
-static const char H_PW[] =
-	"A file holding the admin's password (mode 0600; never typed here, never\n"
-	"stored).  Empty: the MAILFERRY_PASSWORD environment variable.";
-static const char H_LOGIN[] =
-	"How the admin logs in for a user: empty for SASL PLAIN with an\n"
-	"authorization identity, or a login format such as '%u*%a' (Dovecot master\n"
-	"user: %u the user, %a the admin).";
-static const char H_STARTTLS[] =
-	"Upgrade the plain imap:// connection with STARTTLS before logging in.";
-
 static int step_target(struct wiz *w)
 {
-	const char *names[8], *notes[8];
-	size_t n = 0, dflt = 0;
-	struct mf_export_opts *o = &w->job.eo.o;
-	int k;
+	const char *names[16], *notes[16];
+	size_t n = 0;
+	struct mf_buf help;
+	int k, rc;
 
 	step(w, "the target");
-	for (size_t i = 0; mf_exporters[i] && n < 8; i++) {
-		if (!strcmp(mf_exporters[i]->name, "exchange"))
-			dflt = n;
-		notes[n] = mf_exporters[i]->open ? mf_exporters[i]->summary
-						 : "(not built in this mailferry)";
+	mf_buf_init(&help, MF_BUF_UNBOUNDED);
+	mf_buf_addstr(&help, "Where the mailboxes go:");
+	for (size_t i = 0; mf_exporters[i] && n < 16; i++) {
+		notes[n] = mf_exporters[i]->summary;
 		names[n++] = mf_exporters[i]->name;
+		mf_buf_addf(&help, "\n  %-9s %s", mf_exporters[i]->name, mf_exporters[i]->summary);
 	}
-	for (;;) {
-		k = ask_choice(w, "Target", names, notes, n, dflt, H_TARGET, w->f_target, "--target");
-		if (k < 0)
-			return k;
-		w->exp = mf_exporter_find(names[k]);
-		if (w->exp->open)
-			break;
-		printf("  %s is not built in this mailferry: choose another target\n", w->exp->name);
-		if (w->f_target || w->yes)
-			return -3;
-	}
+	k = ask_choice(w, "Target", names, notes, n, 0, help.data, w->f_target, "--target");
+	mf_buf_release(&help);
+	if (k < 0)
+		return k;
+	w->exp = mf_exporter_find(names[k]);
 	w->job.target = w->exp->name;
-	if (!strcmp(w->exp->name, "imap") || (w->exp->caps & MF_EXP_NEEDS_URL)) {
-		const char *a;
-		if (!(o->url = ask(w, "IMAP server URL", "imaps://localhost", H_URL, o->url, "--url")))
-			return -1;
-		if (!(o->admin = ask(w, "Admin user", "admin", H_ADMIN, o->admin, "--admin")))
-			return -1;
-		if (!(a = ask(w, "Password file (empty: $MAILFERRY_PASSWORD)", "", H_PW,
-			      o->password_file, "--password-file")))
-			return -1;
-		o->password_file = *a ? a : NULL;
-		if (!(a = ask(w, "Login format (empty: SASL PLAIN as the admin)", "", H_LOGIN,
-			      o->login_format, "--login-format")))
-			return -1;
-		o->login_format = *a ? a : NULL;
-		if (!strncmp(o->url, "imap://", 7)) {
-			int v = ask_yn(w, "Use STARTTLS", 1, H_STARTTLS, o->starttls, "--starttls");
-			if (v < 0)
-				return -1;
-			o->starttls = v;
-		}
-	} else {
-		char dflt_out[256];
-		snprintf(dflt_out, sizeof(dflt_out), "mailferry-out/%s", w->exp->name);
-		if (!(o->out = ask(w, "Output folder", dflt_out, H_OUT, o->out, "--out")))
-			return -1;
-	}
-	if (!strcmp(w->exp->name, "exchange")) {
-		const char *a;
-		if (!(o->codepage = ask(w, "Code page of the migration files", "1252", H_XCP, o->codepage,
-					"--codepage")))
-			return -1;
-		for (;;) {
-			a = ask(w, "Directory objects (create or skip)", "create", H_XDIR, o->directory_mode,
-				"--directory");
-			if (!a)
-				return -1;
-			if (!strcmp(a, "create") || !strcmp(a, "skip"))
-				break;
-			printf("  please answer create or skip\n");
-			if (o->directory_mode)
-				return -2;
-		}
-		o->directory_mode = a;
+	if ((rc = ask_options(w, &w->job.eo.vals, w->exp->options, w->exp->name)) < 0)
+		return rc;
+	{
+		/* the answers into the options; the selection stays as chosen */
+		const char *const *mbs = w->job.eo.o.mailboxes;
+		size_t nmbs = w->job.eo.o.n_mailboxes;
+		if (cli_export_opts_update(&w->job.eo) < 0)
+			return -3;
+		w->job.eo.o.mailboxes = mbs;
+		w->job.eo.o.n_mailboxes = nmbs;
 	}
 	return 0;
 }
@@ -731,11 +698,6 @@ static int step_check(struct wiz *w)
 	return v ? 0 : 1;
 }
 
-static const char SQL_PLAN[] =
-	"SELECT m.alias, ifnull(p.action, 'create'), s.messages, s.mail_skipped, p.message "
-	"FROM mailboxes m JOIN mailbox_summary s ON s.mailbox_id = m.id "
-	"LEFT JOIN plan_mailboxes p ON p.mailbox_id = m.id ORDER BY m.alias COLLATE NOCASE, m.id";
-
 static const char H_CONFIRM[] =
 	"yes: migrate the mailboxes above now.  no: stop here; nothing is exported\n"
 	"and the staging database keeps the import for a later run.";
@@ -746,7 +708,8 @@ static int step_plan(struct wiz *w)
 	struct mf_plan_totals t;
 	struct mf_diag d;
 	struct mf_export_opts *o = &w->job.eo.o;
-	sqlite3_stmt *s;
+	struct mf_view_plan_mailbox *rows;
+	size_t n;
 	int64_t nsel = 0, msgs = 0;
 	char q[512];
 	int v;
@@ -758,23 +721,20 @@ static int step_plan(struct wiz *w)
 		return -3;
 	}
 	printf("  %-20s %-9s %8s  %s\n", "ALIAS", "ACTION", "MESSAGES", "");
-	if ((s = mf_store_stmt(w->st, SQL_PLAN, NULL)) != NULL) {
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *alias = (const char *)sqlite3_column_text(s, 0);
-			const char *act = (const char *)sqlite3_column_text(s, 1);
-			const char *msg = (const char *)sqlite3_column_text(s, 4);
+	if (mf_store_view_plan_mailboxes(w->st, &rows, &n, &w->arena, &d) == MF_OK) {
+		for (size_t r = 0; r < n; r++) {
+			const char *alias = rows[r].alias, *act = rows[r].action, *msg = rows[r].message;
 			int sel = !o->n_mailboxes;
 			for (size_t i = 0; i < o->n_mailboxes && !sel; i++)
 				sel = alias && !strcasecmp(alias, o->mailboxes[i]);
 			if (!sel)
 				continue;
 			nsel++;
-			msgs += o->no_mail || sqlite3_column_int(s, 3) ? 0 : sqlite3_column_int64(s, 2);
+			msgs += o->no_mail || rows[r].mail_skipped ? 0 : rows[r].messages;
 			printf("  %-20s %-9s %8lld  %s\n", alias ? alias : "(none)", act ? act : "?",
-			       (long long)(o->no_mail ? 0 : sqlite3_column_int64(s, 2)),
+			       (long long)(o->no_mail ? 0 : rows[r].messages),
 			       act && strcmp(act, "create") && msg ? msg : "");
 		}
-		sqlite3_reset(s);
 	}
 	printf("plan: %lld mailboxes (%lld create, %lld convert, %lld exist, %lld public), "
 	       "%lld conflicts\n", (long long)t.mailboxes, (long long)t.create, (long long)t.convert,
@@ -802,7 +762,13 @@ static int step_migrate(struct wiz *w)
 	       w->job.eo.o.out ? w->job.eo.o.out : w->job.eo.o.url);
 	fflush(stdout);
 	mf_diag_clear(&d);
-	rc = mf_export_run(w->st, w->exp, &w->job.eo.o, &sum, &d);
+	{
+		struct cli_stop stop;
+		w->job.eo.o.stop = &cli_stop_flag;
+		cli_stop_begin(&stop);
+		rc = mf_export_run(w->st, w->exp, &w->job.eo.o, &sum, &d);
+		cli_stop_end(&stop);
+	}
 	/* the driver put its own handler back: ours again */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
@@ -862,47 +828,13 @@ static void print_equivalent(struct wiz *w)
 	cli_shell_quote(&b, j->path);
 	mf_buf_addf(&b, " --source %s --db ", j->source);
 	cli_shell_quote(&b, j->db);
-	if (j->iopts.codepage) {
-		mf_buf_addstr(&b, " --source-codepage ");
-		cli_shell_quote(&b, j->iopts.codepage);
-	}
-	if (j->iopts.timezone) {
-		mf_buf_addstr(&b, " --source-timezone ");
-		cli_shell_quote(&b, j->iopts.timezone);
-	}
+	cli_opts_args(&b, &j->ivals, 1);
 	for (size_t i = 0; i < o->n_mailboxes; i++) {
 		mf_buf_addstr(&b, " --mailbox ");
 		cli_shell_quote(&b, o->mailboxes[i]);
 	}
 	mf_buf_addf(&b, " --target %s", j->target);
-	if (o->out) {
-		mf_buf_addstr(&b, " --out ");
-		cli_shell_quote(&b, o->out);
-	}
-	if (o->url) {
-		mf_buf_addstr(&b, " --url ");
-		cli_shell_quote(&b, o->url);
-	}
-	if (o->admin) {
-		mf_buf_addstr(&b, " --admin ");
-		cli_shell_quote(&b, o->admin);
-	}
-	if (o->password_file) {
-		mf_buf_addstr(&b, " --password-file ");
-		cli_shell_quote(&b, o->password_file);
-	}
-	if (o->login_format) {
-		mf_buf_addstr(&b, " --login-format ");
-		cli_shell_quote(&b, o->login_format);
-	}
-	if (o->starttls)
-		mf_buf_addstr(&b, " --starttls");
-	if (o->codepage) {
-		mf_buf_addstr(&b, " --codepage ");
-		cli_shell_quote(&b, o->codepage);
-	}
-	if (o->directory_mode)
-		mf_buf_addf(&b, " --directory %s", o->directory_mode);
+	cli_opts_args(&b, &j->eo.vals, 0);
 	if (o->no_mail)
 		mf_buf_addstr(&b, " --no-mail");
 	if (j->since) {
@@ -942,11 +874,12 @@ static void print_equivalent(struct wiz *w)
 
 int cmd_wizard(int argc, char **argv)
 {
-	enum { O_PATH = 2000, O_SOURCE, O_DB, O_SCP, O_STZ, O_ORDER, O_TARGET, O_REPORT, O_YES };
-	struct option lo[80];
+	enum { O_PATH = 2000, O_SOURCE, O_DB, O_TARGET, O_REPORT, O_YES, O_IMPORT = 3000 };
+	struct option lo[160];
+	const struct option *ilo = cli_import_long_options(1);
 	struct wiz w;
 	struct sigaction sa;
-	const char *f_path = NULL, *f_db = NULL, *f_cp = NULL, *f_tz = NULL;
+	const char *f_path = NULL, *f_db = NULL;
 	const char *f_since = NULL, *f_until = NULL;
 	size_t k = 0;
 	int c, rc, li = 0, exitc = MF_EXIT_OK;
@@ -954,38 +887,34 @@ int cmd_wizard(int argc, char **argv)
 	lo[k++] = (struct option){ "path", required_argument, NULL, O_PATH };
 	lo[k++] = (struct option){ "source", required_argument, NULL, O_SOURCE };
 	lo[k++] = (struct option){ "db", required_argument, NULL, O_DB };
-	lo[k++] = (struct option){ "source-codepage", required_argument, NULL, O_SCP };
-	lo[k++] = (struct option){ "source-timezone", required_argument, NULL, O_STZ };
-	lo[k++] = (struct option){ "date-order", required_argument, NULL, O_ORDER };
 	lo[k++] = (struct option){ "target", required_argument, NULL, O_TARGET };
 	lo[k++] = (struct option){ "report", required_argument, NULL, O_REPORT };
 	lo[k++] = (struct option){ "yes", no_argument, NULL, O_YES };
-	for (size_t i = 0; cli_export_long[i].name && k < 79; i++)
+	for (size_t i = 0; ilo[i].name && k < 79; i++) {
+		lo[k] = ilo[i];
+		lo[k++].val += O_IMPORT - CLI_OPT_BASE;
+	}
+	for (size_t i = 0; cli_export_long[i].name && k < 159; i++)
 		lo[k++] = cli_export_long[i];
 	lo[k] = (struct option){ NULL, 0, NULL, 0 };
 
 	memset(&w, 0, sizeof(w));
-	cli_export_opts_init(&w.job.eo);
+	cli_job_init(&w.job);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, &li)) != -1) {
 		switch (c) {
 		case O_PATH: f_path = optarg; break;
 		case O_SOURCE: w.f_source = optarg; break;
 		case O_DB: f_db = optarg; break;
-		case O_SCP: f_cp = optarg; break;
-		case O_STZ: f_tz = optarg; break;
-		case O_ORDER:
-			if (strcmp(optarg, "mdy") && strcmp(optarg, "dmy") && strcmp(optarg, "ymd")) {
-				exitc = cli_usage("wizard", "--date-order wants mdy, dmy or ymd");
-				goto out;
-			}
-			w.job.iopts.date_order = optarg;
-			break;
 		case O_TARGET: w.f_target = optarg; break;
 		case O_REPORT: w.f_report = optarg; break;
 		case O_YES: w.yes = 1; break;
 		default:
-			rc = cli_export_opt(&w.job.eo, c, optarg, "wizard");
+			if (c >= O_IMPORT)
+				rc = cli_opt_set(&w.job.ivals, c - O_IMPORT + CLI_OPT_BASE, optarg, "wizard",
+						 lo[li].name);
+			else
+				rc = cli_export_opt(&w.job.eo, c, optarg, "wizard");
 			if (rc < 0) {
 				exitc = MF_EXIT_USAGE;
 				goto out;
@@ -994,10 +923,6 @@ int cmd_wizard(int argc, char **argv)
 				exitc = cli_usage("wizard", "unknown option");
 				goto out;
 			}
-			if (!strcmp(lo[li].name, "since"))
-				f_since = optarg;
-			else if (!strcmp(lo[li].name, "until"))
-				f_until = optarg;
 		}
 	}
 	if (optind + 1 == argc && !f_path)
@@ -1009,15 +934,25 @@ int cmd_wizard(int argc, char **argv)
 	{
 		/* which export options came from flags */
 		struct mf_export_opts *o = &w.job.eo.o;
+		if (mf_opt_given(&w.job.eo.vals, "since"))
+			f_since = mf_opt_str(&w.job.eo.vals, "since");
+		if (mf_opt_given(&w.job.eo.vals, "until"))
+			f_until = mf_opt_str(&w.job.eo.vals, "until");
 		w.f_mailboxes = o->n_mailboxes > 0;
 		w.f_no_mail = o->no_mail;
 		w.f_force = o->force;
 		o->json = 0;
 	}
-	if (w.f_source && strcmp(w.f_source, "auto") &&
-	    (!mf_importer_find(w.f_source) || !strcmp(w.f_source, "directory"))) {
-		exitc = cli_usage("wizard", "--source wants ccmail, msmail or auto");
-		goto out;
+	if (w.f_source && strcmp(w.f_source, "auto")) {
+		const struct mf_importer *imp = mf_importer_find(w.f_source);
+		if (!imp || !(imp->caps & MF_IMP_SOURCE)) {
+			struct mf_buf names;
+			mf_buf_init(&names, MF_BUF_UNBOUNDED);
+			cli_help_text(&names, "@sources@");
+			exitc = cli_usage("wizard", "--source wants %s", names.data);
+			mf_buf_release(&names);
+			goto out;
+		}
 	}
 	if (w.f_target && !mf_exporter_find(w.f_target)) {
 		exitc = cli_usage("wizard", "unknown target '%s' (see 'mailferry formats')", w.f_target);
@@ -1032,8 +967,7 @@ int cmd_wizard(int argc, char **argv)
 	printf("mailferry migration wizard\n"
 	       "Every question shows its default in brackets: press Enter to take it, or\n"
 	       "type '?' for help.  Ctrl-C stops at any time; running the wizard again resumes.\n");
-	w.job.iopts.quiet = w.job.eo.o.quiet;
-	if ((rc = step_source(&w, f_path)) < 0 || (rc = step_db(&w, f_db, f_cp, f_tz)) < 0 ||
+	if ((rc = step_source(&w, f_path)) < 0 || (rc = step_db(&w, f_db)) < 0 ||
 	    (rc = step_import(&w)) < 0 || (rc = step_mailboxes(&w)) < 0 ||
 	    (rc = step_target(&w)) < 0 || (rc = step_options(&w, f_since, f_until)) < 0)
 		goto stopped;
@@ -1077,7 +1011,7 @@ stopped:
 	}
 out:
 	mf_store_close(&w.st);
-	cli_export_opts_release(&w.job.eo);
+	cli_job_release(&w.job);
 	mf_arena_release(&w.arena);
 	return exitc;
 }

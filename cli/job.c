@@ -2,70 +2,83 @@
 /* job.c: the steps of one migration, shared by the wizard and batch (see job.h). */
 #include "cli/job.h"
 #include "core/jobfile.h"
-#include "core/json.h"
 #include "engine/plan.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char SQL_RUN_PROBLEMS[] =
-	"SELECT severity, count(*) FROM problems WHERE run_id = ?1 GROUP BY severity";
-
-int cli_job_import(struct mf_store *st, const struct mf_importer *imp, const char *path,
-		   const struct mf_import_opts *o, struct mf_import_stats *stats,
-		   int64_t *run_id, struct mf_diag *diag)
+void cli_job_init(struct cli_job *j)
 {
-	struct mf_buf js;
-	sqlite3_stmt *s;
-	int rc;
+	memset(j, 0, sizeof(*j));
+	cli_import_values(&j->ivals);
+	cli_export_opts_init(&j->eo);
+}
 
-	memset(stats, 0, sizeof(*stats));
-	*run_id = 0;
-	if (!imp->import)
-		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
-				   "importer '%s' is not built", imp->name);
-	if ((rc = mf_store_run_begin(st, run_id, "import", imp->name, path, NULL, diag)) < 0)
-		return rc;
-	mf_store_set_context(st, *run_id, 0);
-	rc = imp->import(st, path, o, stats, diag);
-	mf_store_rollback(st);
-	s = mf_store_stmt(st, SQL_RUN_PROBLEMS, NULL);
-	if (s) {
-		sqlite3_bind_int64(s, 1, *run_id);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *sev = (const char *)sqlite3_column_text(s, 0);
-			int64_t n = sqlite3_column_int64(s, 1);
-			if (sev && !strcmp(sev, "info"))
-				stats->problems[MF_INFO] = n;
-			else if (sev && !strcmp(sev, "warning"))
-				stats->problems[MF_WARNING] = n;
-			else
-				stats->problems[MF_ERROR] = n;
-		}
-		sqlite3_reset(s);
+void cli_job_release(struct cli_job *j)
+{
+	mf_optvals_release(&j->ivals);
+	cli_export_opts_release(&j->eo);
+}
+
+int cli_job_finish(struct cli_job *j)
+{
+	int quiet = j->iopts.quiet;
+	memset(&j->iopts, 0, sizeof(j->iopts));
+	mf_optvals_fill(&j->ivals, &j->iopts);
+	j->iopts.values = &j->ivals;
+	j->iopts.quiet = quiet;
+	j->since = mf_opt_given(&j->eo.vals, "since") ? mf_opt_str(&j->eo.vals, "since") : NULL;
+	j->until = mf_opt_given(&j->eo.vals, "until") ? mf_opt_str(&j->eo.vals, "until") : NULL;
+	return cli_export_opts_update(&j->eo);
+}
+
+/* The value as it would be typed, or NULL when it is not to be repeated. */
+static const char *shown_value(const struct mf_optval *v)
+{
+	const struct mf_option *o = v->opt;
+	if (!*v->owner || !v->key || (o->flags & MF_OPTF_SECRET))
+		return NULL;
+	switch (o->kind) {
+	case MF_OPT_FLAG:
+		return v->num ? "yes" : NULL;
+	case MF_OPT_BOOL: {
+		int64_t dflt = o->dflt && !strcmp(o->dflt, "yes");
+		return v->num == dflt ? NULL : v->num ? "yes" : "no";
 	}
-	mf_buf_init(&js, MF_BUF_UNBOUNDED);
-	mf_buf_addch(&js, '{');
-	mf_json_kv_str(&js, "format", imp->name, 1);
-	mf_json_kv_str(&js, "path", path, 0);
-	mf_json_kv_int(&js, "files", stats->files, 0);
-	mf_json_kv_int(&js, "files_skipped", stats->files_skipped, 0);
-	mf_json_kv_int(&js, "mailboxes", stats->mailboxes, 0);
-	mf_json_kv_int(&js, "messages", stats->messages, 0);
-	mf_json_kv_int(&js, "messages_skipped", stats->messages_skipped, 0);
-	mf_json_kv_int(&js, "calendar_items", stats->calendar_items, 0);
-	mf_json_kv_int(&js, "directory_entries", stats->dir_entries, 0);
-	mf_json_kv_int(&js, "bytes", stats->bytes, 0);
-	mf_json_key(&js, "problems", 0);
-	mf_buf_addch(&js, '{');
-	mf_json_kv_int(&js, "info", stats->problems[MF_INFO], 1);
-	mf_json_kv_int(&js, "warning", stats->problems[MF_WARNING], 0);
-	mf_json_kv_int(&js, "error", stats->problems[MF_ERROR], 0);
-	mf_buf_addstr(&js, "}}");
-	mf_store_run_end(st, *run_id, rc < 0 ? "failed" : stats->problems[MF_ERROR] ? "problems" : "ok",
-			 js.data, NULL);
-	mf_buf_release(&js);
-	return rc;
+	case MF_OPT_LIST:
+		return NULL;
+	default:
+		return v->given ? v->str : NULL;
+	}
+}
+
+void cli_opts_args(struct mf_buf *b, const struct mf_optvals *v, int wizard_names)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		const char *val = shown_value(&v->v[i]);
+		if (!val)
+			continue;
+		mf_buf_addstr(b, " --");
+		if (wizard_names) {
+			for (const char *c = v->v[i].key; *c; c++)
+				mf_buf_addch(b, *c == '_' ? '-' : *c);
+		} else {
+			mf_buf_addstr(b, v->v[i].opt->name);
+		}
+		if (v->v[i].opt->kind != MF_OPT_FLAG) {
+			mf_buf_addch(b, ' ');
+			cli_shell_quote(b, val);
+		}
+	}
+}
+
+void cli_opts_keys(struct mf_buf *b, const struct mf_optvals *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		const char *val = shown_value(&v->v[i]);
+		if (val)
+			mf_buf_addf(b, "%s = %s\n", v->v[i].key, val);
+	}
 }
 
 int cli_job_plan(struct mf_store *st, const char *alias_map, struct mf_diag *diag)
@@ -186,10 +199,7 @@ void cli_job_commands(struct mf_buf *b, const struct cli_job *j, const char *imp
 	}
 	mf_buf_addf(b, "mailferry import %s", importer);
 	opt(b, "--db", j->db);
-	opt(b, "--codepage", j->iopts.codepage);
-	opt(b, "--timezone", j->iopts.timezone);
-	opt(b, "--date-order", j->iopts.date_order);
-	flag(b, "--keep-system-folders", j->iopts.keep_system_folders);
+	cli_opts_args(b, &j->ivals, 0);
 	mf_buf_addch(b, ' ');
 	cli_shell_quote(b, j->path);
 	mf_buf_addch(b, '\n');
@@ -201,20 +211,7 @@ void cli_job_commands(struct mf_buf *b, const struct cli_job *j, const char *imp
 	}
 	mf_buf_addf(b, "mailferry export %s", j->target);
 	opt(b, "--db", j->db);
-	opt(b, "--out", o->out);
-	opt(b, "--url", o->url);
-	opt(b, "--admin", o->admin);
-	opt(b, "--password-file", o->password_file);
-	opt(b, "--oauth2-token-file", o->oauth2_token_file);
-	opt(b, "--login-format", o->login_format);
-	flag(b, "--starttls", o->starttls);
-	if (!o->tls_verify)
-		mf_buf_addstr(b, " --tls-verify no");
-	opt(b, "--public-folder", o->public_folder);
-	flag(b, "--flag-urgent", o->flag_urgent);
-	opt(b, "--codepage", o->codepage);
-	opt(b, "--directory", o->directory_mode);
-	flag(b, "--keep-raw-headers", o->keep_raw_headers);
+	cli_opts_args(b, &j->eo.vals, 0);
 	for (size_t i = 0; i < o->n_mailboxes; i++)
 		opt(b, "--mailbox", o->mailboxes[i]);
 	opt(b, "--since", j->since);
@@ -251,31 +248,11 @@ void cli_job_section(struct mf_buf *b, const struct cli_job *j, const char *impo
 	kv(b, "source", importer);
 	kv(b, "path", j->path);
 	kv(b, "db", j->db);
-	kv(b, "source_codepage", j->iopts.codepage);
-	kv(b, "source_timezone", j->iopts.timezone);
-	kv(b, "date_order", j->iopts.date_order);
-	if (j->iopts.keep_system_folders)
-		kv(b, "keep_system_folders", "yes");
+	cli_opts_keys(b, &j->ivals);
 	kv(b, "directory_snapshot", j->directory_snapshot);
 	kv(b, "alias_map", j->alias_map);
 	kv(b, "target", j->target);
-	kv(b, "out", o->out);
-	kv(b, "url", o->url);
-	kv(b, "admin", o->admin);
-	kv(b, "password_file", o->password_file);
-	kv(b, "oauth2_token_file", o->oauth2_token_file);
-	kv(b, "login_format", o->login_format);
-	if (o->starttls)
-		kv(b, "starttls", "yes");
-	if (!o->tls_verify)
-		kv(b, "tls_verify", "no");
-	kv(b, "public_folder", o->public_folder);
-	if (o->flag_urgent)
-		kv(b, "flag_urgent", "yes");
-	kv(b, "codepage", o->codepage);
-	kv(b, "directory", o->directory_mode);
-	if (o->keep_raw_headers)
-		kv(b, "keep_raw_headers", "yes");
+	cli_opts_keys(b, &j->eo.vals);
 	if (o->n_mailboxes) {
 		mf_buf_addstr(b, "mailboxes = ");
 		join(b, o->mailboxes, o->n_mailboxes);

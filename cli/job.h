@@ -11,14 +11,15 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "engine/export.h"
-#include "engine/importer.h"
+#include "engine/import.h"
 
 struct cli_job {
 	const char *name;               /* batch: the section's name */
 	const char *source;             /* importer name, or "auto" */
 	const char *path;               /* the source folder (or file) */
 	const char *db;                 /* the staging database */
-	struct mf_import_opts iopts;    /* codepage, timezone, date_order, keep_system_folders */
+	struct mf_optvals ivals;        /* the import's options (cli_import_values) */
+	struct mf_import_opts iopts;    /* filled from ivals (cli_job_finish) */
 	const char *directory_snapshot; /* target directory CSV (import directory) */
 	const char *alias_map;          /* plan --alias-map */
 	const char *target;             /* exporter name */
@@ -29,14 +30,20 @@ struct cli_job {
 	unsigned shard_i, shard_n;      /* shard_n 0: every mailbox */
 };
 
+/* Start j empty: every option at its default. */
+void cli_job_init(struct cli_job *j);
+void cli_job_release(struct cli_job *j);
+/* Fill j->iopts and j->eo.o from the values; -1 (message printed) when the
+ * mailbox list file cannot be read. */
+int cli_job_finish(struct cli_job *j);
+
 /*
- * Import path into st with imp as `mailferry import` does: a run row of
- * kind import with its JSON summary; *run_id receives it.  Returns the
- * importer's result (diag set on failure).
+ * The plugins' options given in v, as command-line arguments
+ * (" --name value", flags " --name"; wizard_names: named after their
+ * job-file keys) or job-file lines ("key = value\n").  Secrets never.
  */
-int cli_job_import(struct mf_store *st, const struct mf_importer *imp, const char *path,
-		   const struct mf_import_opts *o, struct mf_import_stats *stats,
-		   int64_t *run_id, struct mf_diag *diag);
+void cli_opts_args(struct mf_buf *b, const struct mf_optvals *v, int wizard_names);
+void cli_opts_keys(struct mf_buf *b, const struct mf_optvals *v);
 
 /* `mailferry plan --alias-map map` (map may be NULL: the stored plan is
  * made current). */

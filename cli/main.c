@@ -65,7 +65,13 @@ int cli_help(const char *cmd)
 	const struct mf_cmd *c = mf_cmd_find(cmd);
 	if (!c)
 		return cli_usage("help", "unknown command '%s'", cmd);
-	fputs(c->help, stdout);
+	{
+		struct mf_buf b;
+		mf_buf_init(&b, MF_BUF_UNBOUNDED);
+		cli_help_text(&b, c->help);
+		fputs(b.data, stdout);
+		mf_buf_release(&b);
+	}
 	return MF_EXIT_OK;
 }
 

@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "core/store.h"
 #include "core/version.h"
+#include "engine/exporter.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -363,7 +364,8 @@ struct rtarget {
 	char *name, *format, *options;
 	struct rmbox *m;
 	size_t n;
-	int64_t messages, delivered, failed, skipped, cal, done;
+	int64_t messages, delivered, failed, skipped, cal, cal_total, done;
+	int takes_messages, takes_calendar;   /* the exporter's capability bits */
 };
 
 struct rep {
@@ -424,6 +426,13 @@ static int rep_load(struct rep *r, sqlite3 *agg, struct mf_diag *d)
 		colon = strchr(t->name, ':');
 		t->format = colon ? mf_xstrndup(t->name, (size_t)(colon - t->name)) : mf_xstrdup(t->name);
 		t->options = dupcol(s, 1);
+		{
+			/* each target counts only the items its exporter takes (an
+			 * exporter this build does not know: both kinds) */
+			const struct mf_exporter *e = mf_exporter_find(t->format);
+			t->takes_messages = !e || (e->caps & MF_EXP_MESSAGES);
+			t->takes_calendar = !e || (e->caps & MF_EXP_CALENDAR);
+		}
 		sqlite3_bind_text(m, 1, t->name, -1, SQLITE_TRANSIENT);
 		while (sqlite3_step(m) == SQLITE_ROW) {
 			struct rmbox *x;
@@ -441,6 +450,10 @@ static int rep_load(struct rep *r, sqlite3 *agg, struct mf_diag *d)
 			x->cal = sqlite3_column_int64(m, 8);
 			x->done = sqlite3_column_int(m, 9) != 0;
 			x->cal_total = sqlite3_column_int64(m, 10);
+			if (!t->takes_messages)
+				x->messages = x->delivered = x->failed = 0;
+			if (!t->takes_calendar)
+				x->cal = x->cal_total = 0;
 			x->skipped = x->messages - x->delivered - x->failed;
 			if (x->skipped < 0)
 				x->skipped = 0;
@@ -449,6 +462,7 @@ static int rep_load(struct rep *r, sqlite3 *agg, struct mf_diag *d)
 			t->failed += x->failed;
 			t->skipped += x->skipped;
 			t->cal += x->cal;
+			t->cal_total += x->cal_total;
 			t->done += x->done;
 		}
 		sqlite3_reset(m);
@@ -741,42 +755,24 @@ static void options_html(struct mf_buf *b, sqlite3 *agg, const char *json)
 		mf_buf_addstr(b, "-");
 }
 
-static void html_target(struct mf_buf *b, const struct rtarget *t, sqlite3 *agg)
+/* One bar for all of a target's items of one kind: delivered, failed,
+ * skipped (parts[0..2]), and the share delivered. */
+static void html_total_bar(struct mf_buf *b, const char *title, const char *none,
+			   const int64_t parts[3], const char *const names[3])
 {
-	const int label_w = 200, bar_w = 640, row_h = 22;
-	int64_t max = 1;
-	double tot;
-	int h;
+	const int label_w = 200, bar_w = 640;
+	const char *colors[3] = { C_DEL, C_FAIL, C_SKIP };
+	double tot = (double)(parts[0] + parts[1] + parts[2]);
 
-	mf_buf_addstr(b, "<section><h2>Target: <code>");
-	html_esc(b, t->name);
-	mf_buf_addstr(b, "</code></h2><table><tr><th>exporter</th><td>");
-	html_esc(b, t->format);
-	mf_buf_addstr(b, "</td></tr><tr><th>options of the last run</th><td>");
-	options_html(b, agg, t->options);
-	mf_buf_addstr(b, "</td></tr></table><div class=\"cards\">");
-	card(b, "", "mailboxes", (int64_t)t->n);
-	card(b, "ok", "mailboxes completed", t->done);
-	card(b, "ok", "messages delivered", t->delivered);
-	card(b, "bad", "messages failed", t->failed);
-	card(b, "skip", "messages skipped", t->skipped);
-	card(b, "ok", "calendar items delivered", t->cal);
-	mf_buf_addstr(b, "</div>");
-
-	/* the whole target as one bar */
-	tot = (double)(t->delivered + t->failed + t->skipped);
-	mf_buf_addf(b, "<h3>All messages</h3><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-		    "height=\"26\" role=\"img\" aria-label=\"delivered, failed, skipped\">",
-		    label_w + bar_w + 120);
+	mf_buf_addf(b, "<h3>%s</h3><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+		    "height=\"26\" role=\"img\" aria-label=\"%s, %s, %s\">", title,
+		    label_w + bar_w + 120, names[0], names[1], names[2]);
 	if (tot <= 0) {
 		mf_buf_addf(b, "<rect x=\"0\" y=\"3\" width=\"%d\" height=\"20\" fill=\"none\" "
 			    "stroke=\"#c5ccd3\"/><text x=\"8\" y=\"18\" font-size=\"12\" "
-			    "fill=\"#6b7785\">no messages</text>", label_w + bar_w);
+			    "fill=\"#6b7785\">%s</text>", label_w + bar_w, none);
 	} else {
 		double x = 0, w;
-		int64_t parts[3] = { t->delivered, t->failed, t->skipped };
-		const char *colors[3] = { C_DEL, C_FAIL, C_SKIP };
-		const char *names[3] = { "delivered", "failed", "skipped" };
 		for (int i = 0; i < 3; i++) {
 			w = (double)parts[i] / tot * (label_w + bar_w);
 			if (parts[i] > 0)
@@ -786,27 +782,50 @@ static void html_target(struct mf_buf *b, const struct rtarget *t, sqlite3 *agg)
 			x += w;
 		}
 		mf_buf_addf(b, "<text x=\"%d\" y=\"18\" font-size=\"12\" fill=\"#1f2933\">%.1f%% "
-			    "delivered</text>", label_w + bar_w + 8, 100.0 * (double)t->delivered / tot);
+			    "delivered</text>", label_w + bar_w + 8, 100.0 * (double)parts[0] / tot);
 	}
 	mf_buf_addstr(b, "</svg>");
+}
 
-	/* a bar per mailbox */
-	for (size_t i = 0; i < t->n; i++)
-		if (t->m[i].messages > max)
-			max = t->m[i].messages;
+/* A bar per mailbox: its messages (calendar = 0) or its calendar items. */
+static void html_mailbox_bars(struct mf_buf *b, const struct rtarget *t, int calendar)
+{
+	const int label_w = 200, bar_w = 640, row_h = 22;
+	const char *colors[3] = { C_DEL, C_FAIL, C_SKIP };
+	const char *names[3] = { "delivered", "failed", calendar ? "not delivered" : "skipped" };
+	int64_t max = 1;
+	int h;
+
+	for (size_t i = 0; i < t->n; i++) {
+		int64_t v = calendar ? t->m[i].cal_total : t->m[i].messages;
+		if (v > max)
+			max = v;
+	}
 	h = (int)t->n * row_h + 8;
-	mf_buf_addf(b, "<h3>Mailboxes</h3><p class=\"legend\"><i style=\"background:%s\"></i>"
-		    "delivered<i style=\"background:%s\"></i>failed<i style=\"background:%s\"></i>"
-		    "skipped (outside the selection, or not reached yet)</p>", C_DEL, C_FAIL, C_SKIP);
+	if (calendar)
+		mf_buf_addf(b, "<h3>Mailboxes: calendar items</h3><p class=\"legend\"><i style=\""
+			    "background:%s\"></i>delivered<i style=\"background:%s\"></i>not delivered "
+			    "(outside the selection, failed, or not reached yet)</p>", C_DEL, C_SKIP);
+	else
+		mf_buf_addf(b, "<h3>Mailboxes</h3><p class=\"legend\"><i style=\"background:%s\"></i>"
+			    "delivered<i style=\"background:%s\"></i>failed<i style=\"background:%s\">"
+			    "</i>skipped (outside the selection, or not reached yet)</p>", C_DEL, C_FAIL,
+			    C_SKIP);
 	mf_buf_addf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		    "role=\"img\" aria-label=\"messages per mailbox\">", label_w + bar_w + 230, h);
+		    "role=\"img\" aria-label=\"%s per mailbox\">", label_w + bar_w + 230, h,
+		    calendar ? "calendar items" : "messages");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct rmbox *x = &t->m[i];
 		int y = (int)i * row_h + 4;
 		double px = label_w;
 		int64_t parts[3] = { x->delivered, x->failed, x->skipped };
-		const char *colors[3] = { C_DEL, C_FAIL, C_SKIP };
-		const char *names[3] = { "delivered", "failed", "skipped" };
+		int64_t total = x->messages;
+		if (calendar) {
+			parts[0] = x->cal;
+			parts[1] = 0;
+			parts[2] = x->cal_total > x->cal ? x->cal_total - x->cal : 0;
+			total = x->cal_total;
+		}
 		mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\" "
 			    "fill=\"#1f2933\">", label_w - 8, y + 14);
 		html_esc(b, x->alias ? x->alias : x->display_name ? x->display_name : "(no alias)");
@@ -815,7 +834,7 @@ static void html_target(struct mf_buf *b, const struct rtarget *t, sqlite3 *agg)
 		mf_buf_addstr(b, " &lt;");
 		html_esc(b, x->source_address);
 		mf_buf_addstr(b, "&gt;</title></text>");
-		if (x->messages == 0)
+		if (total == 0)
 			mf_buf_addf(b, "<rect x=\"%d\" y=\"%d\" width=\"2\" height=\"16\" fill=\"#c5ccd3\"/>",
 				    label_w, y + 2);
 		for (int k = 0; k < 3; k++) {
@@ -827,12 +846,63 @@ static void html_target(struct mf_buf *b, const struct rtarget *t, sqlite3 *agg)
 				    (long long)parts[k]);
 			px += w;
 		}
-		mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#52606d\">%lld delivered,"
-			    " %lld failed, %lld skipped%s</text>", label_w + bar_w + 10, y + 14,
-			    (long long)x->delivered, (long long)x->failed, (long long)x->skipped,
-			    x->done ? "" : " (not completed)");
+		if (calendar)
+			mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#52606d\">%lld of "
+				    "%lld calendar items delivered%s</text>", label_w + bar_w + 10, y + 14,
+				    (long long)parts[0], (long long)total, x->done ? "" : " (not completed)");
+		else
+			mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#52606d\">%lld "
+				    "delivered, %lld failed, %lld skipped%s</text>", label_w + bar_w + 10,
+				    y + 14, (long long)x->delivered, (long long)x->failed,
+				    (long long)x->skipped, x->done ? "" : " (not completed)");
 	}
-	mf_buf_addstr(b, "</svg></section>");
+	mf_buf_addstr(b, "</svg>");
+}
+
+/* A target shows only the kinds of items its exporter takes: an iCalendar
+ * target has no messages to deliver or skip, a Maildir no calendar. */
+static void html_target(struct mf_buf *b, const struct rtarget *t, sqlite3 *agg)
+{
+	mf_buf_addstr(b, "<section><h2>Target: <code>");
+	html_esc(b, t->name);
+	mf_buf_addstr(b, "</code></h2><table><tr><th>exporter</th><td>");
+	html_esc(b, t->format);
+	mf_buf_addstr(b, "</td></tr><tr><th>takes</th><td>");
+	mf_buf_addstr(b, t->takes_messages && t->takes_calendar ? "messages and calendar items"
+		      : t->takes_messages ? "messages" : t->takes_calendar ? "calendar items"
+		      : "mailboxes only");
+	mf_buf_addstr(b, "</td></tr><tr><th>options of the last run</th><td>");
+	options_html(b, agg, t->options);
+	mf_buf_addstr(b, "</td></tr></table><div class=\"cards\">");
+	card(b, "", "mailboxes", (int64_t)t->n);
+	card(b, "ok", "mailboxes completed", t->done);
+	if (t->takes_messages) {
+		card(b, "ok", "messages delivered", t->delivered);
+		card(b, "bad", "messages failed", t->failed);
+		card(b, "skip", "messages skipped", t->skipped);
+	}
+	if (t->takes_calendar) {
+		card(b, "ok", "calendar items delivered", t->cal);
+		card(b, "skip", "calendar items not delivered",
+		     t->cal_total > t->cal ? t->cal_total - t->cal : 0);
+	}
+	mf_buf_addstr(b, "</div>");
+
+	if (t->takes_messages) {
+		const int64_t parts[3] = { t->delivered, t->failed, t->skipped };
+		const char *const names[3] = { "delivered", "failed", "skipped" };
+		html_total_bar(b, "All messages", "no messages", parts, names);
+	}
+	if (t->takes_calendar) {
+		const int64_t parts[3] = { t->cal, 0, t->cal_total > t->cal ? t->cal_total - t->cal : 0 };
+		const char *const names[3] = { "delivered", "failed", "not delivered" };
+		html_total_bar(b, "All calendar items", "no calendar items", parts, names);
+	}
+	if (t->takes_messages)
+		html_mailbox_bars(b, t, 0);
+	else if (t->takes_calendar)
+		html_mailbox_bars(b, t, 1);
+	mf_buf_addstr(b, "</section>");
 }
 
 static void html_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,

@@ -18,6 +18,7 @@
 #define MF_CORE_ADDR_H
 
 #include <stddef.h>
+#include "core/buf.h"
 #include "core/mf.h"
 #include "core/rd.h"
 
@@ -83,5 +84,27 @@ int mf_msaddr_parse(struct mf_msaddr *out, const char *s, size_t len);
 
 /* Case-insensitive ASCII equality of two spans / a span and a string. */
 int mf_addr_eq_ci(struct mf_span a, struct mf_span b);
+
+/*
+ * The RFC 5322 form of one staged address: *name_out (display name, UTF-8,
+ * may be "") and *addr_out (addr-spec, ASCII), both reset first.  Internet
+ * addresses are kept as they are; native ones get a stable address under
+ * a reserved domain whose last label is `domain` (NULL or "": "invalid"):
+ *
+ *   cc:Mail  "Lindqvist, Anna at SALES01" -> "Lindqvist, Anna"
+ *                                            <Lindqvist_Anna@SALES01.ccmail.invalid>
+ *   MS Mail  "ACMENET/HQPO/ERAMIREZ"      -> ERAMIREZ <ERAMIREZ@HQPO.ACMENET.msmail.invalid>
+ *   other    "FAX:+1 555 0100"            -> "+1 555 0100" <1_555_0100@fax.invalid>
+ *
+ * display may be NULL; type and address may be NULL when only raw is known
+ * (raw is then parsed: "TYPE:addr", cc:Mail "Name at PO", MS "NET/PO/MBX",
+ * or an Internet address).  home is the source address of the mailbox the
+ * message belongs to ("CCMAIL:Name at PO"; may be NULL): its post office
+ * completes a cc:Mail name written without one.  Returns MF_OK, or
+ * MF_EFORMAT when nothing usable is there.
+ */
+int mf_addr_render(struct mf_buf *name_out, struct mf_buf *addr_out, const char *display,
+		   const char *type, const char *address, const char *raw, const char *home,
+		   const char *domain);
 
 #endif

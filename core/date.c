@@ -2,10 +2,16 @@
 /*
  * date.c: civil dates, locale date parsing, and zone conversion.
  *
- * Zone conversion uses the C library with TZ set to the zone (mktime and
- * localtime_r read the system zone database, historic rules included).  TZ
- * is process-wide, so the conversions are serialised with a mutex and the
- * previous TZ is restored: the rest of the program never depends on TZ.
+ * Zone conversion reads the system zone database itself (TZif files under
+ * $TZDIR or /usr/share/zoneinfo, RFC 8536: the transitions, their types and
+ * the rule string for the years after the last transition); the process
+ * environment (TZ) is never touched.  The results are those the C library
+ * gives for TZ=zone: localtime's choice of type before the first
+ * transition, the rule string's changes computed for the UTC year, and
+ * mktime's search (its first guess is the offset of the previous
+ * conversion, as in the C library) for a wall-clock time that falls twice
+ * or not at all.  Loaded zones are kept for the life of the process,
+ * behind a mutex.
  */
 #include "core/date.h"
 
@@ -14,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 int mf_date_order_parse(enum mf_date_order *out, const char *s)
 {
@@ -240,24 +245,439 @@ int mf_tz_valid(const char *zone)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
-static char tz_current[256];
+/* ---- zone files ---- */
 
-/* Caller holds tz_lock. */
-static void tz_switch(const char *zone)
+#define TZ_FILE_MAX (1u << 20)
+#define TZ_MAX_TIMES 4096       /* zic writes at most a few hundred */
+#define TZ_MAX_TYPES 256
+
+enum tzrule_kind { TZR_J0 = 0, TZR_J1, TZR_M };
+
+/* One change of a POSIX TZ rule string ("M3.5.0/2"). */
+struct tzrule {
+	enum tzrule_kind kind;
+	int d, m, n;
+	int64_t secs;               /* local time of day of the change */
+	int64_t offset;             /* gmtoff of the time it is read in */
+};
+
+struct tzzone {
+	struct tzzone *next;
+	char name[256];
+	int64_t *trans;
+	unsigned char *idx;
+	size_t ntrans;
+	struct { int32_t off; int isdst; } types[TZ_MAX_TYPES];
+	size_t ntypes;
+	int has_rule;               /* the footer's rule string was read */
+	struct tzrule rule[2];      /* [0] std->dst (std offset), [1] dst->std */
+};
+
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tzzone *tz_zones;
+/* mktime's first guess: the UTC instant minus the wall clock of the last
+ * conversion (0 at the start, as in the C library). */
+static int64_t tz_guess;
+
+static uint32_t be32(const unsigned char *p)
 {
-	if (strcmp(tz_current, zone) == 0)
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static int64_t be64(const unsigned char *p)
+{
+	return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
+
+/* A POSIX TZ name: letters (3+), or <...> with letters, digits, + and -. */
+static int rule_name(const char **sp)
+{
+	const char *p = *sp;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+		p++;
+	if (p - *sp < 3) {
+		const char *q;
+		p = *sp;
+		if (*p++ != '<')
+			return 0;
+		q = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || *p == '+' || *p == '-')
+			p++;
+		if (*p++ != '>' || p - q - 1 < 3)
+			return 0;
+	}
+	*sp = p;
+	return 1;
+}
+
+/* "hh[:mm[:ss]]": 1 and the fields read, 0 when there is no number. */
+static int rule_hms(const char **sp, int *hh, int *mm, int *ss)
+{
+	const char *p = *sp;
+	int *f[3] = { hh, mm, ss };
+	for (int k = 0; k < 3; k++) {
+		long v = 0;
+		int nd = 0;
+		if (k > 0) {
+			if (*p != ':' || p[1] < '0' || p[1] > '9')
+				break;
+			p++;
+		}
+		while (*p >= '0' && *p <= '9' && nd < 6) {
+			v = v * 10 + (*p++ - '0');
+			nd++;
+		}
+		if (!nd)
+			return 0;
+		*f[k] = (int)v;
+	}
+	*sp = p;
+	return 1;
+}
+
+/* A UTC offset, west positive as POSIX writes it; *out is east positive. */
+static int rule_offset(const char **sp, int64_t *out)
+{
+	const char *p = *sp;
+	int sign = -1, hh = 0, mm = 0, ss = 0;
+	if (*p == '-' || *p == '+')
+		sign = *p++ == '-' ? 1 : -1;
+	if (!rule_hms(&p, &hh, &mm, &ss))
+		return 0;
+	*out = sign * (int64_t)((hh > 24 ? 24 : hh) * 3600 + (mm > 59 ? 59 : mm) * 60 +
+				(ss > 59 ? 59 : ss));
+	*sp = p;
+	return 1;
+}
+
+static int rule_change(const char **sp, struct tzrule *r)
+{
+	const char *p = *sp;
+	if (*p == ',')
+		p++;
+	if (*p == 'J' || (*p >= '0' && *p <= '9')) {
+		long d = 0;
+		int nd = 0;
+		r->kind = *p == 'J' ? TZR_J1 : TZR_J0;
+		if (*p == 'J')
+			p++;
+		while (*p >= '0' && *p <= '9' && nd < 4) {
+			d = d * 10 + (*p++ - '0');
+			nd++;
+		}
+		if (!nd || d > 365 || (r->kind == TZR_J1 && d == 0))
+			return 0;
+		r->d = (int)d;
+	} else if (*p == 'M') {
+		int v[3];
+		p++;
+		for (int k = 0; k < 3; k++) {
+			int nd = 0;
+			if (k > 0 && *p++ != '.')
+				return 0;
+			v[k] = 0;
+			while (*p >= '0' && *p <= '9' && nd < 3) {
+				v[k] = v[k] * 10 + (*p++ - '0');
+				nd++;
+			}
+			if (!nd)
+				return 0;
+		}
+		if (v[0] < 1 || v[0] > 12 || v[1] < 1 || v[1] > 5 || v[2] > 6)
+			return 0;
+		r->kind = TZR_M;
+		r->m = v[0];
+		r->n = v[1];
+		r->d = v[2];
+	} else {
+		return 0;
+	}
+	r->secs = 2 * 3600;
+	if (*p == '/') {
+		int neg, hh = 2, mm = 0, ss = 0;
+		p++;
+		neg = *p == '-';
+		p += neg;
+		rule_hms(&p, &hh, &mm, &ss);
+		r->secs = (neg ? -1 : 1) * ((int64_t)hh * 3600 + mm * 60 + ss);
+	}
+	if (*p != '\0' && *p != ',')
+		return 0;
+	*sp = p;
+	return 1;
+}
+
+/* The footer's rule string ("CET-1CEST,M3.5.0,M10.5.0/3"). */
+static void rule_parse(struct tzzone *z, const char *s)
+{
+	int64_t std, dst;
+	memset(z->rule, 0, sizeof(z->rule));
+	if (!rule_name(&s) || !rule_offset(&s, &std))
 		return;
-	setenv("TZ", zone, 1);
-	tzset();
-	snprintf(tz_current, sizeof(tz_current), "%s", zone);
+	z->rule[0].offset = z->rule[1].offset = std;
+	z->has_rule = 1;
+	if (!*s)
+		return;                 /* no daylight time */
+	if (!rule_name(&s))
+		return;
+	dst = std + 3600;
+	rule_offset(&s, &dst);
+	z->rule[1].offset = dst;
+	if (rule_change(&s, &z->rule[0]))
+		rule_change(&s, &z->rule[1]);
+}
+
+/* UTC instant of a rule's change in year (as the C library computes it). */
+static int64_t rule_when(const struct tzrule *r, int year)
+{
+	static const int yday[2][13] = {
+		{ 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365 },
+		{ 0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366 },
+	};
+	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	int64_t t = 0;
+
+	if (year > 1970)
+		t = ((int64_t)(year - 1970) * 365 + ((year - 1) / 4 - 1970 / 4) -
+		     ((year - 1) / 100 - 1970 / 100) + ((year - 1) / 400 - 1970 / 400)) * 86400;
+	switch (r->kind) {
+	case TZR_J1:
+		t += (int64_t)(r->d - 1) * 86400;
+		if (r->d >= 60 && leap)
+			t += 86400;
+		break;
+	case TZR_J0:
+		t += (int64_t)r->d * 86400;
+		break;
+	case TZR_M: {
+		const int *my = &yday[leap][r->m];
+		int m1 = (r->m + 9) % 12 + 1, yy0 = r->m <= 2 ? year - 1 : year;
+		int yy1 = yy0 / 100, yy2 = yy0 % 100, d, dow;
+		t += (int64_t)my[-1] * 86400;
+		dow = ((26 * m1 - 2) / 10 + 1 + yy2 + yy2 / 4 + yy1 / 4 - 2 * yy1) % 7;
+		if (dow < 0)
+			dow += 7;
+		d = r->d - dow;
+		if (d < 0)
+			d += 7;
+		for (int i = 1; i < r->n; i++) {
+			if (d + 7 >= my[0] - my[-1])
+				break;
+			d += 7;
+		}
+		t += (int64_t)d * 86400;
+		break;
+	}
+	}
+	return t - r->offset + r->secs;
+}
+
+static void zone_free(struct tzzone *z)
+{
+	if (z) {
+		free(z->trans);
+		free(z->idx);
+		free(z);
+	}
+}
+
+/* Read a TZif file (version 1, or the 64-bit data of version 2+ and its
+ * rule string); NULL when it is not one. */
+static struct tzzone *zone_read(const char *name)
+{
+	char path[512];
+	const char *dir = getenv("TZDIR");
+	unsigned char *d = NULL;
+	size_t len = 0, pos = 0, tw = 4;
+	struct tzzone *z = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+	if (!(f = fopen(path, "rb")))
+		return NULL;
+	d = mf_xmalloc(TZ_FILE_MAX + 1);
+	len = fread(d, 1, TZ_FILE_MAX + 1, f);
+	fclose(f);
+	if (len > TZ_FILE_MAX)
+		goto bad;
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t isut, isstd, leap, timecnt, typecnt, charcnt;
+		size_t need;
+		if (len - pos < 44 || memcmp(d + pos, "TZif", 4))
+			goto bad;
+		isut = be32(d + pos + 20);
+		isstd = be32(d + pos + 24);
+		leap = be32(d + pos + 28);
+		timecnt = be32(d + pos + 32);
+		typecnt = be32(d + pos + 36);
+		charcnt = be32(d + pos + 40);
+		if (timecnt > TZ_MAX_TIMES || typecnt == 0 || typecnt > TZ_MAX_TYPES ||
+		    charcnt > 65536 || leap > 65536 || isut > typecnt || isstd > typecnt)
+			goto bad;
+		need = (size_t)timecnt * (tw + 1) + (size_t)typecnt * 6 + charcnt +
+		       (size_t)leap * (tw + 4) + isstd + isut;
+		if (pass == 0 && d[pos + 4] >= '2') {
+			pos += 44 + need;   /* the 32-bit data: skipped */
+			tw = 8;
+			continue;
+		}
+		if (len - pos - 44 < need)
+			goto bad;
+		pos += 44;
+		z = mf_xcalloc(1, sizeof(*z));
+		snprintf(z->name, sizeof(z->name), "%s", name);
+		z->ntrans = timecnt;
+		z->trans = mf_xcalloc(timecnt ? timecnt : 1, sizeof(*z->trans));
+		z->idx = mf_xcalloc(timecnt ? timecnt : 1, 1);
+		for (size_t i = 0; i < timecnt; i++)
+			z->trans[i] = tw == 8 ? be64(d + pos + i * 8) : (int32_t)be32(d + pos + i * 4);
+		pos += timecnt * tw;
+		for (size_t i = 0; i < timecnt; i++)
+			if ((z->idx[i] = d[pos + i]) >= typecnt)
+				goto bad;
+		pos += timecnt;
+		z->ntypes = typecnt;
+		for (size_t i = 0; i < typecnt; i++) {
+			z->types[i].off = (int32_t)be32(d + pos + i * 6);
+			z->types[i].isdst = d[pos + i * 6 + 4] != 0;
+		}
+		pos += (size_t)typecnt * 6 + charcnt + (size_t)leap * (tw + 4) + isstd + isut;
+		if (tw == 8 && pos < len && d[pos] == '\n') {
+			size_t e = pos + 1;
+			while (e < len && d[e] != '\n')
+				e++;
+			if (e < len && e > pos + 1) {
+				char *rule = mf_xstrndup((const char *)d + pos + 1, e - pos - 1);
+				rule_parse(z, rule);
+				free(rule);
+			}
+		}
+		break;
+	}
+	free(d);
+	return z;
+bad:
+	free(d);
+	zone_free(z);
+	return NULL;
+}
+
+/* The loaded zone (caller holds tz_lock); NULL when it cannot be read. */
+static struct tzzone *zone_get(const char *name)
+{
+	struct tzzone *z;
+	for (z = tz_zones; z; z = z->next)
+		if (!strcmp(z->name, name))
+			return z;
+	if (strlen(name) >= sizeof(z->name) || !(z = zone_read(name)))
+		return NULL;
+	z->next = tz_zones;
+	tz_zones = z;
+	return z;
+}
+
+/* Offset east of UTC and DST flag at instant t (localtime's choice). */
+static void zone_at(const struct tzzone *z, int64_t t, int64_t *off, int *isdst)
+{
+	size_t i;
+	if (z->ntrans == 0 || t < z->trans[0]) {
+		for (i = 0; i < z->ntypes && z->types[i].isdst; i++)
+			;
+		if (i == z->ntypes)
+			i = 0;
+	} else if (t >= z->trans[z->ntrans - 1] && z->has_rule) {
+		struct mf_civil u;
+		int64_t c0, c1;
+		int dst;
+		mf_utc_to_civil(&u, t);
+		c0 = rule_when(&z->rule[0], u.year);
+		c1 = rule_when(&z->rule[1], u.year);
+		dst = c0 > c1 ? (t < c1 || t >= c0) : (t >= c0 && t < c1);
+		*off = z->rule[dst].offset;
+		*isdst = dst;
+		return;
+	} else {
+		size_t lo = 1, hi = z->ntrans;  /* the last transition <= t */
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (z->trans[mid] <= t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = z->idx[lo - 1];
+	}
+	*off = z->types[i].off;
+	*isdst = z->types[i].isdst;
+}
+
+/* The wall clock at t, as seconds of a naive (UTC-like) count. */
+static int64_t zone_wall(const struct tzzone *z, int64_t t, int *isdst, int64_t *off)
+{
+	int64_t o;
+	zone_at(z, t, &o, isdst);
+	if (off)
+		*off = o;
+	return t + o;
+}
+
+static int isdst_differ(int a, int b)
+{
+	return (!a != !b) && a >= 0 && b >= 0;
+}
+
+/* The C library's mktime for wall clock `want` (naive seconds) with
+ * tm_isdst = isdst; MF_OK and *out, or MF_EFORMAT where it fails.  Caller
+ * holds tz_lock. */
+static int zone_mktime(const struct tzzone *z, int64_t want, int isdst, int64_t *out)
+{
+	int remaining = 6, dst2 = 0, tdst;
+	int64_t t0 = want + tz_guess, t = t0, t1 = t0, t2 = t0, wall;
+
+	for (;;) {
+		int64_t dt;
+		wall = zone_wall(z, t, &tdst, NULL);
+		dt = want - wall;
+		if (dt == 0)
+			break;
+		if (t == t1 && t != t2 && (isdst < 0 ? dst2 : (isdst != 0) != (tdst != 0)))
+			goto found;
+		if (--remaining == 0)
+			return MF_EFORMAT;
+		t1 = t2;
+		t2 = t;
+		t += dt;
+		dst2 = tdst != 0;
+	}
+	if (isdst_differ(isdst, tdst)) {
+		/* look for a neighbouring instant with the requested flag and
+		 * use its offset; else assume a one-hour difference */
+		const int64_t stride = 601200, bound = 457243200 / 2 + 601200;
+		int dst_difference = (isdst == 0) - (tdst == 0);
+		for (int64_t delta = stride; delta < bound; delta += stride)
+			for (int dir = -1; dir <= 1; dir += 2) {
+				int64_t ot = t + delta * dir, owall;
+				int odst;
+				owall = zone_wall(z, ot, &odst, NULL);
+				if (!isdst_differ(isdst, odst)) {
+					t = ot + (want - owall);
+					goto found;
+				}
+			}
+		t += 3600 * dst_difference;
+	}
+found:
+	tz_guess = t - want;
+	*out = t;
+	return MF_OK;
 }
 
 int mf_tz_local_to_utc(int64_t *out, const char *zone, const struct mf_civil *c)
 {
-	struct tm tm;
-	time_t t;
-	int64_t naive;
+	struct tzzone *z;
+	int64_t naive, t;
+	int rc;
 
 	if (!mf_civil_valid(c) || !mf_tz_valid(zone))
 		return MF_EFORMAT;
@@ -266,50 +686,42 @@ int mf_tz_local_to_utc(int64_t *out, const char *zone, const struct mf_civil *c)
 		*out = naive;
 		return MF_OK;
 	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = c->year - 1900;
-	tm.tm_mon = c->month - 1;
-	tm.tm_mday = c->day;
-	tm.tm_hour = c->hour;
-	tm.tm_min = c->min;
-	tm.tm_sec = c->sec;
 	pthread_mutex_lock(&tz_lock);
-	tz_switch(zone);
+	if (!(z = zone_get(zone))) {
+		pthread_mutex_unlock(&tz_lock);
+		return MF_EFORMAT;
+	}
 	/* First try as daylight time: for a repeated hour this picks the
 	 * earlier instant.  Accept it only if it maps back to the same wall
 	 * clock with DST in force; otherwise read it as standard time. */
-	tm.tm_isdst = 1;
-	t = mktime(&tm);
+	rc = zone_mktime(z, naive, 1, &t);
 	{
-		struct tm back;
-		int ok = t != (time_t)-1 && localtime_r(&t, &back) &&
-			 back.tm_isdst > 0 && back.tm_hour == c->hour &&
-			 back.tm_min == c->min && back.tm_mday == c->day;
-		if (!ok) {
-			memset(&tm, 0, sizeof(tm));
-			tm.tm_year = c->year - 1900;
-			tm.tm_mon = c->month - 1;
-			tm.tm_mday = c->day;
-			tm.tm_hour = c->hour;
-			tm.tm_min = c->min;
-			tm.tm_sec = c->sec;
-			tm.tm_isdst = 0;
-			t = mktime(&tm);
+		struct mf_civil back;
+		int dst = 0;
+		int ok = 0;
+		if (rc == MF_OK) {
+			mf_utc_to_civil(&back, zone_wall(z, t, &dst, NULL));
+			ok = dst > 0 && back.hour == c->hour && back.min == c->min &&
+			     back.day == c->day;
 		}
+		if (!ok)
+			rc = zone_mktime(z, naive, 0, &t);
 	}
 	pthread_mutex_unlock(&tz_lock);
-	if (t == (time_t)-1 && naive != -1)
+	if (rc < 0)
+		t = -1;
+	if (t == -1 && naive != -1)   /* (mktime's -1 is its failure) */
 		return MF_EFORMAT;
-	*out = (int64_t)t;
+	*out = t;
 	return MF_OK;
 }
 
 int mf_tz_utc_to_local(struct mf_civil *out, int *gmtoff_out, const char *zone,
 		       int64_t t)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-	int ok;
+	struct tzzone *z;
+	int64_t off;
+	int dst;
 
 	if (!mf_tz_valid(zone))
 		return MF_EFORMAT;
@@ -320,19 +732,15 @@ int mf_tz_utc_to_local(struct mf_civil *out, int *gmtoff_out, const char *zone,
 		return MF_OK;
 	}
 	pthread_mutex_lock(&tz_lock);
-	tz_switch(zone);
-	ok = localtime_r(&tt, &tm) != NULL;
+	z = zone_get(zone);
+	if (z)
+		zone_at(z, t, &off, &dst);
 	pthread_mutex_unlock(&tz_lock);
-	if (!ok)
+	if (!z)
 		return MF_EFORMAT;
-	out->year = tm.tm_year + 1900;
-	out->month = tm.tm_mon + 1;
-	out->day = tm.tm_mday;
-	out->hour = tm.tm_hour;
-	out->min = tm.tm_min;
-	out->sec = tm.tm_sec;
+	mf_utc_to_civil(out, t + off);
 	if (gmtoff_out)
-		*gmtoff_out = (int)tm.tm_gmtoff;
+		*gmtoff_out = (int)off;
 	return MF_OK;
 }
 

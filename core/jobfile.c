@@ -8,26 +8,16 @@
 #include <string.h>
 
 const char *const mf_jobfile_keys[] = {
-	/* source */
-	"source", "path", "db", "source_codepage", "source_timezone", "date_order",
-	"keep_system_folders", "directory_snapshot", "alias_map",
-	/* target */
-	"target", "out", "url", "admin", "password_file", "oauth2_token_file",
-	"login_format", "starttls", "tls_verify", "public_folder", "flag_urgent",
-	"codepage", "directory", "keep_raw_headers",
-	/* selection and options */
-	"mailboxes", "mailboxes_from", "since", "until", "no_mail", "folders",
-	"skip_folders",
-	/* run control and output */
-	"jobs", "lease_timeout", "force", "wait", "report_html", "report_json",
+	"source", "path", "db", "directory_snapshot", "alias_map", "target",
+	"report_html", "report_json",
 	NULL
 };
 
-static const char *known_key(struct mf_span k)
+static const char *known_key(const char *const *keys, struct mf_span k)
 {
-	for (size_t i = 0; mf_jobfile_keys[i]; i++)
-		if (strlen(mf_jobfile_keys[i]) == k.len && !memcmp(mf_jobfile_keys[i], k.p, k.len))
-			return mf_jobfile_keys[i];
+	for (size_t i = 0; keys[i]; i++)
+		if (strlen(keys[i]) == k.len && !memcmp(keys[i], k.p, k.len))
+			return keys[i];
 	return NULL;
 }
 
@@ -69,6 +59,12 @@ static int span_is(struct mf_span s, const char *w)
 
 int mf_jobfile_parse(struct mf_jobfile *out, const char *file, const unsigned char *p,
 		     size_t len, struct mf_diag *diag)
+{
+	return mf_jobfile_parse_keys(out, file, p, len, mf_jobfile_keys, diag);
+}
+
+int mf_jobfile_parse_keys(struct mf_jobfile *out, const char *file, const unsigned char *p,
+			  size_t len, const char *const *keys, struct mf_diag *diag)
 {
 	struct mf_rd r;
 	struct mf_span line;
@@ -167,7 +163,7 @@ int mf_jobfile_parse(struct mf_jobfile *out, const char *file, const unsigned ch
 						 "line %u: a key before the first [job] section", lineno);
 				goto fail;
 			}
-			key = known_key(k);
+			key = known_key(keys, k);
 			if (!key) {
 				char shown[48];
 				size_t n = k.len < sizeof(shown) - 1 ? k.len : sizeof(shown) - 1;

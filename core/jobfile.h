@@ -15,7 +15,8 @@
  * UTF-8 (a leading byte order mark is skipped), LF or CR LF line ends,
  * lines of at most MF_JOBFILE_LINE_MAX bytes, at most MF_JOBFILE_MAX bytes
  * in all, MF_JOBFILE_JOBS_MAX jobs.  `key = value`: the key is one of the
- * known keys (mf_jobfile_keys), the value is the rest of the line with the
+ * known keys (the job's own, mf_jobfile_keys, and the keys of the plugins'
+ * and drivers' options, engine/options.h, which the caller passes), the value is the rest of the line with the
  * blanks around it removed (no quoting, no continuation lines; an empty
  * value unsets a default).  A key given twice in one section, an unknown
  * key, a key outside a section, a section given twice, a NUL byte or a
@@ -37,7 +38,7 @@
 #define MF_JOBFILE_NAME_MAX 64
 
 struct mf_job_kv {
-	const char *key;        /* one of mf_jobfile_keys (static) */
+	const char *key;        /* one of the known keys (the caller's strings) */
 	char *value;            /* owned */
 	uint32_t line;          /* 1-based */
 	uint64_t offset;        /* of the line's first byte */
@@ -57,7 +58,8 @@ struct mf_jobfile {
 	size_t n_jobs;
 };
 
-/* The known keys, NULL-terminated. */
+/* The job's own keys (source, path, db, directory_snapshot, alias_map,
+ * target, report_html, report_json), NULL-terminated. */
 extern const char *const mf_jobfile_keys[];
 
 /*
@@ -68,6 +70,10 @@ extern const char *const mf_jobfile_keys[];
  */
 int mf_jobfile_parse(struct mf_jobfile *out, const char *file, const unsigned char *p,
 		     size_t len, struct mf_diag *diag);
+/* The same with keys (NULL-terminated; they must outlive *out) known
+ * instead of mf_jobfile_keys. */
+int mf_jobfile_parse_keys(struct mf_jobfile *out, const char *file, const unsigned char *p,
+			  size_t len, const char *const *keys, struct mf_diag *diag);
 void mf_jobfile_release(struct mf_jobfile *jf);
 
 /* The entry of key in job, else in the defaults, else NULL. */

@@ -43,7 +43,8 @@
  *   MS Mail  "ACMENET/HQPO/ERAMIREZ"      -> ERAMIREZ <ERAMIREZ@HQPO.ACMENET.msmail.invalid>
  *   other    "FAX:+1 555 0100"            -> "+1 555 0100" <1_555_0100@fax.invalid>
  *
- * (mf_mime_address; the last label is opts->native_domain.)
+ * (mf_mime_address, which is core/addr.h mf_addr_render; the last label is
+ * opts->native_domain.)
  */
 #ifndef MF_CORE_MIME_H
 #define MF_CORE_MIME_H
@@ -115,11 +116,9 @@ void mf_mime_message_id(char out[MF_MIME_MESSAGE_ID_MAX], const struct mf_messag
 void mf_mime_staged_id(char out[MF_MIME_STAGED_ID_MAX], const struct mf_message *m);
 
 /*
- * The RFC 5322 form of one staged address: *name_out (display name, UTF-8,
- * may be "") and *addr_out (addr-spec, ASCII).  display may be NULL; type
- * and address may be NULL when only raw is known (raw is then parsed:
- * "TYPE:addr", cc:Mail "Name at PO", MS "NET/PO/MBX", or an Internet
- * address).  Returns MF_OK, or MF_EFORMAT when nothing usable is there.
+ * The RFC 5322 form of one staged address of a message of mailbox mb (may
+ * be NULL) with opts' native domain: core/addr.h mf_addr_render, which says
+ * how each legacy form is rendered.
  */
 int mf_mime_address(struct mf_buf *name_out, struct mf_buf *addr_out,
 		    const char *display, const char *type, const char *address,

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include "core/arena.h"
+#include "core/hash.h"
 #include "core/mf.h"
 #include "core/model.h"
 
@@ -49,18 +50,14 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 		  struct mf_diag *diag);
 void mf_store_close(struct mf_store **st);
 
-/* The connection (borrowed): modules with their own queries use it with
- * mf_store_stmt, and report failures with mf_store_fail. */
+/* The connection and a cached prepared statement: private to the store
+ * modules (core/store_priv.h, which describes them).  Declared here too
+ * only until the last callers outside core/store*.c (cli/, importers/)
+ * have moved their SQL into store modules. */
 sqlite3 *mf_store_db(struct mf_store *st);
-const char *mf_store_path(const struct mf_store *st);
-
-/*
- * A cached prepared statement for sql, which must be a string with static
- * storage (the cache is keyed by its address).  The statement is reset and
- * its bindings cleared before it is returned.  NULL on failure (diag set).
- */
 sqlite3_stmt *mf_store_stmt(struct mf_store *st, const char *sql,
 			    struct mf_diag *diag);
+const char *mf_store_path(const struct mf_store *st);
 /* Fill diag with SQLite's last error on st and return MF_ESTORE. */
 int mf_store_fail(struct mf_store *st, struct mf_diag *diag, const char *what);
 /* Run SQL text (several statements allowed, no results). */
@@ -107,6 +104,12 @@ int mf_store_file_begin(struct mf_store *st, int64_t *id_out,
 int mf_store_file_end(struct mf_store *st, int64_t file_id, const char *state,
 		      int64_t messages, int64_t skipped, struct mf_diag *diag);
 
+/* The source's post office (or ""), format, time zone ("UTC" when none),
+ * calendar code page (its code page when none, else "CP1252"), path,
+ * network and code page (strings in arena).  MF_ENOTFOUND if none. */
+int mf_store_source_load(struct mf_store *st, struct mf_source_info *out, int64_t source_id,
+			 struct mf_arena *arena, struct mf_diag *diag);
+
 /* ---- directory ---- */
 
 int mf_store_postoffice(struct mf_store *st, int64_t *id_out, int64_t source_id,
@@ -117,6 +120,27 @@ int mf_store_dir_entry(struct mf_store *st, int64_t *id_out, int64_t source_id,
 		       const struct mf_dir_entry *e, struct mf_diag *diag);
 int mf_store_list_member(struct mf_store *st, int64_t list_id, int position,
 			 const char *address, int64_t entry_id, struct mf_diag *diag);
+
+/* A directory entry as an export renders it (strings in arena): display_name
+ * is the entry's name when it has none; mailbox_* describe the mailbox
+ * it stands for (NULL: none). */
+struct mf_store_entry_ref {
+	int64_t id, source_id, mailbox_id;
+	const char *kind, *name, *display_name, *address_type, *address;
+	const char *mailbox_display_name, *mailbox_alias;
+};
+int mf_store_entry_ref(struct mf_store *st, struct mf_store_entry_ref *out, int64_t entry_id,
+		       struct mf_arena *arena, struct mf_diag *diag);
+
+/* The members of a list in position order: the address as written, the
+ * entry it resolved to (0: none) and that entry's mailbox alias (NULL). */
+struct mf_store_member {
+	const char *address;
+	int64_t entry_id;
+	const char *mailbox_alias;
+};
+int mf_store_list_members(struct mf_store *st, struct mf_store_member **out, size_t *n_out,
+			  int64_t list_id, struct mf_arena *arena, struct mf_diag *diag);
 
 /* ---- mailboxes ---- */
 
@@ -144,6 +168,23 @@ int mf_store_mailbox_load(struct mf_store *st, struct mf_mailbox *out,
 int mf_store_mailbox_list(struct mf_store *st, struct mf_mailbox **out,
 			  size_t *n_out, struct mf_arena *arena,
 			  struct mf_diag *diag);
+
+/* Find a mailbox by its exact alias: id, kind, display_name, given_name,
+ * surname, source_address and alias are filled (strings in arena).
+ * MF_ENOTFOUND if none. */
+int mf_store_mailbox_by_alias_exact(struct mf_store *st, struct mf_mailbox *out,
+				    const char *alias, struct mf_arena *arena,
+				    struct mf_diag *diag);
+
+/* A mailbox's folders (path and special use, strings in arena); sorted:
+ * by path, else in the order the database gives. */
+struct mf_store_folder {
+	const char *path;
+	const char *special;
+};
+int mf_store_folder_list(struct mf_store *st, struct mf_store_folder **out, size_t *n_out,
+			 int64_t mailbox_id, int sorted, struct mf_arena *arena,
+			 struct mf_diag *diag);
 
 /* Get or create a folder of a mailbox by target path ('\' between levels). */
 int mf_store_folder(struct mf_store *st, int64_t *id_out, int64_t mailbox_id,
@@ -177,7 +218,37 @@ int mf_store_message_load(struct mf_store *st, struct mf_message **out,
 			  int64_t id, int with_data, struct mf_arena *arena,
 			  struct mf_diag *diag);
 
+/*
+ * The top-level messages of a mailbox dated in [*since, *until) (NULL: no
+ * bound; undated messages are always kept), in folder path, date, id
+ * order, each with its ledger row for target (status and remote_id NULL
+ * when none).  visit is called per row (strings valid during the call); a
+ * negative return from it stops the walk and is returned.
+ */
+struct mf_store_msg_row {
+	int64_t id;
+	const char *folder;
+	const char *status;
+	const char *remote_id;
+};
+int mf_store_message_select(struct mf_store *st, int64_t mailbox_id, const char *target,
+			    const int64_t *since, const int64_t *until,
+			    int (*visit)(void *arg, const struct mf_store_msg_row *row),
+			    void *arg, struct mf_diag *diag);
+
 /* ---- calendars and address books ---- */
+
+/* The ids of a mailbox's calendar items that target has (delivered 1),
+ * has not (0), or all of them (-1), in id order (*out malloc'd). */
+int mf_store_calendar_ids(struct mf_store *st, int64_t **out, size_t *n_out, int64_t mailbox_id,
+			  const char *target, int delivered, struct mf_diag *diag);
+/* Load one calendar item (strings in arena); MF_ENOTFOUND if none. */
+int mf_store_calendar_load(struct mf_store *st, struct mf_calendar_item *c, int64_t id,
+			   struct mf_arena *arena, struct mf_diag *diag);
+/* A mailbox's address book in position order, with list members (all in
+ * arena). */
+int mf_store_pab_load(struct mf_store *st, struct mf_pab_entry **out, size_t *n_out,
+		      int64_t mailbox_id, struct mf_arena *arena, struct mf_diag *diag);
 
 int mf_store_calendar_item(struct mf_store *st, int64_t *id_out,
 			   const struct mf_calendar_item *c, struct mf_diag *diag);
@@ -208,6 +279,192 @@ int mf_store_run_begin(struct mf_store *st, int64_t *id_out, const char *kind,
 int mf_store_run_heartbeat(struct mf_store *st, int64_t run_id, struct mf_diag *diag);
 int mf_store_run_end(struct mf_store *st, int64_t run_id, const char *status,
 		     const char *summary_json, struct mf_diag *diag);
+
+/* Record a run's target once it is known; count a run's problems; mark
+ * a run that is still 'running' interrupted (its lease is taken over). */
+int mf_store_run_target(struct mf_store *st, int64_t run_id, const char *target,
+			struct mf_diag *diag);
+int mf_store_run_problems(struct mf_store *st, int64_t *n_out, int64_t run_id,
+			  struct mf_diag *diag);
+int mf_store_run_interrupt(struct mf_store *st, int64_t run_id, struct mf_diag *diag);
+
+/* A heartbeat on a connection of its own (for a thread of its own):
+ * mf_store_beat refreshes the run's heartbeat and returns 0 when the run
+ * row is no longer 'running' (another run declared it gone), else 1. */
+struct mf_store_beat;
+int mf_store_beat_open(struct mf_store_beat **out, const char *path, int64_t run_id);
+int mf_store_beat(struct mf_store_beat *b);
+void mf_store_beat_close(struct mf_store_beat **b);
+
+/* ---- leases: one run per mailbox and target ---- */
+
+struct mf_store_lease {
+	int64_t run_id;              /* the run holding it */
+	char host[256];              /* that run's host, pid, heartbeat, status */
+	int has_host;
+	int64_t pid, heartbeat;
+	char status[16];
+	int has_status;
+};
+/* 1 and *out when the mailbox is leased for target, 0 when not. */
+int mf_store_lease_get(struct mf_store *st, struct mf_store_lease *out, int64_t mailbox_id,
+		       const char *target, struct mf_diag *diag);
+/* 1 and the holder's run id, 0 when not leased. */
+int mf_store_lease_owner(struct mf_store *st, int64_t *run_id_out, int64_t mailbox_id,
+			 const char *target, struct mf_diag *diag);
+/* Take (or take over) the lease for run_id. */
+int mf_store_lease_put(struct mf_store *st, int64_t mailbox_id, const char *target,
+		       int64_t run_id, struct mf_diag *diag);
+/* Give it back if run_id holds it. */
+void mf_store_lease_release(struct mf_store *st, int64_t mailbox_id, const char *target,
+			    int64_t run_id);
+
+/* ---- the delivery ledger ---- */
+
+struct mf_store_delivery {
+	const char *kind;            /* message, calendar, pab, mailbox */
+	int64_t item_id, mailbox_id;
+	const char *status;          /* delivered, failed */
+	const char *remote_id, *sha256, *detail;   /* may be NULL */
+	int64_t bytes;               /* <0: unknown */
+};
+/* Record (or replace) what target holds of one item, stamped with run_id
+ * and now.  Callers group rows in a transaction. */
+int mf_store_delivery_put(struct mf_store *st, const char *target, int64_t run_id,
+			  const struct mf_store_delivery *r, struct mf_diag *diag);
+/* 1 and the remote_id (NULL when none recorded; in arena) of an item
+ * delivered to target, 0 when it is not. */
+int mf_store_delivery_remote_id(struct mf_store *st, const char **out, const char *target,
+				const char *item_kind, int64_t item_id, struct mf_arena *arena,
+				struct mf_diag *diag);
+/* 1 when target has items of the mailbox but not the mailbox itself (a run
+ * worked on it and did not finish), 0 when not, <0 on error. */
+int mf_store_delivery_unfinished(struct mf_store *st, const char *target, int64_t mailbox_id);
+/* The remote ids (non-NULL) of the messages of a mailbox delivered to
+ * target; folder non-NULL: of that folder only.  Array and strings in arena. */
+int mf_store_delivered_remote_ids(struct mf_store *st, const char ***out, size_t *n_out,
+				  const char *target, int64_t mailbox_id, const char *folder,
+				  struct mf_arena *arena, struct mf_diag *diag);
+
+/* ---- what the preflight check counts ---- */
+
+/* A count with an example (strings in arena): n items in `groups` groups
+ * (messages, lists; 0 when not counted), no_address of them without an
+ * address, example the least one (NULL when n is 0). */
+struct mf_store_unresolved {
+	int64_t n, groups, no_address;
+	const char *example;
+};
+/* The mail sections of a mailbox (0: the import never reached it). */
+int mf_store_mail_sections(struct mf_store *st, int64_t *n_out, int64_t mailbox_id,
+			   struct mf_diag *diag);
+/* The mailbox's source files whose import is not done, in id order. */
+int mf_store_files_not_done(struct mf_store *st, int64_t mailbox_id,
+			    void (*visit)(void *arg, const char *path, const char *state,
+					  const char *source_path),
+			    void *arg, struct mf_diag *diag);
+/* Recipients of the mailbox's messages not in the directory (example: the
+ * least raw form). */
+int mf_store_unresolved_recipients(struct mf_store *st, struct mf_store_unresolved *out,
+				   int64_t mailbox_id, struct mf_arena *arena, struct mf_diag *diag);
+/* List members not in the directory, over all lists (example "list: address"). */
+int mf_store_unresolved_members(struct mf_store *st, struct mf_store_unresolved *out,
+				struct mf_arena *arena, struct mf_diag *diag);
+/* Custom recipients and lists the plan skips (example: the least name). */
+int mf_store_plan_skipped(struct mf_store *st, struct mf_store_unresolved *out,
+			  struct mf_arena *arena, struct mf_diag *diag);
+
+/* ---- the plan (core/store_plan.c) ---- */
+
+/* A row of the plan's inputs or of the plan: which fields are set depends
+ * on the call (strings in arena, or valid during a visit). */
+struct mf_store_plan_row {
+	int64_t id;                  /* mailbox or directory entry */
+	int64_t object_id, mailbox_id, same_as;   /* 0: none */
+	const char *kind, *name, *display_name, *given_name, *surname;
+	const char *address_type, *address, *source_address;
+	const char *alias, *alias_from, *action, *plan_address, *conflict, *message;
+	int has_object;
+	const char *object_class, *object_alias, *object_display_name;
+	int planned;                 /* the plan has a row for it */
+};
+/* An object of the target's directory snapshot. */
+struct mf_store_tobj {
+	int64_t id;
+	const char *cls, *alias, *display_name, *proxy;
+};
+
+/* sha256 over version and every input of the plan (hex). */
+int mf_store_plan_fingerprint(struct mf_store *st, char hex[MF_SHA256_HEX], const char *version,
+			      struct mf_diag *diag);
+/* The stored plan's fingerprint: 1 (hex set), 0 no plan yet. */
+int mf_store_plan_state_get(struct mf_store *st, char hex[MF_SHA256_HEX], struct mf_diag *diag);
+int mf_store_plan_state_put(struct mf_store *st, int64_t run_id, const char *fingerprint,
+			    int64_t mailboxes, int64_t conflicts, struct mf_diag *diag);
+/* Plan rows counted by (kind, action): mailboxes (kind NULL) or recipients. */
+int mf_store_plan_counts(struct mf_store *st, int recipients,
+			 void (*visit)(void *arg, const char *kind, const char *action, int64_t n),
+			 void *arg, struct mf_diag *diag);
+/* Target objects: the one other than except_id using alias (1, or 0 none);
+ * the one carrying match key (directory lists first; 1 or 0); one by id
+ * with its first proxy (1 or 0); those carrying key, in id order (the
+ * first max filled, *n_out counts all); the first non-list one whose
+ * loose key matches, with that proxy (1 or 0). */
+int mf_store_target_alias_owner(struct mf_store *st, int64_t *id_out, const char *alias,
+				int64_t except_id, struct mf_diag *diag);
+int mf_store_target_match_any(struct mf_store *st, int64_t *id_out, const char *key,
+			      struct mf_diag *diag);
+int mf_store_target_describe(struct mf_store *st, struct mf_store_tobj *out, int64_t id,
+			     struct mf_arena *arena, struct mf_diag *diag);
+int mf_store_target_match(struct mf_store *st, struct mf_store_tobj *out, size_t max,
+			  size_t *n_out, const char *key, struct mf_arena *arena,
+			  struct mf_diag *diag);
+int mf_store_target_loose(struct mf_store *st, struct mf_store_tobj *out, const char *loose_key,
+			  struct mf_arena *arena, struct mf_diag *diag);
+/* The alias map: replace, add a line, walk in line order. */
+int mf_store_alias_map_clear(struct mf_store *st, struct mf_diag *diag);
+int mf_store_alias_map_put(struct mf_store *st, const char *key, const char *alias, int64_t line,
+			   const char *file, struct mf_diag *diag);
+int mf_store_alias_map_walk(struct mf_store *st,
+			    void (*visit)(void *arg, const char *key, const char *alias),
+			    void *arg, struct mf_diag *diag);
+/* Keep every mailbox's alias as first staged (alias_origin). */
+int mf_store_alias_origin(struct mf_store *st, struct mf_diag *diag);
+/* Walks on statements of their own (visit may query; a negative return
+ * stops): every mailbox with its staged alias (alias) and first alias
+ * (alias_from), in id order; every custom recipient and list, in id
+ * order; those again with their plan rows (planned, action, alias,
+ * plan_address, message); the plan's listing of mailboxes (alias order,
+ * with the object matched) or of recipients (kind, id order). */
+int mf_store_plan_mailbox_walk(struct mf_store *st,
+			       int (*visit)(void *arg, const struct mf_store_plan_row *r),
+			       void *arg, struct mf_diag *diag);
+int mf_store_plan_entry_walk(struct mf_store *st,
+			     int (*visit)(void *arg, const struct mf_store_plan_row *r),
+			     void *arg, struct mf_diag *diag);
+int mf_store_plan_object_walk(struct mf_store *st,
+			      int (*visit)(void *arg, const struct mf_store_plan_row *r),
+			      void *arg, struct mf_diag *diag);
+int mf_store_plan_listing_walk(struct mf_store *st, int recipients,
+			       int (*visit)(void *arg, const struct mf_store_plan_row *r),
+			       void *arg, struct mf_diag *diag);
+/* Empty the plan's mailbox (or recipient) rows; write one (mailbox: id,
+ * action, alias, alias_from, object_id, conflict, message; recipient: id,
+ * kind, action, alias, plan_address, object_id, mailbox_id, same_as,
+ * message). */
+int mf_store_plan_clear(struct mf_store *st, int recipients, struct mf_diag *diag);
+int mf_store_plan_mailbox_put(struct mf_store *st, const struct mf_store_plan_row *r,
+			      struct mf_diag *diag);
+int mf_store_plan_recipient_put(struct mf_store *st, const struct mf_store_plan_row *r,
+				struct mf_diag *diag);
+int mf_store_mailbox_set_alias(struct mf_store *st, int64_t mailbox_id, const char *alias,
+			       struct mf_diag *diag);
+/* One mailbox's or recipient's plan row with the object it matched
+ * (1, or 0 when there is no such mailbox or custom recipient/list). */
+int mf_store_plan_mailbox_get(struct mf_store *st, struct mf_store_plan_row *r, int64_t mailbox_id,
+			      struct mf_arena *arena, struct mf_diag *diag);
+int mf_store_plan_recipient_get(struct mf_store *st, struct mf_store_plan_row *r, int64_t entry_id,
+				struct mf_arena *arena, struct mf_diag *diag);
 
 /* ---- helpers for loaders ---- */
 

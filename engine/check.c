@@ -66,68 +66,51 @@ static const char *who(const struct mf_mailbox *mb, char *buf, size_t len)
 	return buf;
 }
 
-static const char SQL_SECTION[] = "SELECT count(*) FROM mail_sections WHERE mailbox_id = ?1";
-static const char SQL_FILES[] =
-	"SELECT f.path, f.state, s.path FROM source_files f JOIN sources s ON s.id = f.source_id "
-	"WHERE f.state <> 'done' AND (f.mailbox_id = ?1 OR f.id = "
-	"(SELECT mail_file_id FROM mail_sections WHERE mailbox_id = ?1)) ORDER BY f.id";
-static const char SQL_UNRESOLVED[] =
-	"SELECT count(*), ifnull(sum(r.address IS NULL), 0), count(DISTINCT r.message_id), min(r.raw) "
-	"FROM messages g JOIN recipients r ON r.message_id = g.id "
-	"WHERE g.mailbox_id = ?1 AND r.entry_id IS NULL";
-static const char SQL_LIST_UNRESOLVED[] =
-	"SELECT count(*), count(DISTINCT m.list_id), min(l.name || ': ' || m.address) "
-	"FROM list_members m JOIN dir_entries l ON l.id = m.list_id WHERE m.entry_id IS NULL";
-static const char SQL_SKIPPED[] =
-	"SELECT count(*), min(e.name) FROM plan_recipients p JOIN dir_entries e ON e.id = p.entry_id "
-	"WHERE p.action = 'skip'";
-static const char SQL_LEASE_OF[] =
-	"SELECT r.id, r.host, r.pid, r.heartbeat_at, r.status FROM leases l JOIN runs r ON r.id = l.run_id "
-	"WHERE l.mailbox_id = ?1 AND l.target = ?2";
+struct files_ctx {
+	struct mf_check_report *rep;
+	const struct mf_mailbox *mb;
+	const char *who;
+};
+
+static void on_file(void *arg, const char *path, const char *state, const char *src)
+{
+	struct files_ctx *fc = arg;
+	if (state && !strcmp(state, "failed"))
+		add(fc->rep, MF_WARNING, "check.import-failed", fc->mb,
+		    "%s: its file '%s' of %s could not be read (see the problems of the import); "
+		    "what was staged from it is exported", fc->who, path ? path : "", src ? src : "");
+	else
+		add(fc->rep, MF_ERROR, "check.import-unfinished", fc->mb,
+		    "%s: the import of its file '%s' of %s did not finish, so its mail is "
+		    "incomplete; fix: run the same import again (it resumes)", fc->who,
+		    path ? path : "", src ? src : "");
+}
 
 static int mailbox_checks(struct mf_store *st, const struct mf_mailbox *mb,
 			  const struct mf_export_opts *opts, struct mf_check_report *rep,
 			  struct mf_arena *arena, struct mf_diag *diag)
 {
 	char w[1024];
-	sqlite3_stmt *s;
 	struct mf_plan_entry pe;
-	int rc, step;
+	struct mf_store_unresolved u;
+	struct files_ctx fc;
+	int64_t sections;
+	int rc;
 
 	who(mb, w, sizeof(w));
 	/* the mail section */
-	if (!(s = mf_store_stmt(st, SQL_SECTION, diag)))
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, mb->id);
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW && sqlite3_column_int64(s, 0) == 0)
+	if ((rc = mf_store_mail_sections(st, &sections, mb->id, diag)) < 0)
+		return rc;
+	if (sections == 0)
 		add(rep, MF_ERROR, "check.no-mail-section", mb,
 		    "%s has no mail section, so the target would not get its mailbox; fix: run "
 		    "the import of its post office again", w);
-	sqlite3_reset(s);
-	if (step != SQLITE_ROW)
-		return mf_store_fail(st, diag, "cannot read mail sections");
 	/* its files */
-	if (!(s = mf_store_stmt(st, SQL_FILES, diag)))
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, mb->id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *path = (const char *)sqlite3_column_text(s, 0);
-		const char *state = (const char *)sqlite3_column_text(s, 1);
-		const char *src = (const char *)sqlite3_column_text(s, 2);
-		if (state && !strcmp(state, "failed"))
-			add(rep, MF_WARNING, "check.import-failed", mb,
-			    "%s: its file '%s' of %s could not be read (see the problems of the import); "
-			    "what was staged from it is exported", w, path ? path : "", src ? src : "");
-		else
-			add(rep, MF_ERROR, "check.import-unfinished", mb,
-			    "%s: the import of its file '%s' of %s did not finish, so its mail is "
-			    "incomplete; fix: run the same import again (it resumes)", w,
-			    path ? path : "", src ? src : "");
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE)
-		return mf_store_fail(st, diag, "cannot read source files");
+	fc.rep = rep;
+	fc.mb = mb;
+	fc.who = w;
+	if ((rc = mf_store_files_not_done(st, mb->id, on_file, &fc, diag)) < 0)
+		return rc;
 	/* the plan */
 	if ((rc = mf_plan_mailbox_action(st, &pe, mb->id, arena, diag)) < 0)
 		return rc;
@@ -137,25 +120,18 @@ static int mailbox_checks(struct mf_store *st, const struct mf_mailbox *mb,
 	/* recipients */
 	if (opts && opts->no_mail)
 		return MF_OK;
-	if (!(s = mf_store_stmt(st, SQL_UNRESOLVED, diag)))
-		return MF_ESTORE;
-	sqlite3_bind_int64(s, 1, mb->id);
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) {
-		long long n = sqlite3_column_int64(s, 0), noaddr = sqlite3_column_int64(s, 1);
-		long long msgs = sqlite3_column_int64(s, 2);
-		const char *ex = (const char *)sqlite3_column_text(s, 3);
+	if ((rc = mf_store_unresolved_recipients(st, &u, mb->id, arena, diag)) < 0)
+		return rc;
+	if (u.n > 0) {
 		add(rep, MF_WARNING, "check.unresolved-recipients", mb,
 		    "%s: %lld recipients of %lld messages are not in the directory (for example "
-		    "'%s'); they keep their address as written", w, n, msgs, ex ? ex : "");
-		if (noaddr)
+		    "'%s'); they keep their address as written", w, (long long)u.n,
+		    (long long)u.groups, u.example ? u.example : "");
+		if (u.no_address)
 			add(rep, MF_WARNING, "check.unaddressed-recipients", mb,
 			    "%s: %lld recipients have no address at all, only a name; the target "
-			    "shows them as written but cannot reply to them", w, noaddr);
+			    "shows them as written but cannot reply to them", w, (long long)u.no_address);
 	}
-	sqlite3_reset(s);
-	if (step != SQLITE_ROW)
-		return mf_store_fail(st, diag, "cannot count recipients");
 	return MF_OK;
 }
 
@@ -203,8 +179,9 @@ int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
 		 struct mf_check_report *rep, struct mf_diag *diag)
 {
 	struct mf_arena arena = MF_ARENA_INIT;
-	sqlite3_stmt *s;
-	int rc = MF_OK, step;
+	struct mf_store_lease l;
+	struct mf_store_unresolved u;
+	int rc = MF_OK;
 
 	if ((rc = mf_plan_ensure(st, &rep->plan, diag)) < 0)
 		return rc;
@@ -215,22 +192,16 @@ int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
 		rc = mailbox_checks(st, mb, opts, rep, &arena, diag);
 		if (rc < 0)
 			break;
-		if (target && (s = mf_store_stmt(st, SQL_LEASE_OF, diag)) != NULL) {
-			sqlite3_bind_int64(s, 1, mb->id);
-			mf_store_bind_text(s, 2, target);
-			if (sqlite3_step(s) == SQLITE_ROW) {
-				int timeout = opts && opts->lease_timeout > 0 ? opts->lease_timeout : 120;
-				long long run = sqlite3_column_int64(s, 0);
-				const char *host = (const char *)sqlite3_column_text(s, 1);
-				long long pid = sqlite3_column_int64(s, 2);
-				if (!mf_run_owner_gone(host, pid, sqlite3_column_int64(s, 3),
-						       (const char *)sqlite3_column_text(s, 4), timeout))
-					add(rep, MF_INFO, "check.leased", mb,
-					    "mailbox '%s' is being exported to this target by run %lld "
-					    "(pid %lld on %s); an export now skips it, or waits with --wait",
-					    mb->alias ? mb->alias : mb->name, run, pid, host ? host : "?");
-			}
-			sqlite3_reset(s);
+		if (target && mf_store_lease_get(st, &l, mb->id, target, NULL) == 1) {
+			int timeout = opts && opts->lease_timeout > 0 ? opts->lease_timeout : 120;
+			const char *host = l.has_host ? l.host : NULL;
+			if (!mf_run_owner_gone(host, l.pid, l.heartbeat, l.has_status ? l.status : NULL,
+					       timeout))
+				add(rep, MF_INFO, "check.leased", mb,
+				    "mailbox '%s' is being exported to this target by run %lld "
+				    "(pid %lld on %s); an export now skips it, or waits with --wait",
+				    mb->alias ? mb->alias : mb->name, (long long)l.run_id,
+				    (long long)l.pid, host ? host : "?");
 		}
 		if (exp && ctx && exp->check_mailbox) {
 			struct mf_diag d;
@@ -244,42 +215,32 @@ int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
 				    d.msg[0] ? mf_diag_format(&d, line, sizeof(line)) : "no reason given");
 		}
 	}
-	mf_arena_release(&arena);
 	if (rc < 0)
-		return rc;
+		goto out;
 	/* once for the whole store */
-	if (!(s = mf_store_stmt(st, SQL_LIST_UNRESOLVED, diag)))
-		return MF_ESTORE;
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) {
-		const char *ex = (const char *)sqlite3_column_text(s, 2);
+	if ((rc = mf_store_unresolved_members(st, &u, &arena, diag)) < 0)
+		goto out;
+	if (u.n > 0)
 		add(rep, MF_WARNING, "check.unresolved-list-members", NULL,
 		    "%lld members of %lld lists are not in the directory (for example '%s'); "
-		    "they are kept as written", (long long)sqlite3_column_int64(s, 0),
-		    (long long)sqlite3_column_int64(s, 1), ex ? ex : "");
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_ROW)
-		return mf_store_fail(st, diag, "cannot count list members");
-	if (!(s = mf_store_stmt(st, SQL_SKIPPED, diag)))
-		return MF_ESTORE;
-	step = sqlite3_step(s);
-	if (step == SQLITE_ROW && sqlite3_column_int64(s, 0) > 0) {
-		const char *ex = (const char *)sqlite3_column_text(s, 1);
+		    "they are kept as written", (long long)u.n, (long long)u.groups,
+		    u.example ? u.example : "");
+	if ((rc = mf_store_plan_skipped(st, &u, &arena, diag)) < 0)
+		goto out;
+	if (u.n > 0)
 		add(rep, MF_WARNING, "check.recipients-skipped", NULL,
 		    "%lld custom recipients or lists cannot be created on the target (for example "
 		    "'%s': no address or no alias); see 'mailferry plan'",
-		    (long long)sqlite3_column_int64(s, 0), ex ? ex : "");
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_ROW)
-		return mf_store_fail(st, diag, "cannot count plan");
+		    (long long)u.n, u.example ? u.example : "");
 	if (rep->plan.map_unused)
 		add(rep, MF_WARNING, "check.alias-map-unused", NULL,
 		    "%lld lines of the alias map name no mailbox (or more than one) now; they are "
 		    "not used; fix: give 'mailferry plan --alias-map FILE' a corrected map",
 		    (long long)rep->plan.map_unused);
-	return MF_OK;
+	rc = MF_OK;
+out:
+	mf_arena_release(&arena);
+	return rc;
 }
 
 int mf_check_report_json(struct mf_buf *b, const struct mf_check_report *r)

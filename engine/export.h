@@ -43,7 +43,7 @@ struct mf_export_mbox_sum {
 	int failed_mailbox;    /* the mailbox stopped on an error */
 	/* added with the plan: */
 	char action[12];       /* the plan's action for it: create, convert, ... */
-	int interrupted;       /* stopped by SIGINT/SIGTERM; a re-run resumes it */
+	int interrupted;       /* stopped by opts->stop; a re-run resumes it */
 	int visited;           /* the run reached it (0: stopped before) */
 };
 
@@ -114,6 +114,19 @@ int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
 int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts,
 		     struct mf_mailbox **out, size_t *n_out, struct mf_arena *arena,
 		     struct mf_diag *diag);
+
+/*
+ * The messages of a mailbox opts selects (dates, folder globs), in export
+ * order, with their ledger rows for target (engine/exporter.h, struct
+ * mf_export_msg).  The export, `check` and `verify` all select so.
+ */
+int mf_export_select_messages(struct mf_store *st, const struct mf_export_opts *opts,
+			      const char *target, int64_t mailbox_id, struct mf_export_msg **out,
+			      size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/* Does opts keep folder path (--folder globs, if any, match it and no
+ * --skip-folder glob does)? */
+int mf_export_folder_selected(const struct mf_export_opts *opts, const char *path);
 
 /* Does folder path match the glob pattern?  '\' and '/' both separate
  * levels; '*' does not cross a level, "**" does; case-insensitive. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * exporter.h: the contract between the export driver (engine/export.c) and an
- * exporter.
+ * exporter.h: the contract between the export driver (engine/export_*.c)
+ * and an exporter.
  *
  * An exporter writes staged mailboxes to one kind of target: Exchange
  * migration files, an IMAP server, Maildir, mbox, EML, iCalendar.  It is a
@@ -11,7 +11,12 @@
  * selecting mailboxes and messages, the plan, leases (one run per mailbox
  * and target), the delivery ledger (what reached the target, so a re-run
  * sends only the rest), transactions, progress, problems and the run
- * summary.  The exporter only writes.  For one run the driver calls:
+ * summary.  The exporter writes, and reads nothing from the staging
+ * database itself: what it needs besides the items it is handed (the
+ * ledger's remote ids, a folder's highest delivered position, the staged
+ * folders, calendar items delivered earlier, the source, directory
+ * entries and lists) it asks the driver for with the calls at the end of
+ * this file.  No exporter runs SQL.  For one run the driver calls:
  *
  *     open
  *     for each selected mailbox it could lease, in alias order:
@@ -26,6 +31,9 @@
  *         mailbox_end            (flush; confirm pending deliveries)
  *     finish
  *     close
+ * The run stops early, between items, when the caller sets *opts->stop
+ * (the command line does so on SIGINT/SIGTERM; the library installs no
+ * signal handler).
  *
  * Delivery states.  Each put_* fills a struct mf_put_result:
  *   MF_PUT_DELIVERED  the item is on the target (remote_id says where); the
@@ -46,16 +54,23 @@
  * crash between the two leaves an item on the target that the ledger does
  * not know.  Every exporter must make the re-delivery of such an item
  * harmless: file exporters by deterministic names and atomic renames (the
- * second write replaces the first), mbox by truncating to the last recorded
- * end offset, IMAP by looking for the message's Message-ID before
- * appending again into a mailbox that an earlier run left unfinished
- * (mf_export_mailbox_resumed).
+ * second write replaces the first), mbox by truncating each file to the
+ * last end offset the ledger records (mf_export_ledger_remote_ids), IMAP
+ * by scanning, in every folder that holds messages above the highest UID
+ * the ledger records for it (mf_export_ledger_highest), the X-Mailferry-Id
+ * header of those messages once, and confirming a message found there
+ * instead of appending it again.
  *
  * Adding a new exporter
  * ---------------------
- *  1. exporters/<name>.c with the callbacks below and
+ *  1. a folder exporters/<name>/ with <name>.c holding the callbacks below
+ *     and
  *         const struct mf_exporter mf_exporter_<name> = { .name = ..., ... };
- *  2. add &mf_exporter_<name> to mf_exporters[] in exporters/registry.c;
+ *     (a private header there for state shared by several files).  Read
+ *     only through the driver calls at the end of this file and the store's
+ *     loaders for what put_* is handed; include no SQLite;
+ *  2. add &mf_exporter_<name> to mf_exporters[] in exporters/registry.c
+ *     (the Makefile builds every exporters/<name>/<file>.c);
  *  3. tests in tests/ that read the output back, and a line in the README's
  *     format table.
  * Output built from source data (file names, folder names, CSV fields,
@@ -65,18 +80,38 @@
 #ifndef MF_EXPORTERS_EXPORTER_H
 #define MF_EXPORTERS_EXPORTER_H
 
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "core/mf.h"
 #include "core/model.h"
 #include "core/store.h"
+#include "engine/options.h"
 
-struct mf_export;          /* the driver's state for one run (engine/export.c) */
+struct mf_export;          /* the driver's state for one run (engine/export_priv.h) */
 struct mf_export_mbox_sum; /* one mailbox's figures (engine/export.h) */
 struct mf_export_ctx;      /* an exporter's own state, opaque to the driver */
+struct mf_verify;          /* the verify driver's state for one run (engine/verify.c) */
 
-/* Options of `mailferry export <name>`.  One struct for every exporter:
- * each reads the fields it understands.  Strings are borrowed. */
+/* What `mailferry inspect <name> PATH` found (the inspect callback). */
+struct mf_inspect_sum {
+	int64_t checked;            /* units read (Exchange: file sets) */
+	int64_t invalid;            /* of which with problems */
+	int64_t unreadable;         /* of which could not be read at all */
+};
+
+/* Flags of the inspect callback. */
+enum mf_inspect_flags {
+	MF_INSPECT_JSON = (1 << 0), /* --json: one JSON document on out */
+};
+
+/* Options of `mailferry export <name>`.  An exporter declares its own
+ * options in its table (mf_exporter.options, engine/options.h) and reads
+ * them by name from `values` (mf_opt_str(opts->values, "url")); the fixed
+ * fields below are the driver's and those of the exporters that predate
+ * the tables (filled from the rows' MF_OPT_FIELD).  Strings are borrowed. */
 struct mf_export_opts {
+	const struct mf_optvals *values; /* every declared option's value; NULL: defaults */
 	/* target */
 	const char *out;            /* output folder (file exporters, exchange) */
 	const char *url;            /* imap[s]://host[:port] */
@@ -92,9 +127,6 @@ struct mf_export_opts {
 	const char *codepage;       /* exchange: Windows code page of the files (default 1252) */
 	const char *directory_mode; /* exchange: "create" or "skip" */
 	int keep_raw_headers;       /* MIME: keep the source header block */
-	const char *vcard_version;  /* vcard, carddav: "4.0" (default) or "3.0" */
-	const char *dav_layout;     /* carddav, caldav: collection path below --url,
-	                             * %a alias, %t contacts|calendar (default "%a/%t/") */
 	/* selection (honoured by the driver) */
 	const char *const *mailboxes;  /* aliases; NULL/0: all */
 	size_t n_mailboxes;
@@ -111,6 +143,12 @@ struct mf_export_opts {
 	int force;                  /* run even when the preflight check fails */
 	int quiet, json;
 	int lease_timeout;          /* seconds without heartbeat before a lease is stale */
+	/* Set (by the caller's signal handler, say) to stop the run: the
+	 * driver polls it before each mailbox and item, finishes the item in
+	 * hand, writes the ledger and returns with the run interrupted (a
+	 * re-run resumes).  The library installs no signal handler.  NULL:
+	 * never stops. */
+	volatile sig_atomic_t *stop;
 	/* events (added with `mailferry batch --json`): called by the driver
 	 * each time it is through with a mailbox (exported, failed, skipped
 	 * because another run holds it, or interrupted), under the run's lock
@@ -150,12 +188,16 @@ struct mf_exporter {
 	const char *name;           /* `mailferry export <name>` */
 	const char *summary;        /* one line for `mailferry formats` */
 	unsigned caps;
+	/* The options it takes (engine/options.h), ending with a NULL name:
+	 * the command line, job-file keys, wizard questions and --help are
+	 * made from them.  NULL: none. */
+	const struct mf_option *options;
 
 	/*
 	 * Prepare a run.  Checks the options and the target (folder writable,
 	 * server reachable).  ex is the driver's handle, valid until close,
 	 * for mf_export_confirm/_refuse/_problem.  On MF_OK *out is the
-	 * exporter's state.  NULL: known but not built.
+	 * exporter's state.
 	 */
 	int (*open)(struct mf_export_ctx **out, struct mf_export *ex,
 		    struct mf_store *st, const struct mf_export_opts *opts,
@@ -215,6 +257,37 @@ struct mf_exporter {
 
 	/* Release everything; sets *ctx to NULL; accepts NULL. */
 	void (*close)(struct mf_export_ctx **ctx);
+
+	/*
+	 * `mailferry verify <name>`: read the target back and compare it with
+	 * what the delivery ledger says was delivered and with the staged data.
+	 * The verify driver (engine/verify.h) has already selected the
+	 * mailboxes exactly as an export with the same options would
+	 * (mf_verify_mailboxes); the exporter reads its target (without
+	 * writing to it), gets the staged and ledger side through the driver's
+	 * calls (mf_verify_messages, mf_verify_ledger, ...; no SQL of its
+	 * own) and reports every difference as one line with
+	 * mf_verify_mismatch, naming the mailbox, the folder and the item.  It
+	 * counts what it checked in mf_verify_sum(v).  MF_OK when the
+	 * comparison ran, whatever it found; a negative code with diag set when
+	 * it could not (target missing or unreachable, database).  NULL:
+	 * `verify` is not offered for this target.
+	 */
+	int (*verify)(struct mf_verify *v, struct mf_diag *diag);
+
+	/*
+	 * `mailferry inspect <name> PATH`: read output of this kind at path
+	 * (written by mailferry or by another tool; no staging store) and check
+	 * it against the format.  The report goes to out (JSON with
+	 * MF_INSPECT_JSON in flags), each problem as it is found to err; a
+	 * unit that cannot be read at all is reported on err as
+	 * "mailferry: <diag>" and counted in sum->unreadable.  MF_OK when
+	 * something was inspected (sum says how it went); a negative code with
+	 * diag set when path holds nothing of this kind.  NULL: `inspect` is
+	 * not offered.
+	 */
+	int (*inspect)(struct mf_inspect_sum *sum, const char *path, unsigned flags,
+		       FILE *out, FILE *err, struct mf_diag *diag);
 };
 
 /* NULL-terminated. */
@@ -222,7 +295,7 @@ extern const struct mf_exporter *const mf_exporters[];
 const struct mf_exporter *mf_exporter_find(const char *name);
 
 /*
- * Calls from an exporter back into the driver (engine/export.c):
+ * Calls from an exporter back into the driver (engine/export_ledger.c):
  * confirm or refuse an item it reported as MF_PUT_PENDING, or record a
  * problem against the current run.  item_kind is "message", "calendar",
  * "pab" or "mailbox".
@@ -235,15 +308,107 @@ int mf_export_refuse(struct mf_export *ex, const char *item_kind, int64_t item_i
 void mf_export_problem(struct mf_export *ex, enum mf_severity sev, const char *code,
 		       int64_t mailbox_id, int64_t message_id, const char *fmt, ...)
 	MF_ATTR_PRINTF(6, 7);
-/* 1 when an earlier run on this target worked on the mailbox and did not
- * finish it (its lease was taken over, or items were delivered but the
- * mailbox was never completed): items not in the ledger may be on the
- * target already. */
-int mf_export_mailbox_resumed(struct mf_export *ex, int64_t mailbox_id);
-/* Delivered-before lookup for exporters that must reconcile (mbox offsets,
- * IMAP resume): the ledger's remote_id for an item, or NULL (string in
- * arena). */
+/*
+ * What an exporter reads, it asks the driver for (an exporter runs no SQL
+ * and does not know the staging schema).  Strings and arrays are in the
+ * arena the caller gives; MF_OK or a negative code with diag set.
+ */
+
+/* The ledger's remote_id for an item delivered to this target, or NULL
+ * (rows not yet written included; string in arena). */
 const char *mf_export_ledger_remote_id(struct mf_export *ex, const char *item_kind,
 				       int64_t item_id, struct mf_arena *arena);
+
+/* The remote ids of every message of the mailbox the ledger records as
+ * delivered to this target (written rows only); folder non-NULL: of the
+ * messages staged in that folder only.  Used by mbox to cut a file back to
+ * the last recorded end. */
+int mf_export_ledger_remote_ids(struct mf_export *ex, int64_t mailbox_id, const char *folder,
+				const char ***out, size_t *n_out, struct mf_arena *arena,
+				struct mf_diag *diag);
+
+/* The highest delivered position in a folder: pos(arg, remote_id, &p)
+ * turns each remote id of the folder's delivered messages into a position
+ * (returning 1 when it counts, 0 when it does not, e.g. another
+ * UIDVALIDITY); *max_out is the highest, *any_out whether any counted.
+ * IMAP asks it for the highest UID before scanning a folder's tail. */
+int mf_export_ledger_highest(struct mf_export *ex, int64_t mailbox_id, const char *folder,
+			     int (*pos)(void *arg, const char *remote_id, uint64_t *p), void *arg,
+			     uint64_t *max_out, int *any_out, struct mf_diag *diag);
+
+/* Every staged folder of the mailbox, selected or not, with its special
+ * use ("inbox", "sent", ... or NULL), in the database's order. */
+struct mf_export_folder {
+	const char *path;
+	const char *special;
+};
+int mf_export_folders(struct mf_export *ex, int64_t mailbox_id, struct mf_export_folder **out,
+		      size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/* The mailbox's calendar items the driver has not handed to put_calendar
+ * in this run (those delivered by earlier runs; all of them with
+ * opts->no_mail), in id order: visit is called for each (the item valid
+ * during the call; a negative return stops and is returned).  A
+ * whole-mailbox file (ics) adds them to what put_calendar gave it. */
+int mf_export_calendar_rest(struct mf_export *ex, int64_t mailbox_id,
+			    int (*visit)(void *arg, const struct mf_calendar_item *c),
+			    void *arg, struct mf_diag *diag);
+
+/* The source a mailbox came from: post office ("" when none), format,
+ * time zone ("UTC" when none), calendar code page (the source's code page
+ * when none, else "CP1252").  MF_ENOTFOUND if none. */
+int mf_export_source(struct mf_export *ex, int64_t source_id, struct mf_source_info *out,
+		     struct mf_arena *arena, struct mf_diag *diag);
+
+/* A directory entry as a recipient or list member refers to it: its kind,
+ * name, display name (its name when it has none), address, source and
+ * the mailbox it stands for (mailbox_display_name, mailbox_alias: NULL
+ * when none).  MF_ENOTFOUND if none. */
+struct mf_export_entry {
+	int64_t id, source_id, mailbox_id;
+	const char *kind, *name, *display_name, *address_type, *address;
+	const char *mailbox_display_name, *mailbox_alias;
+};
+int mf_export_entry(struct mf_export *ex, int64_t entry_id, struct mf_export_entry *out,
+		    struct mf_arena *arena, struct mf_diag *diag);
+
+/* The members of a directory list in their order: the address as
+ * written, the entry it resolved to (0: none) and that entry's mailbox
+ * alias (NULL: none). */
+struct mf_export_member {
+	const char *address;
+	int64_t entry_id;
+	const char *mailbox_alias;
+};
+int mf_export_list_members(struct mf_export *ex, int64_t list_id, struct mf_export_member **out,
+			   size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/* A mailbox by its exact alias (id, kind, alias, display_name, given_name,
+ * surname, source_address filled).  MF_ENOTFOUND if none. */
+int mf_export_mailbox_by_alias(struct mf_export *ex, const char *alias, struct mf_mailbox *out,
+			       struct mf_arena *arena, struct mf_diag *diag);
+
+/* The messages of the mailbox the run's options select (dates, folder
+ * globs), in export order (folder path, date, id), each with its ledger
+ * row for this target: the same selection the export makes, for an
+ * exporter that reads its target back (verify). */
+struct mf_export_msg {
+	int64_t id;
+	const char *folder;         /* staged path */
+	const char *status;         /* ledger status, NULL: no row */
+	const char *remote_id;      /* NULL: none recorded */
+	int delivered;              /* status is "delivered" */
+};
+int mf_export_messages(struct mf_export *ex, int64_t mailbox_id, struct mf_export_msg **out,
+		       size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/*
+ * A handle for reading without a run (verify): the read calls above work
+ * on it, for target; confirm/refuse/problem must not be called.  Freed
+ * with mf_export_reader_close.
+ */
+struct mf_export *mf_export_reader_open(struct mf_store *st, const struct mf_export_opts *opts,
+					const char *target);
+void mf_export_reader_close(struct mf_export **ex);
 
 #endif

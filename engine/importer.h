@@ -48,13 +48,19 @@
 #include <stdint.h>
 #include "core/mf.h"
 #include "core/store.h"
+#include "engine/options.h"
 
 /* Messages per transaction during an import. */
 #define MF_IMPORT_BATCH 500
 
-/* Options of `mailferry import <name>`; fields an importer does not use are
- * ignored.  Strings are borrowed for the duration of the call. */
+/* Options of `mailferry import <name>`.  An importer declares its options in
+ * its table (mf_importer.options) and reads them by name from `values`;
+ * the fixed fields are filled from the rows' MF_OPT_FIELD (importers that
+ * predate the tables) and by the import driver.  Strings are borrowed for
+ * the duration of the call. */
+
 struct mf_import_opts {
+	const struct mf_optvals *values; /* every declared option's value; NULL: defaults */
 	const char *mailbox;        /* single-file import: owner ("Last, First") */
 	const char *postoffice;     /* single-file import: its post office */
 	const char *codepage;       /* override the manifest's code page */
@@ -64,6 +70,17 @@ struct mf_import_opts {
 	int strict;                 /* any error problem fails the import */
 	int quiet;                  /* no progress output */
 	int json;                   /* progress events as JSON lines on stdout */
+};
+
+/* Capabilities. */
+enum mf_importer_caps {
+	/* Reads a legacy export with mailboxes to migrate: offered by the
+	 * wizard and as a job's `source` (the target directory snapshot is
+	 * not). */
+	MF_IMP_SOURCE = (1 << 0),
+	/* Reads a snapshot of the target's directory: what a job's
+	 * `directory_snapshot` is imported with. */
+	MF_IMP_TARGET_DIRECTORY = (1 << 1),
 };
 
 /* What an import did, for the summary line and the run row. */
@@ -82,6 +99,10 @@ struct mf_import_stats {
 struct mf_importer {
 	const char *name;           /* `mailferry import <name>` */
 	const char *summary;        /* one line for `mailferry formats` */
+	unsigned caps;              /* enum mf_importer_caps */
+	/* The options it takes (engine/options.h), ending with a NULL name.
+	 * NULL: none. */
+	const struct mf_option *options;
 
 	/*
 	 * How sure (0..100) the importer is that path (a folder or a file) is
@@ -98,7 +119,6 @@ struct mf_importer {
 	 * diag set when it could not be read at all (missing manifest, a
 	 * required file unreadable, the store failing).  With opts->strict an
 	 * error problem also makes it return MF_EFORMAT.
-	 * NULL: known but not built.
 	 */
 	int (*import)(struct mf_store *st, const char *path,
 		      const struct mf_import_opts *opts,
@@ -112,5 +132,28 @@ extern const struct mf_importer *const mf_importers[];
 const struct mf_importer *mf_importer_find(const char *name);
 /* The importer with the best probe score (>= 50) for path, or NULL. */
 const struct mf_importer *mf_importer_probe(const char *path);
+
+/* Rows the legacy-source importers share (inside their option tables). */
+#define MF_IMPORT_OPTION_CODEPAGE                                                       \
+	{ .name = "codepage", .key = "source_codepage", .kind = MF_OPT_STRING, .arg = "CP", \
+	  .help = "override the manifest's code page (850, 437, 1252, ...)",           \
+	  .prompt = "Code page of the source (empty: as its manifest says)", .prompt_dflt = "", \
+	  .prompt_help = "The code page of the source's text files.  Leave it empty to use what the\n" \
+			 "export's manifest says (the usual case).  Common values: 437 (US DOS), 850\n" \
+			 "(Western Europe DOS), 852, 1252 (Windows Western), 932 (Japanese).", \
+	  .field = MF_OPT_FIELD(struct mf_import_opts, codepage) }
+#define MF_IMPORT_OPTION_TIMEZONE                                                       \
+	{ .name = "timezone", .key = "source_timezone", .kind = MF_OPT_STRING, .arg = "ZONE", \
+	  .help = "override the manifest's time zone (Europe/Paris, ...)",             \
+	  .prompt = "Time zone of the source (empty: as its manifest says)", .prompt_dflt = "", \
+	  .prompt_help = "The time zone of the dates in the source (an IANA name such as\n" \
+			 "Europe/Stockholm or America/New_York).  Leave it empty to use what the\n" \
+			 "export's manifest says.",                                     \
+	  .field = MF_OPT_FIELD(struct mf_import_opts, timezone) }
+#define MF_IMPORT_OPTION_DATE_ORDER                                                     \
+	{ .name = "date-order", .kind = MF_OPT_ENUM, .arg = "ORDER",                    \
+	  .choices = (const char *const[]){ "mdy", "dmy", "ymd", NULL },              \
+	  .help = "override the manifest's date order (mdy, dmy, ymd)",                \
+	  .field = MF_OPT_FIELD(struct mf_import_opts, date_order) }
 
 #endif

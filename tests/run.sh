@@ -11,6 +11,9 @@
 #   T_ONLY=cli sh tests/run.sh build     only the shell tests
 #   FUZZ_SMOKE=1 FUZZ_NAMES="..." ...   also the fuzz smoke at the end
 #   T_FILTER=store sh tests/run.sh build only tests whose file/name matches
+#   LINT=1 sh tests/run.sh build ...    first the static analysis
+#                                       (scripts/lint.sh), one part that
+#                                       fails on any finding (make check)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
@@ -35,6 +38,19 @@ add() { # $1 = label, $2 = output file
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mf-run-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# LINT=1 (make check): cppcheck and clang-tidy, clean or the run fails.
+if [ "${LINT:-}" = 1 ]; then
+	echo "== lint"
+	out="$tmp/lint"
+	if sh scripts/lint.sh >"$out" 2>&1; then
+		echo "1 passed, 0 failed" >>"$out"
+	else
+		echo "0 passed, 1 failed" >>"$out"
+	fi
+	grep -E '^(lint:|[^ ]*:[0-9]+:[0-9]+: (error|warning))' "$out" || true
+	add "lint" "$out"
+fi
 
 for build in "$@"; do
 	case "$build" in

@@ -127,9 +127,22 @@ static void cal_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
+static int cal_verify(struct mf_verify *v, struct mf_diag *diag)
+{
+	return mf_dav_verify(v, MF_DAV_CAL, diag);
+}
+
 const struct mf_exporter mf_exporter_caldav = {
 	.name = "caldav",
 	.summary = "CalDAV server: a calendar collection per mailbox, one resource per item",
+	.options = (const struct mf_option[]){
+		MF_DAV_OPTION_URL,
+		MF_DAV_OPTION_ADMIN,
+		MF_DAV_OPTION_PASSWORD_FILE,
+		MF_DAV_OPTION_TLS_VERIFY,
+		MF_DAV_OPTION_LAYOUT,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_URL | MF_EXP_CALENDAR,
 	.open = cal_open,
 	.target = cal_target,
@@ -137,4 +150,5 @@ const struct mf_exporter mf_exporter_caldav = {
 	.put_calendar = cal_put,
 	.mailbox_end = cal_end,
 	.close = cal_close,
+	.verify = cal_verify,
 };

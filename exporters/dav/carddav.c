@@ -48,15 +48,15 @@ int mf_dav_exp_open(struct mf_dav_exp *x, enum mf_dav_kind kind, struct mf_expor
 	if ((rc = mf_dav_vcard_version(&x->v, o, diag)) < 0)
 		return rc;
 	/* the layout is part of the target: another layout is another place */
-	if (o->dav_layout && *o->dav_layout && strcmp(o->dav_layout, "%a/%t/") != 0) {
+	if (strcmp(mf_dav_layout(o), "%a/%t/") != 0) {
 		size_t k = strlen(x->t.id);
-		snprintf(x->t.id + k, sizeof(x->t.id) - k, "#%s", o->dav_layout);
+		snprintf(x->t.id + k, sizeof(x->t.id) - k, "#%s", mf_dav_layout(o));
 	}
 	{
 		/* the layout is checked before anything is sent */
 		struct mf_buf b;
 		mf_buf_init(&b, MF_BUF_UNBOUNDED);
-		rc = mf_dav_collection(&b, &x->t, o->dav_layout, "x", kind, diag);
+		rc = mf_dav_collection(&b, &x->t, mf_dav_layout(o), "x", kind, diag);
 		mf_buf_release(&b);
 		if (rc < 0)
 			return rc;
@@ -100,7 +100,7 @@ int mf_dav_exp_begin(struct mf_dav_exp *x, const struct mf_mailbox *mb, struct m
 		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
 				   "mailbox '%s' has no alias (run 'mailferry plan')",
 				   mb->name ? mb->name : "");
-	if ((rc = mf_dav_collection(&x->coll, &x->t, x->opts->dav_layout, mb->alias, x->kind,
+	if ((rc = mf_dav_collection(&x->coll, &x->t, mf_dav_layout(x->opts), mb->alias, x->kind,
 				    diag)) < 0)
 		return rc;
 	return mf_dav_ensure_collection(x->dav, x->coll.data, x->kind, mb->display_name, diag);
@@ -123,7 +123,7 @@ static int cd_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_s
 		free(c);
 		return rc;
 	}
-	c->directory = opts->directory_mode && !strcmp(opts->directory_mode, "create");
+	c->directory = mf_dav_directory(opts);
 	*out = c;
 	return MF_OK;
 }
@@ -266,7 +266,7 @@ static int cd_finish(struct mf_export_ctx *c, struct mf_diag *diag)
 	if (!c->directory)
 		return MF_OK;
 	mf_buf_init(&coll, MF_BUF_UNBOUNDED);
-	if ((rc = mf_dav_collection(&coll, &x->t, x->opts->dav_layout, "directory", MF_DAV_CARD,
+	if ((rc = mf_dav_collection(&coll, &x->t, mf_dav_layout(x->opts), "directory", MF_DAV_CARD,
 				    diag)) < 0 ||
 	    (rc = mf_dav_ensure_collection(x->dav, coll.data, MF_DAV_CARD, "Directory", diag)) < 0 ||
 	    (rc = mf_dav_directory_cards(x->st, &cards, &n, &a, diag)) < 0)
@@ -300,9 +300,24 @@ static void cd_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
+static int cd_verify(struct mf_verify *v, struct mf_diag *diag)
+{
+	return mf_dav_verify(v, MF_DAV_CARD, diag);
+}
+
 const struct mf_exporter mf_exporter_carddav = {
 	.name = "carddav",
 	.summary = "CardDAV server: an address book collection per mailbox, the directory on request",
+	.options = (const struct mf_option[]){
+		MF_DAV_OPTION_URL,
+		MF_DAV_OPTION_ADMIN,
+		MF_DAV_OPTION_PASSWORD_FILE,
+		MF_DAV_OPTION_TLS_VERIFY,
+		MF_DAV_OPTION_VCARD_VERSION,
+		MF_DAV_OPTION_LAYOUT,
+		MF_DAV_OPTION_DIRECTORY,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_URL | MF_EXP_PAB | MF_EXP_DIRECTORY,
 	.open = cd_open,
 	.target = cd_target,
@@ -311,4 +326,5 @@ const struct mf_exporter mf_exporter_carddav = {
 	.mailbox_end = cd_end,
 	.finish = cd_finish,
 	.close = cd_close,
+	.verify = cd_verify,
 };

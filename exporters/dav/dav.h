@@ -7,7 +7,7 @@
  * data they need that the export driver does not hand over (dav_staged.c).
  *
  * Nothing outside exporters/dav/ includes this header except the unit
- * tests, the fuzz targets and cli/cmd_verify.c (mf_dav_verify).
+ * tests and the fuzz targets.
  */
 #ifndef MF_EXPORTERS_DAV_DAV_H
 #define MF_EXPORTERS_DAV_DAV_H
@@ -20,7 +20,43 @@
 #include "core/mf.h"
 #include "core/model.h"
 #include "core/store.h"
+#include "core/store_dav.h"
 #include "engine/exporter.h"
+#include "engine/options.h"
+
+/* Option rows of the vcard, carddav and caldav registry entries
+ * (engine/options.h).  Rows named like the IMAP and Exchange exporters'
+ * have their kind; the first in registry order gives --help its line. */
+#define MF_DAV_OPTION_URL                                                              \
+	{ .name = "url", .kind = MF_OPT_STRING, .arg = "http[s]://HOST[:PORT]/PATH",  \
+	  .help = "CardDAV or CalDAV server (carddav, caldav)",                        \
+	  .field = MF_OPT_FIELD(struct mf_export_opts, url) }
+#define MF_DAV_OPTION_ADMIN                                                            \
+	{ .name = "admin", .kind = MF_OPT_STRING, .arg = "USER",                       \
+	  .help = "carddav, caldav: the DAV user writing every collection",            \
+	  .field = MF_OPT_FIELD(struct mf_export_opts, admin) }
+#define MF_DAV_OPTION_PASSWORD_FILE                                                    \
+	{ .name = "password-file", .kind = MF_OPT_SECRET_FILE, .arg = "FILE",          \
+	  .help = "file holding the admin password (never on the command line)",       \
+	  .field = MF_OPT_FIELD(struct mf_export_opts, password_file) }
+#define MF_DAV_OPTION_TLS_VERIFY                                                       \
+	{ .name = "tls-verify", .kind = MF_OPT_BOOL, .dflt = "yes",                    \
+	  .help = "verify the server certificate (default yes)",                       \
+	  .field = MF_OPT_FIELD(struct mf_export_opts, tls_verify) }
+#define MF_DAV_OPTION_VCARD_VERSION                                                    \
+	{ .name = "vcard-version", .kind = MF_OPT_ENUM,                                \
+	  .choices = (const char *const[]){ "3.0", "4.0", NULL }, .dflt = "4.0",      \
+	  .help = "vcard, carddav: vCard version (default 4.0)" }
+#define MF_DAV_OPTION_LAYOUT                                                           \
+	{ .name = "dav-layout", .kind = MF_OPT_STRING, .arg = "L", .dflt = "%a/%t/",   \
+	  .help = "carddav, caldav: collection below --url, %a the alias,\n"          \
+		  "%t contacts or calendar (default %a/%t/)" }
+#define MF_DAV_OPTION_DIRECTORY                                                        \
+	{ .name = "directory", .kind = MF_OPT_ENUM,                                    \
+	  .choices = (const char *const[]){ "create", "skip", NULL },                  \
+	  .help = "vcard, carddav: also the directory (custom recipients, public\n"   \
+		  "lists) as DIR/directory.vcf or <url>/directory/contacts/ (default skip)", \
+	  .field = MF_OPT_FIELD(struct mf_export_opts, directory_mode) }
 
 /* ==== vcard.c: writing vCards ==== */
 
@@ -277,6 +313,11 @@ void mf_dav_exp_release(struct mf_dav_exp *x);
 /* The mailbox's collection, made when missing (also for an empty one). */
 int mf_dav_exp_begin(struct mf_dav_exp *x, const struct mf_mailbox *mb, struct mf_diag *diag);
 
+/* --dav-layout: the collection path below --url (default "%a/%t/"). */
+const char *mf_dav_layout(const struct mf_export_opts *o);
+/* --directory create asked for. */
+int mf_dav_directory(const struct mf_export_opts *o);
+
 /* The vCard version asked for (--vcard-version). */
 int mf_dav_vcard_version(enum mf_vcard_version *v, const struct mf_export_opts *o,
 			 struct mf_diag *diag);
@@ -288,7 +329,7 @@ int mf_dav_vcard_version(enum mf_vcard_version *v, const struct mf_export_opts *
  * calendar items; the vCard and DAV exporters also need (until the driver
  * offers calls for them) the post office directory, a time for REV, and,
  * for verify, the staged items of a mailbox outside an export run.  The
- * queries live here, in one file, so they can be swapped for driver calls.
+ * queries are core/store_dav.c's; here their rows become cards.
  */
 
 /* One contact or group ready for the writer; strings in an arena. */
@@ -313,13 +354,7 @@ int mf_dav_pab_load(struct mf_store *st, int64_t mailbox_id, struct mf_pab_entry
 		    size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
 
 /* A mailbox's calendar items (id, uid, ical, dtstart) (verify). */
-struct mf_dav_cal {
-	int64_t id;
-	const char *uid;
-	const char *ical;
-	int64_t dtstart;
-};
-int mf_dav_cal_load(struct mf_store *st, int64_t mailbox_id, struct mf_dav_cal **out,
+int mf_dav_cal_load(struct mf_store *st, int64_t mailbox_id, struct mf_store_cal_row **out,
 		    size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
 
 /* The iCalendar resource of one calendar item, as the ICS exporter writes
@@ -329,11 +364,9 @@ int mf_dav_cal_resource(struct mf_buf *out, const char *name, const char *ical,
 
 /* ==== dav_verify.c ==== */
 
-struct mf_dav_verify_sum {
-	int64_t mailboxes, collections, items, mismatches;
-};
-/* `mailferry verify carddav|caldav` (cli/cmd_verify.c). */
-int mf_dav_verify(struct mf_store *st, enum mf_dav_kind kind, const struct mf_export_opts *o,
-		  FILE *out, struct mf_dav_verify_sum *sum, struct mf_diag *diag);
+struct mf_verify;
+/* `mailferry verify carddav|caldav`: the exporters' verify callbacks
+ * (engine/verify.h) call this with their kind. */
+int mf_dav_verify(struct mf_verify *mv, enum mf_dav_kind kind, struct mf_diag *diag);
 
 #endif

@@ -16,6 +16,7 @@
  * mismatch.
  */
 #include "exporters/dav/dav.h"
+#include "engine/verify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,19 +35,18 @@ struct want {
 struct vctx {
 	struct mf_dav *dav;
 	enum mf_dav_kind kind;
-	FILE *out;
-	struct mf_dav_verify_sum *sum;
+	struct mf_verify *mv;
+	struct mf_verify_sum *sum;
 	const char *what;           /* "carddav" or "caldav" */
 };
 
 /* One line per mismatch: "carddav /alias/contacts/: what[: detail]". */
 static void mismatch(struct vctx *v, const char *coll, const char *what, const char *detail)
 {
-	v->sum->mismatches++;
 	if (detail)
-		fprintf(v->out, "%s %s: %s: %s\n", v->what, coll, what, detail);
+		mf_verify_mismatch(v->mv, "%s %s: %s: %s", v->what, coll, what, detail);
 	else
-		fprintf(v->out, "%s %s: %s\n", v->what, coll, what);
+		mf_verify_mismatch(v->mv, "%s %s: %s", v->what, coll, what);
 }
 
 static int cmp_want(const void *a, const void *b)
@@ -156,7 +156,7 @@ static int verify_collection(struct vctx *v, const char *coll, struct want *w, s
 	int rc;
 
 	qsort(w, nw, sizeof(*w), cmp_want);
-	v->sum->collections++;
+	v->sum->folders++;
 	mf_dav_resp_init(&r);
 	rc = mf_dav_request(v->dav, &r, "PROPFIND", coll, hdr, body, sizeof(body) - 1, diag);
 	if (rc < 0)
@@ -247,22 +247,13 @@ static void want_free(struct want *w, size_t n)
 	free(w);
 }
 
-static int selected(const struct mf_export_opts *o, const char *alias)
+int mf_dav_verify(struct mf_verify *mv, enum mf_dav_kind kind, struct mf_diag *diag)
 {
-	if (!o->n_mailboxes)
-		return 1;
-	for (size_t i = 0; i < o->n_mailboxes; i++)
-		if (alias && mf_strcaseeq(o->mailboxes[i], alias))
-			return 1;
-	return 0;
-}
-
-int mf_dav_verify(struct mf_store *st, enum mf_dav_kind kind, const struct mf_export_opts *o,
-		  FILE *out, struct mf_dav_verify_sum *sum, struct mf_diag *diag)
-{
+	struct mf_store *st = mf_verify_store(mv);
+	const struct mf_export_opts *o = mf_verify_opts(mv);
+	struct mf_verify_sum *sum = mf_verify_sum(mv);
+	const struct mf_mailbox *mbs = NULL;
 	struct mf_dav_target t;
-	struct mf_arena a = MF_ARENA_INIT;
-	struct mf_mailbox *mbs = NULL;
 	struct vctx v;
 	enum mf_vcard_version ver;
 	struct mf_buf coll;
@@ -270,7 +261,6 @@ int mf_dav_verify(struct mf_store *st, enum mf_dav_kind kind, const struct mf_ex
 	size_t nmb = 0;
 	int rc;
 
-	memset(sum, 0, sizeof(*sum));
 	memset(&v, 0, sizeof(v));
 	if ((rc = mf_dav_target_parse(&t, o->url, kind, diag)) < 0 ||
 	    (rc = mf_dav_vcard_version(&ver, o, diag)) < 0)
@@ -282,22 +272,21 @@ int mf_dav_verify(struct mf_store *st, enum mf_dav_kind kind, const struct mf_ex
 	if (rc < 0)
 		return rc;
 	v.kind = kind;
-	v.out = out;
+	v.mv = mv;
 	v.sum = sum;
 	v.what = kind == MF_DAV_CARD ? "carddav" : "caldav";
 	mf_buf_init(&coll, MF_BUF_UNBOUNDED);
-	if ((rc = mf_store_mailbox_list(st, &mbs, &nmb, &a, diag)) < 0)
-		goto out;
+	mf_verify_mailboxes(mv, &mbs, &nmb);
 	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
 		const struct mf_mailbox *mb = &mbs[i];
 		struct mf_arena ia = MF_ARENA_INIT;
 		struct want *w = NULL;
 		size_t nw = 0;
-		if (!mb->alias || !selected(o, mb->alias))
+		if (!mb->alias)
 			continue;
 		sum->mailboxes++;
 		mf_buf_reset(&coll);
-		if ((rc = mf_dav_collection(&coll, &t, o->dav_layout, mb->alias, kind, diag)) < 0)
+		if ((rc = mf_dav_collection(&coll, &t, mf_dav_layout(o), mb->alias, kind, diag)) < 0)
 			break;
 		if (kind == MF_DAV_CARD) {
 			struct mf_pab_entry *e;
@@ -307,7 +296,7 @@ int mf_dav_verify(struct mf_store *st, enum mf_dav_kind kind, const struct mf_ex
 			    (rc = mf_dav_pab_cards(st, mb, e, n, &cards, &ia, diag)) == MF_OK)
 				cards_to_want(&w, &nw, cards, n, ver);
 		} else {
-			struct mf_dav_cal *c;
+			struct mf_store_cal_row *c;
 			size_t n;
 			if ((rc = mf_dav_cal_load(st, mb->id, &c, &n, &ia, diag)) == MF_OK) {
 				w = mf_xcalloc(n ? n : 1, sizeof(*w));
@@ -339,7 +328,7 @@ int mf_dav_verify(struct mf_store *st, enum mf_dav_kind kind, const struct mf_ex
 		struct want *w = NULL;
 		size_t n, nw = 0;
 		mf_buf_reset(&coll);
-		if ((rc = mf_dav_collection(&coll, &t, o->dav_layout, "directory", kind, diag)) == MF_OK &&
+		if ((rc = mf_dav_collection(&coll, &t, mf_dav_layout(o), "directory", kind, diag)) == MF_OK &&
 		    (rc = mf_dav_directory_cards(st, &cards, &n, &ia, diag)) == MF_OK) {
 			cards_to_want(&w, &nw, cards, n, ver);
 			rc = verify_collection(&v, coll.data, w, nw, diag);
@@ -347,9 +336,7 @@ int mf_dav_verify(struct mf_store *st, enum mf_dav_kind kind, const struct mf_ex
 		}
 		mf_arena_release(&ia);
 	}
-out:
 	mf_buf_release(&coll);
-	mf_arena_release(&a);
 	mf_dav_close(&v.dav);
 	return rc;
 }

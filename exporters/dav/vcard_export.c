@@ -30,14 +30,27 @@ struct mf_export_ctx {
 int mf_dav_vcard_version(enum mf_vcard_version *v, const struct mf_export_opts *o,
 			 struct mf_diag *diag)
 {
-	if (!o->vcard_version || !strcmp(o->vcard_version, "4.0") || !strcmp(o->vcard_version, "4"))
+	const char *ver = mf_opt_str(o->values, "vcard-version");
+	if (!ver || !strcmp(ver, "4.0") || !strcmp(ver, "4"))
 		*v = MF_VCARD_40;
-	else if (!strcmp(o->vcard_version, "3.0") || !strcmp(o->vcard_version, "3"))
+	else if (!strcmp(ver, "3.0") || !strcmp(ver, "3"))
 		*v = MF_VCARD_30;
 	else
 		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
-				   "--vcard-version wants 3.0 or 4.0, not '%s'", o->vcard_version);
+				   "--vcard-version wants 3.0 or 4.0, not '%s'", ver);
 	return MF_OK;
+}
+
+const char *mf_dav_layout(const struct mf_export_opts *o)
+{
+	const char *l = mf_opt_str(o->values, "dav-layout");
+	return l && *l ? l : "%a/%t/";
+}
+
+int mf_dav_directory(const struct mf_export_opts *o)
+{
+	const char *d = mf_opt_str(o->values, "directory");
+	return d && !strcmp(d, "create");
 }
 
 static int vc_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
@@ -51,7 +64,7 @@ static int vc_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_s
 		return rc;
 	c = mf_xcalloc(1, sizeof(*c));
 	c->v = v;
-	c->directory = opts->directory_mode && !strcmp(opts->directory_mode, "create");
+	c->directory = mf_dav_directory(opts);
 	rc = mf_files_open(&c->f, v == MF_VCARD_40 ? "vcard" : "vcard3", 1, ex, st, opts, diag);
 	if (rc < 0) {
 		mf_files_release(&c->f);
@@ -176,6 +189,12 @@ static void vc_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_vcard = {
 	.name = "vcard",
 	.summary = "vCard file per address book (4.0, or 3.0), the directory on request",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		MF_DAV_OPTION_VCARD_VERSION,
+		MF_DAV_OPTION_DIRECTORY,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_PAB | MF_EXP_DIRECTORY,
 	.open = vc_open,
 	.target = vc_target,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * exch_write.h: writing Exchange Migration Wizard files (.pkl, .pri, .sec)
- * byte for byte as /work/shared/formats/exchange-migration-files.md
+ * byte for byte as docs/formats/exchange-migration-files.md
  * specifies (sections 2.2-2.6, 3, 4, 5).  No staging access here: the
  * exporter (exchange.c) decides what to write, this layer decides how.
  *

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * exchange.c: the Exchange Migration Wizard files (.pkl/.pri/.sec) exporter.
- * Contract: /work/shared/formats/exchange-migration-files.md; decisions in
- * docs/decisions.md ("Exchange files").
+ * Contract: docs/formats/exchange-migration-files.md; decisions in
+ * docs/decisions.md ("Exchange files").  The parts: exchange.c the sets
+ * and the callbacks, exchange_people.c senders, recipients and address
+ * books, exchange_calendar.c the Schedule+ file, exchange_finish.c the end
+ * of a mailbox and of the run; exchange_priv.h their shared state.
  *
  * Layout, as Microsoft's extractors made it: under the output folder, one
  * folder per post office and export set, <PO>.001, <PO>.002, ...; in it a
@@ -21,103 +24,11 @@
  * keeps its number and is rewritten identically).  A finished set is never
  * touched again; a later run that has new mail writes the next set.
  */
-#include "engine/exporter.h"
-#include "engine/plan.h"
-#include "exporters/exchange/exch_write.h"
-#include "core/alias.h"
-#include "core/charset.h"
-#include "core/date.h"
-#include "core/fsutil.h"
-#include "core/version.h"
-
-#include <dirent.h>
-#include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#define PAIR_MAX 99999999
-
-static int digits_at(const char *s, size_t n);
-#define OUT_MAX 3000       /* output folder path; derived paths fit in PATH_MAX */
-
-struct pair {
-	int number;
-	char alias[32];
-	int is_new;              /* first section of this mailbox on this target */
-};
-
-struct po_set {
-	int64_t source_id;
-	char po[128];            /* as the source names it */
-	char tag[16];            /* its 8-character folder and file stem */
-	char format[32];         /* the source's importer name */
-	char folder[OUT_MAX + 64]; /* DIR/<tag>.NNN, "" until chosen */
-	int seq;
-	int exists;              /* the folder exists on disk */
-	int first;               /* no finished set of this post office before it */
-	struct pair *pairs;
-	size_t npairs;
-};
-
-/* Display names of directory entries, by entry id (direct-mapped). */
-#define NAME_CACHE 4096
-struct name_slot {
-	int64_t entry_id;
-	char *name;              /* encoded; NULL: the entry has no name */
-};
-
-struct pending {
-	int64_t id;
-	int line;
-	int64_t bytes;           /* section data written for it */
-};
-
-struct mf_export_ctx {
-	struct mf_export *ex;
-	struct mf_store *st;
-	const struct mf_export_opts *opts;
-	char out[OUT_MAX];
-	char target[OUT_MAX + 64];
-	struct mf_charset *cs;
-	const char *cpnum;
-	int directory_skip;
-	struct po_set *sets;
-	size_t nsets;
-
-	/* the mailbox being written */
-	const struct mf_mailbox *mb;
-	struct po_set *set;
-	int number;              /* its pair's number in the set */
-	char sec_name[16];
-	char tmp_pri[PATH_MAX], tmp_sec[PATH_MAX];
-	FILE *pri, *secf;
-	struct exw_sec sec;
-	int prev_delivered;
-	int lines;               /* data lines written to the MAILMESSAGE section */
-	int content;             /* messages, calendar items or PAB written */
-	struct pending *msgs;
-	size_t nmsgs, capmsgs;
-	int64_t *cals;
-	size_t ncals;
-	int pab_pending;
-	struct mf_buf sc2;       /* Schedule+ objects of the mailbox */
-	struct mf_buf pab;       /* the PAB section */
-	char mb_name[512];       /* the mailbox's display name, encoded */
-	char top_public[256];    /* top-level public folder for this source */
-	char src_tz[64];
-	char src_cal_cp[32];
-	int64_t repl;
-	struct name_slot names[NAME_CACHE];
-};
+#include "exporters/exchange/exchange_priv.h"
 
 /* ---- small helpers ---- */
 
-static int fail_io(struct mf_diag *d, const char *path, const char *what)
+int exx_fail_io(struct mf_diag *d, const char *path, const char *what)
 {
 	return mf_diag_errno(d, MF_EIO, path, "%s", what);
 }
@@ -138,7 +49,7 @@ static void tag_for(char out[16], const char *po)
 }
 
 /* Encode a one-line UTF-8 value into out (reset first). */
-static const char *enc_line(struct mf_export_ctx *c, struct mf_buf *out, const char *utf8)
+const char *exx_enc_line(struct mf_export_ctx *c, struct mf_buf *out, const char *utf8)
 {
 	size_t r = 0;
 	mf_buf_reset(out);
@@ -150,24 +61,17 @@ static const char *enc_line(struct mf_export_ctx *c, struct mf_buf *out, const c
 
 static int source_info(struct mf_export_ctx *c, int64_t source_id, struct po_set *s)
 {
-	static const char q[] =
-		"SELECT ifnull(postoffice, ''), format, ifnull(timezone, 'UTC'), "
-		"ifnull(calendar_codepage, ifnull(codepage, 'CP1252')) FROM sources WHERE id = ?1";
-	sqlite3_stmt *st = mf_store_stmt(c->st, q, NULL);
-	int rc;
-	if (!st)
-		return MF_ESTORE;
-	sqlite3_bind_int64(st, 1, source_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(s->po, sizeof(s->po), "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(s->format, sizeof(s->format), "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(c->src_tz, sizeof(c->src_tz), "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(c->src_cal_cp, sizeof(c->src_cal_cp), "%s",
-			 (const char *)sqlite3_column_text(st, 3));
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_source_info si;
+	int rc = mf_export_source(c->ex, source_id, &si, &a, NULL);
+	if (rc == MF_OK) {
+		snprintf(s->po, sizeof(s->po), "%s", si.postoffice);
+		snprintf(s->format, sizeof(s->format), "%s", si.format);
+		snprintf(c->src_tz, sizeof(c->src_tz), "%s", si.timezone);
+		snprintf(c->src_cal_cp, sizeof(c->src_cal_cp), "%s", si.calendar_codepage);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? MF_OK : MF_ENOTFOUND;
+	mf_arena_release(&a);
+	return rc == MF_OK ? MF_OK : rc == MF_ENOTFOUND ? MF_ENOTFOUND : MF_ESTORE;
 }
 
 /* ---- sets ---- */
@@ -202,13 +106,13 @@ static int choose_folder(struct mf_export_ctx *c, struct po_set *s, struct mf_di
 	size_t tl = strlen(s->tag);
 
 	if (!dir)
-		return fail_io(d, c->out, "cannot read output folder");
+		return exx_fail_io(d, c->out, "cannot read output folder");
 	while ((de = readdir(dir))) {
 		int n;
 		char pkl[PATH_MAX];
 		struct stat sb;
 		if (strncmp(de->d_name, s->tag, tl) != 0 || de->d_name[tl] != '.' ||
-		    strlen(de->d_name) != tl + 4 || (n = digits_at(de->d_name + tl + 1, 3)) < 1)
+		    strlen(de->d_name) != tl + 4 || (n = exx_digits_at(de->d_name + tl + 1, 3)) < 1)
 			continue;
 		snprintf(pkl, sizeof(pkl), "%s/%s/%s.PKL", c->out, de->d_name, s->tag);
 		if (stat(pkl, &sb) == 0)
@@ -230,7 +134,7 @@ static int choose_folder(struct mf_export_ctx *c, struct po_set *s, struct mf_di
 			while (sd && (de = readdir(sd))) {
 				int n;
 				char p[PATH_MAX];
-				if (strlen(de->d_name) == 12 && (n = digits_at(de->d_name, 8)) > 0 &&
+				if (strlen(de->d_name) == 12 && (n = exx_digits_at(de->d_name, 8)) > 0 &&
 				    mf_strcaseeq(de->d_name + 8, ".PRI")) {
 					snprintf(p, sizeof(p), "%s/%s", s->folder, de->d_name);
 					scan_pair(s, p, n);
@@ -292,115 +196,10 @@ static int set_for(struct mf_export_ctx *c, const struct mf_mailbox *mb, struct 
 	return MF_OK;
 }
 
-/* ---- rendering of people ---- */
-
-static const char SQL_ENTRY[] =
-	"SELECT e.kind, ifnull(e.display_name, e.name), e.name, e.address_type, e.address, "
-	"m.display_name FROM dir_entries e LEFT JOIN mailboxes m ON m.id = e.mailbox_id "
-	"WHERE e.id = ?1";
-
-/* X.400 in ';' form to slash form, leaving out empty attributes. */
-static void x400_slash(struct mf_buf *out, const char *a)
-{
-	const char *p = a;
-	while (*p) {
-		const char *e = strchr(p, ';');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		const char *eq = memchr(p, '=', n);
-		if (n && !(eq && (size_t)(eq - p) == n - 1)) {
-			if (*p != '/')
-				mf_buf_addch(out, '/');
-			mf_buf_add(out, p, n);
-		}
-		p += n;
-		if (*p == ';')
-			p++;
-	}
-}
-
-/* "TYPE:address" (UTF-8) of a party, or "" when unknown. */
-static void typed_address(struct mf_buf *out, const char *type, const char *address)
-{
-	if (!type || !*type || !address || !*address)
-		return;
-	mf_buf_addstr(out, type);
-	mf_buf_addch(out, ':');
-	if (!strcmp(type, "X400") && strchr(address, ';'))
-		x400_slash(out, address);
-	else
-		mf_buf_addstr(out, address);
-}
-
-/*
- * One sender or recipient for a MAILMESSAGE field, encoded: the display
- * name of a directory object that will exist in the address book, else
- * "Name [TYPE:address]" (contract 4.4 "Recipients").
- */
-static void render_party(struct mf_export_ctx *c, struct mf_buf *out, int64_t entry_id,
-			 const char *name, const char *type, const char *address,
-			 const char *raw)
-{
-	struct mf_buf t, u;
-	size_t r = 0;
-
-	mf_buf_init(&t, 1u << 16);
-	mf_buf_init(&u, 1u << 16);
-	if (entry_id > 0) {
-		struct name_slot *slot = &c->names[(uint64_t)entry_id % NAME_CACHE];
-		sqlite3_stmt *s;
-		if (slot->entry_id == entry_id) {
-			if (slot->name) {
-				mf_buf_addstr(out, slot->name);
-				goto done;
-			}
-			goto typed;
-		}
-		s = mf_store_stmt(c->st, SQL_ENTRY, NULL);
-		if (s) {
-			sqlite3_bind_int64(s, 1, entry_id);
-			if (sqlite3_step(s) == SQLITE_ROW) {
-				const char *mbname = (const char *)sqlite3_column_text(s, 5);
-				const char *dn = (const char *)sqlite3_column_text(s, 1);
-				mf_buf_addstr(&t, mbname ? mbname : dn ? dn : "");
-			}
-			sqlite3_reset(s);
-		}
-		free(slot->name);
-		slot->entry_id = entry_id;
-		slot->name = NULL;
-		if (t.len) {
-			size_t start = out->len;
-			exw_encode_name(out, c->cs, t.data, &r);
-			slot->name = mf_xstrndup(out->data + start, out->len - start);
-			goto done;
-		}
-	}
-typed:
-	typed_address(&u, type, address);
-	if (!name || !*name)
-		name = address && *address ? address : raw ? raw : "";
-	exw_encode_name(out, c->cs, name, &r);
-	if (u.len) {
-		/* ';' would split the value; ']' would end the brackets early */
-		for (size_t i = 0; i < u.len; i++)
-			if (u.data[i] == ';')
-				u.data[i] = ',';
-			else if (u.data[i] == ']')
-				u.data[i] = ')';
-		mf_buf_addstr(out, " [");
-		exw_encode_name(out, c->cs, u.data, &r);
-		mf_buf_addch(out, ']');
-	}
-done:
-	c->repl += (int64_t)r;
-	mf_buf_release(&t);
-	mf_buf_release(&u);
-}
-
 /* ---- the exporter ---- */
 
-static int ex_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
-		   const struct mf_export_opts *o, struct mf_diag *d)
+int exx_ex_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
+		const struct mf_export_opts *o, struct mf_diag *d)
 {
 	struct mf_export_ctx *c;
 	char *real;
@@ -413,9 +212,9 @@ static int ex_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_s
 		return rc;
 	real = realpath(o->out, NULL);
 	if (!real)
-		return fail_io(d, o->out, "cannot resolve output folder");
+		return exx_fail_io(d, o->out, "cannot resolve output folder");
 	if (access(real, W_OK) != 0) {
-		rc = fail_io(d, real, "output folder is not writable");
+		rc = exx_fail_io(d, real, "output folder is not writable");
 		free(real);
 		return rc;
 	}
@@ -458,12 +257,12 @@ static int ex_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_s
 	return MF_OK;
 }
 
-static const char *ex_target(struct mf_export_ctx *c)
+const char *exx_ex_target(struct mf_export_ctx *c)
 {
 	return c->target;
 }
 
-static void discard_tmp(struct mf_export_ctx *c)
+void exx_discard_tmp(struct mf_export_ctx *c)
 {
 	if (c->pri) {
 		fclose(c->pri);
@@ -477,8 +276,8 @@ static void discard_tmp(struct mf_export_ctx *c)
 	}
 }
 
-static int ex_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb,
-			    const char *const *folders, size_t nf, struct mf_diag *d)
+int exx_ex_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			 const char *const *folders, size_t nf, struct mf_diag *d)
 {
 	struct mf_arena a = MF_ARENA_INIT;
 	struct mf_buf line, v;
@@ -525,8 +324,8 @@ static int ex_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb
 	c->pri = fopen(c->tmp_pri, "wb");
 	c->secf = fopen(c->tmp_sec, "wb");
 	if (!c->pri || !c->secf) {
-		rc = fail_io(d, c->out, "cannot create temporary files");
-		discard_tmp(c);
+		rc = exx_fail_io(d, c->out, "cannot create temporary files");
+		exx_discard_tmp(c);
 		return rc;
 	}
 	setvbuf(c->secf, NULL, _IOFBF, 1u << 20);
@@ -540,14 +339,14 @@ static int ex_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb
 	if (!strcmp(mb->kind, "public")) {
 		exw_fieldz(&line, "PublicMessages", EXW_NEVER, 0);
 	} else {
-		enc_line(c, &v, mb->source_address);
+		exx_enc_line(c, &v, mb->source_address);
 		exw_field(&line, v.data, v.len, EXW_DOTS, 0);
 	}
 	exw_eol(&line);
 	mf_buf_addstr(&line, EXW_MAILMESSAGE_HEADER);
 	fwrite(line.data, 1, line.len, c->pri);
 	mf_buf_reset(&v);
-	render_party(c, &v, 0, mb->display_name, NULL, NULL, NULL);
+	exx_render_party(c, &v, 0, mb->display_name, NULL, NULL, NULL);
 	snprintf(c->mb_name, sizeof(c->mb_name), "%s", v.data);
 	mf_buf_release(&line);
 	mf_buf_release(&v);
@@ -696,9 +495,9 @@ static void collect_attachments(struct mf_export_ctx *c, const struct mf_message
 	mf_buf_release(&name);
 }
 
-static int ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
-			  const struct mf_message *m, struct mf_put_result *res,
-			  struct mf_diag *d)
+int exx_ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+		       const struct mf_message *m, struct mf_put_result *res,
+		       struct mf_diag *d)
 {
 	struct mf_buf line, v, body;
 	struct att_out *atts = NULL;
@@ -769,7 +568,7 @@ static int ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 				     i + 1 == natts, atts[i].name, atts[i].position, atts[i].format);
 	if (rc < 0) {
 		errno = c->sec.err;
-		rc = fail_io(d, c->tmp_sec, "cannot write secondary file");
+		rc = exx_fail_io(d, c->tmp_sec, "cannot write secondary file");
 		goto out;
 	}
 
@@ -777,7 +576,7 @@ static int ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	folder_field(c, &v, m);
 	exw_field(&line, v.data, v.len, EXW_FOLDER, 1);
 	mf_buf_reset(&v);
-	render_party(c, &v, m->sender_entry_id, m->sender_name, m->sender_type, m->sender_address,
+	exx_render_party(c, &v, m->sender_entry_id, m->sender_name, m->sender_type, m->sender_address,
 		     m->sender_raw);
 	exw_field(&line, v.data, v.len, EXW_PLAIN, 0);
 	for (int role = 0; role < 3; role++) {
@@ -790,12 +589,12 @@ static int ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 				continue;
 			if (any)
 				mf_buf_addch(&v, ';');
-			render_party(c, &v, r->entry_id, r->display_name, r->address_type, r->address, r->raw);
+			exx_render_party(c, &v, r->entry_id, r->display_name, r->address_type, r->address, r->raw);
 			any = 1;
 		}
 		exw_field(&line, v.data, v.len, EXW_PLAIN | EXW_MULTI, 0);
 	}
-	exw_fieldz(&line, enc_line(c, &v, m->subject), EXW_PLAIN, 0);
+	exw_fieldz(&line, exx_enc_line(c, &v, m->subject), EXW_PLAIN, 0);
 	if (m->has_sent)
 		local14(sent, m->sent_utc, tz);
 	if (m->has_received)
@@ -814,7 +613,7 @@ static int ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	exw_field(&line, v.data, v.len, EXW_NEVER, 0);
 	exw_eol(&line);
 	if (fwrite(line.data, 1, line.len, c->pri) != line.len) {
-		rc = fail_io(d, c->tmp_pri, "cannot write primary file");
+		rc = exx_fail_io(d, c->tmp_pri, "cannot write primary file");
 		goto out;
 	}
 	c->lines++;
@@ -828,6 +627,14 @@ static int ex_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	c->msgs[c->nmsgs].bytes = (int64_t)body.len;
 	for (size_t i = 0; i < natts; i++)
 		c->msgs[c->nmsgs].bytes += (int64_t)atts[i].len;
+	{
+		struct mf_sha256 h;
+		mf_sha256_init(&h);
+		mf_sha256_update(&h, body.data, body.len);
+		for (size_t i = 0; i < natts; i++)
+			mf_sha256_update(&h, atts[i].data, atts[i].len);
+		mf_sha256_final(&h, c->msgs[c->nmsgs].sha256);
+	}
 	c->nmsgs++;
 	if (c->repl > repl_before)
 		mf_export_problem(c->ex, MF_INFO, "exchange.lossy-text", c->mb->id, m->id,
@@ -845,701 +652,3 @@ out:
 	mf_buf_release(&body);
 	return rc;
 }
-
-/* ---- calendars: a Schedule+ interchange file (contract 5.5) ---- */
-
-static int is_sc2_object(const void *raw, size_t len)
-{
-	static const char *const kinds[] = { "SingleAppointments", "RecurringAppointments",
-		"SingleEvents", "RecurringEvents", "SingleTasks", "RecurringTasks", "Projects",
-		"Contacts", NULL };
-	for (int i = 0; kinds[i]; i++) {
-		size_t n = strlen(kinds[i]);
-		if (len > n && !memcmp(raw, kinds[i], n) && ((const char *)raw)[n] == ':')
-			return 1;
-	}
-	return 0;
-}
-
-/* Append an interchange line, continued with "\" when over 80 characters. */
-static void sc2_line(struct mf_buf *out, const char *s, size_t n)
-{
-	while (n > 80) {
-		mf_buf_add(out, s, 79);
-		mf_buf_addstr(out, "\\\r\n");
-		s += 79;
-		n -= 79;
-	}
-	mf_buf_add(out, s, n);
-	mf_buf_addstr(out, "\r\n");
-}
-
-/* The value of an iCalendar property (first occurrence, unfolded). */
-static int ical_prop(const char *ical, const char *name, char *out, size_t cap)
-{
-	size_t nl = strlen(name);
-	const char *p = ical;
-	while (p && *p) {
-		if (!strncmp(p, name, nl) && (p[nl] == ':' || p[nl] == ';')) {
-			const char *colon = strchr(p, ':');
-			size_t k = 0;
-			if (!colon)
-				return 0;
-			for (const char *q = colon + 1; *q && k + 1 < cap; q++) {
-				if (q[0] == '\r' && q[1] == '\n' && (q[2] == ' ' || q[2] == '\t')) {
-					q += 2;
-					continue;
-				}
-				if (*q == '\r' || *q == '\n')
-					break;
-				out[k++] = *q;
-			}
-			out[k] = '\0';
-			return 1;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
-/* The decimal value of n digits at s, or -1. */
-static int digits_at(const char *s, size_t n)
-{
-	int v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-/* "19970321T100000" -> "03-21-1997 10:00"; date only -> "03-21-1997". */
-static int ical_to_sc2_time(char *out, size_t cap, const char *v)
-{
-	size_t n = strlen(v);
-	int y, mo, d;
-	if (n < 8 || (y = digits_at(v, 4)) < 0 || (mo = digits_at(v + 4, 2)) < 0 ||
-	    (d = digits_at(v + 6, 2)) < 0)
-		return 0;
-	if (n >= 13 && v[8] == 'T' && digits_at(v + 9, 4) >= 0)
-		snprintf(out, cap, "%02d-%02d-%04d %02d:%02d", mo, d, y, digits_at(v + 9, 2),
-			 digits_at(v + 11, 2));
-	else
-		snprintf(out, cap, "%02d-%02d-%04d", mo, d, y);
-	return 1;
-}
-
-static void sc2_from_ical(struct mf_export_ctx *c, const struct mf_calendar_item *ci)
-{
-	char summary[1024] = "", start[64] = "", end[64] = "", t[64] = "", line[1200];
-	struct mf_buf enc;
-	int is_todo = ci->kind && !strcmp(ci->kind, "todo");
-
-	mf_buf_init(&enc, 1u << 16);
-	ical_prop(ci->ical, "SUMMARY", summary, sizeof(summary));
-	if (ical_prop(ci->ical, "DTSTART", t, sizeof(t)))
-		ical_to_sc2_time(start, sizeof(start), t);
-	if (ical_prop(ci->ical, is_todo ? "DUE" : "DTEND", t, sizeof(t)))
-		ical_to_sc2_time(end, sizeof(end), t);
-	mf_buf_addstr(&c->sc2, is_todo ? "SingleTasks:\r\n{\r\n" : "SingleAppointments:\r\n{\r\n");
-	/* quotes inside strings are written \" (contract 5.5) */
-	{
-		struct mf_buf q;
-		mf_buf_init(&q, 1u << 16);
-		for (const char *p = summary; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				mf_buf_addch(&q, '\\');
-			mf_buf_addch(&q, *p);
-		}
-		enc_line(c, &enc, q.data);
-		mf_buf_release(&q);
-	}
-	snprintf(line, sizeof(line), "    Text: \"%s\"", enc.data);
-	sc2_line(&c->sc2, line, strlen(line));
-	if (start[0]) {
-		snprintf(line, sizeof(line), "    %s: %s", is_todo ? "StartDate" : "Start", start);
-		sc2_line(&c->sc2, line, strlen(line));
-	}
-	if (end[0]) {
-		snprintf(line, sizeof(line), "    %s: %s", is_todo ? "EndDate" : "End", end);
-		sc2_line(&c->sc2, line, strlen(line));
-	}
-	mf_buf_addstr(&c->sc2, "}\r\n");
-	mf_buf_release(&enc);
-	if (ci->recurring)
-		mf_export_problem(c->ex, MF_WARNING, "exchange.schedule-simplified", c->mb->id, 0,
-				  "calendar item %s has no Schedule+ 7 source object; written as a "
-				  "single occurrence without its recurrence", ci->uid);
-}
-
-static int ex_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb,
-			   const struct mf_calendar_item *ci, struct mf_put_result *res,
-			   struct mf_diag *d)
-{
-	(void)mb;
-	(void)d;
-	if (ci->raw && is_sc2_object(ci->raw, ci->raw_len)) {
-		/* the source object as exported, in this set's code page */
-		struct mf_charset *src = NULL;
-		struct mf_buf u, e;
-		size_t r = 0;
-		mf_buf_init(&u, MF_BUF_UNBOUNDED);
-		mf_buf_init(&e, MF_BUF_UNBOUNDED);
-		if (mf_charset_open(&src, c->src_cal_cp, NULL) < 0)
-			mf_charset_open(&src, "1252", NULL);
-		mf_charset_to_utf8(src, ci->raw, ci->raw_len, &u, NULL);
-		exw_encode_text(&e, c->cs, u.data, u.len, &r);
-		c->repl += (int64_t)r;
-		mf_buf_add(&c->sc2, e.data, e.len);
-		if (e.len < 2 || memcmp(e.data + e.len - 2, "\r\n", 2))
-			mf_buf_addstr(&c->sc2, "\r\n");
-		mf_charset_free(&src);
-		mf_buf_release(&u);
-		mf_buf_release(&e);
-	} else {
-		sc2_from_ical(c, ci);
-	}
-	c->cals = mf_xreallocarray(c->cals, c->ncals + 1, sizeof(*c->cals));
-	c->cals[c->ncals++] = ci->id;
-	c->content = 1;
-	res->state = MF_PUT_PENDING;
-	return MF_OK;
-}
-
-/* ---- personal address books (contract 4.3) ---- */
-
-static const char SQL_ENTRY_ADDR[] =
-	"SELECT address_type, address, ifnull(display_name, name) FROM dir_entries WHERE id = ?1";
-
-static void pab_address(struct mf_export_ctx *c, struct mf_buf *out, const char *type,
-			const char *address, const char *display)
-{
-	struct mf_buf t;
-	mf_buf_init(&t, 1u << 16);
-	if (type && *type && address && *address) {
-		typed_address(&t, type, address);
-	} else if (address && *address) {
-		/* a bare Internet address is SMTP (KB253196); a cc:Mail name is CCMAIL */
-		if (strchr(address, '@') && !strstr(address, " at "))
-			mf_buf_addf(&t, "SMTP:%s", address);
-		else if (strchr(address, ':'))
-			mf_buf_addstr(&t, address);
-		else
-			mf_buf_addf(&t, "CCMAIL:%s", address);
-	} else {
-		mf_buf_addf(&t, "USER:%s", display ? display : "");
-	}
-	exw_encode_name(out, c->cs, t.data, NULL);
-	mf_buf_release(&t);
-}
-
-static int ex_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
-		      const struct mf_pab_entry *e, size_t n, struct mf_put_result *res,
-		      struct mf_diag *d)
-{
-	struct mf_buf v, t;
-	(void)d;
-	if (strcmp(mb->kind, "mailbox"))
-		return MF_OK;
-	mf_buf_init(&v, 1u << 20);
-	mf_buf_init(&t, 1u << 20);
-	mf_buf_addstr(&c->pab, "PAB");
-	mf_buf_addstr(&t, "MIGRATE:");
-	mf_buf_addstr(&t, mb->source_address);
-	enc_line(c, &v, t.data);
-	exw_field(&c->pab, v.data, v.len, EXW_DOTS, 0);
-	exw_eol(&c->pab);
-	mf_buf_addstr(&c->pab, EXW_PAB_HEADER);
-	for (size_t i = 0; i < n; i++) {
-		int dl = e[i].kind && !strcmp(e[i].kind, "dl");
-		exw_fieldz(&c->pab, dl ? "dl" : "entry", EXW_NEVER, 1);
-		mf_buf_reset(&v);
-		exw_encode_name(&v, c->cs, e[i].display_name, NULL);
-		exw_field(&c->pab, v.data, v.len, EXW_PLAIN, 0);
-		mf_buf_reset(&v);
-		if (dl) {
-			for (size_t k = 0; k < e[i].n_members; k++) {
-				const struct mf_pab_member *m = &e[i].members[k];
-				if (k)
-					mf_buf_addch(&v, ';');
-				if (m->member_pab_id) {
-					for (size_t j = 0; j < n; j++)
-						if (e[j].id == m->member_pab_id)
-							exw_encode_name(&v, c->cs, e[j].display_name, NULL);
-				} else if (m->entry_id) {
-					sqlite3_stmt *s = mf_store_stmt(c->st, SQL_ENTRY_ADDR, NULL);
-					if (s) {
-						sqlite3_bind_int64(s, 1, m->entry_id);
-						if (sqlite3_step(s) == SQLITE_ROW)
-							pab_address(c, &v, (const char *)sqlite3_column_text(s, 0),
-								    (const char *)sqlite3_column_text(s, 1),
-								    (const char *)sqlite3_column_text(s, 2));
-						sqlite3_reset(s);
-					}
-				} else {
-					pab_address(c, &v, NULL, m->address, m->address);
-				}
-			}
-			if (!e[i].n_members)
-				mf_export_problem(c->ex, MF_WARNING, "exchange.empty-pab-list", mb->id, 0,
-						  "personal list '%s' has no members", e[i].display_name);
-		} else {
-			pab_address(c, &v, e[i].address_type, e[i].address, e[i].display_name);
-		}
-		exw_field(&c->pab, v.data, v.len, EXW_DOTS | EXW_MULTI, 0);
-		for (int f = 0; f < MF_PAB_NFIELDS; f++)
-			exw_fieldz(&c->pab, (dl && f != MF_PAB_NOTE) ? NULL : enc_line(c, &v, e[i].field[f]),
-				   EXW_PLAIN, 0);
-		exw_eol(&c->pab);
-	}
-	c->pab_pending = 1;
-	c->content = 1;
-	res->state = MF_PUT_PENDING;
-	mf_buf_release(&v);
-	mf_buf_release(&t);
-	return MF_OK;
-}
-
-/* ---- end of a mailbox: the pair goes into place ---- */
-
-static int close_file(FILE **f, const char *path, struct mf_diag *d)
-{
-	int rc = MF_OK;
-	if (fflush(*f) != 0 || fsync(fileno(*f)) != 0)
-		rc = fail_io(d, path, "cannot write");
-	if (fclose(*f) != 0 && rc == MF_OK)
-		rc = fail_io(d, path, "cannot close");
-	*f = NULL;
-	return rc;
-}
-
-static int ex_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, int failed,
-			  struct mf_diag *d)
-{
-	char pri_path[PATH_MAX + 32], sec_path[PATH_MAX + 32], rid[256];
-	int rc;
-
-	if (failed) {
-		discard_tmp(c);
-		return MF_OK;
-	}
-	if (c->prev_delivered && !c->content) {
-		/* nothing new for a mailbox the target already has */
-		discard_tmp(c);
-		return MF_OK;
-	}
-	if (c->sc2.len) {
-		uint64_t off;
-		struct mf_buf line, v, sc2;
-		char nm[32];
-		mf_buf_init(&line, 1u << 20);
-		mf_buf_init(&v, 4096);
-		mf_buf_init(&sc2, MF_BUF_UNBOUNDED);
-		mf_buf_addstr(&sc2, "SCHEDULE+2 EXPORT VERSION 103\r\n");
-		mf_buf_add(&sc2, c->sc2.data, c->sc2.len);
-		exw_sec_section(&c->sec, &off, "Body", "", 0, 0, NULL, EXW_NOPOS, NULL);
-		snprintf(nm, sizeof(nm), "%.8s.SC2", mb->alias ? mb->alias : "SCHEDULE");
-		for (char *p = nm; *p; p++)
-			if (*p >= 'a' && *p <= 'z')
-				*p -= 32;
-		exw_sec_section(&c->sec, NULL, "Schedule", sc2.data, sc2.len, 1, nm, -1, NULL);
-		/* the Wizard writes the message's body itself (contract 5.3) */
-		exw_fieldz(&line, NULL, EXW_FOLDER, 1);
-		exw_fieldz(&line, c->mb_name, EXW_PLAIN, 0);
-		exw_fieldz(&line, c->mb_name, EXW_PLAIN, 0);
-		exw_fieldz(&line, NULL, EXW_PLAIN, 0);
-		exw_fieldz(&line, NULL, EXW_PLAIN, 0);
-		exw_fieldz(&line, "Schedule+", EXW_PLAIN, 0);
-		exw_fieldz(&line, NULL, EXW_NEVER, 0);
-		exw_fieldz(&line, NULL, EXW_NEVER, 0);
-		exw_fieldz(&line, NULL, EXW_NEVER, 0);
-		exw_fieldz(&line, "TRUE", EXW_NEVER, 0);
-		exw_fieldz(&line, NULL, EXW_NEVER, 0);
-		exw_pointer(&v, c->sec_name, off);
-		exw_field(&line, v.data, v.len, EXW_NEVER, 0);
-		exw_eol(&line);
-		fwrite(line.data, 1, line.len, c->pri);
-		mf_buf_release(&line);
-		mf_buf_release(&v);
-		mf_buf_release(&sc2);
-	}
-	if (c->pab.len) {
-		fputs("\r\n", c->pri);
-		fwrite(c->pab.data, 1, c->pab.len, c->pri);
-	}
-	if (c->sec.err) {
-		errno = c->sec.err;
-		discard_tmp(c);
-		return fail_io(d, c->tmp_sec, "cannot write secondary file");
-	}
-	if ((rc = close_file(&c->secf, c->tmp_sec, d)) < 0 ||
-	    (rc = close_file(&c->pri, c->tmp_pri, d)) < 0) {
-		discard_tmp(c);
-		return rc;
-	}
-	if (!c->set->exists) {
-		if (mkdir(c->set->folder, 0755) != 0 && errno != EEXIST) {
-			rc = fail_io(d, c->set->folder, "cannot create set folder");
-			unlink(c->tmp_pri);
-			unlink(c->tmp_sec);
-			return rc;
-		}
-		c->set->exists = 1;
-	}
-	snprintf(pri_path, sizeof(pri_path), "%s/%08d.PRI", c->set->folder, c->number);
-	snprintf(sec_path, sizeof(sec_path), "%s/%s", c->set->folder, c->sec_name);
-	if (rename(c->tmp_sec, sec_path) != 0 || rename(c->tmp_pri, pri_path) != 0) {
-		rc = fail_io(d, pri_path, "cannot move the pair into place");
-		unlink(c->tmp_pri);
-		unlink(c->tmp_sec);
-		return rc;
-	}
-	{
-		int known = 0;
-		for (size_t i = 0; i < c->set->npairs; i++)
-			if (c->set->pairs[i].number == c->number)
-				known = 1;
-		if (!known) {
-			struct pair *p;
-			c->set->pairs = mf_xreallocarray(c->set->pairs, c->set->npairs + 1,
-							 sizeof(*c->set->pairs));
-			p = &c->set->pairs[c->set->npairs++];
-			p->number = c->number;
-			snprintf(p->alias, sizeof(p->alias), "%s", mb->alias ? mb->alias : "-");
-			p->is_new = !c->prev_delivered;
-		}
-	}
-	/* the files are in place: now the ledger may say so */
-	for (size_t i = 0; i < c->nmsgs; i++) {
-		snprintf(rid, sizeof(rid), "%s/%08d.PRI:%d", strrchr(c->set->folder, '/') + 1,
-			 c->number, c->msgs[i].line);
-		mf_export_confirm(c->ex, "message", c->msgs[i].id, mb->id, rid, NULL, c->msgs[i].bytes);
-	}
-	for (size_t i = 0; i < c->ncals; i++) {
-		snprintf(rid, sizeof(rid), "%s/%08d.PRI", strrchr(c->set->folder, '/') + 1, c->number);
-		mf_export_confirm(c->ex, "calendar", c->cals[i], mb->id, rid, NULL, -1);
-	}
-	if (c->pab_pending) {
-		snprintf(rid, sizeof(rid), "%s/%08d.PRI", strrchr(c->set->folder, '/') + 1, c->number);
-		mf_export_confirm(c->ex, "pab", mb->id, mb->id, rid, NULL, -1);
-	}
-	if (c->repl)
-		c->repl = 0;
-	return MF_OK;
-}
-
-/* ---- the end of the run: DIRECTRY.PRI and the packing list ---- */
-
-/*
- * The plan decides the DIRECTORY lines (engine/plan.h): a mailbox planned
- * CREATE gets one; a mailbox the plan CONVERTs from an existing custom
- * recipient, or that EXISTS on the target, must not (Event 238, contract
- * 10.10): its MAILMESSAGE section does the rest.  Custom recipients and
- * lists planned CREATE get remote and dl lines with the plan's aliases.
- */
-static int plan_creates_mailbox(struct mf_export_ctx *c, int64_t mailbox_id)
-{
-	struct mf_arena a = MF_ARENA_INIT;
-	struct mf_plan_entry e;
-	int creates = 1;
-	if (mf_plan_mailbox_action(c->st, &e, mailbox_id, &a, NULL) == MF_OK)
-		creates = e.action == MF_PLAN_CREATE;
-	mf_arena_release(&a);
-	return creates;
-}
-
-static void dir_field_q(struct mf_export_ctx *c, struct mf_buf *line, const char *utf8,
-		       unsigned quote, int first)
-{
-	struct mf_buf v;
-	mf_buf_init(&v, 1u << 16);
-	enc_line(c, &v, utf8);
-	exw_field(line, v.data, v.len, EXW_DIRECTORY | quote, first);
-	mf_buf_release(&v);
-}
-
-static void dir_field(struct mf_export_ctx *c, struct mf_buf *line, const char *utf8, int first)
-{
-	dir_field_q(c, line, utf8, 0, first);
-}
-
-static const char SQL_MB_ALIAS[] =
-	"SELECT id, kind, display_name, given_name, surname, source_address FROM mailboxes WHERE alias = ?1";
-static const char SQL_ENTRY_SOURCE[] = "SELECT source_id FROM dir_entries WHERE id = ?1";
-static const char SQL_MEMBERS[] =
-	"SELECT m.address, e.id, b.alias FROM list_members m "
-	"LEFT JOIN dir_entries e ON e.id = m.entry_id LEFT JOIN mailboxes b ON b.id = e.mailbox_id "
-	"WHERE m.list_id = ?1 ORDER BY m.position";
-
-static int64_t entry_source(struct mf_export_ctx *c, int64_t entry_id)
-{
-	sqlite3_stmt *q = mf_store_stmt(c->st, SQL_ENTRY_SOURCE, NULL);
-	int64_t sid = 0;
-	if (!q)
-		return 0;
-	sqlite3_bind_int64(q, 1, entry_id);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		sid = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	return sid;
-}
-
-/* The Common-Name a list member will have on the target, or NULL. */
-static const char *member_alias(struct mf_export_ctx *c, const struct mf_plan_object *objs,
-				size_t n, int64_t entry_id, const char *mailbox_alias,
-				struct mf_arena *a)
-{
-	struct mf_plan_entry e;
-	if (mailbox_alias)
-		return mailbox_alias;
-	for (size_t i = 0; i < n; i++)
-		if (objs[i].entry_id == entry_id && objs[i].action == MF_PLAN_CREATE)
-			return objs[i].alias;
-	if (mf_plan_recipient_action(c->st, &e, entry_id, a, NULL) == MF_OK &&
-	    e.action == MF_PLAN_EXISTS && e.object_alias)
-		return e.object_alias;
-	return NULL;
-}
-
-static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *written,
-			   struct mf_diag *d)
-{
-	struct mf_buf out, line;
-	struct mf_arena a = MF_ARENA_INIT;
-	struct mf_plan_object *objs = NULL;
-	size_t nobjs = 0;
-	sqlite3_stmt *q;
-	int rc, n = 0;
-	char path[PATH_MAX + 32];
-
-	*written = 0;
-	mf_buf_init(&out, MF_BUF_UNBOUNDED);
-	mf_buf_init(&line, 1u << 20);
-	mf_buf_addf(&out, "! mailferry %s: %s post office %s, code page %s\r\n", MF_VERSION,
-		    s->format, s->tag, c->cpnum);
-
-	/* mailboxes whose first MAILMESSAGE section is in this set */
-	for (size_t i = 0; i < s->npairs; i++) {
-		if (!s->pairs[i].is_new)
-			continue;
-		q = mf_store_stmt(c->st, SQL_MB_ALIAS, d);
-		if (!q)
-			goto fail;
-		sqlite3_bind_text(q, 1, s->pairs[i].alias, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(q) == SQLITE_ROW &&
-		    !strcmp((const char *)sqlite3_column_text(q, 1), "mailbox") &&
-		    plan_creates_mailbox(c, sqlite3_column_int64(q, 0))) {
-			char *dn = mf_xstrdup((const char *)sqlite3_column_text(q, 2));
-			char *gn = sqlite3_column_text(q, 3) ? mf_xstrdup((const char *)sqlite3_column_text(q, 3)) : NULL;
-			char *sn = sqlite3_column_text(q, 4) ? mf_xstrdup((const char *)sqlite3_column_text(q, 4)) : NULL;
-			char *proxy = mf_xasprintf("MIGRATE:%s", sqlite3_column_text(q, 5));
-			sqlite3_reset(q);
-			if (n++ == 0)
-				mf_buf_addstr(&out, "DIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
-					      "Given-Name,Surname,Secondary-Proxy-Addresses,Home-Server\r\n");
-			mf_buf_reset(&line);
-			exw_fieldz(&line, "mailbox", EXW_NEVER, 1);
-			exw_fieldz(&line, "create", EXW_NEVER, 0);
-			exw_fieldz(&line, s->pairs[i].alias, EXW_DIRECTORY, 0);
-			dir_field(c, &line, dn, 0);
-			dir_field(c, &line, gn, 0);
-			dir_field(c, &line, sn, 0);
-			dir_field_q(c, &line, proxy, EXW_DOTS, 0);
-			exw_fieldz(&line, "~Server", EXW_NEVER, 0);
-			exw_eol(&line);
-			mf_buf_add(&out, line.data, line.len);
-			free(dn);
-			free(gn);
-			free(sn);
-			free(proxy);
-		} else {
-			sqlite3_reset(q);
-		}
-	}
-
-	/* custom recipients and lists of this post office's source, once, in
-	 * its first set */
-	if (s->first && mf_plan_objects(c->st, &objs, &nobjs, &a, d) < 0)
-		goto fail;
-	if (s->first) {
-		int nr = 0, nl = 0;
-		for (size_t i = 0; i < nobjs; i++) {
-			const struct mf_plan_object *o = &objs[i];
-			if (o->action != MF_PLAN_CREATE || strcmp(o->kind, "custom") ||
-			    entry_source(c, o->entry_id) != s->source_id)
-				continue;
-			if (nr++ == 0)
-				mf_buf_addstr(&out, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
-					      "Given-Name,Surname,Target-Address\r\n");
-			{
-				struct mf_buf ta;
-				const char *colon = o->address ? strchr(o->address, ':') : NULL;
-				mf_buf_init(&ta, 1u << 16);
-				if (colon) {
-					char type[32];
-					snprintf(type, sizeof(type), "%.*s", (int)(colon - o->address),
-						 o->address);
-					typed_address(&ta, type, colon + 1);
-				}
-				mf_buf_reset(&line);
-				exw_fieldz(&line, "remote", EXW_NEVER, 1);
-				exw_fieldz(&line, "create", EXW_NEVER, 0);
-				exw_fieldz(&line, o->alias, EXW_DIRECTORY, 0);
-				dir_field(c, &line, o->display_name ? o->display_name : o->name, 0);
-				dir_field(c, &line, o->given_name, 0);
-				dir_field(c, &line, o->surname, 0);
-				dir_field_q(c, &line, ta.data, EXW_DOTS, 0);
-				exw_eol(&line);
-				mf_buf_add(&out, line.data, line.len);
-				mf_buf_release(&ta);
-			}
-		}
-		for (size_t i = 0; i < nobjs; i++) {
-			const struct mf_plan_object *o = &objs[i];
-			struct mf_buf mem;
-			if (o->action != MF_PLAN_CREATE || strcmp(o->kind, "list") ||
-			    entry_source(c, o->entry_id) != s->source_id)
-				continue;
-			mf_buf_init(&mem, 1u << 20);
-			q = mf_store_stmt(c->st, SQL_MEMBERS, d);
-			if (!q) {
-				mf_buf_release(&mem);
-				goto fail;
-			}
-			sqlite3_bind_int64(q, 1, o->entry_id);
-			while (sqlite3_step(q) == SQLITE_ROW) {
-				const char *al = NULL;
-				if (sqlite3_column_type(q, 1) != SQLITE_NULL)
-					al = member_alias(c, objs, nobjs, sqlite3_column_int64(q, 1),
-							  (const char *)sqlite3_column_text(q, 2), &a);
-				if (!al) {
-					mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved",
-							  0, 0, "list '%s': member '%s' will not be in the "
-							  "target's directory; left out of the distribution list",
-							  o->name, sqlite3_column_text(q, 0));
-					continue;
-				}
-				if (mem.len)
-					mf_buf_addch(&mem, '%');
-				mf_buf_addstr(&mem, al);
-			}
-			sqlite3_reset(q);
-			if (nl++ == 0)
-				mf_buf_addstr(&out, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,"
-					      "Display-Name,Members\r\n");
-			mf_buf_reset(&line);
-			exw_fieldz(&line, "dl", EXW_NEVER, 1);
-			exw_fieldz(&line, "create", EXW_NEVER, 0);
-			exw_fieldz(&line, o->alias, EXW_DIRECTORY, 0);
-			dir_field(c, &line, o->display_name ? o->display_name : o->name, 0);
-			exw_field(&line, mem.data, mem.len, EXW_NEVER, 0);
-			exw_eol(&line);
-			mf_buf_add(&out, line.data, line.len);
-			mf_buf_release(&mem);
-		}
-		n += nr + nl;
-	}
-	rc = MF_OK;
-	if (n) {
-		snprintf(path, sizeof(path), "%s/DIRECTRY.PRI", s->folder);
-		rc = mf_write_atomic(path, out.data, out.len, 0644, 1, d);
-		*written = rc == MF_OK;
-	}
-	mf_arena_release(&a);
-	mf_buf_release(&out);
-	mf_buf_release(&line);
-	return rc;
-fail:
-	mf_arena_release(&a);
-	mf_buf_release(&out);
-	mf_buf_release(&line);
-	return MF_ESTORE;
-}
-
-static int cmp_pair(const void *a, const void *b)
-{
-	const struct pair *x = a, *y = b;
-	return (x->number > y->number) - (x->number < y->number);
-}
-
-static int ex_finish(struct mf_export_ctx *c, struct mf_diag *d)
-{
-	for (size_t i = 0; i < c->nsets; i++) {
-		struct po_set *s = &c->sets[i];
-		struct mf_buf pkl;
-		const char **names;
-		char *kinds;
-		size_t n = 0;
-		int dir_written = 0, rc;
-		char path[PATH_MAX + 32];
-
-		if (!s->exists || !s->npairs)
-			continue;
-		if (!c->directory_skip && (rc = write_directory(c, s, &dir_written, d)) < 0)
-			return rc;
-		qsort(s->pairs, s->npairs, sizeof(*s->pairs), cmp_pair);
-		names = mf_xcalloc(2 * s->npairs + 1, sizeof(*names));
-		kinds = mf_xcalloc(2 * s->npairs + 2, 1);
-		if (dir_written) {
-			names[n] = mf_xstrdup("DIRECTRY.PRI");
-			kinds[n++] = 'P';
-		}
-		for (size_t k = 0; k < s->npairs; k++) {
-			names[n] = mf_xasprintf("%08d.PRI", s->pairs[k].number);
-			kinds[n++] = 'P';
-			names[n] = mf_xasprintf("%08d.SEC", s->pairs[k].number);
-			kinds[n++] = 'S';
-		}
-		mf_buf_init(&pkl, MF_BUF_UNBOUNDED);
-		exw_pkl(&pkl, c->cpnum, names, kinds, n);
-		snprintf(path, sizeof(path), "%s/%s.PKL", s->folder, s->tag);
-		rc = mf_write_atomic(path, pkl.data, pkl.len, 0644, 1, d);
-		mf_buf_release(&pkl);
-		for (size_t k = 0; k < n; k++)
-			free((char *)names[k]);
-		free(names);
-		free(kinds);
-		if (rc < 0)
-			return rc;
-	}
-	return MF_OK;
-}
-
-static void ex_close(struct mf_export_ctx **pc)
-{
-	struct mf_export_ctx *c = *pc;
-	if (!c)
-		return;
-	discard_tmp(c);
-	for (size_t i = 0; i < c->nsets; i++)
-		free(c->sets[i].pairs);
-	free(c->sets);
-	for (size_t i = 0; i < NAME_CACHE; i++)
-		free(c->names[i].name);
-	free(c->msgs);
-	free(c->cals);
-	mf_buf_release(&c->sc2);
-	mf_buf_release(&c->pab);
-	mf_charset_free(&c->cs);
-	free(c);
-	*pc = NULL;
-}
-
-const struct mf_exporter mf_exporter_exchange = {
-	.name = "exchange",
-	.summary = "Exchange Migration Wizard files (.pkl/.pri/.sec)",
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_CALENDAR | MF_EXP_PAB | MF_EXP_DIRECTORY,
-	.open = ex_open,
-	.target = ex_target,
-	.check_mailbox = NULL,
-	.mailbox_begin = ex_mailbox_begin,
-	.put_message = ex_put_message,
-	.put_calendar = ex_put_calendar,
-	.put_pab = ex_put_pab,
-	.mailbox_end = ex_mailbox_end,
-	.finish = ex_finish,
-	.close = ex_close,
-};

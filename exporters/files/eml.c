@@ -160,6 +160,11 @@ static void eml_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_eml = {
 	.name = "eml",
 	.summary = "one .eml file per message, in folder trees",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		MF_OPTION_KEEP_RAW_HEADERS,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
 	.open = eml_open,
 	.target = eml_target,
@@ -167,4 +172,5 @@ const struct mf_exporter mf_exporter_eml = {
 	.put_message = eml_put_message,
 	.mailbox_end = eml_mailbox_end,
 	.close = eml_close,
+	.verify = mf_files_verify_eml,
 };

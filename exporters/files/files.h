@@ -126,4 +126,21 @@ int64_t mf_files_message_time(const struct mf_message *m);
  * mf_mime_staged_id), n <= 64, into out[n + 1]. */
 void mf_files_message_hex(char *out, size_t n, const struct mf_message *m);
 
+/*
+ * For verify (exporters/files/verify_files.c): the Maildir++ folder
+ * directory of a staged folder path, relative to DIR ("<alias>",
+ * "<alias>/.Sent Items", "public/.<alias>.X"), appended to out, as the
+ * maildir exporter names it.  MF_ETOOBIG when the name is too long (the
+ * exporter refuses such a folder's messages).
+ */
+int mf_maildir_folder_rel(struct mf_buf *out, const struct mf_mailbox *mb, const char *path,
+			  struct mf_diag *diag);
+
+/* The verify callbacks of the file exporters (verify_files.c, verify_ics.c). */
+struct mf_verify;
+int mf_files_verify_maildir(struct mf_verify *v, struct mf_diag *diag);
+int mf_files_verify_mbox(struct mf_verify *v, struct mf_diag *diag);
+int mf_files_verify_eml(struct mf_verify *v, struct mf_diag *diag);
+int mf_files_verify_ics(struct mf_verify *v, struct mf_diag *diag);
+
 #endif

@@ -445,3 +445,35 @@ int mf_ical_stats(struct mf_ical_stats *out, const char *text, size_t len,
 	icalcomponent_free(root);
 	return MF_OK;
 }
+
+int mf_ical_components(const char *text, size_t len,
+		       void (*fn)(void *arg, const char *uid, const char *comp), void *arg,
+		       struct mf_diag *diag)
+{
+	char *copy = mf_xstrndup(text, len);
+	icalcomponent *root, *cal, *c;
+
+	ical_ready();
+	root = icalparser_parse_string(copy);
+	free(copy);
+	if (!root)
+		return mf_diag_set(diag, MF_EFORMAT, NULL, MF_NO_OFFSET, "not iCalendar text");
+	cal = root;
+	if (icalcomponent_isa(root) == ICAL_XROOT_COMPONENT)
+		cal = icalcomponent_get_first_component(root, ICAL_VCALENDAR_COMPONENT);
+	for (c = cal ? icalcomponent_get_first_component(cal, ICAL_ANY_COMPONENT) : NULL; c;
+	     c = icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT)) {
+		icalcomponent_kind k = icalcomponent_isa(c);
+		const char *uid;
+		char *s;
+		if (k != ICAL_VEVENT_COMPONENT && k != ICAL_VTODO_COMPONENT &&
+		    k != ICAL_VJOURNAL_COMPONENT)
+			continue;
+		uid = icalcomponent_get_uid(c);
+		s = icalcomponent_as_ical_string_r(c);
+		fn(arg, uid ? uid : "", s ? s : "");
+		free(s);
+	}
+	icalcomponent_free(root);
+	return MF_OK;
+}

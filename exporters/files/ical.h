@@ -57,4 +57,14 @@ struct mf_ical_stats {
 int mf_ical_stats(struct mf_ical_stats *out, const char *text, size_t len,
 		  struct mf_diag *diag);
 
+/*
+ * Each VEVENT, VTODO and VJOURNAL of a calendar text, in file order, to fn
+ * with its UID ("" when it has none) and its text as libical writes it
+ * (verify compares a file with the calendar built again this way).
+ * MF_EFORMAT when the text is not iCalendar.
+ */
+int mf_ical_components(const char *text, size_t len,
+		       void (*fn)(void *arg, const char *uid, const char *comp), void *arg,
+		       struct mf_diag *diag);
+
 #endif

@@ -10,9 +10,11 @@
  *
  * Each calendar item is checked with libical when it is handed over
  * (a damaged one is refused with a problem, the others go on) and the file
- * is written at mailbox_end from every item of the mailbox the store holds,
- * in start-time order: a re-run that finds new items rewrites the whole
- * file with old and new, never only the new ones.  The file is built and
+ * is written at mailbox_end from every item of the mailbox, in start-time
+ * order: the items handed over in this run and, through the driver
+ * (mf_export_calendar_rest), those delivered by earlier runs, so a re-run
+ * that finds new items rewrites the whole file with old and new, never
+ * only the new ones.  The file is built and
  * read back with libical (exporters/files/ical.c) before it replaces the old one
  * (temporary name, rename).
  */
@@ -20,17 +22,74 @@
 #include "exporters/files/files.h"
 #include "exporters/files/ical.h"
 #include "core/fsutil.h"
-#include "core/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* An item for the mailbox's file. */
+struct ics_item {
+	int64_t id;
+	int has_dtstart;
+	int64_t dtstart;
+	char *uid;
+	char *ical;
+};
+
 struct mf_export_ctx {
 	struct mf_files f;
-	int64_t *bad;             /* items refused in this mailbox */
-	size_t n_bad, cap_bad;
+	struct ics_item *items;   /* the mailbox's items, handed over or delivered before */
+	size_t n_items, cap_items;
 };
+
+static void items_clear(struct mf_export_ctx *c)
+{
+	for (size_t i = 0; i < c->n_items; i++) {
+		free(c->items[i].uid);
+		free(c->items[i].ical);
+	}
+	c->n_items = 0;
+}
+
+static void item_keep(struct mf_export_ctx *c, const struct mf_calendar_item *it)
+{
+	struct ics_item *k;
+	if (c->n_items == c->cap_items) {
+		c->cap_items = c->cap_items ? c->cap_items * 2 : 32;
+		c->items = mf_xreallocarray(c->items, c->cap_items, sizeof(*c->items));
+	}
+	k = &c->items[c->n_items++];
+	k->id = it->id;
+	k->has_dtstart = it->has_dtstart;
+	k->dtstart = it->has_dtstart ? it->dtstart_utc : 0;
+	k->uid = it->uid ? mf_xstrdup(it->uid) : NULL;
+	k->ical = it->ical ? mf_xstrdup(it->ical) : NULL;
+}
+
+/* Start time (unknown last), then UID (none first), then id. */
+static int cmp_item(const void *a, const void *b)
+{
+	const struct ics_item *x = a, *y = b;
+	int r;
+	if (x->has_dtstart != y->has_dtstart)
+		return x->has_dtstart ? -1 : 1;
+	if (x->has_dtstart && x->dtstart != y->dtstart)
+		return x->dtstart < y->dtstart ? -1 : 1;
+	if (!x->uid || !y->uid) {
+		if (x->uid || y->uid)
+			return x->uid ? 1 : -1;
+	} else if ((r = strcmp(x->uid, y->uid)) != 0) {
+		return r;
+	}
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int keep_rest(void *arg, const struct mf_calendar_item *it)
+{
+	if (it->ical)
+		item_keep(arg, it);
+	return MF_OK;
+}
 
 static int ics_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
 		    const struct mf_export_opts *opts, struct mf_diag *diag)
@@ -65,7 +124,7 @@ static int ics_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 	char *rel;
 	(void)folders;
 	(void)n;
-	c->n_bad = 0;
+	items_clear(c);
 	rel = file_rel(mb, diag);
 	if (!rel)
 		return MF_EUSAGE;
@@ -94,35 +153,27 @@ static int ics_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb
 		mf_export_problem(c->f.ex, MF_ERROR, "ics.invalid-item", mb->id, 0,
 				  "%s (kept in the staging database, calendar_items %lld)",
 				  res->detail, (long long)it->id);
-		if (c->n_bad == c->cap_bad) {
-			c->cap_bad = c->cap_bad ? c->cap_bad * 2 : 8;
-			c->bad = mf_xreallocarray(c->bad, c->cap_bad, sizeof(*c->bad));
-		}
-		c->bad[c->n_bad++] = it->id;
 		return MF_OK;
 	}
 	rel = file_rel(mb, diag);
 	if (!rel)
 		return MF_EUSAGE;
+	item_keep(c, it);
 	mf_files_pending(&c->f, res, "calendar", it->id, mb->id, rel, it->ical, strlen(it->ical));
 	free(rel);
 	return MF_OK;
 }
-
-static const char SQL_ITEMS[] =
-	"SELECT id, ical, ifnull(dtstart_utc, 0) FROM calendar_items WHERE mailbox_id = ?1 "
-	"ORDER BY dtstart_utc IS NULL, dtstart_utc, uid";
 
 static int ics_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, int failed,
 			   struct mf_diag *diag)
 {
 	struct mf_ical_cal *cal;
 	struct mf_buf out;
-	sqlite3_stmt *s;
 	char *rel = NULL, *path = NULL;
-	int rc = MF_OK, step;
+	int rc = MF_OK;
 
 	if (failed) {
+		items_clear(c);
 		mf_files_drop(&c->f);
 		return MF_OK;
 	}
@@ -130,29 +181,18 @@ static int ics_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	if (!rel)
 		return MF_EUSAGE;
 	cal = mf_ical_cal_new(mb->display_name ? mb->display_name : mb->name);
-	s = mf_store_stmt(c->f.st, SQL_ITEMS, diag);
-	if (!s) {
-		rc = MF_ESTORE;
+	/* what earlier runs delivered (or, with --no-mail, everything) */
+	if ((rc = mf_export_calendar_rest(c->f.ex, mb->id, keep_rest, c, diag)) < 0)
 		goto out;
-	}
-	sqlite3_bind_int64(s, 1, mb->id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(s, 0);
-		const char *ical = (const char *)sqlite3_column_text(s, 1);
+	if (c->n_items)
+		qsort(c->items, c->n_items, sizeof(*c->items), cmp_item);
+	for (size_t i = 0; i < c->n_items; i++) {
 		struct mf_diag d;
-		int skip = 0;
-		mf_diag_clear(&d);
-		for (size_t i = 0; i < c->n_bad; i++)
-			skip |= c->bad[i] == id;
-		if (skip || !ical)
+		if (!c->items[i].ical)
 			continue;
+		mf_diag_clear(&d);
 		/* an item refused in an earlier run fails here again: leave it out */
-		mf_ical_cal_add(cal, ical, sqlite3_column_int64(s, 2), &d);
-	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE) {
-		rc = mf_store_fail(c->f.st, diag, "cannot read calendar items");
-		goto out;
+		mf_ical_cal_add(cal, c->items[i].ical, c->items[i].dtstart, &d);
 	}
 	mf_buf_init(&out, MF_BUF_UNBOUNDED);
 	rc = mf_ical_cal_write(cal, &out, diag);
@@ -166,6 +206,7 @@ static int ics_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	else
 		mf_files_drop(&c->f);
 out:
+	items_clear(c);
 	mf_ical_cal_free(&cal);
 	free(rel);
 	free(path);
@@ -178,7 +219,8 @@ static void ics_close(struct mf_export_ctx **pc)
 	if (!c)
 		return;
 	mf_files_release(&c->f);
-	free(c->bad);
+	items_clear(c);
+	free(c->items);
 	free(c);
 	*pc = NULL;
 }
@@ -186,6 +228,10 @@ static void ics_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_ics = {
 	.name = "ics",
 	.summary = "iCalendar file per mailbox (libical, one VTIMEZONE per zone)",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_CALENDAR,
 	.open = ics_open,
 	.target = ics_target,
@@ -193,4 +239,5 @@ const struct mf_exporter mf_exporter_ics = {
 	.put_calendar = ics_put_calendar,
 	.mailbox_end = ics_mailbox_end,
 	.close = ics_close,
+	.verify = mf_files_verify_ics,
 };

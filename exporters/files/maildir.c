@@ -303,9 +303,45 @@ static void md_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
+/* For verify (verify_files.c): the folder directory of staged path, relative
+ * to DIR, exactly as md_mailbox_begin and md_put_message name it. */
+int mf_maildir_folder_rel(struct mf_buf *out, const struct mf_mailbox *mb, const char *path,
+			  struct mf_diag *diag)
+{
+	struct mf_export_ctx c;
+	struct mf_buf d, pre;
+	char name[128];
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = mf_files_mailbox_name(name, sizeof(name), mb, diag)) < 0)
+		return rc;
+	mf_buf_init(&pre, MF_BUF_LINE_MAX);
+	mf_buf_init(&d, MF_BUF_LINE_MAX);
+	if (mf_files_is_public(mb)) {
+		mf_buf_addch(&pre, '.');
+		add_level(&pre, name, strlen(name));
+		c.pub_prefix = pre.data;
+	}
+	rc = folder_dir(&d, &c, path, strlen(path));
+	if (rc == MF_OK) {
+		mf_buf_addstr(out, mf_files_is_public(mb) ? "public" : name);
+		if (d.len)
+			mf_buf_addf(out, "/%s", d.data);
+	}
+	mf_buf_release(&pre);
+	mf_buf_release(&d);
+	return rc;
+}
+
 const struct mf_exporter mf_exporter_maildir = {
 	.name = "maildir",
 	.summary = "Maildir++ folders, one per mailbox (Dovecot layout)",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		MF_OPTION_KEEP_RAW_HEADERS,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
 	.open = md_open,
 	.target = md_target,
@@ -313,4 +349,5 @@ const struct mf_exporter mf_exporter_maildir = {
 	.put_message = md_put_message,
 	.mailbox_end = md_mailbox_end,
 	.close = md_close,
+	.verify = mf_files_verify_maildir,
 };

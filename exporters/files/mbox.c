@@ -116,25 +116,21 @@ static int parse_remote(const char *r, char **key_out, int64_t *end_out)
 	return MF_OK;
 }
 
-static const char SQL_LEDGER_MBOX[] =
-	"SELECT remote_id FROM deliveries WHERE target = ?1 AND mailbox_id = ?2 "
-	"AND item_kind = 'message' AND status = 'delivered' AND remote_id IS NOT NULL";
-
+/* The end of each file as the ledger records it (the highest start+len
+ * of the messages delivered into it). */
 static int load_ends(struct mf_export_ctx *c, int64_t mailbox_id, struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(c->f.st, SQL_LEDGER_MBOX, diag);
-	int step;
+	struct mf_arena a = MF_ARENA_INIT;
+	const char **ids;
+	size_t n;
+	int rc;
 
-	if (!s)
-		return MF_ESTORE;
-	mf_store_bind_text(s, 1, c->f.target);
-	sqlite3_bind_int64(s, 2, mailbox_id);
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *r = (const char *)sqlite3_column_text(s, 0);
+	rc = mf_export_ledger_remote_ids(c->f.ex, mailbox_id, NULL, &ids, &n, &a, diag);
+	for (size_t k = 0; rc == MF_OK && k < n; k++) {
 		char *key;
 		int64_t end;
 		size_t i;
-		if (!r || parse_remote(r, &key, &end) < 0)
+		if (parse_remote(ids[k], &key, &end) < 0)
 			continue;
 		for (i = 0; i < c->n_ends; i++)
 			if (!strcmp(c->ends[i].key, key))
@@ -153,10 +149,8 @@ static int load_ends(struct mf_export_ctx *c, int64_t mailbox_id, struct mf_diag
 		c->ends[c->n_ends].end = end;
 		c->n_ends++;
 	}
-	sqlite3_reset(s);
-	if (step != SQLITE_DONE)
-		return mf_store_fail(c->f.st, diag, "cannot read the mbox ledger");
-	return MF_OK;
+	mf_arena_release(&a);
+	return rc;
 }
 
 /* "DIR-relative path of the file for staged folder path". */
@@ -444,6 +438,11 @@ static void mb_close(struct mf_export_ctx **pc)
 const struct mf_exporter mf_exporter_mbox = {
 	.name = "mbox",
 	.summary = "mboxrd files, one per folder",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		MF_OPTION_KEEP_RAW_HEADERS,
+		{ .name = NULL }
+	},
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
 	.open = mb_open,
 	.target = mb_target,
@@ -451,4 +450,5 @@ const struct mf_exporter mf_exporter_mbox = {
 	.put_message = mb_put_message,
 	.mailbox_end = mb_mailbox_end,
 	.close = mb_close,
+	.verify = mf_files_verify_mbox,
 };

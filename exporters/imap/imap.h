@@ -42,4 +42,9 @@ struct mf_imap_verify_sum {
 int mf_imap_verify(struct mf_store *st, const struct mf_export_opts *opts, FILE *out,
 		   struct mf_imap_verify_sum *sum, struct mf_diag *diag);
 
+/* The exporter's verify callback (engine/exporter.h): mf_imap_verify over
+ * the verify driver's store, options and output (exporters/imap/verify.c). */
+struct mf_verify;
+int mf_imap_verify_run(struct mf_verify *v, struct mf_diag *diag);
+
 #endif

@@ -945,6 +945,10 @@ int imap_conn_cmd_raw(struct imap_conn *c, imap_untagged_cb cb, void *arg,
 	int rc;
 	struct imap_resp r;
 
+	/* what a caller reads when no tagged response came (rc < 0) */
+	memset(final, 0, sizeof(*final));
+	final->status = IMAP_NONE;
+	final->text = "";
 	imap_conn_tag(c, tag);
 	mf_buf_addf(&c->out, "%s ", tag);
 	mf_buf_add(&c->out, cmd, cmd_len);

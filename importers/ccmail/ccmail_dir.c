@@ -8,9 +8,9 @@
 #include <string.h>
 #include "core/buf.h"
 
-static void prob(ccm_problem_fn *fn, void *payload, enum mf_severity sev,
+static void prob(mf_problem_fn *fn, void *payload, enum mf_severity sev,
 		 const char *code, uint64_t off, const char *fmt, ...) MF_ATTR_PRINTF(6, 7);
-static void prob(ccm_problem_fn *fn, void *payload, enum mf_severity sev,
+static void prob(mf_problem_fn *fn, void *payload, enum mf_severity sev,
 		 const char *code, uint64_t off, const char *fmt, ...)
 {
 	char text[300];
@@ -33,7 +33,7 @@ static void set_value(char dst[CCX_VALUE_MAX], struct mf_span v)
 }
 
 void ccx_manifest_parse(struct ccx_manifest *out, const void *data, size_t len,
-			ccm_problem_fn *problem, void *payload)
+			mf_problem_fn *problem, void *payload)
 {
 	static const char *const keys[] = {
 		"ccmx-version", "postoffice", "codepage", "date-order", "timezone",
@@ -118,7 +118,7 @@ void ccx_manifest_parse(struct ccx_manifest *out, const void *data, size_t len,
 /* ---- CSV ---- */
 
 void ccx_csv_init(struct ccx_csv *c, const void *data, size_t len,
-		  ccm_problem_fn *problem, void *payload)
+		  mf_problem_fn *problem, void *payload)
 {
 	mf_rd_init(&c->rd, data, len);
 	c->problem = problem;
@@ -219,7 +219,7 @@ int ccx_csv_next(struct ccx_csv *c, struct ccx_csv_row *row, struct mf_arena *ar
 /* ---- records ---- */
 
 void ccx_recs_init(struct ccx_recs *p, const void *data, size_t len, const char *what,
-		   ccm_problem_fn *problem, void *payload)
+		   mf_problem_fn *problem, void *payload)
 {
 	mf_rd_init(&p->rd, data, len);
 	p->what = what;

@@ -49,13 +49,13 @@ struct ccx_manifest {
  * problem; the caller checks the required keys.  Never fails.
  */
 void ccx_manifest_parse(struct ccx_manifest *out, const void *data, size_t len,
-			ccm_problem_fn *problem, void *payload);
+			mf_problem_fn *problem, void *payload);
 
 /* ---- CSV (USERS.CSV) ---- */
 
 struct ccx_csv {
 	struct mf_rd rd;
-	ccm_problem_fn *problem;
+	mf_problem_fn *problem;
 	void *payload;
 };
 
@@ -68,7 +68,7 @@ struct ccx_csv_row {
 };
 
 void ccx_csv_init(struct ccx_csv *c, const void *data, size_t len,
-		  ccm_problem_fn *problem, void *payload);
+		  mf_problem_fn *problem, void *payload);
 /* Next row: MF_OK, or MF_DONE at the end.  Blank lines are skipped.  A
  * quote inside an unquoted field, text after a closing quote or a quoted
  * field left open at the end are repaired with a warning. */
@@ -91,13 +91,13 @@ struct ccx_record {
 
 struct ccx_recs {
 	struct mf_rd rd;
-	ccm_problem_fn *problem;
+	mf_problem_fn *problem;
 	void *payload;
 	const char *what;            /* "directory", ... for problem texts */
 };
 
 void ccx_recs_init(struct ccx_recs *p, const void *data, size_t len, const char *what,
-		   ccm_problem_fn *problem, void *payload);
+		   mf_problem_fn *problem, void *payload);
 /* Next record: MF_OK or MF_DONE.  A line that is not "Label: value" is a
  * warning (kept in raw); a line over CCX_LINE_MAX ends the file with an
  * error problem. */

@@ -637,7 +637,7 @@ too_many:
 }
 
 void ccm_parser_init(struct ccm_parser *p, const void *data, size_t len,
-		     ccm_problem_fn *problem, void *payload)
+		     mf_problem_fn *problem, void *payload)
 {
 	memset(p, 0, sizeof(*p));
 	mf_rd_init(&p->rd, data, len);

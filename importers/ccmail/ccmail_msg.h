@@ -34,6 +34,7 @@
 #include "core/arena.h"
 #include "core/model.h"
 #include "core/rd.h"
+#include "importers/problem.h"
 
 /* Bounds.  A header line may hold a whole address block (163,840 bytes in
  * Export 8.3x); item counts are far above cc:Mail's own limit (about 20). */
@@ -44,13 +45,10 @@
 #define CCM_MAX_ITEM_SIZE ((uint64_t)1 << 40)
 
 /*
- * Problem callback: sev, a stable code ("ccmail.size-wrong"), the byte
- * offset in the file and a one-line text.  The parser calls it while it
- * parses; the importer collects them and records them once the message is
- * staged (or skipped).
+ * Problems (importers/problem.h): the parser reports through an
+ * mf_problem_fn while it parses; the importer collects them and records
+ * them once the message is staged (or skipped).
  */
-typedef void ccm_problem_fn(void *payload, enum mf_severity sev, const char *code,
-			    uint64_t offset, const char *text);
 
 enum ccm_item_kind {
 	CCM_ITEM_TEXT = 0,
@@ -100,14 +98,14 @@ struct ccm_message {
 
 struct ccm_parser {
 	struct mf_rd rd;             /* the whole file; cursor = next message */
-	ccm_problem_fn *problem;     /* may be NULL */
+	mf_problem_fn *problem;     /* may be NULL */
 	void *payload;
 	int started;                 /* leading garbage checked */
 };
 
 /* Start parsing data[0..len) (offsets are file offsets). */
 void ccm_parser_init(struct ccm_parser *p, const void *data, size_t len,
-		     ccm_problem_fn *problem, void *payload);
+		     mf_problem_fn *problem, void *payload);
 
 /*
  * Parse the next message into *out (arrays in arena, spans into the input).

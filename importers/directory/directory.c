@@ -14,6 +14,7 @@
  * file and byte offset; the rest of the file is read.
  */
 #include "engine/importer.h"
+#include "core/store_import.h"
 #include "core/charset.h"
 #include "core/csvrd.h"
 #include "core/fsutil.h"
@@ -137,15 +138,6 @@ static const char *field(struct dirimp *d, const struct mf_csv_rec *rec, int c,
 	return b->data;
 }
 
-static const char SQL_OBJ_INS[] =
-	"INSERT INTO target_objects(source_id, class, alias, display_name, given_name, surname, "
-	"target_address, line, offset, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-static const char SQL_PROXY_INS[] =
-	"INSERT INTO target_proxies(object_id, position, proxy, type, address, is_primary, migrate, "
-	"match_key, loose_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-static const char SQL_ALIAS_DUP[] =
-	"SELECT line FROM target_objects WHERE alias = ?1 COLLATE NOCASE AND id <> ?2 ORDER BY id LIMIT 1";
-
 /* Where does the proxy starting at s end?  At a ';' followed by another
  * "TYPE:" (X.400 addresses hold ';' of their own: "X400:c=US;a= ;p=Org"). */
 static size_t proxy_end(const char *s)
@@ -216,27 +208,19 @@ static int store_proxies(struct dirimp *d, int64_t obj, const char *list, uint64
 		mf_proxy_key(&key, &px, 0);
 		mf_proxy_key(&loose, &px, 1);
 		{
-			sqlite3_stmt *st = mf_store_stmt(d->st, SQL_PROXY_INS, diag);
+			struct mf_target_proxy tp;
 			char *whole = mf_xstrndup(t, tl);
 			char *addr = mf_xstrndup(px.address, px.address_len);
-			if (!st) {
-				free(whole);
-				free(addr);
-				rc = MF_ESTORE;
-				break;
-			}
-			sqlite3_bind_int64(st, 1, obj);
-			sqlite3_bind_int(st, 2, pos);
-			mf_store_bind_text(st, 3, whole);
-			mf_store_bind_text(st, 4, px.type);
-			mf_store_bind_text(st, 5, addr);
-			sqlite3_bind_int(st, 6, px.primary);
-			sqlite3_bind_int(st, 7, px.migrate);
-			mf_store_bind_text(st, 8, key.data);
-			mf_store_bind_text(st, 9, loose.data);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = mf_store_fail(d->st, diag, "cannot store proxy address");
-			sqlite3_reset(st);
+			tp.object_id = obj;
+			tp.position = pos;
+			tp.proxy = whole;
+			tp.type = px.type;
+			tp.address = addr;
+			tp.is_primary = px.primary;
+			tp.migrate = px.migrate;
+			tp.match_key = key.data;
+			tp.loose_key = loose.data;
+			rc = mf_store_target_proxy(d->st, &tp, diag);
 			free(whole);
 			free(addr);
 		}
@@ -253,7 +237,6 @@ static int store_record(struct dirimp *d, const struct mf_csv_rec *rec, const ch
 {
 	struct mf_buf f[C_N];
 	const char *v[C_N], *cls;
-	sqlite3_stmt *s;
 	int64_t obj;
 	int rc = MF_OK;
 
@@ -275,45 +258,34 @@ static int store_record(struct dirimp *d, const struct mf_csv_rec *rec, const ch
 				  (int64_t)rec->offset, 0, 0,
 				  "record %llu: the %s '%.80s' has no alias; it is kept for its addresses",
 				  (unsigned long long)rec->number, cls, v[C_DISPLAY]);
-	if (!(s = mf_store_stmt(d->st, SQL_OBJ_INS, diag))) {
-		rc = MF_ESTORE;
-		goto out;
+	{
+		struct mf_target_object o;
+		o.source_id = d->source_id;
+		o.cls = cls;
+		o.alias = *v[C_ALIAS] ? v[C_ALIAS] : NULL;
+		o.display_name = *v[C_DISPLAY] ? v[C_DISPLAY] : NULL;
+		o.given_name = *v[C_GIVEN] ? v[C_GIVEN] : NULL;
+		o.surname = *v[C_SURNAME] ? v[C_SURNAME] : NULL;
+		o.target_address = *v[C_TARGET] ? v[C_TARGET] : NULL;
+		o.line = (int64_t)rec->number;
+		o.offset = (int64_t)rec->offset;
+		o.raw = raw;
+		if ((rc = mf_store_target_object(d->st, &obj, &o, diag)) < 0)
+			goto out;
 	}
-	sqlite3_bind_int64(s, 1, d->source_id);
-	mf_store_bind_text(s, 2, cls);
-	mf_store_bind_text(s, 3, *v[C_ALIAS] ? v[C_ALIAS] : NULL);
-	mf_store_bind_text(s, 4, *v[C_DISPLAY] ? v[C_DISPLAY] : NULL);
-	mf_store_bind_text(s, 5, *v[C_GIVEN] ? v[C_GIVEN] : NULL);
-	mf_store_bind_text(s, 6, *v[C_SURNAME] ? v[C_SURNAME] : NULL);
-	mf_store_bind_text(s, 7, *v[C_TARGET] ? v[C_TARGET] : NULL);
-	sqlite3_bind_int64(s, 8, (int64_t)rec->number);
-	sqlite3_bind_int64(s, 9, (int64_t)rec->offset);
-	mf_store_bind_text(s, 10, raw);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE) {
-		rc = mf_store_fail(d->st, diag, "cannot store target object");
-		goto out;
-	}
-	obj = sqlite3_last_insert_rowid(mf_store_db(d->st));
 	d->objects++;
 	if (*v[C_ALIAS]) {
-		if (!(s = mf_store_stmt(d->st, SQL_ALIAS_DUP, diag))) {
-			rc = MF_ESTORE;
+		int64_t other;
+		int dup = mf_store_target_alias_dup(d->st, &other, v[C_ALIAS], obj, diag);
+		if (dup < 0) {
+			rc = dup;
 			goto out;
 		}
-		mf_store_bind_text(s, 1, v[C_ALIAS]);
-		sqlite3_bind_int64(s, 2, obj);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			long long other = sqlite3_column_int64(s, 0);
-			sqlite3_reset(s);
+		if (dup)
 			mf_store_problemf(d->st, MF_WARNING, "directory.duplicate-alias", d->path,
 					  (int64_t)rec->offset, 0, 0,
 					  "record %llu: alias '%s' is also used by record %lld",
-					  (unsigned long long)rec->number, v[C_ALIAS], other);
-		} else {
-			sqlite3_reset(s);
-		}
+					  (unsigned long long)rec->number, v[C_ALIAS], (long long)other);
 	}
 	rc = store_proxies(d, obj, v[C_PROXIES], rec->offset, diag);
 out:
@@ -380,8 +352,6 @@ static char *record_text(const struct mf_map *m, uint64_t start, uint64_t end)
 	return mf_buf_detach(&b, NULL);
 }
 
-static const char SQL_DROP_OLD[] = "DELETE FROM sources WHERE format = 'directory'";
-
 static int dir_import(struct mf_store *st, const char *path, const struct mf_import_opts *opts,
 		      struct mf_import_stats *stats, struct mf_diag *diag)
 {
@@ -419,7 +389,7 @@ static int dir_import(struct mf_store *st, const char *path, const struct mf_imp
 
 	if ((rc = mf_store_begin(st, diag)) < 0)
 		goto out;
-	if ((rc = mf_store_exec(st, SQL_DROP_OLD, diag)) < 0)
+	if ((rc = mf_store_snapshot_drop(st, diag)) < 0)
 		goto fail;
 	memset(&src, 0, sizeof(src));
 	src.format = "directory";
@@ -528,6 +498,7 @@ static int dir_probe(const char *path)
 const struct mf_importer mf_importer_directory = {
 	.name = "directory",
 	.summary = "target directory snapshot: CSV of existing recipients",
+	.caps = MF_IMP_TARGET_DIRECTORY,
 	.probe = dir_probe,
 	.import = dir_import,
 };

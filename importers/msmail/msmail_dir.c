@@ -25,7 +25,7 @@ static void put(char dst[MF_MSMX_VALUE_MAX], struct mf_span v)
 }
 
 int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
-		  mf_msm_problem_fn fn, void *ctx)
+		  mf_problem_fn *fn, void *ctx)
 {
 	struct mf_rd r;
 	struct mf_span line;
@@ -48,7 +48,7 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 		while (eq < line.len && line.p[eq] != '=')
 			eq++;
 		if (eq == line.len) {
-			mf_msm_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
+			mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
 				      "manifest line is not key=value; ignored");
 			continue;
 		}
@@ -83,13 +83,13 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 		else if (mf_span_eq_ci(key, "exported-by") || mf_span_starts_ci(key, "tool."))
 			continue; /* informational keys of the research's example */
 		else {
-			mf_msm_report(fn, ctx, MF_INFO, "msmail.manifest-unknown-key", off,
+			mf_problem_report(fn, ctx, MF_INFO, "msmail.manifest-unknown-key", off,
 				      "unknown manifest key '%.*s' ignored",
 				      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p);
 			continue;
 		}
 		if (val.len >= MF_MSMX_VALUE_MAX) {
-			mf_msm_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
+			mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
 				      "manifest value of '%.*s' longer than %d bytes; ignored",
 				      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p,
 				      MF_MSMX_VALUE_MAX - 1);
@@ -102,14 +102,14 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 			while (i < val.len && (val.p[i] >= 0x20 || val.p[i] == '\t') && val.p[i] != 0x7f)
 				i++;
 			if (i < val.len) {
-				mf_msm_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off + (uint64_t)(val.p + i - line.p),
+				mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off + (uint64_t)(val.p + i - line.p),
 					      "manifest value of '%.*s' holds the control byte 0x%02x; ignored",
 					      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p, val.p[i]);
 				continue;
 			}
 		}
 		if (slot[0]) {
-			mf_msm_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
+			mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
 				      "manifest key '%.*s' given twice; the first value is used",
 				      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p);
 			continue;
@@ -118,17 +118,17 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 	}
 	rc = MF_OK;
 	if (!out->version[0] || !out->network[0] || !out->postoffice[0]) {
-		mf_msm_report(fn, ctx, MF_ERROR, "msmail.manifest-missing", MF_NO_OFFSET,
+		mf_problem_report(fn, ctx, MF_ERROR, "msmail.manifest-missing", MF_NO_OFFSET,
 			      "MSMX.TXT lacks %s", !out->version[0] ? "msmx-version" :
 			      !out->network[0] ? "network" : "postoffice");
 		rc = MF_EFORMAT;
 	} else if (strcmp(out->version, "1") != 0 && strncmp(out->version, "1.", 2) != 0) {
-		mf_msm_report(fn, ctx, MF_ERROR, "msmail.manifest-version", MF_NO_OFFSET,
+		mf_problem_report(fn, ctx, MF_ERROR, "msmail.manifest-version", MF_NO_OFFSET,
 			      "msmx-version=%s: mailferry reads version 1 bundles only", out->version);
 		rc = MF_EFORMAT;
 	}
 	if (strlen(out->network) > 10 || strlen(out->postoffice) > 10)
-		mf_msm_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", MF_NO_OFFSET,
+		mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", MF_NO_OFFSET,
 			      "network or postoffice name longer than MS Mail's 10 characters");
 	if (!out->source_codepage[0])
 		strcpy(out->source_codepage, "850");
@@ -140,7 +140,7 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 		strcpy(out->newline, "CRLF");
 	} else if (!mf_strcaseeq(out->newline, "CRLF") && !mf_strcaseeq(out->newline, "LF") &&
 		   !mf_strcaseeq(out->newline, "CR")) {
-		mf_msm_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", MF_NO_OFFSET,
+		mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", MF_NO_OFFSET,
 			      "mmff-newline=%s is not CRLF, LF or CR; CRLF assumed (any line end "
 			      "is read anyway)", out->newline);
 		strcpy(out->newline, "CRLF");
@@ -155,7 +155,7 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 /* ---- CSV ---- */
 
 void mf_mscsv_init(struct mf_mscsv *c, const void *data, size_t len,
-		 mf_msm_problem_fn fn, void *ctx)
+		 mf_problem_fn *fn, void *ctx)
 {
 	memset(c, 0, sizeof(*c));
 	mf_rd_init(&c->rd, data, len);
@@ -259,7 +259,7 @@ int mf_mscsv_next(struct mf_mscsv *c, const char *fields[MF_MSCSV_FIELDS_MAX], s
 				if (after_quote && (ch == ' ' || ch == '\t'))
 					continue;
 				if (after_quote && !why) {
-					mf_msm_report(c->problem, c->pctx, MF_INFO, "msmail.csv-syntax", start,
+					mf_problem_report(c->problem, c->pctx, MF_INFO, "msmail.csv-syntax", start,
 						      "text after a closing quote kept in the field");
 					why = "";
 				}
@@ -272,7 +272,7 @@ int mf_mscsv_next(struct mf_mscsv *c, const char *fields[MF_MSCSV_FIELDS_MAX], s
 			nf++;
 		}
 		if (bad) {
-			mf_msm_report(c->problem, c->pctx, MF_ERROR, "msmail.csv-damaged", start,
+			mf_problem_report(c->problem, c->pctx, MF_ERROR, "msmail.csv-damaged", start,
 				      "CSV record skipped: %s", why);
 			if (!mf_rd_eof(&c->rd))
 				skip_rest_of_line(&c->rd);
@@ -282,7 +282,7 @@ int mf_mscsv_next(struct mf_mscsv *c, const char *fields[MF_MSCSV_FIELDS_MAX], s
 		 * short without a word (a mailbox "MLO" from "MLO\0PEZ") */
 		for (size_t i = 0; i < nf; i++) {
 			if (memchr(c->buf.data + c->start[i], '\0', c->len[i])) {
-				mf_msm_report(c->problem, c->pctx, MF_ERROR, "msmail.csv-damaged", start,
+				mf_problem_report(c->problem, c->pctx, MF_ERROR, "msmail.csv-damaged", start,
 					      "CSV record skipped: NUL byte in field %zu", i + 1);
 				return MF_SKIP;
 			}
@@ -297,7 +297,7 @@ int mf_mscsv_next(struct mf_mscsv *c, const char *fields[MF_MSCSV_FIELDS_MAX], s
 /* ---- users.csv ---- */
 
 void mf_msusers_init(struct mf_msusers *u, const void *data, size_t len,
-		     mf_msm_problem_fn fn, void *ctx)
+		     mf_problem_fn *fn, void *ctx)
 {
 	memset(u, 0, sizeof(*u));
 	mf_mscsv_init(&u->csv, data, len, fn, ctx);
@@ -348,7 +348,7 @@ int mf_msusers_next(struct mf_msusers *u, struct mf_msuser *out)
 		if (rc == MF_SKIP)
 			continue;
 		if (rc == MF_DONE) {
-			mf_msm_report(u->csv.problem, u->csv.pctx, MF_ERROR, "msmail.users-header",
+			mf_problem_report(u->csv.problem, u->csv.pctx, MF_ERROR, "msmail.users-header",
 				      0, "users.csv is empty: no header row");
 			u->have_header = -1;
 			return MF_EFORMAT;
@@ -358,14 +358,14 @@ int mf_msusers_next(struct mf_msusers *u, struct mf_msuser *out)
 				if (name_is(f[i], cols[c]))
 					u->col[c] = (int)i;
 		if (u->col[0] < 0) {
-			mf_msm_report(u->csv.problem, u->csv.pctx, MF_ERROR, "msmail.users-header",
+			mf_problem_report(u->csv.problem, u->csv.pctx, MF_ERROR, "msmail.users-header",
 				      off, "users.csv header has no 'mailbox' column");
 			u->have_header = -1;
 			return MF_EFORMAT;
 		}
 		for (size_t c = 1; c < 5; c++)
 			if (u->col[c] < 0)
-				mf_msm_report(u->csv.problem, u->csv.pctx, MF_WARNING,
+				mf_problem_report(u->csv.problem, u->csv.pctx, MF_WARNING,
 					      "msmail.users-header", off,
 					      "users.csv header lacks the '%s' column", cols[c][0]);
 		u->have_header = 1;
@@ -390,13 +390,13 @@ int mf_msusers_next(struct mf_msusers *u, struct mf_msuser *out)
 			out->deleted = 1;
 		else if (del[0] && strcmp(del, "0") && !mf_strcaseeq(del, "false") &&
 			 !mf_strcaseeq(del, "no") && !mf_strcaseeq(del, "n") && !mf_strcaseeq(del, "f"))
-			mf_msm_report(u->csv.problem, u->csv.pctx, MF_WARNING, "msmail.users-value",
+			mf_problem_report(u->csv.problem, u->csv.pctx, MF_WARNING, "msmail.users-value",
 				      off, "deleted='%.20s' is not 0 or 1; read as 0", del);
 		{
 			struct mf_span m = { (const unsigned char *)out->mailbox, strlen(out->mailbox) };
 			m = mf_span_trim(m);
 			if (!m.len) {
-				mf_msm_report(u->csv.problem, u->csv.pctx, MF_WARNING,
+				mf_problem_report(u->csv.problem, u->csv.pctx, MF_WARNING,
 					      "msmail.users-value", off,
 					      "users.csv row without a mailbox name skipped");
 				continue;
@@ -409,7 +409,7 @@ int mf_msusers_next(struct mf_msusers *u, struct mf_msuser *out)
 /* ---- IMPORT / GIMPORT lines ---- */
 
 void mf_msdir_init(struct mf_msdir *d, const void *data, size_t len,
-		   mf_msm_problem_fn fn, void *ctx)
+		   mf_problem_fn *fn, void *ctx)
 {
 	memset(d, 0, sizeof(*d));
 	mf_rd_init(&d->rd, data, len);
@@ -547,7 +547,7 @@ int mf_msdir_next(struct mf_msdir *d, struct mf_msdir_line *out)
 		if (mf_rd_line(&d->rd, &line, NULL, MF_EOLS_ANY, mf_rd_left(&d->rd) + 1) != MF_OK)
 			return MF_DONE;
 		if (line.len > 4096) {
-			mf_msm_report(d->problem, d->pctx, MF_ERROR, "msmail.dir-line-too-long", off,
+			mf_problem_report(d->problem, d->pctx, MF_ERROR, "msmail.dir-line-too-long", off,
 				      "directory line of %zu bytes skipped", line.len);
 			continue;
 		}

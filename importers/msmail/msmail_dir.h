@@ -7,7 +7,7 @@
  *
  * Pure functions over bytes; results point into the input or into buffers
  * the readers own (valid until their next call); problems go through the
- * callback of msmail_common.h.
+ * callback of importers/problem.h.
  */
 #ifndef MF_IMPORTERS_MSMAIL_DIR_H
 #define MF_IMPORTERS_MSMAIL_DIR_H
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include "core/buf.h"
 #include "core/rd.h"
-#include "importers/msmail/msmail_common.h"
+#include "importers/problem.h"
 
 /* ---- MSMX.TXT ---- */
 
@@ -43,7 +43,7 @@ struct mf_msmx {
  * warning) and ignored.
  */
 int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
-		  mf_msm_problem_fn fn, void *ctx);
+		  mf_problem_fn *fn, void *ctx);
 
 /* ---- CSV (RFC 4180) ---- */
 
@@ -55,12 +55,12 @@ struct mf_mscsv {
 	struct mf_buf buf;                 /* unquoted field bytes */
 	size_t start[MF_MSCSV_FIELDS_MAX];
 	size_t len[MF_MSCSV_FIELDS_MAX];
-	mf_msm_problem_fn problem;
+	mf_problem_fn *problem;
 	void *pctx;
 };
 
 void mf_mscsv_init(struct mf_mscsv *c, const void *data, size_t len,
-		 mf_msm_problem_fn fn, void *ctx);
+		 mf_problem_fn *fn, void *ctx);
 void mf_mscsv_release(struct mf_mscsv *c);
 /*
  * The next record: *n fields, field i is fields[i] (pointing into the
@@ -93,7 +93,7 @@ struct mf_msusers {
 };
 
 void mf_msusers_init(struct mf_msusers *u, const void *data, size_t len,
-		     mf_msm_problem_fn fn, void *ctx);
+		     mf_problem_fn *fn, void *ctx);
 void mf_msusers_release(struct mf_msusers *u);
 /* The next user row (strings valid until the next call).  The header row is
  * read first: columns are found by name in any order; a missing `mailbox`
@@ -117,12 +117,12 @@ struct mf_msdir_line {
 
 struct mf_msdir {
 	struct mf_rd rd;
-	mf_msm_problem_fn problem;
+	mf_problem_fn *problem;
 	void *pctx;
 };
 
 void mf_msdir_init(struct mf_msdir *d, const void *data, size_t len,
-		   mf_msm_problem_fn fn, void *ctx);
+		   mf_problem_fn *fn, void *ctx);
 
 /*
  * Split one line: code in column 1; the friendly name from column 3 (at

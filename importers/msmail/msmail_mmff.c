@@ -8,22 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mf_msm_report(mf_msm_problem_fn fn, void *ctx, enum mf_severity sev,
-		   const char *code, uint64_t offset, const char *fmt, ...)
-{
-	char text[512];
-	va_list ap;
-
-	if (!fn)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	fn(ctx, sev, code, offset, text);
-}
-
 void mf_mmff_init(struct mf_mmff *p, const void *data, size_t len,
-		  mf_msm_problem_fn fn, void *ctx)
+		  mf_problem_fn *fn, void *ctx)
 {
 	memset(p, 0, sizeof(*p));
 	mf_rd_init(&p->rd, data, len);
@@ -130,7 +116,7 @@ static void set_single(struct mf_mmff *p, struct mf_span *slot, struct mf_span v
 		       const char *tok, uint64_t off)
 {
 	if (slot->p) {
-		mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-duplicate-token", off,
+		mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-duplicate-token", off,
 			      "%s: given twice in one message; the first one is used "
 			      "(both stay in the raw header)", tok);
 		return;
@@ -183,7 +169,7 @@ static int read_ext(struct mf_mmff *p, struct mf_mmff_msg *msg, struct mf_span l
 		if (rc == MF_OK)
 			val = l;
 		if (have_n && rc == MF_OK)
-			mf_msm_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-ext-length", off,
+			mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-ext-length", off,
 				      "EXT: token declares %llu value bytes; one line of %zu "
 				      "bytes was read as its value", (unsigned long long)n, l.len);
 	}
@@ -205,7 +191,7 @@ static int add_unknown(struct mf_mmff *p, struct mf_mmff_msg *msg, struct mf_spa
 	t->name = tok;
 	t->value = val;
 	t->offset = off;
-	mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-unknown-token", off,
+	mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-unknown-token", off,
 		      "unknown token '%.*s' kept verbatim in the raw header",
 		      (int)(tok.len > 40 ? 40 : tok.len), (const char *)tok.p);
 	return MF_OK;
@@ -285,11 +271,11 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 			}
 		}
 		if (blank)
-			mf_msm_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-blank-lines", from,
+			mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-blank-lines", from,
 				      "%llu bytes of empty lines between messages passed over",
 				      (unsigned long long)(to - from));
 		else
-			mf_msm_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-garbage", from,
+			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-garbage", from,
 				      "%llu bytes that are not a message (no VERSION: line) "
 				      "passed over", (unsigned long long)(to - from));
 		mf_rd_seek(&p->rd, to);
@@ -301,7 +287,7 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 	msg->offset = start;
 	rc = mf_rd_line(&p->rd, &line, &eol, MF_EOLS_ANY, MF_MMFF_LINE_MAX);
 	if (rc != MF_OK) {
-		mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-line-too-long", start,
+		mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-line-too-long", start,
 			      "VERSION: line longer than %u bytes; message skipped",
 			      MF_MMFF_LINE_MAX);
 		return skip_damaged(p, msg, start, start, 0);
@@ -320,25 +306,25 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 
 		off = mf_rd_offset(&p->rd);
 		if (off - start > MF_MMFF_HEADER_MAX) {
-			mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-too-many", start,
+			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-too-many", start,
 				      "header longer than %u bytes without TEXT:; message skipped",
 				      MF_MMFF_HEADER_MAX);
 			return skip_damaged(p, msg, start, off, 1);
 		}
 		if (at_version(&p->rd)) {
-			mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-no-text", start,
+			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-no-text", start,
 				      "message has no TEXT: line before the next VERSION:; "
 				      "message skipped");
 			return skip_damaged(p, msg, start, off, 1);
 		}
 		rc = mf_rd_line(&p->rd, &line, NULL, MF_EOLS_ANY, MF_MMFF_LINE_MAX);
 		if (rc == MF_DONE) {
-			mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-truncated", start,
+			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-truncated", start,
 				      "file ends before the message's TEXT: line; message skipped");
 			return skip_damaged(p, msg, start, off, 1);
 		}
 		if (rc != MF_OK) {
-			mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-line-too-long", off,
+			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-line-too-long", off,
 				      "header line longer than %u bytes; message skipped",
 				      MF_MMFF_LINE_MAX);
 			return skip_damaged(p, msg, start, off, 0);
@@ -357,7 +343,7 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 		val = mf_span_trim(sub(line, colon + 1, line.len));
 		if (tok_is(tok, "TO") || tok_is(tok, "CC")) {
 			if (!val.len) {
-				mf_msm_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-empty-address", off,
+				mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-empty-address", off,
 					      "empty %.*s: line ignored", (int)tok.len, (const char *)tok.p);
 				continue;
 			}
@@ -380,7 +366,7 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 			if (rc == MF_ETOOBIG)
 				goto too_many;
 			if (rc < 0) {
-				mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-bad-count", off,
+				mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-bad-count", off,
 					      "ATTACHMENT: line without a size (\"name size\"); "
 					      "message skipped");
 				return skip_damaged(p, msg, start, mf_rd_offset(&p->rd), 1);
@@ -390,7 +376,7 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 				goto too_many;
 		} else if (tok_is(tok, "TEXT")) {
 			if (parse_count(&text_n, val) != MF_OK) {
-				mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-bad-count", off,
+				mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-bad-count", off,
 					      "TEXT: value '%.*s' is not a byte count; message skipped",
 					      (int)(val.len > 20 ? 20 : val.len), (const char *)val.p);
 				return skip_damaged(p, msg, start, mf_rd_offset(&p->rd), 1);
@@ -422,7 +408,7 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 		need += msg->att[i].size;
 	}
 	if (need > mf_rd_left(&p->rd)) {
-		mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-truncated", start,
+		mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-truncated", start,
 			      "TEXT: and ATTACHMENT: sizes add up to %llu bytes but only %zu are "
 			      "left in the file; message skipped", (unsigned long long)need,
 			      mf_rd_left(&p->rd));
@@ -456,7 +442,7 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 			blanks++;
 		}
 		if (blanks < 0) {
-			mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-count-mismatch", start,
+			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-count-mismatch", start,
 				      "the bytes after TEXT:%llu and the attachment sizes are not "
 				      "the next VERSION: line: a byte count is wrong; message "
 				      "skipped, reading goes on at the next VERSION: line",
@@ -464,14 +450,14 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 			return skip_damaged(p, msg, start, body_off, 1);
 		}
 		if (blanks > 0)
-			mf_msm_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-blank-lines", after,
+			mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-blank-lines", after,
 				      "%d empty line(s) after the message passed over", blanks);
 		p->rd = r;
 	}
 	return MF_OK;
 
 too_many:
-	mf_msm_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-too-many", start,
+	mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-too-many", start,
 		      "more than %d recipients, %d attachments or %d kept tokens, or an "
 		      "overlong EXT: value; message skipped", MF_MMFF_RCPT_MAX, MF_MMFF_ATT_MAX,
 		      MF_MMFF_TOKEN_MAX);

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/rd.h"
-#include "importers/msmail/msmail_common.h"
+#include "importers/problem.h"
 
 /* Bounds for hostile input. */
 #define MF_MMFF_LINE_MAX   (64u * 1024)   /* one header line */
@@ -90,7 +90,7 @@ struct mf_mmff_msg {
 
 struct mf_mmff {
 	struct mf_rd rd;
-	mf_msm_problem_fn problem;
+	mf_problem_fn *problem;
 	void *pctx;
 	struct mf_mmff_addr *rcpt;
 	size_t rcpt_cap;
@@ -106,7 +106,7 @@ struct mf_mmff {
 
 /* Start reading data[0..len); problems go to fn(ctx, ...) (fn may be NULL). */
 void mf_mmff_init(struct mf_mmff *p, const void *data, size_t len,
-		  mf_msm_problem_fn fn, void *ctx);
+		  mf_problem_fn *fn, void *ctx);
 void mf_mmff_release(struct mf_mmff *p);
 
 /*

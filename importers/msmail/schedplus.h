@@ -3,7 +3,8 @@
  * schedplus.h: Schedule+ calendar exports in an MS Mail bundle
  * (contract section 6) and their conversion to iCalendar with libical 3.
  *
- * .sc2, the Schedule+ 7 interchange (exchange-migration-files.md 5.5):
+ * .sc2, the Schedule+ 7 interchange (docs/formats/exchange-migration-files.md
+ * section 5.5):
  *
  *   SCHEDULE+2 EXPORT VERSION 103
  *   RecurringAppointments:
@@ -50,7 +51,7 @@
 #include "core/charset.h"
 #include "core/model.h"
 #include "core/rd.h"
-#include "importers/msmail/msmail_common.h"
+#include "importers/problem.h"
 
 #define MF_SCHED_LINE_MAX    (64u * 1024)   /* one physical line */
 #define MF_SCHED_VALUE_MAX   (1u << 20)     /* one logical value */
@@ -81,7 +82,7 @@ struct mf_sc2_obj {
 struct mf_sc2 {
 	struct mf_rd rd;
 	struct mf_arena arena;
-	mf_msm_problem_fn problem;
+	mf_problem_fn *problem;
 	void *pctx;
 	struct mf_span last_type;   /* for a further '{' block of the same type */
 	struct mf_buf scratch;
@@ -90,7 +91,7 @@ struct mf_sc2 {
 /* Start reading; checks the `SCHEDULE+2 EXPORT VERSION 103` line (a
  * different or missing first line is reported and reading goes on). */
 void mf_sc2_init(struct mf_sc2 *p, const void *data, size_t len,
-		 mf_msm_problem_fn fn, void *ctx);
+		 mf_problem_fn *fn, void *ctx);
 void mf_sc2_release(struct mf_sc2 *p);
 /* The next top-level object: MF_OK (*out set), MF_DONE, or MF_SKIP when a
  * damaged object was passed over (reported). */
@@ -119,14 +120,14 @@ struct mf_sch_item {
 struct mf_sch {
 	struct mf_rd rd;
 	struct mf_arena arena;
-	mf_msm_problem_fn problem;
+	mf_problem_fn *problem;
 	void *pctx;
 	struct mf_span header;      /* the first line */
 	struct mf_span owner;       /* <mailbox> of the header, len 0 when unknown */
 };
 
 void mf_sch_init(struct mf_sch *p, const void *data, size_t len,
-		 mf_msm_problem_fn fn, void *ctx);
+		 mf_problem_fn *fn, void *ctx);
 void mf_sch_release(struct mf_sch *p);
 int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out);
 
@@ -137,7 +138,7 @@ struct mf_cal_opts {
 	struct mf_charset *cs;      /* calendar code page -> UTF-8; NULL: bytes are UTF-8 */
 	const char *owner;          /* the owner's source address, part of every UID */
 	int64_t dtstamp;            /* DTSTAMP of every component (UTC seconds) */
-	mf_msm_problem_fn problem;
+	mf_problem_fn *problem;
 	void *pctx;
 };
 

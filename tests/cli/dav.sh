@@ -120,9 +120,9 @@ after=$(puts)
 check "... sends no card and no event again (only the 14 directory cards, answered 412)" \
 	sh -c '[ "$1" -gt 0 ] && [ $(($2 - $1)) -eq 14 ]' _ "$before" "$after"
 check "verify carddav passes" ver carddav "$T/s.db" --directory create
-check_grep "... having read every card" "20 items read back; 0 mismatches" "$T/.out"
+check_grep "... having read every card" "20 cards read back; 0 mismatches" "$T/.out"
 check "verify caldav passes" ver caldav "$T/s.db"
-check_grep "... having read every item" "15 items read back; 0 mismatches" "$T/.out"
+check_grep "... having read every item" "15 calendar items read back; 0 mismatches" "$T/.out"
 
 # another user: no access to a foreign collection, his own works
 check_out "another user cannot list a foreign address book" 403 \

@@ -2,8 +2,9 @@
 # report.sh: `mailferry report`: the HTML report of the sample migration
 # renders in headless Chromium (screenshot not blank, no console message;
 # the screenshot is kept under build/test-artifacts/), the page is
-# self-contained and escapes what the source says, and the JSON report
-# agrees with the delivery ledger.
+# self-contained and escapes what the source says, the JSON report agrees
+# with the delivery ledger, and each target shows only the kinds of items its
+# exporter takes (no "messages skipped" for a calendar-only target).
 . "$(dirname "$0")/lib.sh"
 
 PY=python3
@@ -58,6 +59,61 @@ check_out "report without --html prints the JSON" "mailferry" sh -c \
 	'"$1" report --db "$2" | "$3" -c "import json,sys; print(json.load(sys.stdin)[\"report\"])"' sh "$MF" "$DB" "$PY"
 check_exit 3 "report of a missing database: exit 3" "$MF" report --db "$T/none.db" --json
 check_exit 2 "report --merge without databases: exit 2" "$MF" report --merge --json
+
+# ---- each target shows only the items it takes (exporter capability bits) ----
+# The MS Mail sample has messages and calendar items: a calendar-only target
+# (ics) must not report the messages as skipped, a message-only target
+# (maildir) not the calendar items.
+DB2="$T/both.db"
+check "import the MS Mail sample (messages and calendar items)" "$MF" import msmail --db "$DB2" --quiet "$SRC/docs/sample/msmail"
+check "export it to iCalendar files" "$MF" export ics --db "$DB2" --out "$T/ics" --quiet
+check "export it to a Maildir" "$MF" export maildir --db "$DB2" --out "$T/maildir2" --quiet
+check "report of both targets" "$MF" report --db "$DB2" --html "$T/both.html" --json="$T/both.json"
+cat > "$T/takes.py" <<'PYEOF'
+import html, json, re, sqlite3, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+r = json.load(open(sys.argv[2]))
+db = sqlite3.connect(sys.argv[3])
+msgs = db.execute("select count(*) from messages").fetchone()[0]
+cals = db.execute("select count(*) from calendar_items").fetchone()[0]
+out = ["staged %d messages %d calendar items" % (msgs, cals)]
+# the target sections of the page, by exporter
+for sec in re.findall(r"<section><h2>Target: <code>(.*?)</section>", page, re.S):
+    fmt = re.search(r"<th>exporter</th><td>([^<]*)<", sec).group(1)
+    text = html.unescape(re.sub(r"<[^>]*>", " ", sec))
+    cards = dict((label, int(v)) for v, label in
+                 re.findall(r'<div class="card[^"]*"><b>(-?[0-9]+)</b><span>([^<]*)</span>', sec))
+    words = [w for w in ("messages", "skipped", "calendar") if w in text]
+    out.append("%s: %s; %s; %s" % (fmt, ", ".join("%s=%d" % kv for kv in sorted(cards.items())),
+               " ".join(re.findall(r"[0-9.]+% delivered", text)), "+".join(words)))
+for t in sorted(r["targets"], key=lambda t: t["format"]):
+    x = t["totals"]
+    out.append("json %s: messages %d delivered %d skipped %d calendar %d" % (
+        t["format"], x["messages"], x["delivered"], x["skipped"], x["calendar_delivered"]))
+print("\n".join(out))
+PYEOF
+check_out "HTML and JSON: the ics target shows calendar items only, the Maildir messages only" \
+"staged 12 messages 15 calendar items
+ics: calendar items delivered=15, calendar items not delivered=0, mailboxes=6, mailboxes completed=6; 100.0% delivered; calendar
+maildir: mailboxes=6, mailboxes completed=6, messages delivered=12, messages failed=0, messages skipped=0; 100.0% delivered; messages+skipped
+json ics: messages 0 delivered 0 skipped 0 calendar 15
+json maildir: messages 12 delivered 12 skipped 0 calendar 0" "$PY" "$T/takes.py" "$T/both.html" "$T/both.json" "$DB2"
+check "the page's totals count no message as skipped" sh -c \
+	'grep -q "<b>0</b><span>messages skipped (all targets)</span>" "$1"' sh "$T/both.html"
+# half the calendar: one mailbox's items only, the other's counted as not delivered
+check "export one mailbox's calendar to a second ics target" "$MF" export ics --db "$DB2" --out "$T/ics2" \
+	--mailbox WeissJ --quiet
+check "report with the partial ics target" "$MF" report --db "$DB2" --html "$T/part.html"
+check_out "the partial ics target: 3 of 15 calendar items delivered, 12 not; per mailbox WeissJ 3 of 3, RamirezE 0 of 12" \
+	"calendar items delivered=3 calendar items not delivered=12; RamirezE: 0 of 12 calendar items delivered (not completed); WeissJ: 3 of 3 calendar items delivered" \
+	"$PY" -c '
+import re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+sec = [x for x in re.findall(r"<section><h2>Target: <code>(.*?)</section>", page, re.S) if "/ics2<" in x][0]
+cards = re.findall(r"<b>([0-9]+)</b><span>(calendar items[^<]*)</span>", sec)
+rows = re.findall(r"fill=\"#1f2933\">([^<]*)<title>.*?fill=\"#52606d\">([^<]*)</text>", sec)
+print(" ".join("%s=%s" % (l, v) for v, l in cards) + "; " +
+      "; ".join("%s: %s" % r for r in rows if r[0] in ("WeissJ", "RamirezE")))' "$T/part.html"
 
 # ---- self-contained, and what the source says is escaped ----
 check "the page loads nothing from outside (no script, link, src=, url(), @import)" sh -c '

@@ -39,6 +39,8 @@
 #   DOVECOT_MAX_MAIL_SIZE=N refuse messages over N bytes (quota plugin:
 #                           NO [LIMIT]), for tests of a refused message
 #   DOVECOT_LISTEN_PORT=N   the plain port to use (default: a free one)
+#   DOVECOT_MASTER_ONLY=1   $DOVECOT_MASTER is only a master user: no account
+#                           of its own, it cannot log in as itself
 
 dovecot_available() {
 	command -v dovecot >/dev/null 2>&1 && command -v doveadm >/dev/null 2>&1
@@ -97,7 +99,8 @@ dovecot_start() {
 	printf '%s:{PLAIN}%s\n' "$DOVECOT_USER" "$DOVECOT_PASSWORD" >"$DOVECOT_DIR/users"
 	# the master user has an account of its own too (public folders are
 	# written by the admin's own login; Dovecot refuses "admin*admin")
-	printf '%s:{PLAIN}%s\n' "$DOVECOT_MASTER" "$DOVECOT_MASTER_PASSWORD" >>"$DOVECOT_DIR/users"
+	[ "${DOVECOT_MASTER_ONLY:-}" = 1 ] ||
+		printf '%s:{PLAIN}%s\n' "$DOVECOT_MASTER" "$DOVECOT_MASTER_PASSWORD" >>"$DOVECOT_DIR/users"
 	printf '%s:{PLAIN}%s\n' "$DOVECOT_MASTER" "$DOVECOT_MASTER_PASSWORD" >"$DOVECOT_DIR/masters"
 	if [ "$(id -u)" = 0 ]; then
 		chown -R "$_uid:$_gid" "$_mail" "$DOVECOT_DIR/index" "$DOVECOT_DIR/control" \

@@ -25,6 +25,7 @@
  *       'delivered' ledger row per message naming that file.
  */
 #include "engine/export.h"
+#include "core/store_priv.h"
 #include "core/fsutil.h"
 #include "core/safename.h"
 

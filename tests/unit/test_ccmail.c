@@ -12,6 +12,7 @@
  * and review the diff.
  */
 #include "tests/harness.h"
+#include "core/store_priv.h"
 #include "tests/unit/tests.h"
 #include "importers/ccmail/ccmail_dir.h"
 #include "importers/ccmail/ccmail_msg.h"

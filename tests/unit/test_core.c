@@ -9,6 +9,7 @@
 #include "core/hash.h"
 #include "core/rd.h"
 #include "core/safename.h"
+#include "core/strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,42 @@ static void arena_basic(void)
 	mf_arena_reset(&a);
 	T_EQ_INT(a.total, 0);
 	mf_arena_release(&a);
+}
+
+static void strmap_basic(void)
+{
+	struct mf_strmap m, c;
+	char key[32];
+	uint64_t v = 0;
+	int created = 0;
+
+	mf_strmap_init(&m, MF_STRMAP_NOCASE);
+	T_EQ_INT(mf_strmap_get(&m, "x", &v), 0);
+	T_EQ_INT(mf_strmap_add(&m, "Lindqvist, Anna", 7), 1);
+	T_EQ_INT(mf_strmap_add(&m, "LINDQVIST, ANNA", 8), 0);    /* first wins */
+	T_EQ_INT(mf_strmap_get(&m, "lindqvist, anna", &v), 1);
+	T_EQ_INT((int)v, 7);
+	T_EQ_INT(mf_strmap_get(&m, "lindqvist,anna", NULL), 0);
+	T_EQ_INT(mf_strmap_get(&m, "L\xc3\x96w", NULL), 0);
+	*mf_strmap_ref(&m, "\xc3\x96", &created) = 3;
+	T_EQ_INT(created, 1);
+	T_EQ_INT(mf_strmap_get(&m, "\xc3\xb6", NULL), 0);         /* ASCII only */
+	mf_strmap_release(&m);
+	T_EQ_INT(mf_strmap_get(&m, "Lindqvist, Anna", NULL), 0);
+
+	mf_strmap_init(&c, MF_STRMAP_COPY);                    /* grows, copies */
+	for (int i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		mf_strmap_set(&c, key, (uint64_t)i * 3);
+	}
+	mf_strmap_set(&c, "k17", 1);                           /* replaces */
+	T_EQ_INT((int)c.n, 5000);
+	T_EQ_INT(mf_strmap_get(&c, "k4999", &v), 1);
+	T_EQ_INT((int)v, 4999 * 3);
+	T_EQ_INT(mf_strmap_get(&c, "k17", &v), 1);
+	T_EQ_INT((int)v, 1);
+	T_EQ_INT(mf_strmap_get(&c, "K17", NULL), 0);             /* exact */
+	mf_strmap_release(&c);
 }
 
 static void alias_rules(void)
@@ -350,6 +387,7 @@ const struct t_case t_core[] = {
 	{ "core/rd lines", rd_lines },
 	{ "core/rd binary and token search", rd_binary_and_find },
 	{ "core/arena", arena_basic },
+	{ "core/strmap", strmap_basic },
 	{ "core/alias rules", alias_rules },
 	{ "core/alias unique", alias_unique },
 	{ "core/ascii fold", fold },

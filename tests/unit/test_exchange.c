@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_exchange.c: the Exchange migration files (writer, exporter, reader). */
 #include "tests/harness.h"
+#include "core/store_priv.h"
 #include "tests/unit/tests.h"
 #include "core/hash.h"
 #include "exporters/exchange/exch_read.h"

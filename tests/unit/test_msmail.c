@@ -2,10 +2,11 @@
 /*
  * test_msmail.c: the MS Mail importer: MMFF, the directory files, the
  * Schedule+ readers and their iCalendar output (golden tests, one per rule
- * of shared/formats/msmail-export-bundle.md), and whole-bundle imports
+ * of docs/formats/msmail-export-bundle.md), and whole-bundle imports
  * into a real staging store.
  */
 #include "tests/harness.h"
+#include "core/store_priv.h"
 #include "tests/unit/tests.h"
 #include "core/arena.h"
 #include "core/buf.h"

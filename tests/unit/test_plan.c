@@ -5,6 +5,7 @@
  * tests run real processes: tests/cli/runs.sh.
  */
 #include "tests/harness.h"
+#include "core/store_priv.h"
 #include "tests/unit/fixture.h"
 #include "tests/unit/tests.h"
 #include "engine/check.h"
@@ -1082,6 +1083,14 @@ static void heartbeat_and_lost_lease(void)
 	t_fixture_release(&f);
 }
 
+/* The caller's handler: the library installs none, it polls opts->stop. */
+static volatile sig_atomic_t term_flag;
+static void on_term(int sig)
+{
+	(void)sig;
+	term_flag = 1;
+}
+
 /* SIGTERM stops after the current message; the run resumes. */
 static void interrupted_and_resumed(void)
 {
@@ -1089,12 +1098,20 @@ static void interrupted_and_resumed(void)
 	struct mf_export_opts o;
 	struct mf_export_summary s;
 	struct mf_diag d;
+	struct sigaction sa, old;
 
 	t_fixture_build(&f);
 	opts_init(&o);
 	rec_reset();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, &old);
+	term_flag = 0;
+	o.stop = &term_flag;
 	R.raise_term_at = 2;
 	T_ASSERT(mf_export_run(f.st, &rec_exporter, &o, &s, &d) < 0);
+	sigaction(SIGTERM, &old, NULL);
+	term_flag = 0;
 	T_EQ_INT(s.interrupted, 1);
 	T_EQ_STR(s.status, "interrupted");
 	T_EQ_INT(R.puts, 2);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* test_store.c: the staging store. */
 #include "tests/harness.h"
+#include "core/store_priv.h"
 #include "tests/unit/fixture.h"
 #include "tests/unit/tests.h"
 #include "core/arena.h"

@@ -7,6 +7,7 @@
 #include "core/date.h"
 
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static void cs_names(void)
@@ -229,7 +230,42 @@ static void date_zones(void)
 		mf_tz_local_to_utc(&tr, "Europe/Stockholm", &rep);
 		T_EQ_INT(tr, mf_civil_to_utc_naive(&rep) - 7200);
 	}
+	/* after the zone file's last transition its rule string decides
+	 * (New York: EDT from the second Sunday of March, 02:00) */
+	{
+		struct mf_civil s = { 2100, 7, 1, 12, 0, 0 }, w = { 2100, 1, 15, 12, 0, 0 };
+		struct mf_civil g = { 2100, 3, 14, 2, 30, 0 };   /* in the skipped hour */
+		int64_t ts, tw, tg;
+		T_EQ_INT(mf_tz_local_to_utc(&ts, "America/New_York", &s), MF_OK);
+		T_EQ_INT(ts - mf_civil_to_utc_naive(&s), 4 * 3600);
+		T_EQ_INT(mf_tz_local_to_utc(&tw, "America/New_York", &w), MF_OK);
+		T_EQ_INT(tw - mf_civil_to_utc_naive(&w), 5 * 3600);
+		T_EQ_INT(mf_tz_local_to_utc(&tg, "America/New_York", &g), MF_OK);
+		T_EQ_INT(tg - mf_civil_to_utc_naive(&g), 5 * 3600);
+		T_EQ_INT(mf_tz_utc_to_local(&back, &off, "America/New_York", ts), MF_OK);
+		T_EQ_INT(off, -4 * 3600);
+		T_EQ_INT(back.hour, 12);
+	}
+	/* half an hour of daylight time (Lord Howe Island, January 2000) */
+	{
+		struct mf_civil l = { 2000, 1, 10, 12, 0, 0 };
+		int64_t tl;
+		T_EQ_INT(mf_tz_local_to_utc(&tl, "Australia/Lord_Howe", &l), MF_OK);
+		T_EQ_INT(tl - mf_civil_to_utc_naive(&l), -11 * 3600);
+		T_EQ_INT(mf_tz_utc_to_local(&back, &off, "Australia/Lord_Howe", tl), MF_OK);
+		T_EQ_INT(off, 11 * 3600);
+	}
+	/* the process environment is not touched */
+	{
+		const char *tz = getenv("TZ");
+		char before[64];
+		snprintf(before, sizeof(before), "%s", tz ? tz : "(unset)");
+		mf_tz_local_to_utc(&t, "Asia/Tokyo", &c);
+		tz = getenv("TZ");
+		T_EQ_STR(tz ? tz : "(unset)", before);
+	}
 	T_EQ_INT(mf_tz_local_to_utc(&t, "Mars/Olympus", &c), MF_EFORMAT);
+	T_EQ_INT(mf_tz_local_to_utc(&t, "zone1970.tab", &c), MF_EFORMAT);
 	T_EQ_INT(mf_tz_local_to_utc(&t, "../../etc/passwd", &c), MF_EFORMAT);
 	T_ASSERT(!mf_tz_valid(""));
 	T_ASSERT(mf_tz_valid("Europe/Paris"));

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store_priv.h: what the store modules (core/store*.c) share and nobody
+ * else sees: the connection, the statement cache and the small helpers
+ * for binding and stepping.  Every SQL statement of mailferry lives in a
+ * core/store*.c file; the rest of the program calls the functions of
+ * core/store.h.  (Unit tests and tests/tools may include it to look at a
+ * store directly.)
+ */
+#ifndef MF_CORE_STORE_PRIV_H
+#define MF_CORE_STORE_PRIV_H
+
+#include <sqlite3.h>
+#include "core/store.h"
+
+#define STMT_CACHE 96
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+};
+
+struct mf_store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+	int tx_depth;
+	int64_t run_id;
+	int64_t source_id;
+	struct stmt_slot cache[STMT_CACHE];
+	size_t ncache;
+};
+
+/* The connection (borrowed), for statements of the store modules. */
+sqlite3 *mf_store_db(struct mf_store *st);
+/*
+ * A cached prepared statement for sql, which must be a string with static
+ * storage (the cache is keyed by its address).  The statement is reset and
+ * its bindings cleared before it is returned.  NULL on failure (diag set).
+ */
+sqlite3_stmt *mf_store_stmt(struct mf_store *st, const char *sql,
+			    struct mf_diag *diag);
+
+/* Step a statement that returns no rows (reset afterwards); MF_OK, or
+ * MF_ESTORE with diag saying what failed. */
+int mf_store_step_done(struct mf_store *st, sqlite3_stmt *s, struct mf_diag *diag,
+		       const char *what);
+/* Bind a BLOB (NULL pointer: SQL NULL) / an offset that is NULL when negative. */
+int mf_store_bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n);
+int mf_store_bind_off(sqlite3_stmt *s, int i, int64_t v);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store_verify.h: what `mailferry verify` reads from the staging store: the
+ * delivery ledger's rows for a target, the messages of a mailbox with
+ * their folders, its folders and its calendar items.  Read only; the
+ * statements live in core/store_verify.c (exporters run no SQL: they get
+ * these through the verify driver, engine/verify.h).
+ */
+#ifndef MF_CORE_STORE_VERIFY_H
+#define MF_CORE_STORE_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/arena.h"
+#include "core/mf.h"
+#include "core/model.h"
+
+struct mf_store;
+
+/* One item with its ledger row on a target. */
+struct mf_ledger_row {
+	int64_t item_id;
+	const char *folder;      /* messages: the staged folder path; else NULL */
+	const char *status;      /* delivered, failed, skipped; NULL: no row */
+	const char *remote_id;   /* NULL when none was recorded */
+	const char *sha256;      /* NULL when none was recorded */
+	int64_t bytes;           /* -1 when unknown */
+};
+
+/*
+ * Every message of a mailbox that is not nested in another, in id order,
+ * with its folder and its ledger row on target (status NULL when the
+ * ledger has none).  *out is malloc'd (free it); strings in arena.
+ */
+int mf_store_verify_messages(struct mf_store *st, const char *target, int64_t mailbox_id,
+			     struct mf_ledger_row **out, size_t *n_out,
+			     struct mf_arena *arena, struct mf_diag *diag);
+
+/*
+ * The ledger rows of one kind ("message", "calendar", "pab", "mailbox")
+ * that a mailbox has on target, in item id order (folder NULL).  *out is
+ * malloc'd; strings in arena.
+ */
+int mf_store_verify_ledger(struct mf_store *st, const char *target, const char *item_kind,
+			   int64_t mailbox_id, struct mf_ledger_row **out, size_t *n_out,
+			   struct mf_arena *arena, struct mf_diag *diag);
+
+/* The staged folder paths of a mailbox, in path order.  *out is
+ * malloc'd; strings in arena. */
+int mf_store_verify_folders(struct mf_store *st, int64_t mailbox_id, const char ***out,
+			    size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+
+/*
+ * The calendar items of a mailbox in the order a calendar file holds
+ * them (start time, unknown last, then UID), with id, uid, ical,
+ * dtstart_utc/has_dtstart filled.  *out is malloc'd; strings in arena.
+ */
+int mf_store_verify_calendar(struct mf_store *st, int64_t mailbox_id,
+			     struct mf_calendar_item **out, size_t *n_out,
+			     struct mf_arena *arena, struct mf_diag *diag);
+
+#endif

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * export_select.c: what an export takes (see export_priv.h): the
+ * mailboxes by alias, the messages by date and folder glob.  `mailferry
+ * check`, `verify` and the export itself select through these functions,
+ * so they always agree.
+ */
+#include "engine/export_priv.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int mf_folder_match(const char *pattern, const char *path)
+{
+	char p[1024], q[1024];
+	size_t i;
+
+	snprintf(p, sizeof(p), "%s", pattern);
+	snprintf(q, sizeof(q), "%s", path);
+	for (i = 0; p[i]; i++)
+		if (p[i] == '/')
+			p[i] = '\\';
+	for (i = 0; q[i]; i++)
+		if (q[i] == '/')
+			q[i] = '\\';
+	/* "**" crosses levels: fnmatch without FNM_PATHNAME treats '*' so;
+	 * a pattern without "**" must not cross '\'. */
+	if (strstr(p, "**")) {
+		char r[1024];
+		size_t k = 0;
+		for (i = 0; p[i] && k + 1 < sizeof(r); i++) {
+			if (p[i] == '*' && p[i + 1] == '*')
+				i++;
+			r[k++] = p[i];
+		}
+		r[k] = '\0';
+		return fnmatch(r, q, FNM_CASEFOLD | FNM_NOESCAPE) == 0;
+	}
+	/* emulate FNM_PATHNAME with '\' as the separator: compare level by level */
+	{
+		char *ps = NULL, *qs = NULL;
+		char *pt = strtok_r(p, "\\", &ps), *qt = strtok_r(q, "\\", &qs);
+		while (pt && qt) {
+			if (fnmatch(pt, qt, FNM_CASEFOLD | FNM_NOESCAPE) != 0)
+				return 0;
+			pt = strtok_r(NULL, "\\", &ps);
+			qt = strtok_r(NULL, "\\", &qs);
+		}
+		return pt == NULL && qt == NULL;
+	}
+}
+
+int mf_export_folder_selected(const struct mf_export_opts *o, const char *path)
+{
+	if (o->n_folders) {
+		int any = 0;
+		for (size_t i = 0; i < o->n_folders && !any; i++)
+			any = mf_folder_match(o->folders[i], path);
+		if (!any)
+			return 0;
+	}
+	for (size_t i = 0; i < o->n_skip_folders; i++)
+		if (mf_folder_match(o->skip_folders[i], path))
+			return 0;
+	return 1;
+}
+
+struct sel {
+	const struct mf_export_opts *opts;
+	struct mf_export_msg *m;
+	size_t n, cap;
+	struct mf_arena *arena;
+};
+
+static int sel_visit(void *arg, const struct mf_store_msg_row *r)
+{
+	struct sel *s = arg;
+	struct mf_export_msg *m;
+	if (!mf_export_folder_selected(s->opts, r->folder ? r->folder : ""))
+		return MF_OK;
+	if (s->n == s->cap) {
+		struct mf_export_msg *nm;
+		s->cap = s->cap ? s->cap * 2 : 256;
+		nm = mf_arena_alloc(s->arena, s->cap * sizeof(*nm));
+		if (s->n)
+			memcpy(nm, s->m, s->n * sizeof(*nm));
+		s->m = nm;
+	}
+	m = &s->m[s->n++];
+	m->id = r->id;
+	m->folder = r->folder ? mf_arena_strdup(s->arena, r->folder) : NULL;
+	m->status = r->status ? mf_arena_strdup(s->arena, r->status) : NULL;
+	m->remote_id = r->remote_id ? mf_arena_strdup(s->arena, r->remote_id) : NULL;
+	m->delivered = r->status && !strcmp(r->status, "delivered");
+	return MF_OK;
+}
+
+int mf_export_select_messages(struct mf_store *st, const struct mf_export_opts *opts,
+			      const char *target, int64_t mailbox_id, struct mf_export_msg **out,
+			      size_t *n_out, struct mf_arena *arena, struct mf_diag *diag)
+{
+	struct sel s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.opts = opts;
+	s.arena = arena;
+	*out = NULL;
+	*n_out = 0;
+	rc = mf_store_message_select(st, mailbox_id, target, opts->has_since ? &opts->since : NULL,
+				     opts->has_until ? &opts->until : NULL, sel_visit, &s, diag);
+	if (rc < 0)
+		return rc;
+	*out = s.m;
+	*n_out = s.n;
+	return MF_OK;
+}
+
+/* The export's own copy: ids and delivered flags only (malloc'd), the
+ * strings gone with a scratch arena. */
+int mf_exp_select_refs(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_msg_ref **out,
+		       size_t *n_out, struct mf_diag *diag)
+{
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_export_msg *m;
+	struct mf_exp_msg_ref *arr = NULL;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	rc = mf_export_select_messages(ex->st, ex->opts, ex->target, mailbox_id, &m, &n, &a, diag);
+	if (rc == MF_OK && n) {
+		arr = mf_xreallocarray(NULL, n, sizeof(*arr));
+		for (size_t i = 0; i < n; i++) {
+			arr[i].id = m[i].id;
+			arr[i].delivered = m[i].delivered;
+		}
+		*out = arr;
+		*n_out = n;
+	}
+	mf_arena_release(&a);
+	return rc;
+}
+
+static int cmp_alias(const void *a, const void *b)
+{
+	const struct mf_mailbox *x = a, *y = b;
+	const char *p = x->alias ? x->alias : x->name, *q = y->alias ? y->alias : y->name;
+	int c = strcasecmp(p, q);
+	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+}
+
+int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts,
+		     struct mf_mailbox **out, size_t *n_out, struct mf_arena *arena,
+		     struct mf_diag *diag)
+{
+	struct mf_mailbox *mbs = NULL;
+	size_t nmb = 0;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = mf_store_mailbox_list(st, &mbs, &nmb, arena, diag)) < 0)
+		return rc;
+	if (opts->n_mailboxes) {
+		size_t k = 0;
+		for (size_t j = 0; j < opts->n_mailboxes; j++) {
+			int found = 0;
+			for (size_t i = 0; i < nmb && !found; i++)
+				found = mbs[i].alias && mf_strcaseeq(mbs[i].alias, opts->mailboxes[j]);
+			if (!found)
+				return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+						   "no mailbox with alias '%s' (see 'mailferry status')",
+						   opts->mailboxes[j]);
+		}
+		for (size_t i = 0; i < nmb; i++) {
+			int keep = 0;
+			for (size_t j = 0; j < opts->n_mailboxes && !keep; j++)
+				keep = mbs[i].alias && mf_strcaseeq(mbs[i].alias, opts->mailboxes[j]);
+			if (keep)
+				mbs[k++] = mbs[i];
+		}
+		nmb = k;
+	}
+	if (nmb)
+		qsort(mbs, nmb, sizeof(*mbs), cmp_alias);
+	*out = mbs;
+	*n_out = nmb;
+	return MF_OK;
+}

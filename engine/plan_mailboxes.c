@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan_mailboxes.c: the mailboxes being planned, the alias map, matching mailboxes
+ * with the target's objects and making their aliases final
+ * (see plan.c and plan_priv.h).
+ */
+#include "engine/plan_priv.h"
+
+/* The target object (other than except_id) using alias; 0 when none. */
+static int64_t target_alias_owner(struct planner *p, const char *alias, int64_t except_id)
+{
+	int64_t id = 0;
+	if (mf_store_target_alias_owner(p->st, &id, alias, except_id, NULL) < 0)
+		p->failed = 1;
+	return id;
+}
+
+int mf_pl_alias_taken_any(const char *alias, void *payload)
+{
+	struct planner *p = payload;
+	return mf_pl_sset_has(&p->aliases, alias) || target_alias_owner(p, alias, 0) != 0;
+}
+
+static const char *class_words(const char *cls)
+{
+	if (!cls)
+		return "object";
+	if (!strcmp(cls, "custom"))
+		return "custom recipient";
+	if (!strcmp(cls, "dl"))
+		return "distribution list";
+	return "mailbox";
+}
+
+/* "custom recipient 'AnnaL' (Lindqvist, Anna <SMTP:anna@x>)" in arena. */
+const char *mf_pl_describe_object(struct planner *p, int64_t id)
+{
+	struct mf_store_tobj o;
+	struct mf_arena a = MF_ARENA_INIT;
+	const char *r = "an object of the target";
+	int found = mf_store_target_describe(p->st, &o, id, &a, NULL);
+	if (found < 0)
+		p->failed = 1;
+	if (found == 1) {
+		const char *cls = o.cls, *al = o.alias, *dn = o.display_name, *px = o.proxy;
+		char *t = mf_xasprintf("%s '%s' (%s%s%s%s)", class_words(cls), al ? al : "(no alias)",
+				       dn ? dn : "no display name", px ? " <" : "", px ? px : "",
+				       px ? ">" : "");
+		r = mf_arena_strdup(&p->a, t);
+		free(t);
+	}
+	mf_arena_release(&a);
+	return r;
+}
+
+/* "mailbox 'Lindqvist, Anna' <CCMAIL:Lindqvist, Anna at SALES01>" */
+static char *describe_mailbox(struct planner *p, const struct pmb *m)
+{
+	char *t = mf_xasprintf("%s '%s' <%s>", !strcmp(m->kind, "public") ? "public mailbox" : "mailbox",
+			       m->name, m->source_address ? m->source_address : "no source address");
+	char *r = mf_arena_strdup(&p->a, t);
+	free(t);
+	return r;
+}
+
+static void set_message(struct planner *p, struct pmb *m, const char *fmt, ...) MF_ATTR_PRINTF(3, 4);
+static void set_message(struct planner *p, struct pmb *m, const char *fmt, ...)
+{
+	va_list ap;
+	struct mf_buf b;
+	mf_buf_init(&b, 8192);
+	va_start(ap, fmt);
+	mf_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	m->message = mf_arena_strdup(&p->a, b.data);
+	mf_buf_release(&b);
+}
+
+void mf_pl_conflict(struct planner *p, struct pmb *m, const char *code, int64_t other,
+		    const char *fmt, ...) MF_ATTR_PRINTF(5, 6);
+void mf_pl_conflict(struct planner *p, struct pmb *m, const char *code, int64_t other,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	struct mf_buf b;
+	if (m->action == MF_PLAN_CONFLICT)
+		return; /* the first conflict found is the one reported */
+	m->action = MF_PLAN_CONFLICT;
+	m->conflict = code;
+	m->object_id = other;
+	mf_buf_init(&b, 8192);
+	va_start(ap, fmt);
+	mf_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	m->message = mf_arena_strdup(&p->a, b.data);
+	mf_buf_release(&b);
+}
+
+/* The line an operator puts in the alias map for m. */
+static const char *map_line(struct planner *p, const struct pmb *m)
+{
+	struct mf_buf b;
+	const char *k = m->source_address ? m->source_address : m->name;
+	char *r;
+	mf_buf_init(&b, 4096);
+	mf_buf_addch(&b, '"');
+	for (const char *c = k; *c; c++) {
+		if (*c == '"')
+			mf_buf_addch(&b, '"');
+		mf_buf_addch(&b, *c);
+	}
+	mf_buf_addstr(&b, "\",NEWALIAS");
+	r = mf_arena_strdup(&p->a, b.data);
+	mf_buf_release(&b);
+	return r;
+}
+
+/* ---- the alias map ---- */
+
+struct map_line {
+	char *key, *alias;
+	int64_t line;
+	uint64_t offset;
+	size_t mb;                   /* index of the mailbox it names */
+};
+
+/* Which mailboxes does key name?  Count and the first index. */
+static size_t map_resolve(const struct planner *p, const char *key, size_t *first)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct pmb *m = &p->mb[i];
+		int hit = 0;
+		if (m->source_address) {
+			hit = mf_strcaseeq(key, m->source_address);
+			if (!hit && mf_strncaseeq(key, "MIGRATE:", 8))
+				hit = mf_strcaseeq(key + 8, m->source_address);
+		}
+		if (!hit)
+			hit = mf_strcaseeq(key, m->name);
+		if (hit) {
+			if (n++ == 0)
+				*first = i;
+		}
+	}
+	return n;
+}
+
+static char *trim_dup(struct mf_arena *a, const char *s)
+{
+	size_t len = strlen(s);
+	while (len && mf_pl_is_blank(*s)) {
+		s++;
+		len--;
+	}
+	while (len && mf_pl_is_blank(s[len - 1]))
+		len--;
+	return mf_arena_strndup(a, s, len);
+}
+
+
+/* Read, validate and store a new alias map (replacing the stored one). */
+int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct mf_rd r;
+	struct mf_csv_rec rec;
+	struct map_line *lines = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if ((rc = mf_read_file(&text, &len, path, ALIAS_MAP_MAX, diag)) < 0)
+		return rc;
+	mf_rd_init(&r, text, len);
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+		mf_rd_seek(&r, 3);
+	mf_csv_rec_init(&rec, 4096, 8);
+	for (;;) {
+		const char *k, *al;
+		size_t first = 0, hits;
+		rc = mf_csv_next(&r, &rec, path, diag);
+		if (rc == MF_DONE)
+			break;
+		if (rc < 0) {
+			rc = MF_EUSAGE;
+			if (diag)
+				diag->code = MF_EUSAGE;
+			goto out;
+		}
+		k = mf_csv_field(&rec, 0);
+		if (rec.nfields == 1 && (!*k || *k == '#'))
+			continue;
+		if (*k == '#')
+			continue;
+		if (rec.number == 1 && rec.nfields == 2 && mf_strcaseeq(mf_csv_field(&rec, 1), "alias"))
+			continue; /* header */
+		if (rec.nfields != 2) {
+			rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
+					 "line %llu: wants two fields, source_address_or_name,alias (has %zu)",
+					 (unsigned long long)rec.number, rec.nfields);
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			lines = mf_xreallocarray(lines, cap, sizeof(*lines));
+		}
+		lines[n].key = trim_dup(&p->a, k);
+		lines[n].alias = trim_dup(&p->a, mf_csv_field(&rec, 1));
+		lines[n].line = (int64_t)rec.number;
+		lines[n].offset = rec.offset;
+		al = lines[n].alias;
+		if (!mf_alias_valid(al)) {
+			rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
+					 "line %llu: '%s' is not a valid alias (1-20 ASCII letters, digits, "
+					 "'.', '_' or '-', not starting with '.' or '-')",
+					 (unsigned long long)rec.number, al);
+			goto out;
+		}
+		hits = map_resolve(p, lines[n].key, &first);
+		if (hits == 0) {
+			rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
+					 "line %llu: no staged mailbox has the source address or name '%s' "
+					 "(see 'mailferry status')", (unsigned long long)rec.number, lines[n].key);
+			goto out;
+		}
+		if (hits > 1) {
+			rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
+					 "line %llu: '%s' names %zu mailboxes; use the full source address "
+					 "(for example '%s')", (unsigned long long)rec.number, lines[n].key,
+					 hits, p->mb[first].source_address);
+			goto out;
+		}
+		lines[n].mb = first;
+		for (size_t j = 0; j < n; j++) {
+			if (lines[j].mb == first) {
+				rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
+						 "line %llu: mailbox '%s' already got an alias on line %lld",
+						 (unsigned long long)rec.number, p->mb[first].name,
+						 (long long)lines[j].line);
+				goto out;
+			}
+			if (mf_strcaseeq(lines[j].alias, al)) {
+				rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
+						 "line %llu: alias '%s' is already given on line %lld",
+						 (unsigned long long)rec.number, al, (long long)lines[j].line);
+				goto out;
+			}
+		}
+		n++;
+	}
+	if ((rc = mf_store_alias_map_clear(p->st, diag)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if ((rc = mf_store_alias_map_put(p->st, lines[i].key, lines[i].alias, lines[i].line,
+						 path, diag)) < 0)
+			goto out;
+out:
+	mf_csv_rec_release(&rec);
+	free(lines);
+	free(text);
+	return rc;
+}
+
+struct apply_ctx {
+	struct planner *p;
+	int64_t *unused;
+};
+
+static void apply_line(void *arg, const char *k, const char *al)
+{
+	struct apply_ctx *ac = arg;
+	struct planner *p = ac->p;
+	size_t first = 0;
+	if (!p->mb || !k || !al || !mf_alias_valid(al) || map_resolve(p, k, &first) != 1 ||
+	    first >= p->n || p->mb[first].map_alias) {
+		(*ac->unused)++;
+		return;
+	}
+	p->mb[first].map_alias = mf_arena_strdup(&p->a, al);
+}
+
+/* Apply the stored map to the mailboxes; counts lines naming none. */
+int mf_pl_map_apply(struct planner *p, int64_t *unused, struct mf_diag *diag)
+{
+	struct apply_ctx ac = { p, unused };
+	*unused = 0;
+	return mf_store_alias_map_walk(p->st, apply_line, &ac, diag);
+}
+
+/* ---- mailboxes ---- */
+
+static int load_one(void *arg, const struct mf_store_plan_row *r)
+{
+	struct planner *p = arg;
+	struct pmb *m;
+	if (p->n == p->cap_mb) {
+		p->cap_mb = p->cap_mb ? p->cap_mb * 2 : 64;
+		p->mb = mf_xreallocarray(p->mb, p->cap_mb, sizeof(*p->mb));
+	}
+	m = &p->mb[p->n++];
+	memset(m, 0, sizeof(*m));
+	m->id = r->id;
+	m->kind = mf_arena_strdup(&p->a, r->kind);
+	m->name = mf_arena_strdup(&p->a, r->name);
+	m->display_name = mf_arena_strdup(&p->a, r->display_name);
+	m->source_address = mf_arena_strdup(&p->a, r->source_address);
+	m->current = mf_arena_strdup(&p->a, r->alias);
+	m->origin = mf_arena_strdup(&p->a, r->alias_from);
+	m->key = mf_pl_key_of(&p->a, m->source_address, 0);
+	m->loose = mf_pl_key_of(&p->a, m->source_address, 1);
+	if (!m->kind)
+		m->kind = "mailbox";
+	if (!m->name)
+		m->name = "";
+	return MF_OK;
+}
+
+int mf_pl_load_mailboxes(struct planner *p, struct mf_diag *diag)
+{
+	int rc;
+	if ((rc = mf_store_alias_origin(p->st, diag)) < 0)
+		return rc;
+	return mf_store_plan_mailbox_walk(p->st, load_one, p, diag);
+}
+
+/* Target objects carrying key (at most max), in id order. */
+static int match_objects(struct planner *p, const char *key, struct mf_store_tobj *out, size_t max,
+			 size_t *n_out, struct mf_diag *diag)
+{
+	return mf_store_target_match(p->st, out, max, n_out, key, &p->a, diag);
+}
+
+/* Decide each mailbox's action from the target's objects. */
+int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag)
+{
+	struct smap claimed = { 0 };  /* object id (as text) -> mailbox index */
+	int rc = MF_OK;
+
+	for (size_t i = 0; i < p->n && rc == MF_OK; i++) {
+		struct pmb *m = &p->mb[i];
+		struct mf_store_tobj o[8];
+		size_t n = 0, nc = 0, nm = 0, nd = 0, ic = 0, im = 0, idl = 0, prev;
+		const char *me = describe_mailbox(p, m);
+
+		m->action = !strcmp(m->kind, "public") ? MF_PLAN_PUBLIC : MF_PLAN_CREATE;
+		if (m->key && mf_pl_smap_get(&p->by_key, m->key, &prev)) {
+			mf_pl_conflict(p, m, "plan.duplicate-address", 0,
+				 "%s has the same source address as %s (the same user staged twice?); "
+				 "on the target both would land in one mailbox; fix: export them to "
+				 "separate targets with --mailbox, or remove one source from the staging "
+				 "database", me, describe_mailbox(p, &p->mb[prev]));
+			continue;
+		}
+		mf_pl_smap_put(&p->by_key, m->key, i);
+		if (m->action == MF_PLAN_PUBLIC || !m->key)
+			continue;
+		if ((rc = match_objects(p, m->key, o, MF_ARRAY_LEN(o), &n, diag)) < 0)
+			break;
+		if (n > MF_ARRAY_LEN(o))
+			n = MF_ARRAY_LEN(o);
+		for (size_t k = 0; k < n; k++) {
+			if (!strcmp(o[k].cls, "custom")) {
+				if (nc++ == 0)
+					ic = k;
+			} else if (!strcmp(o[k].cls, "mailbox")) {
+				if (nm++ == 0)
+					im = k;
+			} else {
+				if (nd++ == 0)
+					idl = k;
+			}
+		}
+		if (n == 0) {
+			/* a near miss: the Wizard compares exactly and would not find it */
+			struct mf_store_tobj lo;
+			int found = mf_store_target_loose(p->st, &lo, m->loose, &p->a, diag);
+			if (found < 0) {
+				rc = found;
+				break;
+			}
+			if (found == 1) {
+				int64_t oid = lo.id;
+				const char *px = lo.proxy;
+				mf_pl_conflict(p, m, "plan.near-match", oid,
+					 "%s: %s has the proxy address '%s', which differs from the source "
+					 "address only in blanks; the Migration Wizard compares addresses exactly "
+					 "and would create a second object beside it; fix: correct that proxy "
+					 "on the target to '%s' and import a new directory snapshot",
+					 me, mf_pl_describe_object(p, oid), px, m->source_address);
+				continue;
+			}
+			continue;
+		}
+		if (nd) {
+			mf_pl_conflict(p, m, "plan.matches-list", o[idl].id,
+				 "%s: its source address is a proxy address of %s; fix: remove that "
+				 "address from the list on the target and import a new directory snapshot",
+				 me, mf_pl_describe_object(p, o[idl].id));
+			continue;
+		}
+		if (nc > 1) {
+			size_t k2 = ic + 1;
+			while (k2 < n && strcmp(o[k2].cls, "custom"))
+				k2++;
+			mf_pl_conflict(p, m, "plan.ambiguous", o[ic].id,
+				 "%s: two custom recipients on the target carry its address, %s and %s; "
+				 "the Migration Wizard cannot tell which one to convert; fix: delete one of "
+				 "them (or remove the address from it) on the target and import a new "
+				 "directory snapshot", me, mf_pl_describe_object(p, o[ic].id),
+				 mf_pl_describe_object(p, o[k2 < n ? k2 : ic].id));
+			continue;
+		}
+		if (nc && nm) {
+			mf_pl_conflict(p, m, "plan.ambiguous", o[ic].id,
+				 "%s: both %s and %s on the target carry its address; fix: remove the "
+				 "address from the one that is not this user and import a new directory "
+				 "snapshot", me, mf_pl_describe_object(p, o[im].id), mf_pl_describe_object(p, o[ic].id));
+			continue;
+		}
+		if (nm > 1) {
+			mf_pl_conflict(p, m, "plan.ambiguous", o[im].id,
+				 "%s: several mailboxes on the target carry its address, first %s; fix: "
+				 "keep the address on one of them and import a new directory snapshot",
+				 me, mf_pl_describe_object(p, o[im].id));
+			continue;
+		}
+		{
+			const struct mf_store_tobj *t = nc ? &o[ic] : &o[im];
+			char idk[32];
+			size_t other;
+			snprintf(idk, sizeof(idk), "%lld", (long long)t->id);
+			if (mf_pl_smap_get(&claimed, idk, &other)) {
+				mf_pl_conflict(p, m, "plan.ambiguous", t->id,
+					 "%s: %s on the target is also claimed by %s; fix: give one of the two "
+					 "mailboxes another source address or migrate them separately",
+					 me, mf_pl_describe_object(p, t->id), describe_mailbox(p, &p->mb[other]));
+				continue;
+			}
+			mf_pl_smap_put(&claimed, mf_arena_strdup(&p->a, idk), i);
+			m->action = nc ? MF_PLAN_CONVERT : MF_PLAN_EXISTS;
+			m->object_id = t->id;
+			m->obj_class = t->cls;
+			m->obj_alias = t->alias;
+			m->obj_dn = t->display_name;
+		}
+	}
+	mf_pl_smap_release(&claimed);
+	if (rc == MF_OK && p->failed)
+		rc = mf_store_fail(p->st, diag, "cannot describe target objects");
+	return rc;
+}
+
+/* Make every mailbox's alias final: map, then target, then staged. */
+int mf_pl_final_aliases(struct planner *p, struct mf_diag *diag)
+{
+	/* pass 1: the map */
+	for (size_t i = 0; i < p->n; i++) {
+		struct pmb *m = &p->mb[i];
+		if (m->map_alias && !mf_pl_sset_has(&p->aliases, m->map_alias)) {
+			snprintf(m->alias, sizeof(m->alias), "%s", m->map_alias);
+			m->has_alias = 1;
+			m->alias_from = "map";
+			mf_pl_sset_add(&p->aliases, &p->a, m->alias);
+		}
+	}
+	/* pass 2: the alias of the object the mailbox becomes */
+	for (size_t i = 0; i < p->n; i++) {
+		struct pmb *m = &p->mb[i];
+		if (m->has_alias || (m->action != MF_PLAN_CONVERT && m->action != MF_PLAN_EXISTS))
+			continue;
+		if (m->obj_alias && mf_alias_valid(m->obj_alias) && !mf_pl_sset_has(&p->aliases, m->obj_alias)) {
+			snprintf(m->alias, sizeof(m->alias), "%s", m->obj_alias);
+			m->has_alias = 1;
+			m->alias_from = "target";
+			mf_pl_sset_add(&p->aliases, &p->a, m->alias);
+		}
+	}
+	/* pass 3: as staged, numbered when another mailbox took it above */
+	for (size_t i = 0; i < p->n; i++) {
+		struct pmb *m = &p->mb[i];
+		if (m->has_alias || !m->origin || !*m->origin)
+			continue;
+		if (!mf_pl_sset_has(&p->aliases, m->origin)) {
+			snprintf(m->alias, sizeof(m->alias), "%s", m->origin);
+		} else {
+			char base[MF_ALIAS_MAX + 1];
+			snprintf(base, sizeof(base), "%s", m->origin);
+			if (mf_alias_unique(m->alias, base, mf_pl_alias_taken_any, p) < 0)
+				continue;
+		}
+		m->has_alias = 1;
+		m->alias_from = "staged";
+		mf_pl_sset_add(&p->aliases, &p->a, m->alias);
+	}
+	if (p->failed)
+		return mf_store_fail(p->st, diag, "cannot check aliases");
+	return MF_OK;
+}
+
+/* Conflicts that depend on the final alias, and the messages. */
+void mf_pl_alias_conflicts_and_messages(struct planner *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct pmb *m = &p->mb[i];
+		const char *me;
+		int64_t owner;
+
+		if (m->action == MF_PLAN_CONFLICT)
+			continue;
+		me = describe_mailbox(p, m);
+		if (!m->has_alias) {
+			mf_pl_conflict(p, m, "plan.no-alias", 0,
+				 "%s: no ASCII alias could be formed from its name; fix: give it one in "
+				 "an alias map (a line %s) and run 'mailferry plan --alias-map FILE'",
+				 me, map_line(p, m));
+			continue;
+		}
+		if (m->action != MF_PLAN_PUBLIC) {
+			owner = target_alias_owner(p, m->alias, m->object_id);
+			if (owner) {
+				mf_pl_conflict(p, m, "plan.alias-taken", owner,
+					 "%s: its alias '%s' is already taken on the target by %s; fix: give "
+					 "the mailbox another alias in an alias map (a line %s) and run "
+					 "'mailferry plan --alias-map FILE'",
+					 me, m->alias, mf_pl_describe_object(p, owner), map_line(p, m));
+				continue;
+			}
+		}
+		switch (m->action) {
+		case MF_PLAN_CREATE:
+			set_message(p, m, "create mailbox '%s'", m->alias);
+			break;
+		case MF_PLAN_CONVERT:
+			set_message(p, m, "convert %s into this mailbox (no directory object is "
+				    "written; its mail section converts it)%s",
+				    mf_pl_describe_object(p, m->object_id),
+				    strcmp(m->alias_from, "target") ? "; it keeps the alias from the map" : "");
+			break;
+		case MF_PLAN_EXISTS:
+			set_message(p, m, "%s already exists on the target; the mail goes into it",
+				    mf_pl_describe_object(p, m->object_id));
+			break;
+		case MF_PLAN_PUBLIC:
+			set_message(p, m, "public folder '%s' (no directory object)", m->alias);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int changed(const struct pmb *m)
+{
+	const char *want = m->has_alias ? m->alias : NULL;
+	if (!want || !m->current)
+		return want != m->current;
+	return strcmp(want, m->current) != 0;
+}
+
+int mf_pl_store_mailboxes(struct planner *p, int64_t *n_changed, struct mf_diag *diag)
+{
+	int rc;
+
+	*n_changed = 0;
+	/* two steps, so that two mailboxes can swap aliases */
+	for (int phase = 0; phase < 2; phase++) {
+		for (size_t i = 0; i < p->n; i++) {
+			struct pmb *m = &p->mb[i];
+			if (!changed(m))
+				continue;
+			if (phase == 1 && !m->has_alias)
+				continue;
+			if ((rc = mf_store_mailbox_set_alias(p->st, m->id, phase == 1 ? m->alias : NULL,
+							     diag)) < 0)
+				return rc;
+			if (phase == 0)
+				(*n_changed)++;
+		}
+	}
+	if ((rc = mf_store_plan_clear(p->st, 0, diag)) < 0)
+		return rc;
+	for (size_t i = 0; i < p->n; i++) {
+		struct pmb *m = &p->mb[i];
+		struct mf_store_plan_row r;
+		memset(&r, 0, sizeof(r));
+		r.id = m->id;
+		r.action = mf_plan_action_name(m->action);
+		r.alias = m->has_alias ? m->alias : NULL;
+		r.alias_from = m->has_alias ? m->alias_from : NULL;
+		r.object_id = m->object_id;
+		r.conflict = m->conflict;
+		r.message = m->message ? m->message : "";
+		if ((rc = mf_store_plan_mailbox_put(p->st, &r, diag)) < 0)
+			return rc;
+	}
+	return MF_OK;
+}

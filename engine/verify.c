@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/* verify.c: the verify driver (see verify.h). */
+#include "engine/verify.h"
+#include "engine/export.h"
+
+#include "core/fsutil.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct mf_verify {
+	struct mf_store *st;
+	const struct mf_export_opts *opts;
+	FILE *out;
+	struct mf_verify_sum *sum;
+	struct mf_mailbox *mbs;
+	size_t nmb;
+};
+
+int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
+		  const struct mf_export_opts *opts, FILE *out, struct mf_verify_sum *sum,
+		  struct mf_diag *diag)
+{
+	struct mf_verify v;
+	struct mf_arena arena = MF_ARENA_INIT;
+	int rc;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!exp->verify)
+		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+				   "'verify' is not offered for %s", exp->name);
+	memset(&v, 0, sizeof(v));
+	v.st = st;
+	v.opts = opts;
+	v.out = out;
+	v.sum = sum;
+	if ((rc = mf_export_select(st, opts, &v.mbs, &v.nmb, &arena, diag)) == MF_OK)
+		rc = exp->verify(&v, diag);
+	mf_arena_release(&arena);
+	return rc;
+}
+
+const struct mf_export_opts *mf_verify_opts(const struct mf_verify *v)
+{
+	return v->opts;
+}
+
+struct mf_verify_sum *mf_verify_sum(struct mf_verify *v)
+{
+	return v->sum;
+}
+
+struct mf_store *mf_verify_store(struct mf_verify *v)
+{
+	return v->st;
+}
+
+FILE *mf_verify_out(struct mf_verify *v)
+{
+	return v->out;
+}
+
+void mf_verify_mailboxes(const struct mf_verify *v, const struct mf_mailbox **out, size_t *n)
+{
+	*out = v->mbs;
+	*n = v->nmb;
+}
+
+const char *mf_verify_name(const struct mf_mailbox *mb)
+{
+	return mb->alias && *mb->alias ? mb->alias : mb->name ? mb->name : "?";
+}
+
+void mf_verify_mismatch(struct mf_verify *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(v->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', v->out);
+	v->sum->mismatches++;
+}
+
+const struct mf_ledger_row *mf_verify_find(const struct mf_verify_mailbox *vm, int64_t id)
+{
+	size_t lo = 0, hi = vm->n_all;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (vm->all[mid].item_id == id)
+			return &vm->all[mid];
+		if (vm->all[mid].item_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int mf_verify_mailbox_load(struct mf_verify *v, const char *target, const struct mf_mailbox *mb,
+			   struct mf_verify_mailbox *out, struct mf_arena *arena,
+			   struct mf_diag *diag)
+{
+	struct mf_export_msg *refs = NULL;
+	const char **folders = NULL;
+	size_t nrefs = 0, nf = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = mf_store_verify_messages(v->st, target, mb->id, &out->all, &out->n_all, arena,
+					   diag)) < 0)
+		goto fail;
+	if ((rc = mf_store_verify_ledger(v->st, target, "mailbox", mb->id, &out->mbox_rows,
+					 &out->n_mbox_rows, arena, diag)) < 0)
+		goto fail;
+	for (size_t i = 0; i < out->n_mbox_rows; i++)
+		if (out->mbox_rows[i].item_id == mb->id)
+			out->mailbox_row = &out->mbox_rows[i];
+	/* the folders handed to mailbox_begin: the ones the selection keeps */
+	if ((rc = mf_store_verify_folders(v->st, mb->id, &folders, &nf, arena, diag)) < 0)
+		goto fail;
+	out->folders = mf_xreallocarray(NULL, nf ? nf : 1, sizeof(*out->folders));
+	for (size_t i = 0; i < nf; i++)
+		if (mf_export_folder_selected(v->opts, folders[i]))
+			out->folders[out->n_folders++] = folders[i];
+	free(folders);
+	/* the messages, as the export selects them */
+	if (mb->mail_skipped || v->opts->no_mail)
+		return MF_OK;
+	if ((rc = mf_export_select_messages(v->st, v->opts, target, mb->id, &refs, &nrefs, arena,
+					    diag)) < 0)
+		goto fail;
+	out->selected = mf_xreallocarray(NULL, nrefs ? nrefs : 1, sizeof(*out->selected));
+	for (size_t i = 0; i < nrefs; i++) {
+		const struct mf_ledger_row *r = mf_verify_find(out, refs[i].id);
+		if (r)
+			out->selected[out->n_selected++] = *r;
+	}
+	return MF_OK;
+fail:
+	mf_verify_mailbox_release(out);
+	return rc;
+}
+
+void mf_verify_mailbox_release(struct mf_verify_mailbox *m)
+{
+	free(m->selected);
+	free(m->all);
+	free(m->folders);
+	free(m->mbox_rows);
+	memset(m, 0, sizeof(*m));
+}
+
+size_t mf_verify_undelivered(struct mf_verify *v, const struct mf_mailbox *mb,
+			     const struct mf_verify_mailbox *vm)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < vm->n_selected; i++) {
+		const struct mf_ledger_row *r = &vm->selected[i];
+		if (r->status && !strcmp(r->status, "delivered"))
+			continue;
+		mf_verify_mismatch(v, "%s: message %lld in '%s' was not delivered (%s)",
+				   mf_verify_name(mb), (long long)r->item_id,
+				   r->folder ? r->folder : "", r->status ? r->status : "not exported");
+		n++;
+	}
+	return n;
+}
+
+int mf_verify_ledger(struct mf_verify *v, const char *target, const char *item_kind,
+		     const struct mf_mailbox *mb, struct mf_ledger_row **out, size_t *n,
+		     struct mf_arena *arena, struct mf_diag *diag)
+{
+	return mf_store_verify_ledger(v->st, target, item_kind, mb->id, out, n, arena, diag);
+}
+
+int mf_verify_calendar(struct mf_verify *v, const struct mf_mailbox *mb,
+		       struct mf_calendar_item **out, size_t *n, struct mf_arena *arena,
+		       struct mf_diag *diag)
+{
+	return mf_store_verify_calendar(v->st, mb->id, out, n, arena, diag);
+}
+
+int mf_verify_out_target(struct mf_verify *v, const char *format, char **root, char **target,
+			 struct mf_diag *diag)
+{
+	char real[PATH_MAX], inst[33], *marker;
+	struct stat sb;
+	int rc;
+
+	*root = *target = NULL;
+	if (!v->opts->out || !*v->opts->out)
+		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET, "%s needs --out DIR", format);
+	if (!realpath(v->opts->out, real) || stat(real, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return mf_diag_set(diag, MF_ENOTFOUND, v->opts->out, MF_NO_OFFSET,
+				   "no such output folder");
+	marker = mf_xasprintf("%s/.mailferry-target", real);
+	rc = access(marker, R_OK);
+	free(marker);
+	if (rc != 0)
+		return mf_diag_set(diag, MF_ENOTFOUND, real, MF_NO_OFFSET,
+				   "no export wrote into this folder (it has no .mailferry-target)");
+	if ((rc = mf_target_instance(inst, real, diag)) < 0)
+		return rc;
+	*root = mf_xstrdup(real);
+	*target = mf_xasprintf("%s:%s#%s", format, real, inst);
+	return MF_OK;
+}
+
+static const struct mf_verify_piece *sort_base;
+
+static int cmp_sha(const void *a, const void *b)
+{
+	const struct mf_verify_piece *x = &sort_base[*(const size_t *)a];
+	const struct mf_verify_piece *y = &sort_base[*(const size_t *)b];
+	int c = strcmp(x->sha256, y->sha256);
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+void mf_verify_pair(struct mf_verify_piece *want, size_t n_want, struct mf_verify_piece *got,
+		    size_t n_got)
+{
+	size_t *ix = mf_xreallocarray(NULL, n_got ? n_got : 1, sizeof(*ix));
+
+	for (size_t i = 0; i < n_want; i++)
+		want[i].match = -1;
+	for (size_t i = 0; i < n_got; i++) {
+		got[i].match = -1;
+		ix[i] = i;
+	}
+	sort_base = got;
+	qsort(ix, n_got, sizeof(*ix), cmp_sha);
+	sort_base = NULL;
+	/* 1: equal digests, the same position first */
+	for (size_t i = 0; i < n_want; i++) {
+		size_t lo = 0, hi = n_got, pick = SIZE_MAX;
+		if (!want[i].sha256[0])
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(got[ix[mid]].sha256, want[i].sha256) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (size_t k = lo; k < n_got && !strcmp(got[ix[k]].sha256, want[i].sha256); k++) {
+			if (got[ix[k]].match >= 0)
+				continue;
+			if (pick == SIZE_MAX || got[ix[k]].pos == want[i].pos)
+				pick = ix[k];
+			if (got[ix[k]].pos == want[i].pos)
+				break;
+		}
+		if (pick != SIZE_MAX) {
+			want[i].match = (long)pick;
+			got[pick].match = (long)i;
+		}
+	}
+	/* 2: the rest by position */
+	for (size_t i = 0; i < n_want; i++) {
+		size_t lo = 0, hi = n_got;
+		if (want[i].match >= 0)
+			continue;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (got[mid].pos < want[i].pos)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n_got && got[lo].pos == want[i].pos && got[lo].match < 0) {
+			want[i].match = (long)lo;
+			got[lo].match = (long)i;
+		}
+	}
+	free(ix);
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verify.c: `mailferry verify exchange`: the sets under the output folder
+ * read back with the set reader (exch_read.h) and compared with the
+ * delivery ledger and the staged data (engine/verify.h).
+ *
+ * Every set (a folder with a packing list) is walked as `inspect exchange`
+ * walks it; each of its problems is a mismatch.  A mailbox's pair of
+ * files starts with the line "! mailferry: mailbox <alias> new|more"; the
+ * ledger's remote_id of a message is "<set>/<NNNNNNNN>.PRI:<n>", its n-th
+ * MAILMESSAGE data line, and its sha256 that of the section data the line
+ * points to (the body, then each attachment, as written).  Checked for
+ * every selected mailbox: some .PRI holds its MAILMESSAGE section (the
+ * empty mailboxes too: the section is what makes the Migration Wizard
+ * create the mailbox); every selected message is delivered, on its line,
+ * with its bytes; no line the ledger does not know; and as many messages
+ * as the selection has for it.
+ */
+#include "exporters/exchange/exch_verify.h"
+#include "exporters/exchange/exch_read.h"
+#include "engine/verify.h"
+#include "core/hash.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX 300
+
+/* One MAILMESSAGE data line of a mailbox's .PRI. */
+struct xline {
+	char key[KEY_MAX];        /* "<set>/<file>" */
+	int64_t line;             /* 1-based among the section's data lines */
+	char sha256[MF_SHA256_HEX];
+	int64_t bytes;
+	int schedule;             /* the Schedule+ line of the calendar */
+};
+
+/* One .PRI file holding a MAILMESSAGE section. */
+struct xpri {
+	char key[KEY_MAX];
+	char alias[64];           /* from its "! mailferry: mailbox" line */
+};
+
+struct xwalk {
+	struct mf_verify *v;
+	const char *setdir, *setbase;
+	struct xline *lines;
+	size_t nlines;
+	struct xpri *pris;
+	size_t npris;
+	char cur[KEY_MAX];
+	int64_t cur_line;
+};
+
+static void on_problem(void *p, const char *file, uint64_t off, const char *text)
+{
+	struct xwalk *w = p;
+	mf_verify_mismatch(w->v, "set %s: %s: offset %llu: %s", w->setbase, file,
+			   (unsigned long long)off, text);
+}
+
+static void on_section(void *p, const char *file, const char *kind, const char *arg)
+{
+	struct xwalk *w = p;
+	struct xpri *x;
+	char *path, buf[256];
+	FILE *f;
+
+	(void)arg;
+	if (strcmp(kind, "MAILMESSAGE") != 0)
+		return;
+	snprintf(w->cur, sizeof(w->cur), "%s/%s", w->setbase, file);
+	w->cur_line = 0;
+	w->pris = mf_xreallocarray(w->pris, w->npris + 1, sizeof(*w->pris));
+	x = &w->pris[w->npris++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->key, sizeof(x->key), "%s", w->cur);
+	path = mf_xasprintf("%s/%s", w->setdir, file);
+	f = fopen(path, "rb");
+	if (f && fgets(buf, sizeof(buf), f) && sscanf(buf, "! mailferry: mailbox %63s", x->alias) == 1)
+		;
+	else
+		x->alias[0] = '\0';
+	if (f)
+		fclose(f);
+	free(path);
+}
+
+static void on_line(void *p, const struct exr_line *l)
+{
+	struct xwalk *w = p;
+	struct xline *x;
+	struct mf_sha256 h;
+
+	if (strcmp(l->section, "MAILMESSAGE") != 0)
+		return;
+	w->lines = mf_xreallocarray(w->lines, w->nlines + 1, sizeof(*w->lines));
+	x = &w->lines[w->nlines++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->key, sizeof(x->key), "%s", w->cur);
+	x->line = ++w->cur_line;
+	mf_sha256_init(&h);
+	for (size_t i = 0; i < l->n_items; i++) {
+		mf_sha256_update(&h, l->items[i].data, l->items[i].len);
+		x->bytes += (int64_t)l->items[i].len;
+		if (!strcmp(l->items[i].type, "Schedule"))
+			x->schedule = 1;
+	}
+	mf_sha256_final(&h, x->sha256);
+}
+
+/* Walk every set under root (root itself when it holds a .pkl). */
+static int walk_sets(struct xwalk *w, const char *root, struct mf_diag *diag)
+{
+	char **sets = NULL;
+	size_t ns = 0;
+	int has_pkl = 0, rc = MF_OK;
+	struct exr_visitor vis = { w, on_problem, on_section, on_line };
+
+	mf_exch_list_sets(root, &sets, &ns, &has_pkl);
+	for (size_t i = 0; i <= ns; i++) {
+		const char *dir = i < ns ? sets[i] : root;
+		struct exr_stats st;
+		struct mf_diag d;
+		char *pkl = NULL;
+		if (i == ns && !has_pkl)
+			break;
+		{
+			/* a folder without a packing list is a set an interrupted run
+			 * left unfinished: nothing in it counts as delivered */
+			char **sub = NULL;
+			size_t nsub = 0;
+			int hp = 0;
+			mf_exch_list_sets(dir, &sub, &nsub, &hp);
+			for (size_t k = 0; k < nsub; k++)
+				free(sub[k]);
+			free(sub);
+			if (!hp)
+				continue;
+		}
+		w->setdir = dir;
+		w->setbase = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+		w->cur[0] = '\0';
+		mf_diag_clear(&d);
+		pkl = mf_xstrdup(dir);
+		if (exr_walk(pkl, &vis, &st, &d) < 0) {
+			char line[1200];
+			mf_verify_mismatch(w->v, "set %s cannot be read: %s", w->setbase,
+					   mf_diag_format(&d, line, sizeof(line)));
+		}
+		free(pkl);
+	}
+	for (size_t i = 0; i < ns; i++)
+		free(sets[i]);
+	free(sets);
+	(void)diag;
+	return rc;
+}
+
+/* Split "<set>/<file>:<n>" into key and line; 0 when it is not one. */
+static int split_rid(const char *rid, char key[KEY_MAX], int64_t *line)
+{
+	const char *colon = rid ? strrchr(rid, ':') : NULL;
+	uint64_t n;
+	if (!colon || (size_t)(colon - rid) >= KEY_MAX ||
+	    mf_parse_u64(&n, colon + 1, strlen(colon + 1), INT64_MAX) < 0)
+		return 0;
+	memcpy(key, rid, (size_t)(colon - rid));
+	key[colon - rid] = '\0';
+	*line = (int64_t)n;
+	return 1;
+}
+
+static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
+		       const struct mf_verify_mailbox *vm, const struct xwalk *w, const char *key,
+		       int64_t *held)
+{
+	struct mf_verify_piece *want = NULL, *got = NULL;
+	const struct mf_ledger_row **rows = NULL;
+	size_t nw = 0, ng = 0;
+	const char *name = mf_verify_name(mb);
+	int exists = 0;
+
+	for (size_t i = 0; i < w->npris; i++)
+		exists |= !strcmp(w->pris[i].key, key);
+	for (size_t i = 0; i < vm->n_all; i++) {
+		const struct mf_ledger_row *r = &vm->all[i];
+		char k[KEY_MAX];
+		int64_t line;
+		if (!r->status || strcmp(r->status, "delivered") || !split_rid(r->remote_id, k, &line) ||
+		    strcmp(k, key))
+			continue;
+		want = mf_xreallocarray(want, nw + 1, sizeof(*want));
+		rows = mf_xreallocarray(rows, nw + 1, sizeof(*rows));
+		memset(&want[nw], 0, sizeof(*want));
+		want[nw].pos = line;
+		want[nw].bytes = r->bytes;
+		want[nw].id = r->item_id;
+		snprintf(want[nw].sha256, sizeof(want[nw].sha256), "%s", r->sha256 ? r->sha256 : "");
+		rows[nw++] = r;
+	}
+	for (size_t i = 0; i < w->nlines; i++) {
+		const struct xline *x = &w->lines[i];
+		if (x->schedule || strcmp(x->key, key))
+			continue;
+		got = mf_xreallocarray(got, ng + 1, sizeof(*got));
+		memset(&got[ng], 0, sizeof(*got));
+		got[ng].pos = x->line;
+		got[ng].bytes = x->bytes;
+		memcpy(got[ng].sha256, x->sha256, sizeof(got[ng].sha256));
+		ng++;
+	}
+	mf_verify_pair(want, nw, got, ng);
+	for (size_t i = 0; i < nw; i++) {
+		const struct mf_verify_piece *g = want[i].match >= 0 && got ? &got[want[i].match] : NULL;
+		mf_verify_sum(v)->items++;
+		if (!g)
+			mf_verify_mismatch(v, "%s: message %lld in '%s': missing from %s (the ledger "
+					   "has it on MAILMESSAGE line %lld)%s", name,
+					   (long long)want[i].id, rows[i]->folder ? rows[i]->folder : "",
+					   key, (long long)want[i].pos,
+					   exists ? "" : "; the file is not in any finished set");
+		else if (want[i].sha256[0] ? strcmp(want[i].sha256, g->sha256) != 0
+					   : want[i].bytes >= 0 && want[i].bytes != g->bytes)
+			mf_verify_mismatch(v, "%s: message %lld in '%s': %s line %lld points to section "
+					   "data that differs from what was written (sha256 %.16s..., "
+					   "the ledger has %.16s...; %lld bytes, written %lld)", name,
+					   (long long)want[i].id, rows[i]->folder ? rows[i]->folder : "",
+					   key, (long long)g->pos, g->sha256,
+					   want[i].sha256[0] ? want[i].sha256 : "(none)",
+					   (long long)g->bytes, (long long)want[i].bytes);
+	}
+	for (size_t i = 0; i < ng; i++)
+		if (got[i].match < 0)
+			mf_verify_mismatch(v, "%s: %s: MAILMESSAGE line %lld (%lld bytes of sections) is "
+					   "not in the ledger (an extra message)", name, key,
+					   (long long)got[i].pos, (long long)got[i].bytes);
+	*held += (int64_t)ng;
+	free(want);
+	free(got);
+	free(rows);
+}
+
+int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
+{
+	struct xwalk w;
+	const struct mf_mailbox *mbs;
+	size_t nmb;
+	struct mf_arena arena = MF_ARENA_INIT;
+	char *root = NULL, *target = NULL;
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	w.v = v;
+	if ((rc = mf_verify_out_target(v, "exchange", &root, &target, diag)) < 0)
+		return rc;
+	if ((rc = walk_sets(&w, root, diag)) < 0)
+		goto out;
+	mf_verify_mailboxes(v, &mbs, &nmb);
+	for (size_t i = 0; i < nmb; i++) {
+		const struct mf_mailbox *mb = &mbs[i];
+		struct mf_verify_mailbox vm;
+		char **keys = NULL;
+		size_t nkeys = 0;
+		int64_t held = 0;
+		int sections = 0;
+
+		mf_arena_reset(&arena);
+		if ((rc = mf_verify_mailbox_load(v, target, mb, &vm, &arena, diag)) < 0)
+			break;
+		mf_verify_sum(v)->mailboxes++;
+		if (!vm.mailbox_row || !vm.mailbox_row->status ||
+		    strcmp(vm.mailbox_row->status, "delivered")) {
+			mf_verify_mismatch(v, "%s: the mailbox was never exported to this target",
+					   mf_verify_name(mb));
+			mf_verify_mailbox_release(&vm);
+			continue;
+		}
+		mf_verify_undelivered(v, mb, &vm);
+		/* its .PRI files: by their first line, and where the ledger points */
+		for (size_t k = 0; k < w.npris; k++)
+			if (mb->alias && !strcmp(w.pris[k].alias, mb->alias)) {
+				keys = mf_xreallocarray(keys, nkeys + 1, sizeof(*keys));
+				keys[nkeys++] = w.pris[k].key;
+				sections++;
+			}
+		for (size_t k = 0; k < vm.n_all; k++) {
+			char key[KEY_MAX];
+			int64_t line;
+			int dup = 0;
+			if (!vm.all[k].status || strcmp(vm.all[k].status, "delivered") ||
+			    !split_rid(vm.all[k].remote_id, key, &line))
+				continue;
+			for (size_t j = 0; j < nkeys && !dup; j++)
+				dup = !strcmp(keys[j], key);
+			if (!dup) {
+				keys = mf_xreallocarray(keys, nkeys + 1, sizeof(*keys));
+				keys[nkeys++] = mf_arena_strdup(&arena, key);
+			}
+		}
+		if (!sections)
+			mf_verify_mismatch(v, "%s: no .PRI file of a finished set holds its MAILMESSAGE "
+					   "section (the mailbox would not be created)",
+					   mf_verify_name(mb));
+		mf_verify_sum(v)->folders += sections;
+		for (size_t k = 0; k < nkeys; k++)
+			verify_pri(v, mb, &vm, &w, keys[k], &held);
+		if (held != (int64_t)vm.n_selected)
+			mf_verify_mismatch(v, "%s: its MAILMESSAGE sections hold %lld messages, the "
+					   "selection has %zu", mf_verify_name(mb), (long long)held,
+					   vm.n_selected);
+		free(keys);
+		mf_verify_mailbox_release(&vm);
+	}
+out:
+	mf_arena_release(&arena);
+	free(w.lines);
+	free(w.pris);
+	free(root);
+	free(target);
+	return rc;
+}

@@ -1,0 +1,796 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ccmail_stage.c: the cc:Mail importer's directory files: DIRECTRY.TXT
+ * (entries, mailboxes, aliases), LISTS.TXT, the private directories,
+ * USERS.CSV (the file map) and the files nobody named.
+ */
+#include "importers/ccmail/ccmail_imp.h"
+
+/* ---- directory ---- */
+
+struct alias_todo {
+	int64_t id;
+	char *target;
+	uint64_t offset;
+};
+
+/* "HQPO" / "SMTPLINK jdoe@example.com": the post office and the rest. */
+static void split_addr(struct mf_span addr, struct mf_span *po, struct mf_span *rest)
+{
+	size_t i = 0;
+	addr = mf_span_trim(addr);
+	while (i < addr.len && addr.p[i] != ' ' && addr.p[i] != '\t')
+		i++;
+	po->p = addr.p;
+	po->len = i;
+	rest->p = addr.p + i;
+	rest->len = addr.len - i;
+	*rest = mf_span_trim(*rest);
+}
+
+static int span_has(struct mf_span s, unsigned char c)
+{
+	return s.len && memchr(s.p, c, s.len) != NULL;
+}
+
+int cci_stage_directory(struct imp *im, const char *real)
+{
+	struct mf_map map;
+	struct ccx_recs recs;
+	struct ccx_record rec;
+	struct mf_arena ra = MF_ARENA_INIT;
+	enum mf_file_state state;
+	int64_t file_id;
+	struct alias_todo *al = NULL;
+	size_t nal = 0;
+	char **gw = NULL;
+	size_t ngw = 0;
+	const char *rel = cci_rel_of(im, real);
+	int rc;
+
+	rc = cci_open_file(im, real, "directory", 0, &map, &file_id, &state);
+	if (rc == MF_SKIP)
+		return MF_OK;
+	if (rc < 0)
+		return rc;
+	/* pass 1: gateway post offices (entries holding Internet addresses) */
+	ccx_recs_init(&recs, map.data, map.len, "directory", NULL, NULL);
+	mf_map_watch(&map, &recs.rd);
+	while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
+		const struct ccx_field *a = ccx_record_get(&rec, "Addr");
+		struct mf_span po, rest;
+		if (!a)
+			continue;
+		split_addr(a->value, &po, &rest);
+		if (po.len && span_has(rest, '@')) {
+			char *n = cci_to_utf8(im, po, &ra);
+			size_t i;
+			for (i = 0; i < ngw; i++)
+				if (mf_strcaseeq(gw[i], n))
+					break;
+			if (i == ngw) {
+				gw = mf_xreallocarray(gw, ngw + 1, sizeof(*gw));
+				gw[ngw++] = mf_xstrdup(n);
+			}
+		}
+		mf_arena_reset(&ra);
+	}
+	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
+		goto out;
+	if ((rc = mf_store_postoffice(im->st, NULL, im->source_id, im->po, NULL, "local", NULL,
+				      NULL, im->diag)) < 0)
+		goto fail;
+	for (size_t i = 0; i < ngw; i++)
+		if ((rc = mf_store_postoffice(im->st, NULL, im->source_id, gw[i], NULL, "gateway",
+					      "SMTP", NULL, im->diag)) < 0)
+			goto fail;
+
+	ccx_recs_init(&recs, map.data, map.len, "directory", mf_pending_fn, &im->pend);
+	mf_map_watch(&map, &recs.rd);
+	while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
+		const struct ccx_field *fn = ccx_record_get(&rec, "Name");
+		const struct ccx_field *fl = ccx_record_get(&rec, "Locn");
+		const struct ccx_field *fa = ccx_record_get(&rec, "Addr");
+		const struct ccx_field *fc = ccx_record_get(&rec, "Comments");
+		struct mf_dir_entry e;
+		char *name, *given, *sur;
+		int64_t eid = 0, mbid = 0;
+		char c = 0;
+
+		cci_pend_flush(im, rel, 0, 0, NULL); /* syntax problems of the record */
+		if (!fn || fn->value.len == 0) {
+			cci_problemf(im, MF_WARNING, "ccmail.dir-no-name", rel, (int64_t)rec.offset, 0,
+				 "directory record without a Name: ignored");
+			mf_arena_reset(&ra);
+			continue;
+		}
+		name = cci_to_utf8(im, fn->value, &ra);
+		cci_split_names(name, &ra, &given, &sur);
+		memset(&e, 0, sizeof(e));
+		e.name = name;
+		e.display_name = cci_display_of(name, &ra);
+		e.given_name = given;
+		e.surname = sur;
+		e.location = fl ? cci_to_utf8(im, fl->value, &ra) : NULL;
+		e.comments = fc && fc->value.len ? cci_to_utf8(im, fc->value, &ra) : NULL;
+		e.src_file_id = file_id;
+		e.src_offset = (int64_t)rec.offset;
+		e.raw = rec.raw.p;
+		e.raw_len = rec.raw.len;
+		if (fl && fl->value.len == 1)
+			c = (char)fl->value.p[0];
+		if (!strchr("LRlr", c ? c : '-')) {
+			/* post offices and aliases are not people */
+			e.given_name = e.surname = NULL;
+			e.display_name = name;
+		}
+		if ((rc = mf_store_dir_name_taken(im->st, im->source_id, name, im->diag)) < 0)
+			goto fail;
+		if (rc == 1 && c != 'A' && c != 'a')
+			cci_problemf(im, MF_WARNING, "ccmail.dir-duplicate", rel, (int64_t)rec.offset, 0,
+				 "name '%s' is already in the directory: both entries kept", name);
+		switch (c) {
+		case 'L':
+		case 'R': {
+			struct mf_mailbox mb;
+			memset(&mb, 0, sizeof(mb));
+			mb.kind = "mailbox";
+			mb.name = name;
+			mb.display_name = e.display_name;
+			mb.given_name = given;
+			mb.surname = sur;
+			mb.address_type = "CCMAIL";
+			mb.source_address = cci_strf(&ra, "CCMAIL:%s at %s", name, im->po);
+			mb.in_directory = 1;
+			mb.comments = e.comments;
+			if ((rc = mf_store_mailbox(im->st, &mbid, NULL, im->source_id, &mb, im->diag)) < 0)
+				goto fail;
+			e.kind = "user";
+			e.address_type = "CCMAIL";
+			e.address = cci_strf(&ra, "%s at %s", name, im->po);
+			e.postoffice = im->po;
+			e.mailbox_id = mbid;
+			break;
+		}
+		case 'l':
+		case 'r': {
+			struct mf_span po = { NULL, 0 }, rest = { NULL, 0 };
+			e.kind = "custom";
+			if (fa)
+				split_addr(fa->value, &po, &rest);
+			if (!po.len) {
+				cci_problemf(im, MF_WARNING, "ccmail.dir-bad-addr", rel, (int64_t)rec.offset, 0,
+					 "user of another post office without an Addr: post office unknown");
+				e.address_type = "CCMAIL";
+				e.address = name;
+				break;
+			}
+			e.postoffice = cci_to_utf8(im, po, &ra);
+			if (span_has(rest, '@')) {
+				e.address_type = "SMTP";
+				e.address = cci_to_utf8(im, rest, &ra);
+			} else {
+				/* the foreign alias name, when there is one, is the
+				 * name the user has at that post office */
+				e.address_type = "CCMAIL";
+				e.address = cci_strf(&ra, "%s at %s", rest.len ? cci_to_utf8(im, rest, &ra) : name,
+						 e.postoffice);
+			}
+			break;
+		}
+		case 'P':
+		case 'p': {
+			int is_gw = 0;
+			for (size_t i = 0; i < ngw; i++)
+				if (mf_strcaseeq(gw[i], name))
+					is_gw = 1;
+			e.kind = "postoffice";
+			e.postoffice = name;
+			if (!mf_strcaseeq(name, im->po) &&
+			    (rc = mf_store_postoffice(im->st, NULL, im->source_id, name, NULL,
+						      is_gw ? "gateway" : "remote", is_gw ? "SMTP" : NULL,
+						      e.comments, im->diag)) < 0)
+				goto fail;
+			break;
+		}
+		case 'A':
+		case 'a':
+			e.kind = "alias";
+			e.address_type = "CCMAIL";
+			e.address = cci_strf(&ra, "%s at %s", name, im->po);
+			e.postoffice = im->po;
+			break;
+		default:
+			cci_problemf(im, MF_WARNING, "ccmail.dir-bad-locn", rel, (int64_t)rec.offset, 0,
+				 "directory entry '%s' has no known Locn code: kept as a custom recipient",
+				 name);
+			e.kind = "custom";
+			e.address_type = "CCMAIL";
+			e.address = cci_strf(&ra, "%s at %s", name, im->po);
+			break;
+		}
+		if ((rc = mf_store_dir_entry(im->st, &eid, im->source_id, &e, im->diag)) < 0)
+			goto fail;
+		im->stats->dir_entries++;
+		if (c == 'A' || c == 'a') {
+			al = mf_xreallocarray(al, nal + 1, sizeof(*al));
+			al[nal].id = eid;
+			al[nal].target = fa && fa->value.len ? cci_to_utf8(im, fa->value, &ra) : NULL;
+			if (al[nal].target)
+				al[nal].target = mf_xstrdup(al[nal].target);
+			al[nal].offset = rec.offset;
+			nal++;
+		}
+		mf_arena_reset(&ra);
+	}
+	if ((rc = cci_pend_flush(im, rel, 0, 0, NULL)) < 0)
+		goto fail;
+	for (size_t i = 0; i < nal; i++) {
+		int64_t target = 0;
+		if (al[i].target &&
+		    (rc = mf_store_dir_named(im->st, &target, im->source_id, al[i].target, im->diag)) < 0)
+			goto fail;
+		if (!target) {
+			cci_problemf(im, MF_WARNING, "ccmail.alias-unresolved", rel, (int64_t)al[i].offset, 0,
+				 "alias names '%s', which is not in the directory",
+				 al[i].target ? al[i].target : "");
+			continue;
+		}
+		if ((rc = mf_store_dir_set_alias(im->st, al[i].id, target, im->diag)) < 0)
+			goto fail;
+	}
+	if ((rc = mf_store_file_end(im->st, file_id, "done", 0, 0, im->diag)) < 0 ||
+	    (rc = mf_store_commit(im->st, im->diag)) < 0)
+		goto fail;
+	rc = MF_OK;
+	goto out;
+fail:
+	mf_store_rollback(im->st);
+	mf_pending_clear(&im->pend);
+out:
+	for (size_t i = 0; i < nal; i++)
+		free(al[i].target);
+	free(al);
+	for (size_t i = 0; i < ngw; i++)
+		free(gw[i]);
+	free(gw);
+	mf_arena_release(&ra);
+	mf_map_close(&map);
+	return rc;
+}
+
+/* ---- mailing lists (LISTS.TXT) ---- */
+
+/* Resolve a list member written as an address; 0 when not found. */
+static int64_t member_entry(struct imp *im, struct mf_span raw, struct mf_arena *a)
+{
+	struct addr_out ao;
+	cci_resolve_addr(im, raw, &ao, a);
+	return ao.entry_id;
+}
+
+int cci_stage_lists(struct imp *im, const char *real)
+{
+	struct mf_map map;
+	struct ccx_recs recs;
+	struct ccx_record rec;
+	struct mf_arena ra = MF_ARENA_INIT;
+	enum mf_file_state state;
+	int64_t file_id, *ids = NULL;
+	size_t nids = 0;
+	const char *rel = cci_rel_of(im, real);
+	int rc;
+
+	rc = cci_open_file(im, real, "lists", 0, &map, &file_id, &state);
+	if (rc == MF_SKIP)
+		return MF_OK;
+	if (rc < 0)
+		return rc;
+	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
+		goto out;
+	/* pass 1: the lists themselves, so members may name other lists */
+	ccx_recs_init(&recs, map.data, map.len, "list", mf_pending_fn, &im->pend);
+	mf_map_watch(&map, &recs.rd);
+	while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
+		const struct ccx_field *fn = ccx_record_get(&rec, "List");
+		const struct ccx_field *fc = ccx_record_get(&rec, "Comments");
+		struct mf_dir_entry e;
+		int64_t eid = 0;
+		ids = mf_xreallocarray(ids, nids + 1, sizeof(*ids));
+		ids[nids++] = 0;
+		if (!fn || !fn->value.len) {
+			cci_problemf(im, MF_WARNING, "ccmail.dir-no-name", rel, (int64_t)rec.offset, 0,
+				 "list record without a List: name ignored");
+			mf_arena_reset(&ra);
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		e.kind = "list";
+		e.name = cci_to_utf8(im, fn->value, &ra);
+		e.display_name = e.name;
+		e.address_type = "CCMAIL";
+		e.address = cci_strf(&ra, "%s at %s", e.name, im->po);
+		e.postoffice = im->po;
+		e.comments = fc && fc->value.len ? cci_to_utf8(im, fc->value, &ra) : NULL;
+		e.src_file_id = file_id;
+		e.src_offset = (int64_t)rec.offset;
+		e.raw = rec.raw.p;
+		e.raw_len = rec.raw.len;
+		if ((rc = mf_store_dir_entry(im->st, &eid, im->source_id, &e, im->diag)) < 0)
+			goto fail;
+		im->stats->dir_entries++;
+		ids[nids - 1] = eid;
+		mf_arena_reset(&ra);
+	}
+	if ((rc = cci_pend_flush(im, rel, 0, 0, NULL)) < 0 || (rc = cci_dirmap_load(im)) < 0)
+		goto fail;
+	/* pass 2: members */
+	ccx_recs_init(&recs, map.data, map.len, "list", NULL, NULL);
+	mf_map_watch(&map, &recs.rd);
+	for (size_t k = 0; k < nids && ccx_recs_next(&recs, &rec, &ra) == MF_OK; k++) {
+		int pos = 0;
+		if (!ids[k]) {
+			mf_arena_reset(&ra);
+			continue;
+		}
+		for (size_t i = 0; i < rec.n_fields; i++) {
+			const struct ccx_field *f = &rec.fields[i];
+			int64_t eid;
+			char *addr;
+			if (!mf_span_eq_ci(f->label, "Member"))
+				continue;
+			addr = cci_to_utf8(im, f->value, &ra);
+			eid = member_entry(im, f->value, &ra);
+			if (!eid)
+				cci_problemf(im, MF_WARNING, "ccmail.list-member-unresolved", rel,
+					 (int64_t)f->offset, 0,
+					 "list member '%s' is not in the directory: kept as written", addr);
+			if ((rc = mf_store_list_member(im->st, ids[k], pos++, addr, eid, im->diag)) < 0)
+				goto fail;
+		}
+		mf_arena_reset(&ra);
+	}
+	if ((rc = mf_store_file_end(im->st, file_id, "done", 0, 0, im->diag)) < 0 ||
+	    (rc = mf_store_commit(im->st, im->diag)) < 0)
+		goto fail;
+	rc = MF_OK;
+	goto out;
+fail:
+	mf_store_rollback(im->st);
+	mf_pending_clear(&im->pend);
+out:
+	free(ids);
+	mf_arena_release(&ra);
+	mf_map_close(&map);
+	return rc;
+}
+
+/* ---- private directories ---- */
+
+struct pabname {
+	char *name;
+	int64_t id;
+};
+
+int cci_stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
+{
+	struct mf_map map;
+	struct ccx_recs recs;
+	struct ccx_record rec;
+	struct mf_arena ra = MF_ARENA_INIT;
+	enum mf_file_state state;
+	int64_t file_id;
+	struct pabname *names = NULL;
+	size_t nnames = 0;
+	const char *rel = cci_rel_of(im, real);
+	int rc, pos, pass;
+
+	rc = cci_open_file(im, real, "pab", mailbox_id, &map, &file_id, &state);
+	if (rc == MF_SKIP)
+		return MF_OK;
+	if (rc < 0)
+		return rc;
+	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
+		goto out;
+	/* pass 0: private addresses; pass 1: private mailing lists */
+	for (pass = 0; pass < 2; pass++) {
+		ccx_recs_init(&recs, map.data, map.len, "private directory",
+			      pass == 0 ? mf_pending_fn : NULL, &im->pend);
+		mf_map_watch(&map, &recs.rd);
+		pos = 0;
+		while (ccx_recs_next(&recs, &rec, &ra) == MF_OK) {
+			const struct ccx_field *fl = ccx_record_get(&rec, "List");
+			const struct ccx_field *fn = ccx_record_get(&rec, "Name");
+			const struct ccx_field *fa = ccx_record_get(&rec, "Addr");
+			const struct ccx_field *fc = ccx_record_get(&rec, "Comments");
+			struct mf_pab_entry pe;
+			int64_t id = 0;
+			int mypos = pos++;
+
+			if (pass == 0 && (rc = cci_pend_flush(im, rel, mailbox_id, 0, NULL)) < 0)
+				goto fail;
+			if ((pass == 0) != (fl == NULL)) {
+				mf_arena_reset(&ra);
+				continue;
+			}
+			memset(&pe, 0, sizeof(pe));
+			pe.mailbox_id = mailbox_id;
+			pe.position = mypos;
+			pe.src_file_id = file_id;
+			pe.src_offset = (int64_t)rec.offset;
+			pe.raw = rec.raw.p;
+			pe.raw_len = rec.raw.len;
+			pe.field[MF_PAB_NOTE] = fc && fc->value.len ? cci_to_utf8(im, fc->value, &ra) : NULL;
+			if (pass == 0) {
+				char *name, *given, *sur;
+				if (!fn || !fn->value.len) {
+					cci_problemf(im, MF_WARNING, "ccmail.dir-no-name", rel,
+						 (int64_t)rec.offset, mailbox_id,
+						 "private directory record without a Name: ignored");
+					mf_arena_reset(&ra);
+					continue;
+				}
+				name = cci_to_utf8(im, fn->value, &ra);
+				cci_split_names(name, &ra, &given, &sur);
+				pe.kind = "entry";
+				pe.display_name = name;
+				pe.field[MF_PAB_FIRST] = given;
+				pe.field[MF_PAB_LAST] = sur;
+				if (fa && fa->value.len) {
+					struct mf_span po, rest;
+					split_addr(fa->value, &po, &rest);
+					if (span_has(rest, '@')) {
+						pe.address_type = "SMTP";
+						pe.address = cci_to_utf8(im, rest, &ra);
+					} else if (span_has(po, '@')) {
+						pe.address_type = "SMTP";
+						pe.address = cci_to_utf8(im, po, &ra);
+					} else {
+						pe.address_type = "CCMAIL";
+						pe.address = cci_strf(&ra, "%s at %s",
+								  rest.len ? cci_to_utf8(im, rest, &ra) : name,
+								  cci_to_utf8(im, po, &ra));
+					}
+				} else {
+					struct dent *e = cci_dir_lookup(im, cci_cspan(name), cci_cspan(NULL));
+					if (e && (e->atype || e->addr)) {
+						pe.address_type = e->atype;
+						pe.address = e->addr;
+					} else {
+						cci_problemf(im, MF_WARNING, "ccmail.pab-no-address", rel,
+							 (int64_t)rec.offset, mailbox_id,
+							 "private address '%s' has no Addr and is not in the "
+							 "directory: no address known", name);
+					}
+				}
+				if ((rc = mf_store_pab_entry(im->st, &id, &pe, im->diag)) < 0)
+					goto fail;
+				names = mf_xreallocarray(names, nnames + 1, sizeof(*names));
+				names[nnames].name = mf_xstrdup(name);
+				names[nnames].id = id;
+				nnames++;
+			} else {
+				size_t nm = 0;
+				pe.kind = "dl";
+				pe.display_name = cci_to_utf8(im, fl->value, &ra);
+				for (size_t i = 0; i < rec.n_fields; i++)
+					nm += mf_span_eq_ci(rec.fields[i].label, "Member");
+				pe.members = mf_arena_zalloc(&ra, (nm ? nm : 1) * sizeof(*pe.members));
+				for (size_t i = 0; i < rec.n_fields; i++) {
+					const struct ccx_field *f = &rec.fields[i];
+					struct mf_pab_member *pm;
+					struct mf_ccaddr ca;
+					char *addr;
+					if (!mf_span_eq_ci(f->label, "Member"))
+						continue;
+					pm = &pe.members[pe.n_members++];
+					addr = cci_to_utf8(im, f->value, &ra);
+					pm->address = addr;
+					if (mf_ccaddr_parse(&ca, addr, strlen(addr)) == MF_OK)
+						for (size_t j = 0; j < nnames; j++)
+							if (mf_addr_eq_ci(ca.name, cci_cspan(names[j].name)) ||
+							    mf_strcaseeq(addr, names[j].name)) {
+								pm->member_pab_id = names[j].id;
+								break;
+							}
+					if (!pm->member_pab_id)
+						pm->entry_id = member_entry(im, f->value, &ra);
+					if (!pm->member_pab_id && !pm->entry_id)
+						cci_problemf(im, MF_WARNING, "ccmail.pab-member-unresolved", rel,
+							 (int64_t)f->offset, mailbox_id,
+							 "private list member '%s' is neither a private address "
+							 "nor in the directory: kept as written", addr);
+				}
+				if ((rc = mf_store_pab_entry(im->st, &id, &pe, im->diag)) < 0)
+					goto fail;
+				if (fl && !fl->value.len)
+					cci_problemf(im, MF_WARNING, "ccmail.dir-no-name", rel,
+						 (int64_t)rec.offset, mailbox_id,
+						 "private list without a name");
+			}
+			mf_arena_reset(&ra);
+		}
+	}
+	if ((rc = cci_pend_flush(im, rel, mailbox_id, 0, NULL)) < 0 ||
+	    (rc = mf_store_file_end(im->st, file_id, "done", 0, 0, im->diag)) < 0 ||
+	    (rc = mf_store_commit(im->st, im->diag)) < 0)
+		goto fail;
+	rc = MF_OK;
+	goto out;
+fail:
+	mf_store_rollback(im->st);
+	mf_pending_clear(&im->pend);
+out:
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i].name);
+	free(names);
+	mf_arena_release(&ra);
+	mf_map_close(&map);
+	return rc;
+}
+
+/* ---- USERS.CSV ---- */
+
+void cci_jobs_release(struct jobs *js)
+{
+	for (size_t i = 0; i < js->n; i++) {
+		free(js->j[i].name);
+		free(js->j[i].file);
+		free(js->j[i].pab);
+	}
+	free(js->j);
+	memset(js, 0, sizeof(*js));
+}
+
+/* Resolve a file named in USERS.CSV; NULL (with a problem) when it cannot
+ * be used. */
+static char *resolve_listed(struct imp *im, const char *rel_users, uint64_t off,
+			    const char *what, const char *name, int64_t mailbox_id)
+{
+	char *real = NULL;
+	struct mf_diag d;
+	int rc;
+	mf_diag_clear(&d);
+	rc = mf_path_resolve(&real, im->root, name, &d);
+	if (rc == MF_ENOTFOUND) {
+		cci_problemf(im, MF_ERROR, "ccmail.file-missing", rel_users, (int64_t)off, mailbox_id,
+			 "%s file '%s' does not exist in the set", what, name);
+		return NULL;
+	}
+	if (rc < 0) {
+		cci_problemf(im, MF_ERROR, "ccmail.file-bad-path", rel_users, (int64_t)off, mailbox_id,
+			 "%s file '%s' cannot be used: %s", what, name, d.msg);
+		return NULL;
+	}
+	if (cci_mark_used(im, real)) {
+		cci_problemf(im, MF_ERROR, "ccmail.file-reused", rel_users, (int64_t)off, mailbox_id,
+			 "%s file '%s' is named twice: only its first row is imported", what, name);
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+int cci_stage_users(struct imp *im, const char *real, struct jobs *js)
+{
+	struct mf_map map;
+	struct ccx_csv csv;
+	struct ccx_csv_row row;
+	struct mf_arena ra = MF_ARENA_INIT;
+	enum mf_file_state state;
+	int64_t file_id = 0;
+	int col[4] = { 0, 1, 2, 3 }; /* kind, name, file, pab */
+	int first = 1, fresh, rc;
+	const char *rel = cci_rel_of(im, real);
+
+	rc = cci_open_file(im, real, "users", 0, &map, &file_id, &state);
+	fresh = rc == MF_OK;
+	if (rc == MF_SKIP) {
+		/* read again for the file list; rows were staged before */
+		if ((rc = mf_map_open(&map, real, im->diag)) < 0)
+			return rc;
+	} else if (rc < 0) {
+		return rc;
+	}
+	if ((rc = mf_store_begin(im->st, im->diag)) < 0)
+		goto out;
+	ccx_csv_init(&csv, map.data, map.len, fresh ? mf_pending_fn : NULL, &im->pend);
+	mf_map_watch(&map, &csv.rd);
+	while (ccx_csv_next(&csv, &row, &ra) == MF_OK) {
+		const char *f[4] = { "", "", "", "" };
+		struct mf_mailbox mb;
+		struct job jb;
+		int64_t mbid = 0;
+		int created = 0;
+
+		if ((rc = cci_pend_flush(im, rel, 0, 0, NULL)) < 0)
+			goto fail;
+		if (first) {
+			static const char *const want[4] = { "kind", "name", "file", "pab" };
+			int found = 0;
+			first = 0;
+			for (int k = 0; k < 4; k++) {
+				col[k] = -1;
+				for (size_t i = 0; i < row.n_fields; i++)
+					if (mf_strcaseeq(mf_span_trim(cci_cspan(row.fields[i])).len ==
+							 strlen(row.fields[i]) ? row.fields[i] : "",
+							 want[k])) {
+						col[k] = (int)i;
+						found++;
+						break;
+					}
+			}
+			if (col[0] < 0 || col[1] < 0) {
+				if (fresh)
+					cci_problemf(im, MF_WARNING, "ccmail.users-header", rel, 0, 0,
+						 "USERS.CSV has no header row 'kind,name,file,pab': "
+						 "columns taken in that order");
+				for (int k = 0; k < 4; k++)
+					col[k] = k;
+				if (found == 0)
+					goto data_row; /* this row is data */
+			}
+			mf_arena_reset(&ra);
+			continue;
+		}
+data_row:
+		if (row.has_nul) {
+			/* the names would be cut at the NUL ("Holm,\0 Lars" read as
+			 * "Holm,", a file name cut before "\0../..") */
+			if (fresh)
+				cci_problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.nul_offset, 0,
+					 "row with a NUL byte ignored");
+			mf_arena_reset(&ra);
+			continue;
+		}
+		for (int k = 0; k < 4; k++)
+			if (col[k] >= 0 && (size_t)col[k] < row.n_fields)
+				f[k] = row.fields[col[k]];
+		memset(&mb, 0, sizeof(mb));
+		memset(&jb, 0, sizeof(jb));
+		{
+			struct mf_span nm = mf_span_trim(cci_cspan(f[1]));
+			if (!nm.len) {
+				if (fresh)
+					cci_problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.offset, 0,
+						 "row without a name ignored");
+				mf_arena_reset(&ra);
+				continue;
+			}
+			jb.name = cci_to_utf8(im, nm, &ra);
+		}
+		if (mf_strcaseeq(f[0], "mailbox")) {
+			char *given, *sur;
+			int in_dir;
+			if ((in_dir = mf_store_dir_name_taken(im->st, im->source_id, jb.name, im->diag)) < 0) {
+				rc = in_dir;
+				goto fail;
+			}
+			cci_split_names(jb.name, &ra, &given, &sur);
+			mb.kind = "mailbox";
+			mb.name = jb.name;
+			mb.display_name = cci_display_of(jb.name, &ra);
+			mb.given_name = given;
+			mb.surname = sur;
+			mb.address_type = "CCMAIL";
+			mb.source_address = cci_strf(&ra, "CCMAIL:%s at %s", jb.name, im->po);
+			mb.in_directory = in_dir;
+			if ((rc = mf_store_mailbox(im->st, &mbid, &created, im->source_id, &mb, im->diag)) < 0)
+				goto fail;
+			if (!in_dir && fresh)
+				cci_problemf(im, MF_WARNING, "ccmail.user-not-in-directory", rel,
+					 (int64_t)row.offset, mbid,
+					 "'%s' is not in the directory: migrated as a mailbox all the same",
+					 jb.name);
+		} else if (mf_strcaseeq(f[0], "bboard")) {
+			char *bname = jb.name;
+			if (bname[0] != '#') {
+				if (fresh)
+					cci_problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.offset, 0,
+						 "bulletin board name '%s' without '#': '#' added", bname);
+				bname = cci_strf(&ra, "#%s", bname);
+			}
+			jb.name = bname;
+			jb.board = 1;
+			mb.kind = "public";
+			mb.name = bname;
+			mb.display_name = bname + 1;
+			mb.address_type = "CCMAIL";
+			mb.source_address = cci_strf(&ra, "CCMAIL:%s at %s", bname, im->po);
+			mb.in_directory = 1;
+			if ((rc = mf_store_mailbox(im->st, &mbid, &created, im->source_id, &mb, im->diag)) < 0)
+				goto fail;
+			if (fresh) {
+				struct mf_dir_entry e;
+				memset(&e, 0, sizeof(e));
+				e.kind = "bboard";
+				e.name = bname;
+				e.display_name = bname + 1;
+				e.address_type = "CCMAIL";
+				e.address = cci_strf(&ra, "%s at %s", bname, im->po);
+				e.postoffice = im->po;
+				e.mailbox_id = mbid;
+				e.src_file_id = file_id;
+				e.src_offset = (int64_t)row.offset;
+				if ((rc = mf_store_dir_entry(im->st, NULL, im->source_id, &e, im->diag)) < 0)
+					goto fail;
+				im->stats->dir_entries++;
+			}
+		} else {
+			if (fresh)
+				cci_problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.offset, 0,
+					 "unknown kind '%s' (mailbox or bboard): row ignored", f[0]);
+			mf_arena_reset(&ra);
+			continue;
+		}
+		jb.mailbox_id = mbid;
+		for (size_t i = 0; i < js->n; i++)
+			if (js->j[i].mailbox_id == mbid) {
+				if (fresh)
+					cci_problemf(im, MF_WARNING, "ccmail.users-duplicate", rel,
+						 (int64_t)row.offset, mbid,
+						 "'%s' has a row already: this row is ignored", jb.name);
+				mbid = 0;
+				break;
+			}
+		if (!mbid) {
+			mf_arena_reset(&ra);
+			continue;
+		}
+		{
+			struct mf_span fs = mf_span_trim(cci_cspan(f[2])), ps = mf_span_trim(cci_cspan(f[3]));
+			char *fname = mf_arena_strndup(&ra, (const char *)fs.p, fs.len);
+			char *pname = mf_arena_strndup(&ra, (const char *)ps.p, ps.len);
+			jb.name = mf_xstrdup(jb.name);
+			jb.file = *fname ? resolve_listed(im, rel, row.offset, "message", fname, mbid) : NULL;
+			jb.pab = *pname ? resolve_listed(im, rel, row.offset, "private directory", pname, mbid)
+					: NULL;
+		}
+		js->j = mf_xreallocarray(js->j, js->n + 1, sizeof(*js->j));
+		js->j[js->n++] = jb;
+		mf_arena_reset(&ra);
+	}
+	if ((rc = cci_pend_flush(im, rel, 0, 0, NULL)) < 0)
+		goto fail;
+	if (fresh && (rc = mf_store_file_end(im->st, file_id, "done", 0, 0, im->diag)) < 0)
+		goto fail;
+	if ((rc = mf_store_commit(im->st, im->diag)) < 0)
+		goto fail;
+	rc = MF_OK;
+	goto out;
+fail:
+	mf_store_rollback(im->st);
+	mf_pending_clear(&im->pend);
+out:
+	mf_arena_release(&ra);
+	mf_map_close(&map);
+	return rc;
+}
+
+/* ---- files nobody named ---- */
+
+void cci_scan_unreferenced(struct imp *im, const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *p, *real;
+		struct stat sb;
+		if (de->d_name[0] == '.')
+			continue;
+		p = mf_xasprintf("%s/%s", dir, de->d_name);
+		real = realpath(p, NULL);
+		if (real && stat(real, &sb) == 0) {
+			if (S_ISDIR(sb.st_mode) && depth < 4)
+				cci_scan_unreferenced(im, real, depth + 1);
+			else if (S_ISREG(sb.st_mode) && !cci_mark_used(im, real))
+				cci_problemf(im, MF_WARNING, "ccmail.file-unreferenced", cci_rel_of(im, real), 0, 0,
+					 "file is not named in USERS.CSV: not imported");
+		}
+		free(real);
+		free(p);
+	}
+	closedir(d);
+}

@@ -1,0 +1,209 @@
+#!/bin/sh
+# verify.sh: `mailferry verify FORMAT` for the targets written to a folder
+# (maildir, mbox, eml, ics, exchange; imap is in imap.sh).  For each: export
+# the bundled samples, verify passes on the clean export and reads back
+# every message (calendar item) the ledger has; then one item's bytes are
+# changed, one item removed, one item added and an empty mailbox's folder
+# (file, pair of files) deleted, and verify names each of them on a line of
+# its own, reports nothing else, and exits 1.
+. "$(dirname "$0")/lib.sh"
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+DB="$T/stage.db"
+
+n=0
+for s in ccmail msmail; do
+	if [ -d "$SRC/docs/sample/$s" ] && "$MF" formats | grep -q "^  $s *built"; then
+		check "import the $s sample" "$MF" import $s --db "$DB" --quiet "$SRC/docs/sample/$s"
+		n=$((n + 1))
+	fi
+done
+check "at least one sample was imported" test "$n" -gt 0
+
+q() { sqlite3 "$DB" "$1"; }
+nmb=$(q "SELECT count(*) FROM mailboxes")
+
+# clean FORMAT NOUN KIND: export, then verify reads back exactly what the
+# ledger has delivered, with no mismatch
+clean() {
+	f=$1; noun=$2; kind=$3
+	check "$f: export" "$MF" export $f --db "$DB" --out "$T/$f" --quiet
+	items=$(q "SELECT count(*) FROM deliveries WHERE target LIKE '$f:%' AND item_kind = '$kind' AND status = 'delivered'")
+	check "$f: the export delivered something to verify" test "$items" -gt 0
+	"$MF" verify $f --db "$DB" --out "$T/$f" >"$T/$f.clean" 2>&1
+	check_out "$f: verify on the clean export exits 0" 0 sh -c '"$1" verify '$f' --db "$2" --out "$3" >/dev/null 2>&1; echo $?' sh "$MF" "$DB" "$T/$f"
+	check_grep "$f: ... reads back all $items $noun of the ledger in $nmb mailboxes, no mismatch" \
+		"^verify $f: $nmb mailboxes, [0-9]* folders, $items $noun read back; 0 mismatches\$" "$T/$f.clean"
+	check_out "$f: ... and prints nothing else" 1 sh -c 'wc -l < "$1" | tr -d " "' sh "$T/$f.clean"
+	check "$f: a second export (nothing new) ..." "$MF" export $f --db "$DB" --out "$T/$f" --quiet
+	check_grep "$f: ... still verifies clean" "; 0 mismatches\$" \
+		"$("$MF" verify $f --db "$DB" --out "$T/$f" >"$T/$f.again" 2>&1; echo "$T/$f.again")"
+}
+
+# damaged FORMAT WANT: verify exits 1 with WANT mismatches
+damaged() {
+	f=$1; nbad=$2
+	"$MF" verify $f --db "$DB" --out "$T/$f" >"$T/$f.bad" 2>&1
+	echo $? >"$T/$f.rc"
+	check_out "$f: verify of the damaged output exits 1" 1 cat "$T/$f.rc"
+	check_grep "$f: ... and counts $nbad mismatches (each damage, and the counts it changes; nothing else)" \
+		"; $nbad mismatches\$" "$T/$f.bad"
+}
+
+# the mailbox with no mail at all that every format must still create
+empty=$(q "SELECT alias FROM mailboxes m WHERE kind = 'mailbox' AND NOT EXISTS (SELECT 1 FROM messages g WHERE g.mailbox_id = m.id) AND NOT EXISTS (SELECT 1 FROM calendar_items c WHERE c.mailbox_id = m.id) ORDER BY alias LIMIT 1")
+check "the samples have a mailbox with no mail ($empty)" test -n "$empty"
+
+# ---- maildir ----
+clean maildir messages message
+d="$T/maildir"
+c=$(ls "$d/LindqvistA/cur" | head -n 1)
+printf 'X' | dd of="$d/LindqvistA/cur/$c" bs=1 seek=0 conv=notrunc 2>/dev/null
+m=$(ls "$d/BergA/cur" | head -n 1)
+rm "$d/BergA/cur/$m"
+x=$(ls "$d/DunnO/cur" | head -n 1)
+cp "$d/DunnO/cur/$x" "$d/DunnO/cur/1.Mextra.host:2,S"
+rm -rf "${d:?}/$empty"
+damaged maildir 6
+check_grep "maildir: a changed file is named" "^LindqvistA: message [0-9]* in '[^']*': LindqvistA/cur/$c differs from what was written" "$T/maildir.bad"
+check_grep "maildir: a removed file is named" "^BergA: message [0-9]* in '[^']*': BergA/cur/$m is missing\$" "$T/maildir.bad"
+check_grep "maildir: ... and its folder's count" "^BergA: folder 'Inbox' (BergA) holds 1 messages, the selection has 2\$" "$T/maildir.bad"
+check_grep "maildir: an extra file is named" "^DunnO: folder 'Inbox': DunnO/cur/1.Mextra.host:2,S is not in the ledger (an extra message)\$" "$T/maildir.bad"
+check_grep "maildir: ... and its folder's count" "^DunnO: folder 'Inbox' (DunnO) holds 3 messages, the selection has 2\$" "$T/maildir.bad"
+check_grep "maildir: the empty mailbox's missing folder is named" "^$empty: the mailbox's folder $empty does not exist\$" "$T/maildir.bad"
+
+# ---- eml ----
+clean eml messages message
+d="$T/eml"
+c=$(ls "$d/LindqvistA/Inbox" | head -n 1)
+printf 'X' | dd of="$d/LindqvistA/Inbox/$c" bs=1 seek=3 conv=notrunc 2>/dev/null
+m=$(ls "$d/BergA/Inbox" | head -n 1)
+rm "$d/BergA/Inbox/$m"
+x=$(ls "$d/DunnO/Inbox" | head -n 1)
+cp "$d/DunnO/Inbox/$x" "$d/DunnO/Inbox/extra.eml"
+rm -rf "${d:?}/$empty"
+damaged eml 6
+check_grep "eml: a changed file is named" "^LindqvistA: message [0-9]* in 'Inbox': LindqvistA/Inbox/$c differs from what was written" "$T/eml.bad"
+check_grep "eml: a removed file is named" "^BergA: message [0-9]* in 'Inbox': BergA/Inbox/$m is missing\$" "$T/eml.bad"
+check_grep "eml: an extra file is named" "^DunnO: folder 'Inbox': DunnO/Inbox/extra.eml is not in the ledger (an extra message)\$" "$T/eml.bad"
+check_grep "eml: the empty mailbox's missing folder is named" "^$empty: the mailbox's folder $empty does not exist\$" "$T/eml.bad"
+check_grep "eml: folder counts follow" "^DunnO: folder 'Inbox' (DunnO/Inbox) holds 3 messages, the selection has 2\$" "$T/eml.bad"
+
+# ---- mbox: one byte changed in the second message, the third removed,
+# one appended ----
+clean mbox messages message
+d="$T/mbox"
+"$PY" - "$d/LindqvistA/Inbox.mbox" "$d/DunnO/Inbox.mbox" >"$T/mbox.edit" <<'PYEOF'
+import re, sys
+p = sys.argv[1]
+s = open(p, 'rb').read()
+starts = [m.start() for m in re.finditer(rb'(?m)^From ', s)]
+b = bytearray(s)
+k = starts[1] + (starts[2] - starts[1]) // 2
+b[k] = ord('#') if b[k] != ord('#') else ord('%')
+s = bytes(b)
+print(starts[1], starts[2])
+s = s[:starts[2]] + s[starts[3]:]
+open(p, 'wb').write(s)
+q = sys.argv[2]
+t = open(q, 'rb').read()
+print(len(t))
+open(q, 'ab').write(b"From extra@example.com Thu Jan  1 00:00:00 1970\nSubject: extra\n\nnot exported\n\n")
+PYEOF
+read -r second third <"$T/mbox.edit"
+extra_at=$(sed -n 2p "$T/mbox.edit")
+rm -rf "${d:?}/$empty"
+damaged mbox 6
+check_grep "mbox: the changed message is named with its offset" "^LindqvistA: message [0-9]* in 'Inbox': LindqvistA/Inbox.mbox at byte $second differs from what was written" "$T/mbox.bad"
+check_grep "mbox: the removed message is named with the ledger's offset" "^LindqvistA: message [0-9]* in 'Inbox': missing from LindqvistA/Inbox.mbox (the ledger has it at byte $third)\$" "$T/mbox.bad"
+check_grep "mbox: the appended message is named with its offset" "^DunnO: folder 'Inbox': DunnO/Inbox.mbox holds a message at byte $extra_at (78 bytes) that is not in the ledger (an extra message)\$" "$T/mbox.bad"
+check_grep "mbox: the empty mailbox's missing folder is named" "^$empty: the mailbox's folder $empty does not exist\$" "$T/mbox.bad"
+check_grep "mbox: folder counts follow" "^LindqvistA: folder 'Inbox' (LindqvistA/Inbox.mbox) holds 3 messages, the selection has 4\$" "$T/mbox.bad"
+
+# ---- ics: a summary changed, an event removed, an event added ----
+clean ics "calendar items" calendar
+d="$T/ics"
+cal=$(grep -l BEGIN:VEVENT "$d"/*.ics | head -n 1)
+calname=$(basename "$cal")
+calmb=${calname%.ics}
+"$PY" - "$cal" >"$T/ics.edit" <<'PYEOF'
+import re, sys
+p = sys.argv[1]
+s = open(p, 'rb').read().decode('utf-8')
+ev = [m.start() for m in re.finditer(r'BEGIN:VEVENT\r\n', s)]
+uid = lambda i: re.search(r'UID:([^\r\n]*)', s[i:]).group(1)
+changed, removed = uid(ev[0]), uid(ev[1])
+assert changed != removed
+s = re.sub(r'(SUMMARY:)([^\r\n]*)', r'\1\2 (changed)', s, count=1)
+a = s.index('BEGIN:VEVENT\r\nUID:' + removed)
+b = s.index('END:VEVENT\r\n', a) + len('END:VEVENT\r\n')
+s = s[:a] + s[b:]
+i = s.rindex('END:VCALENDAR')
+s = s[:i] + ('BEGIN:VEVENT\r\nUID:extra-1@example.com\r\nDTSTAMP:19990101T000000Z\r\n'
+             'DTSTART:19990101T100000Z\r\nSUMMARY:Extra\r\nEND:VEVENT\r\n') + s[i:]
+open(p, 'wb').write(s.encode('utf-8'))
+print(changed, removed)
+PYEOF
+read -r changed removed <"$T/ics.edit"
+rm -f "$d/$empty.ics"
+damaged ics 4
+check_grep "ics: the changed event is named" "^$calmb: calendar item [0-9]* (UID $changed): $calname holds it differently from the staged item\$" "$T/ics.bad"
+check_grep "ics: the removed event is named" "^$calmb: calendar item [0-9]* (UID $removed): missing from $calname\$" "$T/ics.bad"
+check_grep "ics: the added event is named" "^$calmb: $calname holds a calendar item (UID extra-1@example.com) that is not in the ledger (an extra item)\$" "$T/ics.bad"
+check_grep "ics: the empty mailbox's missing calendar is named" "^$empty: the calendar file $empty.ics does not exist\$" "$T/ics.bad"
+
+# ---- exchange: a body byte changed in a .SEC, a MAILMESSAGE line removed,
+# one duplicated, an empty mailbox's pair deleted ----
+clean exchange messages message
+d="$T/exchange"
+pri_of() { grep -l "^! mailferry: mailbox $1 " "$d"/*/*.PRI | head -n 1; }
+pl=$(pri_of LindqvistA); pb=$(pri_of BergA); pd=$(pri_of DunnO); pe=$(pri_of "$empty")
+check "exchange: every mailbox's .PRI is found" test -n "$pl" -a -n "$pb" -a -n "$pd" -a -n "$pe"
+"$PY" - "$pl" "$pb" "$pd" <<'PYEOF'
+import sys
+pl, pb, pd = sys.argv[1:4]
+sec = pl[:-4] + '.SEC'
+s = bytearray(open(sec, 'rb').read())
+i = s.index(b'\r\nBody,') + 2
+e = s.index(b'\r\n', i)
+n = int(bytes(s[i:e]).split(b',')[1])
+k = e + 2 + n // 2
+s[k] = ord('#') if s[k] != ord('#') else ord('%')
+open(sec, 'wb').write(s)
+def lines(p):
+    L = open(p, 'rb').read().split(b'\r\n')
+    h = [k for k, l in enumerate(L) if l.startswith(b'Folder,Sender')][0]
+    return L, h
+L, h = lines(pb)
+del L[h + 1]
+open(pb, 'wb').write(b'\r\n'.join(L))
+L, h = lines(pd)
+L.insert(h + 2, L[h + 1])
+open(pd, 'wb').write(b'\r\n'.join(L))
+PYEOF
+rm -f "$pe" "${pe%.PRI}.SEC"
+sl=$(basename "$(dirname "$pl")")/$(basename "$pl")
+sb=$(basename "$(dirname "$pb")")/$(basename "$pb")
+sd=$(basename "$(dirname "$pd")")/$(basename "$pd")
+"$MF" verify exchange --db "$DB" --out "$d" >"$T/exchange.bad" 2>&1
+check_out "exchange: verify of the damaged sets exits 1" 1 sh -c '"$1" verify exchange --db "$2" --out "$3" >/dev/null 2>&1; echo $?' sh "$MF" "$DB" "$d"
+check_grep "exchange: the changed section data is named" "^LindqvistA: message [0-9]* in '[^']*': $sl line 1 points to section data that differs from what was written" "$T/exchange.bad"
+check_grep "exchange: the removed line is named" "^BergA: message [0-9]* in '[^']*': missing from $sb (the ledger has it on MAILMESSAGE line 1)\$" "$T/exchange.bad"
+check_grep "exchange: the duplicated line is named" "^DunnO: $sd: MAILMESSAGE line 2 ([0-9]* bytes of sections) is not in the ledger (an extra message)\$" "$T/exchange.bad"
+check_grep "exchange: the empty mailbox's missing section is named" "^$empty: no .PRI file of a finished set holds its MAILMESSAGE section" "$T/exchange.bad"
+check_grep "exchange: the set's own problems are reported too" "^set [^:]*: $(basename "$pe"): offset 0: listed primary file cannot be read\$" "$T/exchange.bad"
+check_grep "exchange: message counts follow" "^BergA: its MAILMESSAGE sections hold 1 messages, the selection has 2\$" "$T/exchange.bad"
+
+# ---- the command line ----
+check_exit 2 "verify without a target kind is a usage error" "$MF" verify --db "$DB" --out "$T/maildir"
+check_exit 2 "verify of an unknown target kind is a usage error" "$MF" verify nosuch --db "$DB" --out "$T/maildir"
+check_exit 2 "verify maildir without --out is a usage error" "$MF" verify maildir --db "$DB"
+mkdir -p "$T/never"
+check_exit 3 "verify of a folder no export wrote is refused" "$MF" verify maildir --db "$DB" --out "$T/never"
+check "... and writes nothing into it" test -z "$(ls -A "$T/never")"
+check_exit 3 "verify of a folder that does not exist is refused" "$MF" verify eml --db "$DB" --out "$T/nosuch"
+check_exit 2 "inspect of a target kind without inspect is a usage error" "$MF" inspect maildir "$T/maildir"
+check_exit 2 "inspect of an unknown kind is a usage error" "$MF" inspect nosuch "$T/maildir"
+check "--mailbox: verify of one intact mailbox passes" "$MF" verify mbox --db "$DB" --out "$T/mbox" --mailbox WeissJ
+
+finish
