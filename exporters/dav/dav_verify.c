@@ -57,6 +57,7 @@ static int cmp_want(const void *a, const void *b)
 static struct want *find(struct want *w, size_t n, const char *name)
 {
 	struct want key;
+	memset(&key, 0, sizeof(key));
 	snprintf(key.name, sizeof(key.name), "%s", name);
 	return bsearch(&key, w, n, sizeof(*w), cmp_want);
 }

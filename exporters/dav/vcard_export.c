@@ -31,6 +31,7 @@ int mf_dav_vcard_version(enum mf_vcard_version *v, const struct mf_export_opts *
 			 struct mf_diag *diag)
 {
 	const char *ver = mf_opt_str(o->values, "vcard-version");
+	*v = MF_VCARD_40;
 	if (!ver || !strcmp(ver, "4.0") || !strcmp(ver, "4"))
 		*v = MF_VCARD_40;
 	else if (!strcmp(ver, "3.0") || !strcmp(ver, "3"))
