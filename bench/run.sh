@@ -140,7 +140,7 @@ for size in $SIZES; do
 		# the message exporters on the cc:Mail store, iCalendar on the MS
 		# Mail one (the store with calendars)
 		case $kind in
-		ccmail) exps="maildir mbox eml exchange" ;;
+		ccmail) exps="maildir mbox eml exchange pst" ;;
 		msmail) exps="ics" ;;
 		esac
 		for exp in $exps; do
@@ -152,6 +152,13 @@ for size in $SIZES; do
 			record "export $exp" "$size" "$wrote" "$staged"
 			measure "cp -r ($exp output)" "$size" "$wrote" "$staged" "rm -rf '$OUT/work/copy'" -- \
 				"cp -r '$o-$RUNS' '$OUT/work/copy'"
+			# the PST files read back by libpst, against the export
+			if [ "$exp" = pst ] && command -v readpst >/dev/null 2>&1; then
+				measure "readpst (pst output)" "$size" "$wrote" "$staged" \
+					"rm -rf '$OUT/work/rp'; mkdir -p '$OUT/work/rp'" -- \
+					"for f in '$o-$RUNS'/*.pst; do readpst -q -j 0 -e -o '$OUT/work/rp' \"\$f\" || exit 1; done"
+				rm -rf "$OUT/work/rp"
+			fi
 			rm -rf "$o"-* "$OUT/work/copy"
 		done
 	done

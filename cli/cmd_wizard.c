@@ -96,15 +96,6 @@ static const char INTERRUPTED[] =
 	"imported or delivered is kept, and running the wizard again (or the commands it "
 	"prints) resumes.\n";
 
-static void on_sigint(int sig)
-{
-	ssize_t r;
-	(void)sig;
-	r = write(2, INTERRUPTED, sizeof(INTERRUPTED) - 1);
-	(void)r;
-	_exit(130);
-}
-
 static void step(struct wiz *w, const char *title)
 {
 	w->step++;
@@ -755,7 +746,6 @@ static int step_migrate(struct wiz *w)
 	struct mf_diag d;
 	const char *dbs[1];
 	int rc, res;
-	struct sigaction sa;
 
 	step(w, "migration");
 	printf("migrating to %s %s (progress per mailbox below) ...\n", w->exp->name,
@@ -767,12 +757,8 @@ static int step_migrate(struct wiz *w)
 		w->job.eo.o.stop = &cli_stop_flag;
 		cli_stop_begin(&stop);
 		rc = mf_export_run(w->st, w->exp, &w->job.eo.o, &sum, &d);
-		cli_stop_end(&stop);
+		cli_stop_end(&stop);   /* back to ending at once on Ctrl-C */
 	}
-	/* the driver put its own handler back: ours again */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigaction(SIGINT, &sa, NULL);
 	if (sum.started && !sum.preflight_failed) {
 		printf("\n%-20s %-8s %7s %9s %7s %6s %8s %-11s\n", "ALIAS", "ACTION", "PLANNED",
 		       "DELIVERED", "ALREADY", "FAILED", "CALENDAR", "STATE");
@@ -878,7 +864,6 @@ int cmd_wizard(int argc, char **argv)
 	struct option lo[160];
 	const struct option *ilo = cli_import_long_options(1);
 	struct wiz w;
-	struct sigaction sa;
 	const char *f_path = NULL, *f_db = NULL;
 	const char *f_since = NULL, *f_until = NULL;
 	size_t k = 0;
@@ -960,9 +945,7 @@ int cmd_wizard(int argc, char **argv)
 	}
 	w.tty_in = isatty(0);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigaction(SIGINT, &sa, NULL);
+	cli_stop_exit_on_sigint(INTERRUPTED);
 
 	printf("mailferry migration wizard\n"
 	       "Every question shows its default in brackets: press Enter to take it, or\n"

@@ -3,6 +3,7 @@
 #include "cli/stop.h"
 
 #include <string.h>
+#include <unistd.h>
 
 volatile sig_atomic_t cli_stop_flag;
 
@@ -26,4 +27,25 @@ void cli_stop_end(struct cli_stop *s)
 {
 	sigaction(SIGINT, &s->old_int, NULL);
 	sigaction(SIGTERM, &s->old_term, NULL);
+}
+
+static const char *exit_message;
+
+static void on_exit_signal(int sig)
+{
+	(void)sig;
+	if (exit_message) {
+		ssize_t r = write(2, exit_message, strlen(exit_message));
+		(void)r;
+	}
+	_exit(130);
+}
+
+void cli_stop_exit_on_sigint(const char *message)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_exit_signal;
+	exit_message = message;
+	sigaction(SIGINT, &sa, NULL);
 }

@@ -4,6 +4,12 @@
  * no handler: it polls opts->stop.  cli_stop_begin installs handlers that
  * set cli_stop_flag (cleared first), cli_stop_end puts the previous
  * handlers back.
+ *
+ * Between exports (the wizard's questions, an import, which polls no flag)
+ * cli_stop_exit_on_sigint makes SIGINT print message on standard error
+ * and end the process with 130 at once: everything the staging database
+ * holds is committed, so that is safe.  An export in between (begin/end)
+ * puts this handler back when it is done.
  */
 #ifndef MF_CLI_STOP_H
 #define MF_CLI_STOP_H
@@ -18,5 +24,6 @@ struct cli_stop {
 
 void cli_stop_begin(struct cli_stop *s);
 void cli_stop_end(struct cli_stop *s);
+void cli_stop_exit_on_sigint(const char *message);
 
 #endif

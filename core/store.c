@@ -86,6 +86,26 @@ static int apply_schema(struct mf_store *st, struct mf_diag *diag)
 	return MF_OK;
 }
 
+/* MAILFERRY_SQL_LOG=FILE (a test hook: the query-plan guard,
+ * tests/cli/queryplan.sh): the text of every statement a store connection
+ * prepares, from mf_store_stmt's cache or elsewhere, is appended to FILE at
+ * its first run, NUL-terminated.  Nothing is logged without the variable. */
+static int sql_log(unsigned type, void *file, void *stmt, void *text)
+{
+	const char *sql = sqlite3_sql(stmt);
+	(void)type;
+	if (sql && !(text && ((const char *)text)[0] == '-') &&   /* "-- TRIGGER" */
+	    sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_RUN, 0) == 0) {
+		int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			ssize_t n = write(fd, sql, strlen(sql) + 1);
+			(void)n;
+			close(fd);
+		}
+	}
+	return 0;
+}
+
 int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 		  struct mf_diag *diag)
 {
@@ -119,6 +139,11 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 	}
 	sqlite3_busy_timeout(st->db, 30000);
 	sqlite3_extended_result_codes(st->db, 1);
+	{
+		char *log = getenv("MAILFERRY_SQL_LOG");
+		if (log && *log)
+			sqlite3_trace_v2(st->db, SQLITE_TRACE_STMT, sql_log, log);
+	}
 	if (!st->readonly &&
 	    (rc = mf_store_exec(st, "PRAGMA journal_mode = WAL", diag)) < 0) {
 		mf_store_close(&st);

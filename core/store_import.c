@@ -58,9 +58,12 @@ static const char SQL_DIR_SCAN[] =
 static const char SQL_DIR_NAMED[] =
 	"SELECT id FROM dir_entries WHERE source_id = ?1 AND name = ?2 COLLATE NOCASE "
 	"AND kind != 'alias' ORDER BY id LIMIT 1";
+/* by the name index: the '+' keep the planner off dir_entries_source,
+ * whose (source_id, kind) prefix holds every user of the source (a scan
+ * that grows with the directory, once per entry staged: issue 15) */
 static const char SQL_DIR_TAKEN[] =
-	"SELECT 1 FROM dir_entries WHERE source_id = ?1 AND name = ?2 COLLATE NOCASE "
-	"AND kind IN ('user', 'custom', 'postoffice') LIMIT 1";
+	"SELECT 1 FROM dir_entries WHERE name = ?2 COLLATE NOCASE AND +source_id = ?1 "
+	"AND +kind IN ('user', 'custom', 'postoffice') LIMIT 1";
 static const char SQL_ALIAS_SET[] = "UPDATE dir_entries SET alias_of = ?2 WHERE id = ?1";
 
 static const char *text(sqlite3_stmt *s, int i)

@@ -86,7 +86,7 @@ static const char SQL_LEDGER_MBOX[] =
 static const char SQL_LEDGER_FOLDER[] =
 	"SELECT d.remote_id FROM deliveries d JOIN messages g ON g.id = d.item_id "
 	"JOIN folders f ON f.id = g.folder_id WHERE d.target = ?1 AND d.item_kind = 'message' "
-	"AND d.status = 'delivered' AND g.mailbox_id = ?2 AND f.path = ?3";
+	"AND d.status = 'delivered' AND g.mailbox_id = ?2 AND d.mailbox_id = ?2 AND f.path = ?3";
 
 int mf_store_delivered_remote_ids(struct mf_store *st, const char ***out, size_t *n_out,
 				  const char *target, int64_t mailbox_id, const char *folder,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* store_views.c: read-only queries for the commands (see store_views.h). */
 #include "core/store_views.h"
+#include "core/store_priv.h"
 
 #include <stdlib.h>
 #include <string.h>

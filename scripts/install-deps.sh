@@ -14,6 +14,8 @@ want_pc() { pkg-config --exists "$1" 2>/dev/null || need="$need $2"; }
 want_cmd() { command -v "$1" >/dev/null 2>&1 || need="$need $2"; }
 want_file() { [ -e "$1" ] || need="$need $2"; }
 want_py() { python3 -c "import $1" 2>/dev/null || need="$need $2"; }
+# a module of Debian's own python3 (python3-* packages install there only)
+want_debpy() { /usr/bin/python3 -c "import $1" 2>/dev/null || need="$need $2"; }
 
 want_cmd pkg-config pkg-config
 want_cmd cc gcc
@@ -41,13 +43,28 @@ want_cmd chromium chromium
 want_cmd ip iproute2
 want_file /usr/bin/time time
 want_cmd openssl openssl
+# readers the PST tests compare with (tests/cli/pst.sh)
+want_cmd pffexport pff-tools
+want_cmd readpst pst-utils
+want_debpy pypff python3-pypff
+want_cmd node nodejs
+want_cmd npm npm
 
 if [ "${1:-}" = "--bench" ]; then
 	want_cmd hyperfine hyperfine
 	want_cmd tc iproute2
 fi
 
+# the npm reader, inside the repository (tests/node/node_modules, git-ignored)
+npm_readers() {
+	if command -v npm >/dev/null 2>&1 && [ ! -d "$(dirname "$0")/../tests/node/node_modules/pst-extractor" ]; then
+		(cd "$(dirname "$0")/../tests/node" && npm install --no-audit --no-fund --silent) ||
+			echo "install-deps: npm install in tests/node failed" >&2
+	fi
+}
+
 if [ -z "$need" ]; then
+	npm_readers
 	echo "install-deps: everything is present"
 	exit 0
 fi
@@ -71,3 +88,4 @@ $SUDO apt-get install -y -q --no-install-recommends $need || {
 	$SUDO apt-get update -q
 	$SUDO apt-get install -y -q --no-install-recommends $need
 }
+npm_readers

@@ -435,7 +435,8 @@ const struct mf_exporter mf_exporter_exchange = {
 		  .prompt_help = "The Windows code page the Exchange migration files are written in: 1252\n"
 				 "(Western), 1250 (Central European), 1251 (Cyrillic), 932 (Japanese) ...",
 		  .field = MF_OPT_FIELD(struct mf_export_opts, codepage) },
-		{ .name = "directory", .kind = MF_OPT_ENUM, .choices = (const char *const[]){ "create", "skip", NULL },
+		{ .name = "directory", .kind = MF_OPT_ENUM,
+		  .choices = (const char *const[]){ "create", "skip", NULL },
 		  .help = "exchange: write the DIRECTORY section or not",
 		  .prompt = "Directory objects (create or skip)", .prompt_dflt = "create",
 		  .prompt_help = "create: the files carry the directory (new mailboxes, custom recipients,\n"

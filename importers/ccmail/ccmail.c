@@ -21,7 +21,7 @@
 
 /* Record the pending problems against file/mailbox/message. */
 int cci_pend_flush(struct imp *im, const char *file, int64_t mailbox_id,
-		      int64_t message_id, const char *item)
+		   int64_t message_id, const char *item)
 {
 	struct mf_problem p;
 	memset(&p, 0, sizeof(p));
@@ -33,8 +33,8 @@ int cci_pend_flush(struct imp *im, const char *file, int64_t mailbox_id,
 }
 
 int cci_problemf(struct imp *im, enum mf_severity sev, const char *code,
-		    const char *file, int64_t offset, int64_t mailbox_id,
-		    const char *fmt, ...)
+		 const char *file, int64_t offset, int64_t mailbox_id,
+		 const char *fmt, ...)
 {
 	char text[600];
 	va_list ap;
@@ -250,7 +250,7 @@ struct dent *cci_dir_lookup(struct imp *im, struct mf_span name, struct mf_span 
 
 /* Turn one cc:Mail address (source bytes) into staged fields. */
 void cci_resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
-			 struct mf_arena *a)
+		      struct mf_arena *a)
 {
 	struct mf_ccaddr ca;
 	char *u = cci_to_utf8(im, mf_span_trim(raw), a);
@@ -299,12 +299,7 @@ const char *cci_rel_of(struct imp *im, const char *real)
 
 int cci_mark_used(struct imp *im, const char *real)
 {
-	for (size_t i = 0; i < im->nused; i++)
-		if (!strcmp(im->used[i], real))
-			return 1;
-	im->used = mf_xreallocarray(im->used, im->nused + 1, sizeof(*im->used));
-	im->used[im->nused++] = mf_xstrdup(real);
-	return 0;
+	return !mf_strmap_add(&im->used, real, 1);
 }
 
 /* sha256 of a mapped file, releasing pages behind the hash. */
@@ -345,8 +340,8 @@ void cci_hash_range(struct mf_map *map, uint64_t off, uint64_t len, char hex[MF_
  * or changed (handled here), or an error.
  */
 int cci_open_file(struct imp *im, const char *real, const char *role, int64_t mailbox_id,
-		     struct mf_map *map_out, int64_t *file_id_out,
-		     enum mf_file_state *state_out)
+		  struct mf_map *map_out, int64_t *file_id_out,
+		  enum mf_file_state *state_out)
 {
 	char sha[MF_SHA256_HEX];
 	const char *rel = cci_rel_of(im, real);
@@ -361,7 +356,7 @@ int cci_open_file(struct imp *im, const char *real, const char *role, int64_t ma
 		mf_diag_clear(im->diag);
 		*state_out = MF_FILE_CHANGED;
 		rc = cci_problemf(im, MF_ERROR, "ccmail.file-unreadable", rel, -1, mailbox_id,
-			      "%s file cannot be read (%s): not imported", role, why);
+				  "%s file cannot be read (%s): not imported", role, why);
 		return rc < 0 ? rc : MF_SKIP;
 	}
 	if (rc < 0)
@@ -381,8 +376,8 @@ int cci_open_file(struct imp *im, const char *real, const char *role, int64_t ma
 	if (*state_out == MF_FILE_CHANGED) {
 		mf_map_close(map_out);
 		rc = cci_problemf(im, MF_ERROR, "ccmail.file-changed", rel, 0, mailbox_id,
-			      "file differs from the one imported earlier into this database "
-			      "(sha256 changed): not imported again");
+				  "file differs from the one imported earlier into this database "
+				  "(sha256 changed): not imported again");
 		return rc < 0 ? rc : MF_SKIP;
 	}
 	im->stats->files++;
@@ -401,9 +396,7 @@ static void imp_release(struct imp *im)
 		mf_buf_release(&im->bodies[i]);
 	free(im->bodies);
 	mf_buf_release(&im->sample);
-	for (size_t i = 0; i < im->nused; i++)
-		free(im->used[i]);
-	free(im->used);
+	mf_strmap_release(&im->used);
 	mf_charset_free(&im->cs);
 	free(im->root);
 }
@@ -464,10 +457,12 @@ static int import_set(struct imp *im, const char *path)
 	char *manifest = NULL, *mreal = NULL, *real = NULL;
 	size_t mlen = 0;
 	struct ccx_manifest mf;
-	struct jobs js = { NULL, 0 };
+	struct jobs js;
 	struct mf_diag d;
 	int rc;
 
+	memset(&js, 0, sizeof(js));
+	mf_strmap_init(&js.ids, MF_STRMAP_COPY);
 	mf_diag_clear(&d);
 	if ((rc = mf_path_resolve(&mreal, im->root, "CCMX.TXT", &d)) < 0) {
 		rc = mf_diag_set(im->diag, rc == MF_ENOTFOUND ? MF_ENOTFOUND : rc, path, MF_NO_OFFSET,
@@ -498,7 +493,7 @@ static int import_set(struct imp *im, const char *path)
 			im->cp = mf_codepage_canonical(mf.codepage);
 		else
 			mf_pending_add(&im->pend, MF_ERROR, "ccmail.manifest-bad-value", 0,
-				"unknown codepage in the manifest: 850 used");
+				       "unknown codepage in the manifest: 850 used");
 	}
 	snprintf(im->tz, sizeof(im->tz), "UTC");
 	if (mf.have_timezone) {
@@ -506,15 +501,15 @@ static int import_set(struct imp *im, const char *path)
 			snprintf(im->tz, sizeof(im->tz), "%s", mf.timezone);
 		else
 			mf_pending_add(&im->pend, MF_ERROR, "ccmail.manifest-bad-value", 0,
-				"unknown timezone in the manifest: UTC used");
+				       "unknown timezone in the manifest: UTC used");
 	}
 	im->order = MF_ORDER_MDY;
 	if (mf.have_date_order && mf_date_order_parse(&im->order, mf.date_order) < 0)
 		mf_pending_add(&im->pend, MF_ERROR, "ccmail.manifest-bad-value", 0,
-			"unknown date-order in the manifest (mdy, dmy, ymd): mdy used");
+			       "unknown date-order in the manifest (mdy, dmy, ymd): mdy used");
 	if (!mf.have_version)
 		mf_pending_add(&im->pend, MF_ERROR, "ccmail.manifest-missing-key", 0,
-			"the manifest has no ccmx-version: version 1 assumed");
+			       "the manifest has no ccmx-version: version 1 assumed");
 	if ((rc = apply_overrides(im)) < 0)
 		goto out;
 	if ((rc = open_source(im, im->root, &mf, manifest, mlen)) < 0)
@@ -579,7 +574,7 @@ static int import_set(struct imp *im, const char *path)
 		if (!j->file)
 			continue;
 		rc = cci_import_messages(im, j->file, j->board ? "bboard" : "mail", j->mailbox_id, j->name,
-				     j->board ? j->name + 1 : NULL);
+					 j->board ? j->name + 1 : NULL);
 		if (rc < 0)
 			goto out;
 	}
@@ -657,6 +652,7 @@ static int ccmail_import(struct mf_store *st, const char *path,
 	int rc;
 
 	memset(&im, 0, sizeof(im));
+	mf_strmap_init(&im.used, MF_STRMAP_COPY);
 	im.st = st;
 	im.opts = opts;
 	im.stats = stats;

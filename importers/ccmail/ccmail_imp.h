@@ -67,8 +67,7 @@ struct imp {
 	struct mf_buf *bodies;           /* text buffers reused per message */
 	size_t nbodies;
 	struct mf_buf sample;            /* text sample for the code page check */
-	char **used;                     /* files already read by this import */
-	size_t nused;
+	struct mf_strmap used;           /* files already read by this import */
 };
 
 struct addr_out {
@@ -86,14 +85,15 @@ struct job {
 
 struct jobs {
 	struct job *j;
-	size_t n;
+	size_t n, cap;
+	struct mf_strmap ids;        /* mailbox ids (decimal) of the jobs */
 };
 
 int cci_pend_flush(struct imp *im, const char *file, int64_t mailbox_id,
-		      int64_t message_id, const char *item);
+		   int64_t message_id, const char *item);
 int cci_problemf(struct imp *im, enum mf_severity sev, const char *code,
-		    const char *file, int64_t offset, int64_t mailbox_id,
-		    const char *fmt, ...) MF_ATTR_PRINTF(7, 8);
+		 const char *file, int64_t offset, int64_t mailbox_id,
+		 const char *fmt, ...) MF_ATTR_PRINTF(7, 8);
 char *cci_to_utf8(struct imp *im, struct mf_span s, struct mf_arena *a);
 struct mf_span cci_cspan(const char *s);
 char *cci_display_of(const char *name, struct mf_arena *a);
@@ -102,15 +102,15 @@ char *cci_strf(struct mf_arena *a, const char *fmt, ...) MF_ATTR_PRINTF(2, 3);
 int cci_dirmap_load(struct imp *im);
 struct dent *cci_dir_lookup(struct imp *im, struct mf_span name, struct mf_span po);
 void cci_resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
-			 struct mf_arena *a);
+		      struct mf_arena *a);
 const char *cci_rel_of(struct imp *im, const char *real);
 int cci_mark_used(struct imp *im, const char *real);
 void cci_hash_range(struct mf_map *map, uint64_t off, uint64_t len, char hex[MF_SHA256_HEX]);
 int cci_open_file(struct imp *im, const char *real, const char *role, int64_t mailbox_id,
-		     struct mf_map *map_out, int64_t *file_id_out,
-		     enum mf_file_state *state_out);
+		  struct mf_map *map_out, int64_t *file_id_out,
+		  enum mf_file_state *state_out);
 int cci_import_messages(struct imp *im, const char *real, const char *role,
-			   int64_t mailbox_id, const char *label, const char *board);
+			int64_t mailbox_id, const char *label, const char *board);
 int cci_stage_directory(struct imp *im, const char *real);
 int cci_stage_lists(struct imp *im, const char *real);
 int cci_stage_pab(struct imp *im, const char *real, int64_t mailbox_id);

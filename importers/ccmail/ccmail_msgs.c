@@ -164,7 +164,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 		if (seen) {
 			if (*seen)
 				mf_pending_add(&im->pend, MF_WARNING, "ccmail.header-duplicate", hd->offset,
-					"repeated header: the first one is used");
+					       "repeated header: the first one is used");
 			(*seen)++;
 			continue;
 		}
@@ -179,11 +179,11 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				parts[0] = hd->value;
 				n = 1;
 				mf_pending_add(&im->pend, MF_WARNING, "ccmail.too-many", hd->offset,
-					"more than 64 addresses on one header line: kept as one");
+					       "more than 64 addresses on one header line: kept as one");
 			}
 			if (n == 0) {
 				mf_pending_add(&im->pend, MF_WARNING, "ccmail.damaged-address", hd->offset,
-					"empty address line");
+					       "empty address line");
 				continue;
 			}
 			for (size_t j = 0; j < n; j++) {
@@ -192,7 +192,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 				cci_resolve_addr(im, parts[j], &ao, a);
 				if (ao.damaged) {
 					mf_pending_add(&im->pend, MF_WARNING, "ccmail.damaged-address", hd->offset,
-						"address without a name (\" at PO\"): kept as written");
+						       "address without a name (\" at PO\"): kept as written");
 					if (n == 1)
 						ao.raw = cci_to_utf8(im, hd->raw_value, a);
 				}
@@ -222,7 +222,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 		cci_resolve_addr(im, h->value, &ao, a);
 		if (ao.damaged) {
 			mf_pending_add(&im->pend, MF_WARNING, "ccmail.damaged-address", h->offset,
-				"sender without a name (\" at PO\"): kept as written");
+				       "sender without a name (\" at PO\"): kept as written");
 			ao.raw = cci_to_utf8(im, h->raw_value, a);
 		}
 		m->sender_raw = ao.raw;
@@ -232,7 +232,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 		m->sender_entry_id = ao.entry_id;
 	} else {
 		mf_pending_add(&im->pend, MF_WARNING, "ccmail.no-sender", cm->offset,
-			"message has no From: line: sender unknown");
+			       "message has no From: line: sender unknown");
 	}
 	if ((h = ccm_header_find(cm, "Subject", 0)))
 		m->subject = cci_to_utf8(im, h->value, a);
@@ -253,13 +253,13 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 						  (enum mf_date_order)o) == MF_OK)
 					other = on[o];
 			mf_pending_add(&im->pend, MF_WARNING, "ccmail.date-invalid", h->offset,
-				other ? "date is not a valid date in the set's date order (it would be in "
-					"another order): staged as unknown, kept as written"
-				      : "date is not a valid date: staged as unknown, kept as written");
+				       other ? "date is not a valid date in the set's date order (it would be in "
+					       "another order): staged as unknown, kept as written"
+					     : "date is not a valid date: staged as unknown, kept as written");
 		}
 	} else if (depth == 0) {
 		mf_pending_add(&im->pend, MF_INFO, "ccmail.no-date", cm->offset,
-			"message has no Date: line: its date is unknown");
+			       "message has no Date: line: its date is unknown");
 	}
 	if ((h = ccm_header_find(cm, "Priority", 0))) {
 		if (mf_span_eq_ci(h->value, "Urgent") || mf_span_eq_ci(h->value, "High"))
@@ -268,21 +268,21 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 			m->priority = -1;
 		else if (!mf_span_eq_ci(h->value, "Normal"))
 			mf_pending_add(&im->pend, MF_WARNING, "ccmail.bad-value", h->offset,
-				"unknown Priority value: normal used");
+				       "unknown Priority value: normal used");
 	}
 	if ((h = ccm_header_find(cm, "Status", 0))) {
 		if (mf_span_eq_ci(h->value, "Unread"))
 			m->unread = 1;
 		else if (!mf_span_eq_ci(h->value, "Read"))
 			mf_pending_add(&im->pend, MF_WARNING, "ccmail.bad-value", h->offset,
-				"unknown Status value: read used");
+				       "unknown Status value: read used");
 	}
 	if ((h = ccm_header_find(cm, "Receipt", 0))) {
 		if (mf_span_eq_ci(h->value, "Yes"))
 			m->receipt_requested = 1;
 		else if (!mf_span_eq_ci(h->value, "No"))
 			mf_pending_add(&im->pend, MF_WARNING, "ccmail.bad-value", h->offset,
-				"unknown Receipt value: no receipt used");
+				       "unknown Receipt value: no receipt used");
 	}
 
 	/* items */
@@ -317,13 +317,13 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 						}
 					}
 					mf_pending_add(&im->pend, MF_INFO, "ccmail.highlights-removed", it->payload_offset,
-						"highlight bytes (0x1E/0x1F) removed from a text item");
+						       "highlight bytes (0x1E/0x1F) removed from a text item");
 				} else if (mf_charset_to_utf8(im->cs, src.p, src.len, tb, &repl) < 0) {
 					return fail_text(im, mc->file, it->payload_offset, "text item too large");
 				}
 				if (repl)
 					mf_pending_add(&im->pend, MF_WARNING, "ccmail.charset-replacement", it->payload_offset,
-						"bytes with no mapping in the code page replaced by U+FFFD; raw bytes kept");
+						       "bytes with no mapping in the code page replaced by U+FFFD; raw bytes kept");
 				if (im->sample.len < 65536) {
 					size_t take = src.len < 65536 - im->sample.len ? src.len : 65536 - im->sample.len;
 					mf_buf_add(&im->sample, src.p, take);
@@ -381,7 +381,7 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 							mf_buf_release(&nb2);
 						}
 						mf_pending_add(&im->pend, MF_INFO, "ccmail.macbinary", it->payload_offset,
-							"MacBinary II attachment decoded: data fork staged, original kept");
+							       "MacBinary II attachment decoded: data fork staged, original kept");
 					}
 					if (!name)
 						name = "attachment.bin";
@@ -427,8 +427,8 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 						     at->original_size > CCMAIL_MAX_BLOB)) {
 					/* over SQLite's largest value: staged by name only */
 					mf_pending_add(&im->pend, MF_ERROR, "ccmail.too-large", it->offset,
-						"attachment larger than a staged value can be (999,000,000 "
-						"bytes): staged without its bytes (they stay in the export)");
+						       "attachment larger than a staged value can be (999,000,000 "
+						       "bytes): staged without its bytes (they stay in the export)");
 					at->has_data = 0;
 					at->data = NULL;
 					at->size = 0;
@@ -480,7 +480,7 @@ static int folder_for(struct imp *im, struct msg_ctx *mc, const struct ccm_messa
 		path = folder_path(v, &im->arena, &repaired);
 		if (repaired)
 			mf_pending_add(&im->pend, MF_WARNING, "ccmail.folder-repaired", h->offset,
-				"empty folder levels or blanks around '\\' removed");
+				       "empty folder levels or blanks around '\\' removed");
 		if (!*path)
 			path = "Inbox";
 	}
@@ -499,8 +499,8 @@ static int folder_for(struct imp *im, struct msg_ctx *mc, const struct ccm_messa
 		if (is_system_folder(path, &sys)) {
 			if (!im->opts->keep_system_folders) {
 				mf_pending_add(&im->pend, MF_INFO, "ccmail.system-folder", cm->offset,
-					"message in a client system folder skipped "
-					"(--keep-system-folders keeps it)");
+					       "message in a client system folder skipped "
+					       "(--keep-system-folders keeps it)");
 				*skip = 1;
 				return MF_OK;
 			}
@@ -525,7 +525,7 @@ static int folder_for(struct imp *im, struct msg_ctx *mc, const struct ccm_messa
 
 /* Import one message export file for a mailbox. */
 int cci_import_messages(struct imp *im, const char *real, const char *role,
-			   int64_t mailbox_id, const char *label, const char *board)
+			int64_t mailbox_id, const char *label, const char *board)
 {
 	struct mf_map map;
 	struct ccm_parser p;
@@ -631,7 +631,7 @@ int cci_import_messages(struct imp *im, const char *real, const char *role,
 	{
 		const char *why = mf_charset_suspect(im->cp, im->sample.data, im->sample.len);
 		if (why && (rc = cci_problemf(im, MF_WARNING, "ccmail.codepage-suspect", rel, 0, mailbox_id,
-					  "code page %s declared, but %s", im->cp, why)) < 0)
+					      "code page %s declared, but %s", im->cp, why)) < 0)
 			goto fail;
 	}
 	if ((rc = mf_staged_end(&sf)) < 0)

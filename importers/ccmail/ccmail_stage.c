@@ -100,7 +100,7 @@ int cci_stage_directory(struct imp *im, const char *real)
 		cci_pend_flush(im, rel, 0, 0, NULL); /* syntax problems of the record */
 		if (!fn || fn->value.len == 0) {
 			cci_problemf(im, MF_WARNING, "ccmail.dir-no-name", rel, (int64_t)rec.offset, 0,
-				 "directory record without a Name: ignored");
+				     "directory record without a Name: ignored");
 			mf_arena_reset(&ra);
 			continue;
 		}
@@ -128,7 +128,7 @@ int cci_stage_directory(struct imp *im, const char *real)
 			goto fail;
 		if (rc == 1 && c != 'A' && c != 'a')
 			cci_problemf(im, MF_WARNING, "ccmail.dir-duplicate", rel, (int64_t)rec.offset, 0,
-				 "name '%s' is already in the directory: both entries kept", name);
+				     "name '%s' is already in the directory: both entries kept", name);
 		switch (c) {
 		case 'L':
 		case 'R': {
@@ -160,7 +160,7 @@ int cci_stage_directory(struct imp *im, const char *real)
 				split_addr(fa->value, &po, &rest);
 			if (!po.len) {
 				cci_problemf(im, MF_WARNING, "ccmail.dir-bad-addr", rel, (int64_t)rec.offset, 0,
-					 "user of another post office without an Addr: post office unknown");
+					     "user of another post office without an Addr: post office unknown");
 				e.address_type = "CCMAIL";
 				e.address = name;
 				break;
@@ -174,7 +174,7 @@ int cci_stage_directory(struct imp *im, const char *real)
 				 * name the user has at that post office */
 				e.address_type = "CCMAIL";
 				e.address = cci_strf(&ra, "%s at %s", rest.len ? cci_to_utf8(im, rest, &ra) : name,
-						 e.postoffice);
+						     e.postoffice);
 			}
 			break;
 		}
@@ -202,8 +202,8 @@ int cci_stage_directory(struct imp *im, const char *real)
 			break;
 		default:
 			cci_problemf(im, MF_WARNING, "ccmail.dir-bad-locn", rel, (int64_t)rec.offset, 0,
-				 "directory entry '%s' has no known Locn code: kept as a custom recipient",
-				 name);
+				     "directory entry '%s' has no known Locn code: kept as a custom recipient",
+				     name);
 			e.kind = "custom";
 			e.address_type = "CCMAIL";
 			e.address = cci_strf(&ra, "%s at %s", name, im->po);
@@ -232,8 +232,8 @@ int cci_stage_directory(struct imp *im, const char *real)
 			goto fail;
 		if (!target) {
 			cci_problemf(im, MF_WARNING, "ccmail.alias-unresolved", rel, (int64_t)al[i].offset, 0,
-				 "alias names '%s', which is not in the directory",
-				 al[i].target ? al[i].target : "");
+				     "alias names '%s', which is not in the directory",
+				     al[i].target ? al[i].target : "");
 			continue;
 		}
 		if ((rc = mf_store_dir_set_alias(im->st, al[i].id, target, im->diag)) < 0)
@@ -300,7 +300,7 @@ int cci_stage_lists(struct imp *im, const char *real)
 		ids[nids++] = 0;
 		if (!fn || !fn->value.len) {
 			cci_problemf(im, MF_WARNING, "ccmail.dir-no-name", rel, (int64_t)rec.offset, 0,
-				 "list record without a List: name ignored");
+				     "list record without a List: name ignored");
 			mf_arena_reset(&ra);
 			continue;
 		}
@@ -343,8 +343,8 @@ int cci_stage_lists(struct imp *im, const char *real)
 			eid = member_entry(im, f->value, &ra);
 			if (!eid)
 				cci_problemf(im, MF_WARNING, "ccmail.list-member-unresolved", rel,
-					 (int64_t)f->offset, 0,
-					 "list member '%s' is not in the directory: kept as written", addr);
+					     (int64_t)f->offset, 0,
+					     "list member '%s' is not in the directory: kept as written", addr);
 			if ((rc = mf_store_list_member(im->st, ids[k], pos++, addr, eid, im->diag)) < 0)
 				goto fail;
 		}
@@ -425,8 +425,8 @@ int cci_stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 				char *name, *given, *sur;
 				if (!fn || !fn->value.len) {
 					cci_problemf(im, MF_WARNING, "ccmail.dir-no-name", rel,
-						 (int64_t)rec.offset, mailbox_id,
-						 "private directory record without a Name: ignored");
+						     (int64_t)rec.offset, mailbox_id,
+						     "private directory record without a Name: ignored");
 					mf_arena_reset(&ra);
 					continue;
 				}
@@ -448,8 +448,8 @@ int cci_stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 					} else {
 						pe.address_type = "CCMAIL";
 						pe.address = cci_strf(&ra, "%s at %s",
-								  rest.len ? cci_to_utf8(im, rest, &ra) : name,
-								  cci_to_utf8(im, po, &ra));
+								      rest.len ? cci_to_utf8(im, rest, &ra) : name,
+								      cci_to_utf8(im, po, &ra));
 					}
 				} else {
 					struct dent *e = cci_dir_lookup(im, cci_cspan(name), cci_cspan(NULL));
@@ -458,9 +458,9 @@ int cci_stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 						pe.address = e->addr;
 					} else {
 						cci_problemf(im, MF_WARNING, "ccmail.pab-no-address", rel,
-							 (int64_t)rec.offset, mailbox_id,
-							 "private address '%s' has no Addr and is not in the "
-							 "directory: no address known", name);
+							     (int64_t)rec.offset, mailbox_id,
+							     "private address '%s' has no Addr and is not in the "
+							     "directory: no address known", name);
 					}
 				}
 				if ((rc = mf_store_pab_entry(im->st, &id, &pe, im->diag)) < 0)
@@ -497,16 +497,16 @@ int cci_stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 						pm->entry_id = member_entry(im, f->value, &ra);
 					if (!pm->member_pab_id && !pm->entry_id)
 						cci_problemf(im, MF_WARNING, "ccmail.pab-member-unresolved", rel,
-							 (int64_t)f->offset, mailbox_id,
-							 "private list member '%s' is neither a private address "
-							 "nor in the directory: kept as written", addr);
+							     (int64_t)f->offset, mailbox_id,
+							     "private list member '%s' is neither a private address "
+							     "nor in the directory: kept as written", addr);
 				}
 				if ((rc = mf_store_pab_entry(im->st, &id, &pe, im->diag)) < 0)
 					goto fail;
 				if (fl && !fl->value.len)
 					cci_problemf(im, MF_WARNING, "ccmail.dir-no-name", rel,
-						 (int64_t)rec.offset, mailbox_id,
-						 "private list without a name");
+						     (int64_t)rec.offset, mailbox_id,
+						     "private list without a name");
 			}
 			mf_arena_reset(&ra);
 		}
@@ -539,6 +539,7 @@ void cci_jobs_release(struct jobs *js)
 		free(js->j[i].pab);
 	}
 	free(js->j);
+	mf_strmap_release(&js->ids);
 	memset(js, 0, sizeof(*js));
 }
 
@@ -554,17 +555,17 @@ static char *resolve_listed(struct imp *im, const char *rel_users, uint64_t off,
 	rc = mf_path_resolve(&real, im->root, name, &d);
 	if (rc == MF_ENOTFOUND) {
 		cci_problemf(im, MF_ERROR, "ccmail.file-missing", rel_users, (int64_t)off, mailbox_id,
-			 "%s file '%s' does not exist in the set", what, name);
+			     "%s file '%s' does not exist in the set", what, name);
 		return NULL;
 	}
 	if (rc < 0) {
 		cci_problemf(im, MF_ERROR, "ccmail.file-bad-path", rel_users, (int64_t)off, mailbox_id,
-			 "%s file '%s' cannot be used: %s", what, name, d.msg);
+			     "%s file '%s' cannot be used: %s", what, name, d.msg);
 		return NULL;
 	}
 	if (cci_mark_used(im, real)) {
 		cci_problemf(im, MF_ERROR, "ccmail.file-reused", rel_users, (int64_t)off, mailbox_id,
-			 "%s file '%s' is named twice: only its first row is imported", what, name);
+			     "%s file '%s' is named twice: only its first row is imported", what, name);
 		free(real);
 		return NULL;
 	}
@@ -623,8 +624,8 @@ int cci_stage_users(struct imp *im, const char *real, struct jobs *js)
 			if (col[0] < 0 || col[1] < 0) {
 				if (fresh)
 					cci_problemf(im, MF_WARNING, "ccmail.users-header", rel, 0, 0,
-						 "USERS.CSV has no header row 'kind,name,file,pab': "
-						 "columns taken in that order");
+						     "USERS.CSV has no header row 'kind,name,file,pab': "
+						     "columns taken in that order");
 				for (int k = 0; k < 4; k++)
 					col[k] = k;
 				if (found == 0)
@@ -639,7 +640,7 @@ data_row:
 			 * "Holm,", a file name cut before "\0../..") */
 			if (fresh)
 				cci_problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.nul_offset, 0,
-					 "row with a NUL byte ignored");
+					     "row with a NUL byte ignored");
 			mf_arena_reset(&ra);
 			continue;
 		}
@@ -653,7 +654,7 @@ data_row:
 			if (!nm.len) {
 				if (fresh)
 					cci_problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.offset, 0,
-						 "row without a name ignored");
+						     "row without a name ignored");
 				mf_arena_reset(&ra);
 				continue;
 			}
@@ -679,15 +680,15 @@ data_row:
 				goto fail;
 			if (!in_dir && fresh)
 				cci_problemf(im, MF_WARNING, "ccmail.user-not-in-directory", rel,
-					 (int64_t)row.offset, mbid,
-					 "'%s' is not in the directory: migrated as a mailbox all the same",
-					 jb.name);
+					     (int64_t)row.offset, mbid,
+					     "'%s' is not in the directory: migrated as a mailbox all the same",
+					     jb.name);
 		} else if (mf_strcaseeq(f[0], "bboard")) {
 			char *bname = jb.name;
 			if (bname[0] != '#') {
 				if (fresh)
 					cci_problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.offset, 0,
-						 "bulletin board name '%s' without '#': '#' added", bname);
+						     "bulletin board name '%s' without '#': '#' added", bname);
 				bname = cci_strf(&ra, "#%s", bname);
 			}
 			jb.name = bname;
@@ -719,20 +720,22 @@ data_row:
 		} else {
 			if (fresh)
 				cci_problemf(im, MF_WARNING, "ccmail.users-bad-row", rel, (int64_t)row.offset, 0,
-					 "unknown kind '%s' (mailbox or bboard): row ignored", f[0]);
+					     "unknown kind '%s' (mailbox or bboard): row ignored", f[0]);
 			mf_arena_reset(&ra);
 			continue;
 		}
 		jb.mailbox_id = mbid;
-		for (size_t i = 0; i < js->n; i++)
-			if (js->j[i].mailbox_id == mbid) {
+		{
+			char key[24];
+			snprintf(key, sizeof(key), "%lld", (long long)mbid);
+			if (!mf_strmap_add(&js->ids, key, 1)) {
 				if (fresh)
 					cci_problemf(im, MF_WARNING, "ccmail.users-duplicate", rel,
-						 (int64_t)row.offset, mbid,
-						 "'%s' has a row already: this row is ignored", jb.name);
+						     (int64_t)row.offset, mbid,
+						     "'%s' has a row already: this row is ignored", jb.name);
 				mbid = 0;
-				break;
 			}
+		}
 		if (!mbid) {
 			mf_arena_reset(&ra);
 			continue;
@@ -746,7 +749,10 @@ data_row:
 			jb.pab = *pname ? resolve_listed(im, rel, row.offset, "private directory", pname, mbid)
 					: NULL;
 		}
-		js->j = mf_xreallocarray(js->j, js->n + 1, sizeof(*js->j));
+		if (js->n == js->cap) {
+			js->cap = js->cap ? js->cap * 2 : 64;
+			js->j = mf_xreallocarray(js->j, js->cap, sizeof(*js->j));
+		}
 		js->j[js->n++] = jb;
 		mf_arena_reset(&ra);
 	}
@@ -787,7 +793,7 @@ void cci_scan_unreferenced(struct imp *im, const char *dir, int depth)
 				cci_scan_unreferenced(im, real, depth + 1);
 			else if (S_ISREG(sb.st_mode) && !cci_mark_used(im, real))
 				cci_problemf(im, MF_WARNING, "ccmail.file-unreferenced", cci_rel_of(im, real), 0, 0,
-					 "file is not named in USERS.CSV: not imported");
+					     "file is not named in USERS.CSV: not imported");
 		}
 		free(real);
 		free(p);

@@ -115,7 +115,7 @@ void msi_set_file(struct msm *s, const char *rel)
 }
 
 void msi_on_problem(void *ctx, enum mf_severity sev, const char *code, uint64_t off,
-		       const char *text)
+		    const char *text)
 {
 	struct msm *s = ctx;
 	if (s->collecting) {
@@ -150,7 +150,7 @@ static void remember_problem(void *ctx, enum mf_severity sev, const char *code, 
 
 
 void msi_problem(struct msm *s, enum mf_severity sev, const char *code, uint64_t off,
-		    const char *fmt, ...)
+		 const char *fmt, ...)
 {
 	char text[768];
 	va_list ap;
@@ -178,7 +178,7 @@ int msi_flush_pending(struct msm *s, int64_t message_id, uint64_t msg_off)
 
 /* Code page bytes to UTF-8 into out (reset first). */
 int msi_text_into(struct msm *s, struct mf_charset *cs, const void *p, size_t n,
-		     struct mf_buf *out, size_t *repl)
+		  struct mf_buf *out, size_t *repl)
 {
 	size_t r = 0;
 	mf_buf_reset(out);
@@ -195,7 +195,7 @@ int msi_text_into(struct msm *s, struct mf_charset *cs, const void *p, size_t n,
 
 /* Code page bytes to UTF-8 in the message arena. */
 char *msi_text_utf8(struct msm *s, struct mf_charset *cs, const void *p, size_t n,
-		       size_t *repl)
+		    size_t *repl)
 {
 	if (msi_text_into(s, cs, p, n, &s->conv, repl) < 0)
 		return NULL;
@@ -225,7 +225,7 @@ char *msi_utf8_dup(struct msm *s, const char *in, uint64_t off)
 	mf_utf8_sanitize(t.p, t.len, &b, &r);
 	if (r)
 		msi_problem(s, MF_WARNING, "msmail.users-value", off,
-			"%zu byte(s) of ill-formed UTF-8 replaced by U+FFFD", r);
+			    "%zu byte(s) of ill-formed UTF-8 replaced by U+FFFD", r);
 	return mf_buf_detach(&b, NULL);
 }
 
@@ -301,7 +301,7 @@ int msi_map_file(struct msm *s, struct mapped *f, const char *abs)
 /* Register a file; returns MF_OK with *state, or <0.  A changed file is
  * reported (it is not read again: the store holds the older one). */
 int msi_begin_file(struct msm *s, struct mapped *f, const char *role, const char *cp,
-		      int64_t mailbox_id, int64_t *file_id, enum mf_file_state *state)
+		   int64_t mailbox_id, int64_t *file_id, enum mf_file_state *state)
 {
 	int rc = mf_store_file_begin(s->st, file_id, state, s->source_id, role, f->rel,
 				     f->map.len, f->sha, cp, mailbox_id, s->diag);
@@ -311,16 +311,16 @@ int msi_begin_file(struct msm *s, struct mapped *f, const char *role, const char
 		s->stats->files_skipped++;
 	if (*state == MF_FILE_CHANGED)
 		msi_problem(s, MF_ERROR, "msmail.file-changed", MF_NO_OFFSET,
-			"%s differs from the file imported before under this name into this "
-			"staging database; it was not read (import a new export into a new "
-			"database)", f->rel);
+			    "%s differs from the file imported before under this name into this "
+			    "staging database; it was not read (import a new export into a new "
+			    "database)", f->rel);
 	return MF_OK;
 }
 
 /* Resolve a path inside the bundle; NULL (reported unless quiet) when it
  * is missing or leaves the bundle. */
 char *msi_resolve_at(struct msm *s, const char *rel, int report, enum mf_severity sev,
-			const char *what, uint64_t off)
+		     const char *what, uint64_t off)
 {
 	char *abs = NULL;
 	struct mf_diag d;
@@ -329,12 +329,12 @@ char *msi_resolve_at(struct msm *s, const char *rel, int report, enum mf_severit
 		return abs;
 	if (report)
 		msi_problem(s, sev, d.code == MF_ENOTFOUND ? "msmail.file-missing" : "msmail.bad-path",
-			off, "%s '%s': %s", what, rel, d.msg);
+			    off, "%s '%s': %s", what, rel, d.msg);
 	return NULL;
 }
 
 char *msi_resolve(struct msm *s, const char *rel, int report, enum mf_severity sev,
-		     const char *what)
+		  const char *what)
 {
 	return msi_resolve_at(s, rel, report, sev, what, MF_NO_OFFSET);
 }
@@ -402,6 +402,7 @@ static int msmail_import(struct mf_store *st, const char *path,
 
 	memset(&s, 0, sizeof(s));
 	memset(&man, 0, sizeof(man));
+	mf_strmap_init(&s.user_index, MF_STRMAP_NOCASE);
 	s.st = st;
 	s.opts = opts;
 	s.stats = stats;
@@ -557,6 +558,7 @@ out:
 	for (size_t i = 0; i < s.n_users; i++)
 		user_free(&s.users[i]);
 	free(s.users);
+	mf_strmap_release(&s.user_index);
 	msi_dmap_release(&s.dir);
 	mf_pending_release(&s.pend);
 	mf_arena_release(&s.arena);

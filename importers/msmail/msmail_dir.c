@@ -49,7 +49,7 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 			eq++;
 		if (eq == line.len) {
 			mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
-				      "manifest line is not key=value; ignored");
+					  "manifest line is not key=value; ignored");
 			continue;
 		}
 		key = mf_span_trim(sub(line, 0, eq));
@@ -84,15 +84,15 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 			continue; /* informational keys of the research's example */
 		else {
 			mf_problem_report(fn, ctx, MF_INFO, "msmail.manifest-unknown-key", off,
-				      "unknown manifest key '%.*s' ignored",
-				      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p);
+					  "unknown manifest key '%.*s' ignored",
+					  (int)(key.len > 60 ? 60 : key.len), (const char *)key.p);
 			continue;
 		}
 		if (val.len >= MF_MSMX_VALUE_MAX) {
 			mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
-				      "manifest value of '%.*s' longer than %d bytes; ignored",
-				      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p,
-				      MF_MSMX_VALUE_MAX - 1);
+					  "manifest value of '%.*s' longer than %d bytes; ignored",
+					  (int)(key.len > 60 ? 60 : key.len), (const char *)key.p,
+					  MF_MSMX_VALUE_MAX - 1);
 			continue;
 		}
 		{
@@ -103,15 +103,15 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 				i++;
 			if (i < val.len) {
 				mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off + (uint64_t)(val.p + i - line.p),
-					      "manifest value of '%.*s' holds the control byte 0x%02x; ignored",
-					      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p, val.p[i]);
+						  "manifest value of '%.*s' holds the control byte 0x%02x; ignored",
+						  (int)(key.len > 60 ? 60 : key.len), (const char *)key.p, val.p[i]);
 				continue;
 			}
 		}
 		if (slot[0]) {
 			mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", off,
-				      "manifest key '%.*s' given twice; the first value is used",
-				      (int)(key.len > 60 ? 60 : key.len), (const char *)key.p);
+					  "manifest key '%.*s' given twice; the first value is used",
+					  (int)(key.len > 60 ? 60 : key.len), (const char *)key.p);
 			continue;
 		}
 		put(slot, val);
@@ -119,17 +119,17 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 	rc = MF_OK;
 	if (!out->version[0] || !out->network[0] || !out->postoffice[0]) {
 		mf_problem_report(fn, ctx, MF_ERROR, "msmail.manifest-missing", MF_NO_OFFSET,
-			      "MSMX.TXT lacks %s", !out->version[0] ? "msmx-version" :
-			      !out->network[0] ? "network" : "postoffice");
+				  "MSMX.TXT lacks %s", !out->version[0] ? "msmx-version" :
+				  !out->network[0] ? "network" : "postoffice");
 		rc = MF_EFORMAT;
 	} else if (strcmp(out->version, "1") != 0 && strncmp(out->version, "1.", 2) != 0) {
 		mf_problem_report(fn, ctx, MF_ERROR, "msmail.manifest-version", MF_NO_OFFSET,
-			      "msmx-version=%s: mailferry reads version 1 bundles only", out->version);
+				  "msmx-version=%s: mailferry reads version 1 bundles only", out->version);
 		rc = MF_EFORMAT;
 	}
 	if (strlen(out->network) > 10 || strlen(out->postoffice) > 10)
 		mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", MF_NO_OFFSET,
-			      "network or postoffice name longer than MS Mail's 10 characters");
+				  "network or postoffice name longer than MS Mail's 10 characters");
 	if (!out->source_codepage[0])
 		strcpy(out->source_codepage, "850");
 	if (!out->windows_codepage[0])
@@ -141,8 +141,8 @@ int mf_msmx_parse(struct mf_msmx *out, const void *data, size_t len,
 	} else if (!mf_strcaseeq(out->newline, "CRLF") && !mf_strcaseeq(out->newline, "LF") &&
 		   !mf_strcaseeq(out->newline, "CR")) {
 		mf_problem_report(fn, ctx, MF_WARNING, "msmail.manifest-syntax", MF_NO_OFFSET,
-			      "mmff-newline=%s is not CRLF, LF or CR; CRLF assumed (any line end "
-			      "is read anyway)", out->newline);
+				  "mmff-newline=%s is not CRLF, LF or CR; CRLF assumed (any line end "
+				  "is read anyway)", out->newline);
 		strcpy(out->newline, "CRLF");
 	} else {
 		for (char *q = out->newline; *q; q++)
@@ -260,7 +260,7 @@ int mf_mscsv_next(struct mf_mscsv *c, const char *fields[MF_MSCSV_FIELDS_MAX], s
 					continue;
 				if (after_quote && !why) {
 					mf_problem_report(c->problem, c->pctx, MF_INFO, "msmail.csv-syntax", start,
-						      "text after a closing quote kept in the field");
+							  "text after a closing quote kept in the field");
 					why = "";
 				}
 				mf_buf_addch(&c->buf, ch);
@@ -273,7 +273,7 @@ int mf_mscsv_next(struct mf_mscsv *c, const char *fields[MF_MSCSV_FIELDS_MAX], s
 		}
 		if (bad) {
 			mf_problem_report(c->problem, c->pctx, MF_ERROR, "msmail.csv-damaged", start,
-				      "CSV record skipped: %s", why);
+					  "CSV record skipped: %s", why);
 			if (!mf_rd_eof(&c->rd))
 				skip_rest_of_line(&c->rd);
 			return MF_SKIP;
@@ -283,7 +283,7 @@ int mf_mscsv_next(struct mf_mscsv *c, const char *fields[MF_MSCSV_FIELDS_MAX], s
 		for (size_t i = 0; i < nf; i++) {
 			if (memchr(c->buf.data + c->start[i], '\0', c->len[i])) {
 				mf_problem_report(c->problem, c->pctx, MF_ERROR, "msmail.csv-damaged", start,
-					      "CSV record skipped: NUL byte in field %zu", i + 1);
+						  "CSV record skipped: NUL byte in field %zu", i + 1);
 				return MF_SKIP;
 			}
 		}
@@ -349,7 +349,7 @@ int mf_msusers_next(struct mf_msusers *u, struct mf_msuser *out)
 			continue;
 		if (rc == MF_DONE) {
 			mf_problem_report(u->csv.problem, u->csv.pctx, MF_ERROR, "msmail.users-header",
-				      0, "users.csv is empty: no header row");
+					  0, "users.csv is empty: no header row");
 			u->have_header = -1;
 			return MF_EFORMAT;
 		}
@@ -359,15 +359,15 @@ int mf_msusers_next(struct mf_msusers *u, struct mf_msuser *out)
 					u->col[c] = (int)i;
 		if (u->col[0] < 0) {
 			mf_problem_report(u->csv.problem, u->csv.pctx, MF_ERROR, "msmail.users-header",
-				      off, "users.csv header has no 'mailbox' column");
+					  off, "users.csv header has no 'mailbox' column");
 			u->have_header = -1;
 			return MF_EFORMAT;
 		}
 		for (size_t c = 1; c < 5; c++)
 			if (u->col[c] < 0)
 				mf_problem_report(u->csv.problem, u->csv.pctx, MF_WARNING,
-					      "msmail.users-header", off,
-					      "users.csv header lacks the '%s' column", cols[c][0]);
+						  "msmail.users-header", off,
+						  "users.csv header lacks the '%s' column", cols[c][0]);
 		u->have_header = 1;
 	}
 	for (;;) {
@@ -391,14 +391,14 @@ int mf_msusers_next(struct mf_msusers *u, struct mf_msuser *out)
 		else if (del[0] && strcmp(del, "0") && !mf_strcaseeq(del, "false") &&
 			 !mf_strcaseeq(del, "no") && !mf_strcaseeq(del, "n") && !mf_strcaseeq(del, "f"))
 			mf_problem_report(u->csv.problem, u->csv.pctx, MF_WARNING, "msmail.users-value",
-				      off, "deleted='%.20s' is not 0 or 1; read as 0", del);
+					  off, "deleted='%.20s' is not 0 or 1; read as 0", del);
 		{
 			struct mf_span m = { (const unsigned char *)out->mailbox, strlen(out->mailbox) };
 			m = mf_span_trim(m);
 			if (!m.len) {
 				mf_problem_report(u->csv.problem, u->csv.pctx, MF_WARNING,
-					      "msmail.users-value", off,
-					      "users.csv row without a mailbox name skipped");
+						  "msmail.users-value", off,
+						  "users.csv row without a mailbox name skipped");
 				continue;
 			}
 		}
@@ -548,7 +548,7 @@ int mf_msdir_next(struct mf_msdir *d, struct mf_msdir_line *out)
 			return MF_DONE;
 		if (line.len > 4096) {
 			mf_problem_report(d->problem, d->pctx, MF_ERROR, "msmail.dir-line-too-long", off,
-				      "directory line of %zu bytes skipped", line.len);
+					  "directory line of %zu bytes skipped", line.len);
 			continue;
 		}
 		if (!mf_span_trim(line).len)

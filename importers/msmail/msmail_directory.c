@@ -9,21 +9,25 @@
 
 /* ---- directory ---- */
 
-static struct msm_user *find_user(struct msm *s, const char *mailbox, size_t n)
+static struct msm_user *find_user(struct msm *s, const char *mailbox)
 {
-	for (size_t i = 0; i < s->n_users; i++)
-		if (strlen(s->users[i].mailbox) == n && mf_strncaseeq(s->users[i].mailbox, mailbox, n))
-			return &s->users[i];
-	return NULL;
+	uint64_t i;
+	return mf_strmap_get(&s->user_index, mailbox, &i) ? &s->users[i - 1] : NULL;
 }
 
-static struct msm_user *add_user(struct msm *s)
+/* A new user named mailbox (owned from now on); mailbox is not taken. */
+static struct msm_user *add_user(struct msm *s, char *mailbox)
 {
 	struct msm_user *u;
-	s->users = mf_xreallocarray(s->users, s->n_users + 1, sizeof(*s->users));
+	if (s->n_users == s->cap_users) {
+		s->cap_users = s->cap_users ? s->cap_users * 2 : 64;
+		s->users = mf_xreallocarray(s->users, s->cap_users, sizeof(*s->users));
+	}
 	u = &s->users[s->n_users++];
 	memset(u, 0, sizeof(*u));
 	u->inbox_messages = -1;
+	u->mailbox = mailbox;
+	mf_strmap_add(&s->user_index, mailbox, s->n_users);
 	return u;
 }
 
@@ -56,18 +60,17 @@ static int read_users(struct msm *s)
 	mf_map_watch(&f.map, &u.csv.rd);
 	while ((rc = mf_msusers_next(&u, &row)) == MF_OK) {
 		char *mbx = msi_utf8_dup(s, row.mailbox, row.offset);
-		struct msm_user *x = find_user(s, mbx, strlen(mbx));
+		struct msm_user *x = find_user(s, mbx);
 		if (x) {
 			msi_problem(s, MF_WARNING, "msmail.users-duplicate", row.offset,
-				"mailbox %s listed twice in users.csv; the first row is used", mbx);
+				    "mailbox %s listed twice in users.csv; the first row is used", mbx);
 			free(mbx);
 			continue;
 		}
 		if (strlen(mbx) > 10)
 			msi_problem(s, MF_WARNING, "msmail.users-value", row.offset,
-				"mailbox name %s is longer than MS Mail's 10 characters", mbx);
-		x = add_user(s);
-		x->mailbox = mbx;
+				    "mailbox name %s is longer than MS Mail's 10 characters", mbx);
+		x = add_user(s, mbx);
 		x->full_name = msi_utf8_dup(s, row.full_name, row.offset);
 		x->mail_dir = msi_utf8_dup(s, row.mail_dir, row.offset);
 		x->calendar = msi_utf8_dup(s, row.calendar, row.offset);
@@ -160,7 +163,7 @@ static int has_content(struct msm *s, const struct msm_user *u)
 }
 
 int msi_store_po(struct msm *s, const char *name, const char *network, const char *kind,
-		    const char *type)
+		 const char *type)
 {
 	return mf_store_postoffice(s->st, NULL, s->source_id, name, network, kind, type, NULL,
 				   s->diag);
@@ -182,26 +185,26 @@ static int dir_entry(struct msm *s, const struct mf_msdir_line *l, int64_t file_
 	name = msi_span_utf8(s, l->name);
 	if (!l->address.len) {
 		msi_problem(s, MF_WARNING, "msmail.dir-no-address", l->offset,
-			"directory entry '%s' has no address; skipped", name);
+			    "directory entry '%s' has no address; skipped", name);
 		return MF_OK;
 	}
 	if (l->layout == MF_MSDIR_GUESSED)
 		msi_problem(s, MF_INFO, "msmail.dir-columns", l->offset,
-			"entry not in fixed columns or TAB-separated; address taken from the first "
-			"TYPE: token");
+			    "entry not in fixed columns or TAB-separated; address taken from the first "
+			    "TYPE: token");
 	msi_addr_split(type, &addr, (const char *)l->address.p, l->address.len);
 	if (!type[0]) {
 		if (gw_type) {
 			snprintf(type, sizeof(type), "%s", gw_type);
 		} else {
 			msi_problem(s, MF_WARNING, "msmail.dir-address", l->offset,
-				"address '%.*s' has no type and is not NET/PO/MAILBOX; staged as a "
-				"custom recipient without type", (int)(l->address.len > 60 ? 60 :
-				l->address.len), (const char *)l->address.p);
+				    "address '%.*s' has no type and is not NET/PO/MAILBOX; staged as a "
+				    "custom recipient without type", (int)(l->address.len > 60 ? 60 :
+				    l->address.len), (const char *)l->address.p);
 		}
 	} else if (!memchr(l->address.p, ':', l->address.len) && !gw_type) {
 		msi_problem(s, MF_INFO, "msmail.dir-address", l->offset,
-			"address without a type read as native MS Mail (PCM)");
+			    "address without a type read as native MS Mail (PCM)");
 	}
 	addr_s = msi_span_utf8(s, addr);
 	if (l->templ.len)
@@ -226,8 +229,8 @@ static int dir_entry(struct msm *s, const struct mf_msdir_line *l, int64_t file_
 		struct mf_msaddr ma;
 		if (mf_msaddr_parse(&ma, (const char *)addr.p, addr.len) != MF_OK) {
 			msi_problem(s, MF_WARNING, "msmail.dir-address", l->offset,
-				"MS Mail address '%s' is not NETWORK/POSTOFFICE/MAILBOX; staged as a "
-				"custom recipient", addr_s);
+				    "MS Mail address '%s' is not NETWORK/POSTOFFICE/MAILBOX; staged as a "
+				    "custom recipient", addr_s);
 		} else {
 			char *net = mf_arena_strndup(&s->arena, (const char *)ma.network.p, ma.network.len);
 			char *mbx = mf_arena_strndup(&s->arena, (const char *)ma.mailbox.p, ma.mailbox.len);
@@ -235,20 +238,19 @@ static int dir_entry(struct msm *s, const struct mf_msdir_line *l, int64_t file_
 			e.postoffice = po;
 			if (ma.overlong)
 				msi_problem(s, MF_WARNING, "msmail.dir-address", l->offset,
-					"a part of '%s' is longer than MS Mail's 10 characters", addr_s);
+					    "a part of '%s' is longer than MS Mail's 10 characters", addr_s);
 			if (mf_strcaseeq(net, s->mx.network) && mf_strcaseeq(po, s->mx.postoffice)) {
-				struct msm_user *u = find_user(s, mbx, strlen(mbx));
+				struct msm_user *u = find_user(s, mbx);
 				if (u && u->in_pol) {
 					msi_problem(s, MF_WARNING, "msmail.dir-duplicate", l->offset,
-						"mailbox %s listed twice in pol.txt", mbx);
+						    "mailbox %s listed twice in pol.txt", mbx);
 				} else {
 					if (!u) {
-						u = add_user(s);
-						u->mailbox = mf_xstrdup(mbx);
+						u = add_user(s, mf_xstrdup(mbx));
 					} else if (u->deleted) {
 						msi_problem(s, MF_WARNING, "msmail.users-deleted-listed", u->csv_offset,
-							"mailbox %s is marked deleted in users.csv but listed in "
-							"pol.txt; staged as deleted", mbx);
+							    "mailbox %s is marked deleted in users.csv but listed in "
+							    "pol.txt; staged as deleted", mbx);
 					}
 					u->in_pol = 1;
 					free(u->dir_name);
@@ -305,8 +307,8 @@ static int read_dir_file(struct msm *s, const char *abs, const char *role, const
 			continue;
 		} else if (write) {
 			msi_problem(s, MF_WARNING, "msmail.dir-code", l.offset,
-				"line with transaction code '%c' is not an entry of an extract; ignored",
-				l.code >= 0x20 && l.code < 0x7f ? l.code : '?');
+				    "line with transaction code '%c' is not an entry of an extract; ignored",
+				    l.code >= 0x20 && l.code < 0x7f ? l.code : '?');
 		}
 	}
 	if (write && (rc = mf_store_file_end(s->st, file_id, "done", 0, 0, s->diag)) < 0)
@@ -388,7 +390,7 @@ static int read_groups(struct msm *s, const char *abs)
 			struct mf_span addr;
 			if (l.code == 'R' || l.code == 'r')
 				msi_problem(s, MF_WARNING, "msmail.group-code", l.offset,
-					"'R' (replace group) in an extract; read as a group definition");
+					    "'R' (replace group) in an extract; read as a group definition");
 			memset(&e, 0, sizeof(e));
 			msi_addr_split(type, &addr, (const char *)l.address.p, l.address.len);
 			e.kind = "list";
@@ -414,7 +416,7 @@ static int read_groups(struct msm *s, const char *abs)
 		} else if (l.code == 'A' || l.code == 'a') {
 			if (!list_id) {
 				msi_problem(s, MF_WARNING, "msmail.group-syntax", l.offset,
-					"member line before any group ('G') line; ignored");
+					    "member line before any group ('G') line; ignored");
 				continue;
 			}
 			mem = mf_xreallocarray(mem, n_mem + 1, sizeof(*mem));
@@ -425,8 +427,8 @@ static int read_groups(struct msm *s, const char *abs)
 			n_mem++;
 		} else {
 			msi_problem(s, MF_WARNING, "msmail.group-code", l.offset,
-				"group line with code '%c' ignored (an extract has G, A and # lines)",
-				l.code >= 0x20 && l.code < 0x7f ? l.code : '?');
+				    "group line with code '%c' ignored (an extract has G, A and # lines)",
+				    l.code >= 0x20 && l.code < 0x7f ? l.code : '?');
 		}
 	}
 	/* members resolve against the whole directory, groups included */
@@ -438,7 +440,7 @@ static int read_groups(struct msm *s, const char *abs)
 		e = msi_lookup(s, mem[i].addr);
 		if (!e)
 			msi_problem(s, MF_WARNING, "msmail.member-unresolved", mem[i].off,
-				"group member '%s' is not in the directory", mem[i].addr);
+				    "group member '%s' is not in the directory", mem[i].addr);
 		if ((rc = mf_store_list_member(s->st, mem[i].list, mem[i].pos, mem[i].addr,
 					       e ? e->id : 0, s->diag)) < 0)
 			goto out;
@@ -520,14 +522,14 @@ int msi_read_directory(struct msm *s)
 			continue;
 		if (u->deleted && !has_content(s, u)) {
 			msi_problem(s, MF_INFO, "msmail.deleted-no-mail", u->csv_offset,
-				"deleted mailbox %s has no mail or calendar in the export; not migrated",
-				u->mailbox);
+				    "deleted mailbox %s has no mail or calendar in the export; not migrated",
+				    u->mailbox);
 			continue;
 		}
 		if (!u->deleted)
 			msi_problem(s, MF_WARNING, "msmail.user-not-in-directory", u->csv_offset,
-				"mailbox %s is in users.csv but not in pol.txt; staged as a mailbox "
-				"outside the directory", u->mailbox);
+				    "mailbox %s is in users.csv but not in pol.txt; staged as a mailbox "
+				    "outside the directory", u->mailbox);
 		if ((rc = stage_mailbox(s, u, s->mx.network, s->mx.postoffice, u->mailbox, 0)) < 0)
 			return rc;
 	}
@@ -545,7 +547,7 @@ int msi_read_directory(struct msm *s)
 		} else {
 			msi_set_file(s, msi_rel_of(s, p));
 			msi_problem(s, MF_ERROR, "msmail.bad-path", MF_NO_OFFSET,
-				"a symbolic link that leads outside the bundle; not read");
+				    "a symbolic link that leads outside the bundle; not read");
 		}
 		free(p);
 	}

@@ -87,7 +87,8 @@ struct msm {
 	int64_t source_id, run_id;
 	int64_t dtstamp;
 	struct msm_user *users;
-	size_t n_users;
+	size_t n_users, cap_users;
+	struct mf_strmap user_index; /* mailbox (ASCII case-insensitive) -> index + 1 */
 	struct dmap dir;
 	/* problem routing */
 	char file[1024];            /* relative path of the file being read */
@@ -115,14 +116,14 @@ const struct dent *msi_dmap_get(const struct dmap *m, const char *key);
 void msi_dmap_release(struct dmap *m);
 void msi_set_file(struct msm *s, const char *rel);
 void msi_on_problem(void *ctx, enum mf_severity sev, const char *code, uint64_t off,
-		       const char *text);
+		    const char *text);
 void msi_problem(struct msm *s, enum mf_severity sev, const char *code, uint64_t off,
-		    const char *fmt, ...) MF_ATTR_PRINTF(5, 6);
+		 const char *fmt, ...) MF_ATTR_PRINTF(5, 6);
 int msi_flush_pending(struct msm *s, int64_t message_id, uint64_t msg_off);
 int msi_text_into(struct msm *s, struct mf_charset *cs, const void *p, size_t n,
-		     struct mf_buf *out, size_t *repl);
+		  struct mf_buf *out, size_t *repl);
 char *msi_text_utf8(struct msm *s, struct mf_charset *cs, const void *p, size_t n,
-		       size_t *repl);
+		    size_t *repl);
 char *msi_span_utf8(struct msm *s, struct mf_span v);
 char *msi_utf8_dup(struct msm *s, const char *in, uint64_t off);
 const char *msi_rel_of(const struct msm *s, const char *abs);
@@ -130,14 +131,14 @@ char *msi_make_key(struct mf_arena *a, const char *prefix, const char *v, size_t
 void msi_addr_split(char type[24], struct mf_span *addr, const char *v, size_t n);
 int msi_map_file(struct msm *s, struct mapped *f, const char *abs);
 int msi_begin_file(struct msm *s, struct mapped *f, const char *role, const char *cp,
-		      int64_t mailbox_id, int64_t *file_id, enum mf_file_state *state);
+		   int64_t mailbox_id, int64_t *file_id, enum mf_file_state *state);
 char *msi_resolve_at(struct msm *s, const char *rel, int report, enum mf_severity sev,
-			const char *what, uint64_t off);
+		     const char *what, uint64_t off);
 char *msi_resolve(struct msm *s, const char *rel, int report, enum mf_severity sev,
-		     const char *what);
+		  const char *what);
 int msi_inside_root(const struct msm *s, const char *path);
 int msi_store_po(struct msm *s, const char *name, const char *network, const char *kind,
-		    const char *type);
+		 const char *type);
 const struct dent *msi_lookup(struct msm *s, const char *v);
 void msi_free_list(char **v, size_t n);
 int msi_read_directory(struct msm *s);

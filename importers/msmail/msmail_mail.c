@@ -94,8 +94,8 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 			g.parent_message_id = msi_span_utf8(s, tx.field[MF_TXH_PARENT_ID]);
 		if (!tx.n_labels_known)
 			msi_problem(s, MF_INFO, "msmail.textized-labels", m->body_offset,
-				"textized header with no label mailferry knows (English, German, "
-				"French, Spanish); only its message class was read");
+				    "textized header with no label mailferry knows (English, German, "
+				    "French, Spanish); only its message class was read");
 	}
 	/* subject: the full one of the header, else SUBJECT: */
 	if (have_tx && tx.field[MF_TXH_SUBJECT].p && tx.field[MF_TXH_SUBJECT].len)
@@ -156,7 +156,7 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 		if (!dt.p && have_tx && tx.field[MF_TXH_DATE].p) {
 			dt = tx.field[MF_TXH_DATE];
 			msi_problem(s, MF_INFO, "msmail.date-from-header", m->offset,
-				"no DATE: token; the date of the textized header is used");
+				    "no DATE: token; the date of the textized header is used");
 		}
 		if (dt.p && dt.len) {
 			snprintf(raw, sizeof(raw), "%.*s%s%.*s", (int)(dt.len > 40 ? 40 : dt.len),
@@ -168,11 +168,11 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 			g.has_sent = ok;
 			if (!ok)
 				msi_problem(s, MF_WARNING, "msmail.bad-date", m->offset,
-					"date '%s' is not yyyy-mm-dd hh:mm or does not exist; sent date "
-					"unknown", g.date_raw);
+					    "date '%s' is not yyyy-mm-dd hh:mm or does not exist; sent date "
+					    "unknown", g.date_raw);
 			else if ((fl & MF_DATE_NO_TIME) && m->date.p)
 				msi_problem(s, MF_INFO, "msmail.no-time", m->offset,
-					"DATE: without TIME:; midnight used");
+					    "DATE: without TIME:; midnight used");
 		} else {
 			msi_problem(s, MF_INFO, "msmail.no-date", m->offset, "message without a date");
 		}
@@ -187,15 +187,15 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 		case MF_MMFF_PRIO_CONFIRM: g.is_receipt = 1; break;
 		case MF_MMFF_PRIO_FILE:
 			msi_problem(s, MF_INFO, "msmail.file-transfer", m->offset,
-				"automatic file-transfer message (PRIORITY:F) staged as an ordinary "
-				"message; the F stays in the raw header");
+				    "automatic file-transfer message (PRIORITY:F) staged as an ordinary "
+				    "message; the F stays in the raw header");
 			break;
 		case MF_MMFF_PRIO_EMPTY: break;
 		default:
 			msi_problem(s, MF_WARNING, "msmail.priority-unknown", m->offset,
-				"PRIORITY:%.*s is not 1-5, R, C or F; normal priority used",
-				(int)(m->priority.len > 10 ? 10 : m->priority.len),
-				(const char *)m->priority.p);
+				    "PRIORITY:%.*s is not 1-5, R, C or F; normal priority used",
+				    (int)(m->priority.len > 10 ? 10 : m->priority.len),
+				    (const char *)m->priority.p);
 		}
 	}
 	if (m->status.p) {
@@ -203,8 +203,8 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 			g.unread = 1;
 		else if (!mf_span_eq_ci(m->status, "READ"))
 			msi_problem(s, MF_WARNING, "msmail.mmff-status", m->offset,
-				"STATUS:%.*s is not READ or UNREAD; read assumed",
-				(int)(m->status.len > 10 ? 10 : m->status.len), (const char *)m->status.p);
+				    "STATUS:%.*s is not READ or UNREAD; read assumed",
+				    (int)(m->status.len > 10 ? 10 : m->status.len), (const char *)m->status.p);
 	}
 
 	/* the body (the textized header stripped) */
@@ -214,8 +214,8 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 	text_len = s->body.len;
 	if (!text) {
 		msi_problem(s, MF_ERROR, "msmail.too-large", m->offset,
-			"a body of %zu bytes is more than mailferry stages (%u MiB); message skipped",
-			body.len, MAX_BODY >> 20);
+			    "a body of %zu bytes is more than mailferry stages (%u MiB); message skipped",
+			    body.len, MAX_BODY >> 20);
 		return MF_SKIP;
 	}
 	bp.keep_raw = repl > 0;
@@ -237,8 +237,8 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 	}
 	if (repl)
 		msi_problem(s, MF_INFO, "msmail.charset-replaced", m->body_offset,
-			"%zu byte(s) with no mapping in %s became U+FFFD; the raw body is kept",
-			repl, s->cp);
+			    "%zu byte(s) with no mapping in %s became U+FFFD; the raw body is kept",
+			    repl, s->cp);
 	bp.position = 0;
 	bp.kind = "text";
 	bp.text = text;
@@ -264,7 +264,7 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 				snprintf(n, 48, "attachment-%zu.bin", i + 1);
 				a->name = n;
 				msi_problem(s, MF_WARNING, "msmail.attachment-name", m->att[i].offset,
-					"attachment without a name staged as %s", n);
+					    "attachment without a name staged as %s", n);
 			}
 			a->data = m->att[i].data.p;
 			a->size = m->att[i].data.len;
@@ -272,8 +272,8 @@ static int stage_message(struct msm *s, const struct mf_mmff_msg *m, int64_t mai
 			if (a->size > MAX_BLOB) {
 				/* over SQLite's largest value: staged by name only */
 				msi_problem(s, MF_ERROR, "msmail.too-large", m->att[i].offset,
-					"attachment %s of %zu bytes is larger than a staged value can be; "
-					"staged without its bytes (they stay in the export)", a->name, a->size);
+					    "attachment %s of %zu bytes is larger than a staged value can be; "
+					    "staged without its bytes (they stay in the export)", a->name, a->size);
 				a->data = NULL;
 				a->size = 0;
 				a->has_data = 0;
@@ -377,7 +377,7 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 						     f.map.len > (64u << 10) ? 64u << 10 : f.map.len);
 		if (why)
 			msi_problem(s, MF_WARNING, "msmail.codepage-suspect", MF_NO_OFFSET,
-				"%s (declared %s)", why, s->cp);
+				    "%s (declared %s)", why, s->cp);
 	}
 	mf_mmff_init(&p, f.map.data, f.map.len, msi_on_problem, s);
 	mf_map_watch(&f.map, &p.rd);
@@ -432,7 +432,7 @@ static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const c
 		const char *got = e == MF_EOL_CRLF ? "CRLF" : e == MF_EOL_LF ? "LF" : e == MF_EOL_CR ? "CR" : NULL;
 		if (got && strcmp(got, want))
 			msi_problem(s, MF_INFO, "msmail.mmff-newline", 0,
-				"lines end in %s, not %s as mmff-newline says; read anyway", got, want);
+				    "lines end in %s, not %s as mmff-newline says; read anyway", got, want);
 	}
 	mf_mmff_release(&p);
 	if (!strcasecmp(fname, "inbox.mmff"))
@@ -470,7 +470,7 @@ int msi_read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_fol
 	d = opendir(abs);
 	if (!d) {
 		msi_problem(s, MF_ERROR, "msmail.file-missing", u->csv_offset,
-			"mail folder '%s' of %s is not a folder", u->mail_dir, u->mailbox);
+			    "mail folder '%s' of %s is not a folder", u->mail_dir, u->mailbox);
 		free(abs);
 		return MF_OK;
 	}
@@ -485,7 +485,7 @@ int msi_read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_fol
 		if (de->d_name[0] == '.') {
 			msi_set_file(s, msi_rel_of(s, p));
 			msi_problem(s, MF_INFO, "msmail.file-ignored", MF_NO_OFFSET,
-				"a hidden file (its name starts with '.'); not read");
+				    "a hidden file (its name starts with '.'); not read");
 			free(p);
 			continue;
 		}
@@ -498,25 +498,25 @@ int msi_read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_fol
 			if (l < 5 || !mf_strcaseeq(de->d_name + l - 5, ".mmff") ||
 			    (st_ok && S_ISDIR(sb.st_mode)))
 				msi_problem(s, MF_INFO, "msmail.file-ignored", MF_NO_OFFSET,
-					"not a regular MMFF folder file; not read");
+					    "not a regular MMFF folder file; not read");
 			else
 				msi_problem(s, MF_ERROR, "msmail.file-unreadable", MF_NO_OFFSET, "%s; not read",
-					st_ok ? "not a regular file (a FIFO, device or socket)"
-					      : strerror(err));
+					    st_ok ? "not a regular file (a FIFO, device or socket)"
+						  : strerror(err));
 			free(p);
 			continue;
 		}
 		if (!msi_inside_root(s, p)) {
 			msi_set_file(s, msi_rel_of(s, p));
 			msi_problem(s, MF_ERROR, "msmail.bad-path", MF_NO_OFFSET,
-				"a symbolic link that leads outside the bundle; not read");
+				    "a symbolic link that leads outside the bundle; not read");
 			free(p);
 			continue;
 		}
 		if (l < 5 || !mf_strcaseeq(de->d_name + l - 5, ".mmff")) {
 			msi_set_file(s, msi_rel_of(s, p));
 			msi_problem(s, MF_INFO, "msmail.file-ignored", MF_NO_OFFSET,
-				"not an MMFF folder file (.mmff); not read");
+				    "not an MMFF folder file (.mmff); not read");
 			free(p);
 			continue;
 		}
@@ -602,8 +602,8 @@ int msi_read_calendar(struct msm *s, struct msm_user *u, int64_t *n_items)
 		mf_map_watch(&f.map, &p.rd);
 		if (p.owner.len && !mf_span_eq_ci(p.owner, u->mailbox))
 			msi_problem(s, MF_WARNING, "msmail.calendar-owner", 0,
-				"Schedule+ export made by %.*s, listed for %s", (int)(p.owner.len > 20 ? 20 :
-				p.owner.len), (const char *)p.owner.p, u->mailbox);
+				    "Schedule+ export made by %.*s, listed for %s", (int)(p.owner.len > 20 ? 20 :
+				    p.owner.len), (const char *)p.owner.p, u->mailbox);
 		while ((nrc = mf_sch_next(&p, &it)) != MF_DONE) {
 			struct mf_cal_result res;
 			if (nrc != MF_OK)
@@ -742,18 +742,18 @@ void msi_check_maildata(struct msm *s)
 			bad = n < rules[i].base || (n - rules[i].base) % rules[i].rec;
 		if (bad)
 			msi_problem(s, MF_WARNING, "msmail.maildata-size", MF_NO_OFFSET,
-				"maildata/%s/%s is %lld bytes: not %s%lld-byte records", rules[i].sub,
-				rules[i].name, (long long)n, rules[i].base > 0 ? "a header and " : "",
-				(long long)rules[i].rec);
+				    "maildata/%s/%s is %lld bytes: not %s%lld-byte records", rules[i].sub,
+				    rules[i].name, (long long)n, rules[i].base > 0 ? "a header and " : "",
+				    (long long)rules[i].rec);
 		if (i < 3 && !bad)
 			users[i] = n / rules[i].rec;
 	}
 	if (users[0] >= 0 && users[1] >= 0 && users[2] >= 0 &&
 	    (users[0] != users[1] || users[1] != users[2]))
 		msi_problem(s, MF_WARNING, "msmail.maildata-users", MF_NO_OFFSET,
-			"ACCESS.GLB, ACCESS2.GLB and ACCESS3.GLB hold %lld, %lld and %lld user "
-			"records; they should agree", (long long)users[0], (long long)users[1],
-			(long long)users[2]);
+			    "ACCESS.GLB, ACCESS2.GLB and ACCESS3.GLB hold %lld, %lld and %lld user "
+			    "records; they should agree", (long long)users[0], (long long)users[1],
+			    (long long)users[2]);
 	for (size_t i = 0; i < s->n_users; i++) {
 		struct msm_user *u = &s->users[i];
 		int64_t lsb, msb;
@@ -764,8 +764,8 @@ void msi_check_maildata(struct msm *s)
 		if (u->inbox_messages >= 0 && lsb != u->inbox_messages && msb != u->inbox_messages) {
 			s->mailbox_id = u->mailbox_id;
 			msi_problem(s, MF_WARNING, "msmail.maildata-count", MF_NO_OFFSET,
-				"mailbag %s.MBG of %s holds %lld live headers, inbox.mmff %lld messages",
-				u->hexid, u->mailbox, (long long)lsb, (long long)u->inbox_messages);
+				    "mailbag %s.MBG of %s holds %lld live headers, inbox.mmff %lld messages",
+				    u->hexid, u->mailbox, (long long)lsb, (long long)u->inbox_messages);
 			s->mailbox_id = 0;
 		}
 	}

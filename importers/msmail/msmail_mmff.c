@@ -117,8 +117,8 @@ static void set_single(struct mf_mmff *p, struct mf_span *slot, struct mf_span v
 {
 	if (slot->p) {
 		mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-duplicate-token", off,
-			      "%s: given twice in one message; the first one is used "
-			      "(both stay in the raw header)", tok);
+				  "%s: given twice in one message; the first one is used "
+				  "(both stay in the raw header)", tok);
 		return;
 	}
 	*slot = v.p ? v : (struct mf_span){ (const unsigned char *)"", 0 };
@@ -170,8 +170,8 @@ static int read_ext(struct mf_mmff *p, struct mf_mmff_msg *msg, struct mf_span l
 			val = l;
 		if (have_n && rc == MF_OK)
 			mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-ext-length", off,
-				      "EXT: token declares %llu value bytes; one line of %zu "
-				      "bytes was read as its value", (unsigned long long)n, l.len);
+					  "EXT: token declares %llu value bytes; one line of %zu "
+					  "bytes was read as its value", (unsigned long long)n, l.len);
 	}
 done:
 	t->value = val;
@@ -192,8 +192,8 @@ static int add_unknown(struct mf_mmff *p, struct mf_mmff_msg *msg, struct mf_spa
 	t->value = val;
 	t->offset = off;
 	mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-unknown-token", off,
-		      "unknown token '%.*s' kept verbatim in the raw header",
-		      (int)(tok.len > 40 ? 40 : tok.len), (const char *)tok.p);
+			  "unknown token '%.*s' kept verbatim in the raw header",
+			  (int)(tok.len > 40 ? 40 : tok.len), (const char *)tok.p);
 	return MF_OK;
 }
 
@@ -272,12 +272,12 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 		}
 		if (blank)
 			mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-blank-lines", from,
-				      "%llu bytes of empty lines between messages passed over",
-				      (unsigned long long)(to - from));
+					  "%llu bytes of empty lines between messages passed over",
+					  (unsigned long long)(to - from));
 		else
 			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.mmff-garbage", from,
-				      "%llu bytes that are not a message (no VERSION: line) "
-				      "passed over", (unsigned long long)(to - from));
+					  "%llu bytes that are not a message (no VERSION: line) "
+					  "passed over", (unsigned long long)(to - from));
 		mf_rd_seek(&p->rd, to);
 		if (mf_rd_eof(&p->rd))
 			return MF_DONE;
@@ -288,8 +288,8 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 	rc = mf_rd_line(&p->rd, &line, &eol, MF_EOLS_ANY, MF_MMFF_LINE_MAX);
 	if (rc != MF_OK) {
 		mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-line-too-long", start,
-			      "VERSION: line longer than %u bytes; message skipped",
-			      MF_MMFF_LINE_MAX);
+				  "VERSION: line longer than %u bytes; message skipped",
+				  MF_MMFF_LINE_MAX);
 		return skip_damaged(p, msg, start, start, 0);
 	}
 	msg->version = mf_span_trim(sub(line, 8, line.len));
@@ -307,26 +307,26 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 		off = mf_rd_offset(&p->rd);
 		if (off - start > MF_MMFF_HEADER_MAX) {
 			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-too-many", start,
-				      "header longer than %u bytes without TEXT:; message skipped",
-				      MF_MMFF_HEADER_MAX);
+					  "header longer than %u bytes without TEXT:; message skipped",
+					  MF_MMFF_HEADER_MAX);
 			return skip_damaged(p, msg, start, off, 1);
 		}
 		if (at_version(&p->rd)) {
 			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-no-text", start,
-				      "message has no TEXT: line before the next VERSION:; "
-				      "message skipped");
+					  "message has no TEXT: line before the next VERSION:; "
+					  "message skipped");
 			return skip_damaged(p, msg, start, off, 1);
 		}
 		rc = mf_rd_line(&p->rd, &line, NULL, MF_EOLS_ANY, MF_MMFF_LINE_MAX);
 		if (rc == MF_DONE) {
 			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-truncated", start,
-				      "file ends before the message's TEXT: line; message skipped");
+					  "file ends before the message's TEXT: line; message skipped");
 			return skip_damaged(p, msg, start, off, 1);
 		}
 		if (rc != MF_OK) {
 			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-line-too-long", off,
-				      "header line longer than %u bytes; message skipped",
-				      MF_MMFF_LINE_MAX);
+					  "header line longer than %u bytes; message skipped",
+					  MF_MMFF_LINE_MAX);
 			return skip_damaged(p, msg, start, off, 0);
 		}
 		if (is_blank_line(line))
@@ -344,7 +344,7 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 		if (tok_is(tok, "TO") || tok_is(tok, "CC")) {
 			if (!val.len) {
 				mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-empty-address", off,
-					      "empty %.*s: line ignored", (int)tok.len, (const char *)tok.p);
+						  "empty %.*s: line ignored", (int)tok.len, (const char *)tok.p);
 				continue;
 			}
 			if (add_rcpt(p, msg, tok_is(tok, "TO") ? MF_MMFF_TO : MF_MMFF_CC, val, off) < 0)
@@ -367,8 +367,8 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 				goto too_many;
 			if (rc < 0) {
 				mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-bad-count", off,
-					      "ATTACHMENT: line without a size (\"name size\"); "
-					      "message skipped");
+						  "ATTACHMENT: line without a size (\"name size\"); "
+						  "message skipped");
 				return skip_damaged(p, msg, start, mf_rd_offset(&p->rd), 1);
 			}
 		} else if (tok_is(tok, "EXT")) {
@@ -377,8 +377,8 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 		} else if (tok_is(tok, "TEXT")) {
 			if (parse_count(&text_n, val) != MF_OK) {
 				mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-bad-count", off,
-					      "TEXT: value '%.*s' is not a byte count; message skipped",
-					      (int)(val.len > 20 ? 20 : val.len), (const char *)val.p);
+						  "TEXT: value '%.*s' is not a byte count; message skipped",
+						  (int)(val.len > 20 ? 20 : val.len), (const char *)val.p);
 				return skip_damaged(p, msg, start, mf_rd_offset(&p->rd), 1);
 			}
 			have_text = 1;
@@ -409,9 +409,9 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 	}
 	if (need > mf_rd_left(&p->rd)) {
 		mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-truncated", start,
-			      "TEXT: and ATTACHMENT: sizes add up to %llu bytes but only %zu are "
-			      "left in the file; message skipped", (unsigned long long)need,
-			      mf_rd_left(&p->rd));
+				  "TEXT: and ATTACHMENT: sizes add up to %llu bytes but only %zu are "
+				  "left in the file; message skipped", (unsigned long long)need,
+				  mf_rd_left(&p->rd));
 		return skip_damaged(p, msg, start, body_off, 1);
 	}
 	msg->body_offset = body_off;
@@ -443,24 +443,24 @@ int mf_mmff_next(struct mf_mmff *p, struct mf_mmff_msg *msg)
 		}
 		if (blanks < 0) {
 			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-count-mismatch", start,
-				      "the bytes after TEXT:%llu and the attachment sizes are not "
-				      "the next VERSION: line: a byte count is wrong; message "
-				      "skipped, reading goes on at the next VERSION: line",
-				      (unsigned long long)text_n);
+					  "the bytes after TEXT:%llu and the attachment sizes are not "
+					  "the next VERSION: line: a byte count is wrong; message "
+					  "skipped, reading goes on at the next VERSION: line",
+					  (unsigned long long)text_n);
 			return skip_damaged(p, msg, start, body_off, 1);
 		}
 		if (blanks > 0)
 			mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.mmff-blank-lines", after,
-				      "%d empty line(s) after the message passed over", blanks);
+					  "%d empty line(s) after the message passed over", blanks);
 		p->rd = r;
 	}
 	return MF_OK;
 
 too_many:
 	mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.mmff-too-many", start,
-		      "more than %d recipients, %d attachments or %d kept tokens, or an "
-		      "overlong EXT: value; message skipped", MF_MMFF_RCPT_MAX, MF_MMFF_ATT_MAX,
-		      MF_MMFF_TOKEN_MAX);
+			  "more than %d recipients, %d attachments or %d kept tokens, or an "
+			  "overlong EXT: value; message skipped", MF_MMFF_RCPT_MAX, MF_MMFF_ATT_MAX,
+			  MF_MMFF_TOKEN_MAX);
 	return skip_damaged(p, msg, start, mf_rd_offset(&p->rd), 1);
 }
 

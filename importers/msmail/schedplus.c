@@ -57,13 +57,13 @@ void mf_sc2_init(struct mf_sc2 *p, const void *data, size_t len,
 		struct mf_span t = mf_span_trim(line);
 		if (!mf_span_eq_ci(t, "SCHEDULE+2 EXPORT VERSION 103"))
 			mf_problem_report(fn, ctx, MF_INFO, "msmail.sc2-header", mf_rd_offset(&p->rd),
-				      "first line is '%.*s', not 'SCHEDULE+2 EXPORT VERSION 103'; "
-				      "read as version 103", (int)(t.len > 60 ? 60 : t.len),
-				      (const char *)t.p);
+					  "first line is '%.*s', not 'SCHEDULE+2 EXPORT VERSION 103'; "
+					  "read as version 103", (int)(t.len > 60 ? 60 : t.len),
+					  (const char *)t.p);
 		mf_rd_line(&p->rd, &line, NULL, MF_EOLS_ANY, MF_SCHED_LINE_MAX);
 	} else if (len) {
 		mf_problem_report(fn, ctx, MF_WARNING, "msmail.sc2-header", 0,
-			      "no 'SCHEDULE+2 EXPORT VERSION 103' line at the start; read anyway");
+				  "no 'SCHEDULE+2 EXPORT VERSION 103' line at the start; read anyway");
 	}
 }
 
@@ -157,10 +157,10 @@ static const char *decode_value(struct mf_sc2 *p, struct mf_span rest, size_t *l
 		}
 		if (!closed)
 			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-syntax", off,
-				      "quoted value not closed; taken to the end of the line");
+					  "quoted value not closed; taken to the end of the line");
 		else if (!is_blank_span(spl_sub(rest, i, rest.len)))
 			mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.sc2-syntax", off,
-				      "text after a closing quote ignored (kept in the raw object)");
+					  "text after a closing quote ignored (kept in the raw object)");
 	} else {
 		memcpy(out, rest.p, rest.len);
 		n = rest.len;
@@ -240,7 +240,7 @@ static int sc2_body(struct mf_sc2 *p, struct mf_sc2_obj *o, uint64_t start, int 
 			colon++;
 		if (colon == t.len || colon == 0) {
 			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-syntax", off,
-				      "line without 'Property:' ignored (kept in the raw object)");
+					  "line without 'Property:' ignored (kept in the raw object)");
 			continue;
 		}
 		name = mf_span_trim(spl_sub(t, 0, colon));
@@ -372,8 +372,8 @@ int mf_sc2_next(struct mf_sc2 *p, const struct mf_sc2_obj **out)
 		}
 		if (junk_from != UINT64_MAX) {
 			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-garbage", junk_from,
-				      "%llu bytes outside any object passed over",
-				      (unsigned long long)(junk_to - junk_from));
+					  "%llu bytes outside any object passed over",
+					  (unsigned long long)(junk_to - junk_from));
 		}
 		o = mf_arena_zalloc(&p->arena, sizeof(*o));
 		if (t.len == 1) {
@@ -417,15 +417,15 @@ int mf_sc2_next(struct mf_sc2 *p, const struct mf_sc2_obj **out)
 		}
 		p->last_type.len = 0;
 		mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.sc2-damaged", off,
-			      "calendar object skipped (%llu bytes): %s",
-			      (unsigned long long)(mf_rd_offset(&p->rd) - off), why ? why : "damaged");
+				  "calendar object skipped (%llu bytes): %s",
+				  (unsigned long long)(mf_rd_offset(&p->rd) - off), why ? why : "damaged");
 		*out = NULL;
 		return MF_SKIP;
 	}
 	if (junk_from != UINT64_MAX)
 		mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sc2-garbage", junk_from,
-			      "%llu bytes outside any object passed over",
-			      (unsigned long long)(junk_to - junk_from));
+				  "%llu bytes outside any object passed over",
+				  (unsigned long long)(junk_to - junk_from));
 	return MF_DONE;
 }
 
@@ -467,7 +467,7 @@ void mf_sch_init(struct mf_sch *p, const void *data, size_t len,
 		mf_rd_line(&p->rd, &line, NULL, MF_EOLS_ANY, MF_SCHED_LINE_MAX);
 	} else if (len) {
 		mf_problem_report(fn, ctx, MF_WARNING, "msmail.sch-header", 0,
-			      "no 'SCHEDULE+ EXPORT BY ...' line at the start; read anyway");
+				  "no 'SCHEDULE+ EXPORT BY ...' line at the start; read anyway");
 	}
 }
 
@@ -519,8 +519,8 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 		}
 		if (junk_from != UINT64_MAX) {
 			mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sch-garbage", junk_from,
-				      "%llu bytes outside any item passed over",
-				      (unsigned long long)(junk_to - junk_from));
+					  "%llu bytes outside any item passed over",
+					  (unsigned long long)(junk_to - junk_from));
 		}
 		it = mf_arena_zalloc(&p->arena, sizeof(*it));
 		it->keyword = mf_span_trim(spl_sub(t, 0, t.len - 1));
@@ -547,8 +547,8 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 			if (!line.len || line.p[0] != '\t') {
 				if (!is_blank_span(line))
 					mf_problem_report(p->problem, p->pctx, MF_INFO, "msmail.sch-syntax",
-						      foff, "line that is not a field ignored (kept in "
-						      "the raw item)");
+							  foff, "line that is not a field ignored (kept in "
+							  "the raw item)");
 				continue;
 			}
 			if (nf >= MF_SCHED_ITEMS_MAX) {
@@ -635,8 +635,8 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 			}
 			mf_rd_seek(&p->rd, to);
 			mf_problem_report(p->problem, p->pctx, MF_ERROR, "msmail.sch-damaged", off,
-				      "Schedule+ item skipped (%llu bytes): %s",
-				      (unsigned long long)(to - off), why);
+					  "Schedule+ item skipped (%llu bytes): %s",
+					  (unsigned long long)(to - off), why);
 			*out = NULL;
 			return MF_SKIP;
 		}
@@ -652,7 +652,7 @@ int mf_sch_next(struct mf_sch *p, const struct mf_sch_item **out)
 	}
 	if (junk_from != UINT64_MAX)
 		mf_problem_report(p->problem, p->pctx, MF_WARNING, "msmail.sch-garbage", junk_from,
-			      "%llu bytes outside any item passed over",
-			      (unsigned long long)(junk_to - junk_from));
+				  "%llu bytes outside any item passed over",
+				  (unsigned long long)(junk_to - junk_from));
 	return MF_DONE;
 }

@@ -96,7 +96,7 @@ static int prop_when(struct conv *c, const struct mf_sc2_obj *o, const char *nam
 		return 0;
 	if (spl_parse_when(v, has_date, has_time, p->value) != MF_OK) {
 		spl_report(c, MF_WARNING, "msmail.sc2-bad-date", p->offset,
-		       "%s: '%.40s' is not mm-dd-yyyy[ hh:mm]; ignored", name, p->value);
+			   "%s: '%.40s' is not mm-dd-yyyy[ hh:mm]; ignored", name, p->value);
 		return 0;
 	}
 	return 1;
@@ -127,15 +127,15 @@ static void add_alarm(struct conv *c, icalcomponent *comp, const struct mf_sc2_o
 	if (!pa || !oka || amount < 0 || amount > 99999) {
 		if (pa)
 			spl_report(c, MF_WARNING, "msmail.sc2-alarm", o->offset,
-			       "AlarmAmount '%.20s' is not a number; 15 minutes used",
-			       pv(o, "AlarmAmount"));
+				   "AlarmAmount '%.20s' is not a number; 15 minutes used",
+				   pv(o, "AlarmAmount"));
 		amount = 15;
 		unit = 0;
 	} else if (!pu) {
 		unit = 0;
 	} else if (!oku || unit < 0 || unit > 4) {
 		spl_report(c, MF_WARNING, "msmail.sc2-alarm", o->offset,
-		       "AlarmTypeUnit '%.20s' is not 0-4; minutes used", pv(o, "AlarmTypeUnit"));
+			   "AlarmTypeUnit '%.20s' is not 0-4; minutes used", pv(o, "AlarmTypeUnit"));
 		unit = 0;
 	}
 	memset(&tr, 0, sizeof(tr));
@@ -147,7 +147,7 @@ static void add_alarm(struct conv *c, icalcomponent *comp, const struct mf_sc2_o
 		int m;
 		if (!have_start) {
 			spl_report(c, MF_WARNING, "msmail.sc2-alarm", o->offset,
-			       "alarm in months before an unknown start dropped");
+				   "alarm in months before an unknown start dropped");
 			return;
 		}
 		m = t.year * 12 + (t.month - 1) - (int)amount;
@@ -193,7 +193,7 @@ static void add_busy(struct conv *c, icalcomponent *comp, const struct mf_sc2_ob
 		icalcomponent_add_property(comp, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
 	} else {
 		spl_report(c, MF_INFO, "msmail.sc2-value", o->offset,
-		       "BusyType '%.20s' is not 0 or 1; left out", pv(o, "BusyType"));
+			   "BusyType '%.20s' is not 0 or 1; left out", pv(o, "BusyType"));
 	}
 }
 
@@ -224,8 +224,8 @@ static int contact_convert(struct conv *c, struct mf_cal_result *out, const stru
 		}
 		if (!found)
 			spl_report(c, MF_INFO, "msmail.sc2-unknown-property", p->offset,
-			       "contact property '%.*s' kept only in the raw object",
-			       (int)(p->name.len > 40 ? 40 : p->name.len), (const char *)p->name.p);
+				   "contact property '%.*s' kept only in the raw object",
+				   (int)(p->name.len > 40 ? 40 : p->name.len), (const char *)p->name.p);
 	}
 	if (!display || !*display) {
 		const char *f = e->field[MF_PAB_FIRST], *l = e->field[MF_PAB_LAST];
@@ -245,7 +245,7 @@ static int contact_convert(struct conv *c, struct mf_cal_result *out, const stru
 		} else {
 			display = "(no name)";
 			spl_report(c, MF_WARNING, "msmail.sc2-contact-name", o->offset,
-			       "contact without a name or company staged as '(no name)'");
+				   "contact without a name or company staged as '(no name)'");
 		}
 	}
 	e->display_name = display;
@@ -264,8 +264,8 @@ static int contact_convert(struct conv *c, struct mf_cal_result *out, const stru
 			e->address = e->address_type ? email : NULL;
 			if (!e->address_type)
 				spl_report(c, MF_INFO, "msmail.sc2-value", o->offset,
-				       "contact e-mail '%.40s' has no type and no '@'; kept in the "
-				       "raw object only", email);
+					   "contact e-mail '%.40s' has no type and no '@'; kept in the "
+					   "raw object only", email);
 		}
 	}
 	e->raw = o->raw.p;
@@ -285,9 +285,9 @@ static void add_unknown_props(struct conv *c, icalcomponent *comp, const struct 
 			continue;
 		spl_add_x(c, comp, p->name, p->value, p->value_len, p->offset);
 		spl_report(c, MF_INFO, "msmail.sc2-unknown-property", p->offset,
-		       "property '%.*s' of %.*s kept verbatim (raw object and X-SCHEDPLUS- property)",
-		       (int)(p->name.len > 40 ? 40 : p->name.len), (const char *)p->name.p,
-		       (int)(o->type.len > 30 ? 30 : o->type.len), (const char *)o->type.p);
+			   "property '%.*s' of %.*s kept verbatim (raw object and X-SCHEDPLUS- property)",
+			   (int)(p->name.len > 40 ? 40 : p->name.len), (const char *)p->name.p,
+			   (int)(o->type.len > 30 ? 30 : o->type.len), (const char *)o->type.p);
 	}
 }
 
@@ -365,13 +365,13 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 			}
 			if (tm.have_end && mf_civil_to_utc_naive(&tm.end) < mf_civil_to_utc_naive(&tm.start)) {
 				spl_report(&c, MF_WARNING, "msmail.sc2-bad-date", o->offset,
-				       "End before Start; DTEND left out");
+					   "End before Start; DTEND left out");
 				tm.have_end = 0;
 			}
 		}
 		if (!tm.have_start)
 			spl_report(&c, MF_WARNING, "msmail.sc2-no-start", o->offset,
-			       "appointment without a readable Start");
+				   "appointment without a readable Start");
 	} else if ((kind == K_ALLDAY || kind == K_TODO || kind == K_PROJECT) && !recurring) {
 		int hd, ht;
 		if ((prop_when(&c, o, "StartDate", &tm.start, &hd, &ht) && hd) ||
@@ -395,11 +395,11 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 		}
 		if (kind == K_ALLDAY && !tm.have_start)
 			spl_report(&c, MF_WARNING, "msmail.sc2-no-start", o->offset,
-			       "event without a readable StartDate");
+				   "event without a readable StartDate");
 		if (kind == K_ALLDAY && tm.have_start && tm.have_end &&
 		    mf_civil_to_utc_naive(&tm.end) <= mf_civil_to_utc_naive(&tm.start)) {
 			spl_report(&c, MF_WARNING, "msmail.sc2-bad-date", o->offset,
-			       "EndDate before StartDate; a one-day event is staged");
+				   "EndDate before StartDate; a one-day event is staged");
 			tm.end = tm.start;
 			spl_civil_add_days(&tm.end, 1);
 		}
@@ -433,8 +433,8 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 		}
 		if (!tm.have_start) {
 			spl_report(&c, MF_WARNING, "msmail.sc2-no-start", o->offset,
-			       "recurring item without a readable StartRecurringDate: staged "
-			       "without its recurrence");
+				   "recurring item without a readable StartRecurringDate: staged "
+				   "without its recurrence");
 			recurring = 0;
 		}
 	}
@@ -442,8 +442,8 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 	if (recurring) {
 		if (spl_sc2_rrule_start(rule, sizeof(rule), o, &tm.start, &why) != MF_OK) {
 			spl_report(&c, MF_WARNING, "msmail.sc2-recurrence", o->offset,
-			       "recurrence not understood (%s): the first occurrence is staged alone",
-			       why);
+				   "recurrence not understood (%s): the first occurrence is staged alone",
+				   why);
 			recurring = 0;
 		} else {
 			struct icalrecurrencetype r = icalrecurrencetype_from_string(rule);
@@ -451,7 +451,7 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 			int hd, ht, have_until = 0;
 			if (r.freq == ICAL_NO_RECURRENCE) {
 				spl_report(&c, MF_WARNING, "msmail.sc2-recurrence", o->offset,
-				       "recurrence rule '%s' refused by libical; first occurrence only", rule);
+					   "recurrence rule '%s' refused by libical; first occurrence only", rule);
 				recurring = 0;
 			} else {
 				/* DTSTART: the first real occurrence on or after the start */
@@ -503,7 +503,7 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 	}
 	if (tm.have_end && kind != K_OTHER)
 		spl_add_time(&c, comp, is_todo ? icalproperty_new_due : icalproperty_new_dtend, &tm.end,
-			 tm.end_date);
+			     tm.end_date);
 	spl_add_text(comp, icalproperty_new_summary, summary);
 	spl_add_text(comp, icalproperty_new_description, notes);
 	if (private_)
@@ -519,8 +519,8 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 				icalcomponent_add_property(comp, icalproperty_new_priority(ip));
 			else
 				spl_report(&c, MF_INFO, "msmail.sc2-value", o->offset,
-				       "Priority '%.20s' is not a Schedule+ priority code; left out",
-				       pv(o, "Priority"));
+					   "Priority '%.20s' is not a Schedule+ priority code; left out",
+					   pv(o, "Priority"));
 		}
 		if (pv(o, "Completed") && spl_truthy(pv(o, "Completed")))
 			icalcomponent_add_property(comp, icalproperty_new_status(ICAL_STATUS_COMPLETED));
@@ -530,9 +530,9 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 			  is_todo && !tm.have_start && tm.have_end);
 	if (kind == K_OTHER) {
 		spl_report(&c, MF_WARNING, "msmail.sc2-unknown-object", o->offset,
-		       "object type '%.*s' is not one mailferry maps; staged as a journal entry "
-		       "with its properties", (int)(o->type.len > 40 ? 40 : o->type.len),
-		       (const char *)o->type.p);
+			   "object type '%.*s' is not one mailferry maps; staged as a journal entry "
+			   "with its properties", (int)(o->type.len > 40 ? 40 : o->type.len),
+			   (const char *)o->type.p);
 		add_unknown_props(&c, comp, o, (const char *const[]){ "Text", "Notes", "Private", NULL });
 	} else {
 		add_unknown_props(&c, comp, o, sc2_known);
@@ -548,18 +548,18 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 			int hd, ht;
 			if (!mf_span_eq_ci(x->type, "Exceptions") && !mf_span_eq_ci(x->type, "Exception")) {
 				spl_report(&c, MF_WARNING, "msmail.sc2-unknown-object", x->offset,
-				       "nested object '%.*s' kept only in the raw object",
-				       (int)(x->type.len > 40 ? 40 : x->type.len), (const char *)x->type.p);
+					   "nested object '%.*s' kept only in the raw object",
+					   (int)(x->type.len > 40 ? 40 : x->type.len), (const char *)x->type.p);
 				continue;
 			}
 			if (!recurring) {
 				spl_report(&c, MF_WARNING, "msmail.sc2-exception", x->offset,
-				       "exception of an item that does not recur kept only in the raw object");
+					   "exception of an item that does not recur kept only in the raw object");
 				continue;
 			}
 			if (!prop_when(&c, x, "InstanceDate", &inst, &hd, &ht) || !hd) {
 				spl_report(&c, MF_WARNING, "msmail.sc2-exception", x->offset,
-				       "exception without a readable InstanceDate kept only in the raw object");
+					   "exception without a readable InstanceDate kept only in the raw object");
 				continue;
 			}
 			rid = tm.start;
@@ -569,9 +569,9 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 			for (size_t k = 0; k < x->n_props; k++)
 				if (!in_names(x->props[k].name, exc_known))
 					spl_report(&c, MF_INFO, "msmail.sc2-unknown-property", x->props[k].offset,
-					       "exception property '%.*s' kept only in the raw object",
-					       (int)(x->props[k].name.len > 40 ? 40 : x->props[k].name.len),
-					       (const char *)x->props[k].name.p);
+						   "exception property '%.*s' kept only in the raw object",
+						   (int)(x->props[k].name.len > 40 ? 40 : x->props[k].name.len),
+						   (const char *)x->props[k].name.p);
 			if (pv(x, "Deleted") && spl_truthy(pv(x, "Deleted"))) {
 				spl_add_time(&c, comp, icalproperty_new_exdate, &rid, tm.start_date);
 				out->n_exdates++;
@@ -627,7 +627,7 @@ int mf_sc2_convert(struct mf_cal_result *out, const struct mf_sc2_obj *o,
 				spl_add_time(&c, ov, icalproperty_new_dtstart, &xt.start, xt.start_date);
 				if (xt.have_end)
 					spl_add_time(&c, ov, is_todo ? icalproperty_new_due : icalproperty_new_dtend,
-						 &xt.end, xt.start_date);
+						     &xt.end, xt.start_date);
 				spl_add_text(ov, icalproperty_new_summary, xs);
 				spl_add_text(ov, icalproperty_new_description, xn);
 				if (private_ || (pv(x, "Private") && spl_truthy(pv(x, "Private"))))
@@ -736,7 +736,7 @@ int mf_sch_convert(struct mf_cal_result *out, const struct mf_sch_item *it,
 				icalcomponent_add_property(comp, icalproperty_new_priority(b <= 9 ? (int)b : 9));
 			else
 				spl_report(&c, MF_INFO, "msmail.sch-value", sch_field(it, "bpri")->offset,
-				       "bpri '%.20s' is not 1-35; left out", sv(it, "bpri"));
+					   "bpri '%.20s' is not 1-35; left out", sv(it, "bpri"));
 		}
 		if (sv(it, "aidParent")) {
 			long aid = spl_num(sv(it, "aidParent"), &ok);
@@ -748,8 +748,8 @@ int mf_sch_convert(struct mf_cal_result *out, const struct mf_sch_item *it,
 				icalcomponent_add_property(comp, icalproperty_new_relatedto(state->project[k].uid));
 			else
 				spl_report(&c, MF_INFO, "msmail.sch-value", sch_field(it, "aidParent")->offset,
-				       "aidParent '%.20s' names no project exported before it",
-				       sv(it, "aidParent"));
+					   "aidParent '%.20s' names no project exported before it",
+					   sv(it, "aidParent"));
 		}
 	}
 	if (sv(it, "trecur")) {
@@ -760,7 +760,7 @@ int mf_sch_convert(struct mf_cal_result *out, const struct mf_sch_item *it,
 			icalcomponent_add_property(comp, p);
 		} else {
 			spl_report(&c, MF_INFO, "msmail.sch-value", sch_field(it, "trecur")->offset,
-			       "recurrence not understood (%s)", why);
+				   "recurrence not understood (%s)", why);
 		}
 	}
 	for (size_t i = 0; i < it->n_fields; i++) {
@@ -769,17 +769,17 @@ int mf_sch_convert(struct mf_cal_result *out, const struct mf_sch_item *it,
 			continue;
 		spl_add_x(&c, comp, f->name, f->value, f->value_len, f->offset);
 		spl_report(&c, MF_INFO, "msmail.sch-unknown-field", f->offset,
-		       "field '%.*s' kept verbatim (raw item and X-SCHEDPLUS- property)",
-		       (int)(f->name.len > 40 ? 40 : f->name.len), (const char *)f->name.p);
+			   "field '%.*s' kept verbatim (raw item and X-SCHEDPLUS- property)",
+			   (int)(f->name.len > 40 ? 40 : f->name.len), (const char *)f->name.p);
 	}
 	if (!is_task) {
 		/* no confirmed date field: keep the whole item readable */
 		const char *d = spl_utf8(&c, (const char *)it->raw.p, it->raw.len, it->offset);
 		spl_add_text(comp, icalproperty_new_description, d);
 		spl_report(&c, MF_WARNING, "msmail.sch-undated", it->offset,
-		       "Schedule+ 1.0 item '%.*s' has no field mailferry reads a date from; staged "
-		       "as a journal entry holding the whole item", (int)(it->keyword.len > 30 ? 30 :
-		       it->keyword.len), (const char *)it->keyword.p);
+			   "Schedule+ 1.0 item '%.*s' has no field mailferry reads a date from; staged "
+			   "as a journal entry holding the whole item", (int)(it->keyword.len > 30 ? 30 :
+			   it->keyword.len), (const char *)it->keyword.p);
 	}
 
 	out->what = MF_CAL_ITEM;

@@ -31,7 +31,7 @@ struct conv {
 struct mf_span spl_sub(struct mf_span s, size_t i, size_t j);
 struct mf_span spl_span_of(const char *s);
 void spl_report(struct conv *c, enum mf_severity sev, const char *code, uint64_t off,
-		   const char *fmt, ...) MF_ATTR_PRINTF(5, 6);
+		const char *fmt, ...) MF_ATTR_PRINTF(5, 6);
 int spl_zone_is_utc(const char *z);
 char *spl_utf8(struct conv *c, const char *s, size_t n, uint64_t off);
 long spl_num(const char *s, int *ok);
@@ -41,16 +41,16 @@ void spl_civil_add_days(struct mf_civil *c, int days);
 struct icaltimetype spl_ical_time(const struct conv *c, const struct mf_civil *v, int is_date);
 struct icaltimetype spl_ical_utc(int64_t t);
 void spl_add_time(const struct conv *c, icalcomponent *comp,
-		     icalproperty *(*ctor)(struct icaltimetype), const struct mf_civil *v,
-		     int is_date);
+		  icalproperty *(*ctor)(struct icaltimetype), const struct mf_civil *v,
+		  int is_date);
 void spl_add_text(icalcomponent *comp, icalproperty *(*ctor)(const char *), const char *v);
 void spl_add_x(struct conv *c, icalcomponent *comp, struct mf_span name, const char *val,
-		  size_t len, uint64_t off);
+	       size_t len, uint64_t off);
 char *spl_comp_text(struct conv *c, icalcomponent *comp);
 void spl_make_uid(char out[80], const struct mf_cal_opts *o, uint64_t off, struct mf_span raw);
 long spl_prop_num(const struct mf_sc2_obj *o, const char *name, int *present, int *ok);
 int spl_month_days_max(int m);
 int spl_sc2_rrule_start(char *out, size_t cap, const struct mf_sc2_obj *o,
-			   const struct mf_civil *start, const char **why);
+			const struct mf_civil *start, const char **why);
 
 #endif

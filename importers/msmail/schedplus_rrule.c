@@ -7,7 +7,7 @@
 
 
 void spl_report(struct conv *c, enum mf_severity sev, const char *code, uint64_t off,
-		   const char *fmt, ...)
+		const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -42,7 +42,7 @@ char *spl_utf8(struct conv *c, const char *s, size_t n, uint64_t off)
 		mf_utf8_sanitize(s, n, &c->tmp, &repl);
 	if (repl)
 		spl_report(c, MF_INFO, "msmail.cal-charset", off,
-		       "%zu byte(s) with no mapping in the calendar code page became U+FFFD", repl);
+			   "%zu byte(s) with no mapping in the calendar code page became U+FFFD", repl);
 	return mf_arena_strndup(c->a, c->tmp.data, c->tmp.len);
 }
 
@@ -139,8 +139,8 @@ struct icaltimetype spl_ical_utc(int64_t t)
 
 /* Add a date or date-time property (TZID unless date or UTC). */
 void spl_add_time(const struct conv *c, icalcomponent *comp,
-		     icalproperty *(*ctor)(struct icaltimetype), const struct mf_civil *v,
-		     int is_date)
+		  icalproperty *(*ctor)(struct icaltimetype), const struct mf_civil *v,
+		  int is_date)
 {
 	icalproperty *p = ctor(spl_ical_time(c, v, is_date));
 	if (!is_date && !c->utc)
@@ -155,7 +155,7 @@ void spl_add_text(icalcomponent *comp, icalproperty *(*ctor)(const char *), cons
 }
 
 void spl_add_x(struct conv *c, icalcomponent *comp, struct mf_span name, const char *val,
-		  size_t len, uint64_t off)
+	       size_t len, uint64_t off)
 {
 	char xname[64] = "X-SCHEDPLUS-";
 	size_t n = strlen(xname);
@@ -240,7 +240,7 @@ int spl_month_days_max(int m)
 
 /* The RRULE for o; start (may be NULL) gives defaults for a missing mask. */
 int spl_sc2_rrule_start(char *out, size_t cap, const struct mf_sc2_obj *o,
-			   const struct mf_civil *start, const char **why)
+			const struct mf_civil *start, const char **why)
 {
 	struct mf_buf b;
 	int pr, ok, rc = MF_OK;

@@ -32,7 +32,7 @@ check_grep "export --help lists the flag" "^  --stamp  *testexp: number the line
 "$MT" batch --help > "$T/help.batch"
 check_grep "batch --help lists the job-file key" "^  greeting  *testexp: the first word" "$T/help.batch"
 check_grep "batch --help lists the key made from --max-size" "^  max_size  *testexp: largest message" "$T/help.batch"
-check_grep "batch --help names the exporter among the targets" "^  target  *exchange, imap, maildir, mbox, eml, ics, vcard, carddav, caldav or testexp (required)$" "$T/help.batch"
+check_grep "batch --help names the exporter among the targets" "^  target  *exchange, imap, maildir, mbox, eml, ics, pst, vcard, carddav, caldav or testexp (required)$" "$T/help.batch"
 check "the normal build's help and man page do not mention it" sh -c \
 	'! "$1" export --help | grep -q greeting && ! grep -q greeting "$2/docs/mailferry.1"' sh "$MF" "$SRC"
 

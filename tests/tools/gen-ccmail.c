@@ -14,6 +14,12 @@
  *     --bboards N        bulletin boards (default 1), 1% of the messages each
  *     --edge             mix in the contract's edge cases (one in 50 messages)
  *     --no-itemsize      write without /ITEMSIZE size lines
+ *     --remote N         users of other post offices in the directory (default 0)
+ *     --aliases N        aliases of local users in the directory (default 0)
+ *     --lists N          mailing lists in LISTS.TXT (default 0) ...
+ *     --list-members M   ... of M members each (default 25)
+ *     --no-mail          the users have no message file (a directory-only set:
+ *                        every user's mail section is empty)
  *     --seed S           random seed (default 1)
  *     --sample           write the bundled sample post office (docs/sample/ccmail)
  *
@@ -510,6 +516,8 @@ struct opts {
 	long users, messages, attach_pct, bboards;
 	uint64_t attach_min, attach_max, text_min, text_max;
 	int edge, sized;
+	long remote, aliases, lists, list_members;
+	int no_mail;
 };
 
 static void user_name(char *out, size_t n, long i)
@@ -668,17 +676,47 @@ static void generate(const struct opts *o)
 		user_name(name, sizeof(name), u);
 		gb_f(&hdr, "Name: %s\r\nLocn: L\r\nAddr:\r\n\r\n", name);
 	}
+	/* a large directory (issue 15): other post offices, their users, aliases */
+	for (long r = 0; r < (o->remote ? 10 : 0); r++)
+		gb_f(&hdr, "Name: REMPO%ld\r\nLocn: P\r\n\r\n", r + 1);
+	for (long r = 0; r < o->remote; r++)
+		gb_f(&hdr, "Name: Remote%ld, %s\r\nLocn: r\r\nAddr: REMPO%ld\r\n\r\n", r + 1,
+		     givens[r % 16], r % 10 + 1);
+	for (long a = 0; a < o->aliases && o->users; a++) {
+		user_name(name, sizeof(name), (a * 7919) % o->users);
+		gb_f(&hdr, "Name: Alias %ld\r\nLocn: A\r\nAddr: %s\r\n\r\n", a + 1, name);
+	}
 	write_gb("DIRECTRY.TXT", &hdr);
+	if (o->lists) {
+		for (long l = 0; l < o->lists; l++) {
+			gb_f(&hdr, "List: List %ld\r\nComments: generated\r\n", l + 1);
+			for (long m = 0; m < o->list_members; m++) {
+				long k = (l * o->list_members + m) * 104729;
+				if (m % 5 == 4 && o->remote)
+					gb_f(&hdr, "Member: Remote%ld, %s\r\n", k % o->remote + 1,
+					     givens[(k % o->remote) % 16]);
+				else if (o->users) {
+					user_name(name, sizeof(name), k % o->users);
+					gb_f(&hdr, "Member: %s at GENPO\r\n", name);
+				}
+			}
+			gb_str(&hdr, "\r\n");
+		}
+		write_gb("LISTS.TXT", &hdr);
+	}
 	gb_str(&hdr, "kind,name,file,pab\r\n");
 	for (long u = 0; u < o->users; u++) {
 		user_name(name, sizeof(name), u);
-		gb_f(&hdr, "mailbox,\"%s\",MAIL/U%05ld.TXT,\r\n", name, u);
+		if (o->no_mail)
+			gb_f(&hdr, "mailbox,\"%s\",,\r\n", name);
+		else
+			gb_f(&hdr, "mailbox,\"%s\",MAIL/U%05ld.TXT,\r\n", name, u);
 	}
 	for (long k = 0; k < o->bboards; k++)
 		gb_f(&hdr, "bboard,#Board%ld,BBOARDS/B%05ld.TXT,\r\n", k + 1, k);
 	write_gb("USERS.CSV", &hdr);
 
-	for (long u = 0; u < o->users; u++) {
+	for (long u = 0; u < (o->no_mail ? 0 : o->users); u++) {
 		long n = per + (u < rest ? 1 : 0), staged = 0;
 		FILE *f;
 		snprintf(rel, sizeof(rel), "MAIL/U%05ld.TXT", u);
@@ -726,13 +764,14 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: gen-ccmail [--users N] [--messages N] [--attach-pct P] "
 			"[--attach-min B] [--attach-max B] [--text-min B] [--text-max B] "
-			"[--bboards N] [--edge] [--no-itemsize] [--seed S] [--sample] OUTDIR\n");
+			"[--bboards N] [--remote N] [--aliases N] [--lists N] [--list-members M] "
+			"[--no-mail] [--edge] [--no-itemsize] [--seed S] [--sample] OUTDIR\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 10, 1000, 10, 1, 512, 262144, 200, 2000, 0, 1 };
+	struct opts o = { 10, 1000, 10, 1, 512, 262144, 200, 2000, 0, 1, 0, 0, 0, 25, 0 };
 	int want_sample = 0;
 	uint64_t seed = 1;
 	int i;
@@ -749,18 +788,25 @@ int main(int argc, char **argv)
 		NUM("--text-min", o.text_min)
 		NUM("--text-max", o.text_max)
 		NUM("--bboards", o.bboards)
+		NUM("--remote", o.remote)
+		NUM("--aliases", o.aliases)
+		NUM("--lists", o.lists)
+		NUM("--list-members", o.list_members)
 		NUM("--seed", seed)
 #undef NUM
 		if (!strcmp(a, "--edge"))
 			o.edge = 1;
 		else if (!strcmp(a, "--no-itemsize"))
 			o.sized = 0;
+		else if (!strcmp(a, "--no-mail"))
+			o.no_mail = 1;
 		else if (!strcmp(a, "--sample"))
 			want_sample = 1;
 		else
 			usage();
 	}
-	if (i + 1 != argc || o.users < 0 || o.messages < 0 || o.text_min < 1 ||
+	if (i + 1 != argc || o.users < 0 || o.messages < 0 || o.text_min < 1 || o.remote < 0 ||
+	    o.aliases < 0 || o.lists < 0 || o.list_members < 0 ||
 	    o.attach_min < 1 || o.attach_max < o.attach_min || o.text_max < o.text_min)
 		usage();
 	outdir = argv[i];

@@ -16,6 +16,7 @@
  *                        textized header, English or German (default 30)
  *     --calendar-pct P   percentage of users with a .sc2 calendar (default 10)
  *     --seed S           random seed (default 1)
+ *     --no-mail          no user has mail exported (a directory-only bundle)
  *
  * Every fifth user (after the first) has its mail exported; the others too,
  * except that every 25th user has an empty mail_dir (no mail) to exercise
@@ -184,9 +185,11 @@ static void mailbox_name(char *out, size_t cap, long i)
 	snprintf(out, cap, "U%05ld", i + 1);
 }
 
+static int all_no_mail;   /* --no-mail */
+
 static int no_mail(long i)
 {
-	return i > 0 && i % 25 == 24;
+	return all_no_mail || (i > 0 && i % 25 == 24);
 }
 
 /* One message into f. */
@@ -317,6 +320,10 @@ int main(int argc, char **argv)
 		OPT("--text-max", text_max);
 		OPT("--seed", seed);
 #undef OPT
+		if (!strcmp(a, "--no-mail")) {
+			all_no_mail = 1;
+			continue;
+		}
 		if (a[0] == '-')
 			die("unknown option %s", a);
 		o.out = a;

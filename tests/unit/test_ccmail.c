@@ -19,6 +19,8 @@
 #include "engine/importer.h"
 #include "core/buf.h"
 #include "core/fsutil.h"
+#include "core/store_import.h"
+#include "core/store_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -676,6 +678,60 @@ static void resume_after_interruption(void)
 	mf_store_close(&st);
 }
 
+static int count_steps(void *ctx)
+{
+	(*(long *)ctx)++;
+	return 0;
+}
+
+/* SQLite instructions of the directory look-ups of stage_directory on a
+ * directory of n users and n custom recipients. */
+static long lookup_steps(int n)
+{
+	struct mf_store *st;
+	struct mf_source_info si;
+	struct mf_diag d;
+	int64_t src, id = 0;
+	long steps = 0;
+	char db[512], name[64];
+
+	snprintf(db, sizeof(db), "%s/lookups-%d.db", t_tmpdir(), n);
+	remove(db);
+	T_EQ_INT(mf_store_open(&st, db, MF_STORE_CREATE, &d), MF_OK);
+	memset(&si, 0, sizeof(si));
+	si.format = "ccmail";
+	si.path = db;
+	si.postoffice = "PO";
+	T_EQ_INT(mf_store_source(st, &src, &si, &d), MF_OK);
+	T_EQ_INT(mf_store_begin(st, &d), MF_OK);
+	for (int i = 0; i < 2 * n; i++) {
+		struct mf_dir_entry e;
+		memset(&e, 0, sizeof(e));
+		snprintf(name, sizeof(name), "User%d, Test", i);
+		e.kind = i % 2 ? "custom" : "user";
+		e.name = name;
+		T_EQ_INT(mf_store_dir_entry(st, NULL, src, &e, &d), MF_OK);
+	}
+	T_EQ_INT(mf_store_commit(st, &d), MF_OK);
+	sqlite3_progress_handler(mf_store_db(st), 1, count_steps, &steps);
+	T_EQ_INT(mf_store_dir_name_taken(st, src, "user7, TEST", &d), 1);
+	T_EQ_INT(mf_store_dir_name_taken(st, src, "Nobody, Known", &d), 0);
+	T_EQ_INT(mf_store_dir_named(st, &id, src, "USER8, test", &d), 1);
+	T_ASSERT(id > 0);
+	sqlite3_progress_handler(mf_store_db(st), 0, NULL, NULL);
+	mf_store_close(&st);
+	return steps;
+}
+
+/* issue 15: the look-ups made once per directory record went through every
+ * user of the source (quadratic staging); they must not grow with it */
+static void directory_lookups_flat(void)
+{
+	long small = lookup_steps(200), big = lookup_steps(2000);
+	T_ASSERT(small > 0);
+	T_ASSERT(big <= 2 * small);
+}
+
 static void missing_manifest_is_fatal(void)
 {
 	struct mf_import_opts o;
@@ -726,5 +782,6 @@ const struct t_case t_ccmail[] = {
 	{ "ccmail golden: the sample set, imported twice", golden_sample_and_reimport },
 	{ "ccmail: resume after an interruption", resume_after_interruption },
 	{ "ccmail: missing manifest, single file without owner, probe", missing_manifest_is_fatal },
+	{ "ccmail: directory look-ups do not grow with the directory", directory_lookups_flat },
 	{ NULL, NULL }
 };

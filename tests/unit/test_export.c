@@ -8,6 +8,7 @@
 #include "engine/importer.h"
 #include "engine/options.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -303,6 +304,47 @@ static void folder_patterns(void)
 	T_ASSERT(!mf_folder_match("*", "A\\B"));
 }
 
+/* The library installs no signal handler: a run stops when the caller's
+ * flag (opts->stop) is set, and the caller's SIGTERM handler is the same
+ * before and after. */
+static volatile sig_atomic_t stop_now;
+static void on_term_test(int sig)
+{
+	(void)sig;
+	stop_now = 1;
+}
+
+static void stop_flag_not_signals(void)
+{
+	struct t_fixture f;
+	struct mf_export_opts o;
+	struct mf_export_summary s;
+	struct mf_diag d;
+	struct sigaction sa, old, after;
+
+	setup(&f, &o);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term_test;
+	sigaction(SIGTERM, &sa, &old);
+	stop_now = 1;
+	o.stop = &stop_now;
+	T_ASSERT(mf_export_run(f.st, &rec_exporter, &o, &s, &d) < 0);
+	T_EQ_INT(s.interrupted, 1);
+	T_EQ_STR(s.status, "interrupted");
+	T_EQ_INT(R.messages, 0);
+	sigaction(SIGTERM, NULL, &after);
+	T_ASSERT(after.sa_handler == on_term_test);
+	sigaction(SIGTERM, &old, NULL);
+	mf_export_summary_release(&s);
+	/* the flag cleared, the same run resumes and delivers everything */
+	stop_now = 0;
+	memset(&R, 0, sizeof(R));
+	T_EQ_INT(mf_export_run(f.st, &rec_exporter, &o, &s, &d), MF_OK);
+	T_EQ_INT(R.messages, 4);
+	mf_export_summary_release(&s);
+	t_fixture_release(&f);
+}
+
 /* ---- declared options (engine/options.c): every kind parsed and refused
  * with what it wants, defaults, the fixed-field copy, the help column,
  * and the registries' tables agreeing with each other ---- */
@@ -495,6 +537,7 @@ const struct t_case t_export[] = {
 	{ "export/pending items confirmed at mailbox end", pending_confirmed },
 	{ "export/leases held by live runs, taken over from dead ones", leases },
 	{ "export/folder patterns", folder_patterns },
+	{ "export/stops on the caller's flag, installs no signal handler", stop_flag_not_signals },
 	{ "options/every kind, defaults, refusals, fixed fields", opt_kinds },
 	{ "options/a name declared twice", opt_conflict },
 	{ "options/help lines", opt_help },

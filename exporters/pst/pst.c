@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pst.c: `mailferry export pst`: one Unicode PST per mailbox
+ * (DIR/<alias>.pst, parts <alias>-002.pst ... past --split-size) and
+ * DIR/PstImportMapping.csv for Microsoft's PST import service.
+ *
+ * Safety.  A part is written as DIR/.<name>.tmp.<pid> and renamed when it
+ * is complete; its messages stay PENDING until every part of the mailbox
+ * is in place, then they are confirmed (with the part's sha256).  The
+ * driver commits those confirmations together with the mailbox's own
+ * ledger row after mailbox_end, in one transaction, so the ledger either
+ * knows the whole mailbox or none of it:
+ *   - mailbox row delivered, nothing new: the files stay as they are;
+ *   - mailbox row delivered, new messages (a later import): they go into
+ *     the next free part, never into a finished file;
+ *   - no mailbox row (new, or an interrupted run): the mailbox is written
+ *     again whole from part 1, and parts past the new last one are removed.
+ * Temporary files of runs that are gone are removed by the next run.
+ */
+#include "exporters/pst/pst.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/fsutil.h"
+#include "core/hash.h"
+#include "engine/plan.h"
+#include "core/safename.h"
+#include "engine/exporter.h"
+
+#define DEFAULT_SPLIT (20ull * 1000 * 1000 * 1000)
+#define MAX_PARTS 999
+
+struct pend {
+	int64_t id, bytes;
+	int part;
+	uint32_t nid;
+};
+
+struct maprow {
+	char *name, *mailbox;
+};
+
+struct mf_export_ctx {
+	struct mf_export *ex;
+	struct mf_store *st;
+	char *out, *target, *domain;
+	uint64_t split;
+	/* the mailbox */
+	const struct mf_mailbox *mb;
+	char alias[128];
+	char *address;
+	int prev_done, part, first_part, open;
+	char **folders;
+	size_t nfolders;
+	struct pst_store store;
+	char tmp[PATH_MAX], final[PATH_MAX];
+	char (*sha)[MF_SHA256_HEX];  /* per part written in this mailbox */
+	size_t nsha;
+	struct pend *pend;
+	size_t npend, cappend;
+	/* the mapping CSV */
+	struct maprow *rows;
+	size_t nrows;
+};
+
+/* Remove .<name>.pst.tmp.<pid> files of processes that are gone. */
+static void sweep(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	if (!dp)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		const char *t = strstr(e->d_name, ".pst.tmp.");
+		char *end;
+		long pid;
+		if (e->d_name[0] != '.' || !t)
+			continue;
+		pid = strtol(t + 9, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		if (pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+			char *p = mf_xasprintf("%s/%s", dir, e->d_name);
+			unlink(p);
+			free(p);
+		}
+	}
+	closedir(dp);
+}
+
+static int pst_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
+		    const struct mf_export_opts *o, struct mf_diag *d)
+{
+	struct mf_export_ctx *c;
+	char real[PATH_MAX], inst[33];
+	uint64_t split = DEFAULT_SPLIT;
+	int rc;
+
+	if (!o->out || !*o->out)
+		return mf_diag_set(d, MF_EUSAGE, NULL, MF_NO_OFFSET, "pst needs --out DIR");
+	if (mf_opt_given(o->values, "split-size"))
+		split = (uint64_t)mf_opt_num(o->values, "split-size");
+	if ((rc = mf_mkdirs(o->out, 0755, d)) < 0)
+		return rc;
+	if (!realpath(o->out, real))
+		return mf_diag_errno(d, MF_EIO, o->out, "cannot resolve");
+	if (access(real, W_OK) != 0)
+		return mf_diag_errno(d, MF_EIO, real, "cannot write into");
+	if ((rc = mf_target_instance(inst, real, d)) < 0)
+		return rc;
+	sweep(real);
+	c = mf_xcalloc(1, sizeof(*c));
+	c->ex = ex;
+	c->st = st;
+	c->out = mf_xstrdup(real);
+	c->target = mf_xasprintf("pst:%s#%s", real, inst);
+	c->domain = mf_opt_str(o->values, "mailbox-domain") ?
+		    mf_xstrdup(mf_opt_str(o->values, "mailbox-domain")) : NULL;
+	c->split = split;
+	*out = c;
+	return MF_OK;
+}
+
+static const char *pst_target(struct mf_export_ctx *c)
+{
+	return c->target;
+}
+
+static void part_name(char *out, size_t n, const char *alias, int part)
+{
+	if (part <= 1)
+		snprintf(out, n, "%s.pst", alias);
+	else
+		snprintf(out, n, "%s-%03d.pst", alias, part);
+}
+
+static void part_path(struct mf_export_ctx *c, char *out, size_t n, int part)
+{
+	char name[200];
+	part_name(name, sizeof(name), c->alias, part);
+	snprintf(out, n, "%s/%s", c->out, name);
+}
+
+static int exists(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0;
+}
+
+static void drop_folders(struct mf_export_ctx *c)
+{
+	for (size_t i = 0; i < c->nfolders; i++)
+		free(c->folders[i]);
+	free(c->folders);
+	c->folders = NULL;
+	c->nfolders = 0;
+}
+
+static void discard(struct mf_export_ctx *c)
+{
+	if (c->open) {
+		pst_store_abort(&c->store);
+		unlink(c->tmp);
+		c->open = 0;
+	}
+}
+
+/* Open the current part: the standard folders and every staged folder. */
+static int part_open(struct mf_export_ctx *c, struct mf_diag *d)
+{
+	char seed[256], name[200];
+	const char *dn = c->mb->display_name && *c->mb->display_name ? c->mb->display_name :
+			 c->alias;
+	int rc;
+	part_name(name, sizeof(name), c->alias, c->part);
+	snprintf(c->tmp, sizeof(c->tmp), "%s/.%s.tmp.%ld", c->out, name, (long)getpid());
+	part_path(c, c->final, sizeof(c->final), c->part);
+	snprintf(seed, sizeof(seed), "%s\n%d", c->alias, c->part);
+	if ((rc = pst_store_open(&c->store, c->tmp, seed, dn, c->mb, d)) < 0)
+		return rc;
+	c->open = 1;
+	for (size_t i = 0; i < c->nfolders; i++)
+		pst_store_folder(&c->store, c->folders[i], NULL);
+	return MF_OK;
+}
+
+static int file_sha(char out[MF_SHA256_HEX], const char *path)
+{
+	struct mf_sha256 h;
+	uint8_t *buf = mf_xmalloc(1u << 20);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	if (fd < 0) {
+		free(buf);
+		return -1;
+	}
+	mf_sha256_init(&h);
+	while ((n = read(fd, buf, 1u << 20)) > 0)
+		mf_sha256_update(&h, buf, (size_t)n);
+	close(fd);
+	free(buf);
+	mf_sha256_final(&h, out);
+	return n < 0 ? -1 : 0;
+}
+
+/* Finish the current part and put it in place. */
+static int part_close(struct mf_export_ctx *c, struct mf_diag *d)
+{
+	int rc;
+	c->open = 0;
+	if ((rc = pst_store_finish(&c->store, d)) < 0) {
+		unlink(c->tmp);
+		return rc;
+	}
+	if (rename(c->tmp, c->final) != 0) {
+		rc = mf_diag_errno(d, MF_EIO, c->final, "cannot move the file into place");
+		unlink(c->tmp);
+		return rc;
+	}
+	c->sha = mf_xreallocarray(c->sha, c->nsha + 1, sizeof(*c->sha));
+	if (file_sha(c->sha[c->nsha], c->final) < 0)
+		return mf_diag_errno(d, MF_EIO, c->final, "cannot read back");
+	c->nsha++;
+	return MF_OK;
+}
+
+static char *mailbox_address(struct mf_export_ctx *c, const struct mf_mailbox *mb)
+{
+	struct mf_arena a = MF_ARENA_INIT;
+	struct mf_plan_entry pe;
+	const char *alias = mb->alias ? mb->alias : "mailbox";
+	char *r;
+	if (mf_plan_mailbox_action(c->st, &pe, mb->id, &a, NULL) == MF_OK && pe.alias)
+		alias = pe.alias;
+	r = c->domain ? mf_xasprintf("%s@%s", alias, c->domain) : mf_xstrdup(alias);
+	mf_arena_release(&a);
+	return r;
+}
+
+static int pst_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			     const char *const *folders, size_t nf, struct mf_diag *d)
+{
+	struct mf_arena a = MF_ARENA_INIT;
+	char p[PATH_MAX];
+
+	c->mb = mb;
+	snprintf(c->alias, sizeof(c->alias), "%s", mb->alias && *mb->alias ? mb->alias : "mailbox");
+	if (!mf_filename_is_safe(c->alias, 100))
+		return mf_diag_set(d, MF_EFORMAT, NULL, MF_NO_OFFSET,
+				   "mailbox alias '%s' cannot name a file", c->alias);
+	free(c->address);
+	c->address = mailbox_address(c, mb);
+	c->npend = 0;
+	c->nsha = 0;
+	drop_folders(c);
+	c->folders = mf_xcalloc(nf ? nf : 1, sizeof(*c->folders));
+	for (size_t i = 0; i < nf; i++)
+		c->folders[c->nfolders++] = mf_xstrdup(folders[i]);
+	c->prev_done = mf_export_ledger_remote_id(c->ex, "mailbox", mb->id, &a) != NULL;
+	mf_arena_release(&a);
+	if (c->prev_done) {
+		/* finished before: new mail goes into the next free part */
+		c->part = 1;
+		for (part_path(c, p, sizeof(p), c->part); exists(p) && c->part < MAX_PARTS;
+		     part_path(c, p, sizeof(p), c->part))
+			c->part++;
+		c->first_part = c->part;
+		return MF_OK;
+	}
+	c->part = c->first_part = 1;
+	return part_open(c, d);
+}
+
+static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			   const struct mf_message *m, struct mf_put_result *res, struct mf_diag *d)
+{
+	struct pst_folder *f;
+	uint64_t bytes = 0;
+	int rc;
+	(void)mb;
+	if (c->open && c->store.messages &&
+	    pst_ndb_size(&c->store.nb) + (uint64_t)(m->size > 0 ? m->size : 0) * 2 > c->split) {
+		if ((rc = part_close(c, d)) < 0)
+			return rc;
+		c->part++;
+	}
+	if (!c->open) {
+		if (c->part > MAX_PARTS)
+			return mf_diag_set(d, MF_ETOOBIG, c->out, MF_NO_OFFSET,
+					   "mailbox %s needs more than %d parts", c->alias, MAX_PARTS);
+		if ((rc = part_open(c, d)) < 0)
+			return rc;
+	}
+	f = pst_store_folder(&c->store, m->folder_path, m->folder_special);
+	if ((rc = pst_store_message(&c->store, f, m, &bytes, d)) < 0)
+		return rc;
+	if (c->npend == c->cappend) {
+		c->cappend = c->cappend ? c->cappend * 2 : 256;
+		c->pend = mf_xreallocarray(c->pend, c->cappend, sizeof(*c->pend));
+	}
+	c->pend[c->npend].id = m->id;
+	c->pend[c->npend].bytes = (int64_t)bytes;
+	c->pend[c->npend].part = c->part;
+	c->pend[c->npend++].nid = PST_NID(NT_MESSAGE, c->store.next_msg - 1);
+	res->state = MF_PUT_PENDING;
+	res->bytes = (int64_t)bytes;
+	return MF_OK;
+}
+
+static void add_row(struct mf_export_ctx *c, const char *name, const char *mailbox)
+{
+	for (size_t i = 0; i < c->nrows; i++)
+		if (!strcmp(c->rows[i].name, name)) {
+			free(c->rows[i].mailbox);
+			c->rows[i].mailbox = mf_xstrdup(mailbox);
+			return;
+		}
+	c->rows = mf_xreallocarray(c->rows, c->nrows + 1, sizeof(*c->rows));
+	c->rows[c->nrows].name = mf_xstrdup(name);
+	c->rows[c->nrows++].mailbox = mf_xstrdup(mailbox);
+}
+
+static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, int failed,
+			   struct mf_diag *d)
+{
+	char p[PATH_MAX], name[200], rid[256];
+	int rc, last;
+
+	if (failed) {
+		discard(c);
+		c->npend = 0;
+		return MF_OK;
+	}
+	if (c->open && (rc = part_close(c, d)) < 0) {
+		c->npend = 0;
+		return rc;
+	}
+	last = c->npend || !c->prev_done ? c->part : c->first_part - 1;
+	if (!c->prev_done) {
+		/* parts an interrupted earlier run left past the new end */
+		for (int k = last + 1; k <= MAX_PARTS; k++) {
+			part_path(c, p, sizeof(p), k);
+			if (unlink(p) != 0)
+				break;
+		}
+	}
+	{
+		int dfd = open(c->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	/* every part is in place: the ledger may say so */
+	for (size_t i = 0; i < c->npend; i++) {
+		size_t k = (size_t)(c->pend[i].part - c->first_part);
+		part_name(name, sizeof(name), c->alias, c->pend[i].part);
+		snprintf(rid, sizeof(rid), "%s:0x%X", name, c->pend[i].nid);
+		mf_export_confirm(c->ex, "message", c->pend[i].id, mb->id, rid,
+				  k < c->nsha ? c->sha[k] : NULL, c->pend[i].bytes);
+	}
+	c->npend = 0;
+	/* the mapping rows: every part this mailbox has */
+	for (int k = 1; k <= MAX_PARTS; k++) {
+		part_path(c, p, sizeof(p), k);
+		if (!exists(p))
+			break;
+		part_name(name, sizeof(name), c->alias, k);
+		add_row(c, name, c->address);
+	}
+	drop_folders(c);
+	return MF_OK;
+}
+
+/* ---- the mapping CSV ---- */
+
+static void csv_field(struct mf_buf *b, const char *s)
+{
+	int q = 0;
+	if (!s)
+		s = "";
+	for (const char *p = s; *p; p++)
+		if (*p == ',' || *p == '"' || *p == '\r' || *p == '\n')
+			q = 1;
+	/* a leading = + - @ would be a formula to a spreadsheet */
+	if (strchr("=+-@", s[0]) && s[0])
+		q = 1;
+	if (!q) {
+		mf_buf_addstr(b, s);
+		return;
+	}
+	mf_buf_addch(b, '"');
+	if (strchr("=+-@", s[0]) && s[0])
+		mf_buf_addch(b, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			mf_buf_addch(b, '"');
+		mf_buf_addch(b, *p);
+	}
+	mf_buf_addch(b, '"');
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct maprow *)a)->name, ((const struct maprow *)b)->name);
+}
+
+/* Rows of an earlier CSV for files this run did not visit. */
+static void keep_old_rows(struct mf_export_ctx *c, const char *path)
+{
+	char *data = NULL, *line, *save = NULL;
+	size_t len;
+	if (mf_read_file(&data, &len, path, 64u << 20, NULL) < 0)
+		return;
+	for (line = strtok_r(data, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+		char *f[4] = { 0 }, *p = line;
+		int n = 0;
+		if (!strncmp(line, "Workload,", 9))
+			continue;
+		while (n < 4 && p) {
+			f[n++] = p;
+			p = strchr(p, ',');
+			if (p)
+				*p++ = '\0';
+		}
+		if (n < 4 || !f[2][0] || strchr(f[2], '"') || strchr(f[3], '"'))
+			continue;
+		{
+			char fp[PATH_MAX];
+			int known = 0;
+			snprintf(fp, sizeof(fp), "%s/%s", c->out, f[2]);
+			for (size_t i = 0; i < c->nrows; i++)
+				if (!strcmp(c->rows[i].name, f[2]))
+					known = 1;
+			if (!known && mf_filename_is_safe(f[2], 255) && exists(fp))
+				add_row(c, f[2], f[3]);
+		}
+	}
+	free(data);
+}
+
+static int pst_finish(struct mf_export_ctx *c, struct mf_diag *d)
+{
+	struct mf_buf b;
+	char *path = mf_xasprintf("%s/PstImportMapping.csv", c->out);
+	int rc;
+	keep_old_rows(c, path);
+	qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_row);
+	mf_buf_init(&b, MF_BUF_UNBOUNDED);
+	mf_buf_addstr(&b, "Workload,FilePath,Name,Mailbox,IsArchive,TargetRootFolder,"
+			  "ContentCodePage,SPFileContainer,SPManifestContainer,SPSiteUrl\r\n");
+	for (size_t i = 0; i < c->nrows; i++) {
+		mf_buf_addstr(&b, "Exchange,,");
+		csv_field(&b, c->rows[i].name);
+		mf_buf_addch(&b, ',');
+		csv_field(&b, c->rows[i].mailbox);
+		mf_buf_addstr(&b, ",FALSE,/,,,,\r\n");
+	}
+	rc = mf_write_atomic(path, b.data, b.len, 0644, 1, d);
+	mf_buf_release(&b);
+	free(path);
+	return rc;
+}
+
+static void pst_close(struct mf_export_ctx **pc)
+{
+	struct mf_export_ctx *c = *pc;
+	if (!c)
+		return;
+	discard(c);
+	drop_folders(c);
+	for (size_t i = 0; i < c->nrows; i++) {
+		free(c->rows[i].name);
+		free(c->rows[i].mailbox);
+	}
+	free(c->rows);
+	free(c->pend);
+	free(c->sha);
+	free(c->address);
+	free(c->out);
+	free(c->target);
+	free(c->domain);
+	free(c);
+	*pc = NULL;
+}
+
+const struct mf_exporter mf_exporter_pst = {
+	.name = "pst",
+	.summary = "Outlook data files (Unicode .pst), one per mailbox, with an import mapping CSV",
+	.options = (const struct mf_option[]){
+		MF_OPTION_OUT,
+		{ .name = "split-size", .kind = MF_OPT_SIZE, .arg = "SIZE", .min = 1 << 20,
+		  .help = "pst: start a new part <alias>-002.pst ... past SIZE (K, M, G; default 20 GB)" },
+		{ .name = "mailbox-domain", .kind = MF_OPT_STRING, .arg = "DOMAIN",
+		  .help = "pst: the mapping CSV's Mailbox is <alias>@DOMAIN" },
+		{ .name = NULL }
+	},
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
+	.open = pst_open,
+	.target = pst_target,
+	.check_mailbox = NULL,
+	.mailbox_begin = pst_mailbox_begin,
+	.put_message = pst_put_message,
+	.put_calendar = NULL,
+	.put_pab = NULL,
+	.mailbox_end = pst_mailbox_end,
+	.finish = pst_finish,
+	.close = pst_close,
+};
