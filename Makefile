@@ -14,7 +14,7 @@
 # Objects go to $(BUILD) (build/ by default); `make SANITIZE=address,undefined
 # BUILD=build/san` builds the sanitizer variant beside it.
 
-PKGS      := sqlite3 gmime-3.0 libical openssl
+PKGS      := sqlite3 gmime-3.0 libical openssl libcurl libxml-2.0
 PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc

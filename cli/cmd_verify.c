@@ -12,7 +12,7 @@
 
 const char cmd_verify_help[] =
 	"usage: mailferry verify FORMAT --db STAGE (--out DIR | --url URL ...) [selection]\n"
-	"       FORMAT: maildir, mbox, eml, ics, exchange or imap\n"
+	"       FORMAT: maildir, mbox, eml, ics, exchange, imap, carddav or caldav\n"
 	"\n"
 	"Read a target back and compare it with what the delivery ledger says was\n"
 	"delivered there and with the staged data.  Give the target and the\n"
@@ -45,6 +45,14 @@ const char cmd_verify_help[] =
 	"the bytes, the INTERNALDATE with the source date (received, else sent),\n"
 	"the flags (\\Seen unless unread, \\Draft for unsent, \\Flagged for high\n"
 	"priority with --flag-urgent).\n"
+	"\n"
+	"carddav, caldav: every mailbox's collection (--dav-layout) is listed\n"
+	"(PROPFIND), the count and names of its resources compared with the\n"
+	"staged address book or calendar, and each resource fetched\n"
+	"(multiget REPORTs, 100 at a time) and compared property by property\n"
+	"with the card or calendar item built again from the staging database\n"
+	"(line folding and property order do not matter).  With --directory\n"
+	"create also the directory's collection.\n"
 	"\n"
 	"Prints one line per mismatch, naming the mailbox, the folder and the\n"
 	"item, and a summary.\n"
@@ -129,7 +137,9 @@ int cmd_verify(int argc, char **argv)
 		printf("verify %s: %lld mailboxes, %lld folders, %lld %s read back; "
 		       "%lld mismatches\n", exp->name, (long long)sum.mailboxes,
 		       (long long)sum.folders, (long long)sum.items,
-		       (exp->caps & MF_EXP_MESSAGES) ? "messages" : "calendar items",
+		       (exp->caps & MF_EXP_MESSAGES)   ? "messages"
+		       : (exp->caps & MF_EXP_CALENDAR) ? "calendar items"
+						       : "cards",
 		       (long long)sum.mismatches);
 		rc = sum.mismatches ? MF_EXIT_PROBLEMS : MF_EXIT_OK;
 	}

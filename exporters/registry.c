@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 extern const struct mf_exporter mf_exporter_exchange, mf_exporter_imap,
-	mf_exporter_maildir, mf_exporter_mbox, mf_exporter_eml, mf_exporter_ics, mf_exporter_pst;
+	mf_exporter_maildir, mf_exporter_mbox, mf_exporter_eml, mf_exporter_ics, mf_exporter_pst,
+	mf_exporter_vcard, mf_exporter_carddav, mf_exporter_caldav;
 #ifdef MF_TEST_PLUGINS
 /* the test build's exporters (tests/plugins/, build/mailferry-test) */
 extern const struct mf_exporter mf_exporter_testexp;
@@ -21,6 +22,9 @@ const struct mf_exporter *const mf_exporters[] = {
 	&mf_exporter_eml,
 	&mf_exporter_ics,
 	&mf_exporter_pst,
+	&mf_exporter_vcard,
+	&mf_exporter_carddav,
+	&mf_exporter_caldav,
 #ifdef MF_TEST_PLUGINS
 	&mf_exporter_testexp,
 #endif

@@ -24,9 +24,13 @@ want_pc sqlite3 libsqlite3-dev
 want_pc libical libical-dev
 want_pc gmime-3.0 libgmime-3.0-dev
 want_pc openssl libssl-dev
+want_pc libcurl libcurl4-openssl-dev
+want_pc libxml-2.0 libxml2-dev
 want_cmd sqlite3 sqlite3
 want_cmd python3 python3
 want_py icalendar python3-icalendar
+want_py vobject python3-vobject
+want_cmd radicale radicale
 want_cmd dovecot dovecot-imapd
 want_cmd doveadm dovecot-core
 want_cmd mbsync isync

@@ -8,7 +8,7 @@ int main(int argc, char **argv)
 {
 	static const struct t_case *const tables[] = {
 		t_core, t_text, t_store, t_export, t_ccmail, t_msmail, t_plan,
-		t_mime, t_files, t_exchange, t_imap, t_verify, 0
+		t_mime, t_files, t_exchange, t_imap, t_verify, t_dav, 0
 	};
 	return t_run(tables, argc, argv);
 }

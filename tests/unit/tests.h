@@ -15,4 +15,5 @@ extern const struct t_case t_files[];    /* maildir, mbox, eml, ics (issue 6) */
 extern const struct t_case t_exchange[]; /* Exchange exporter (issue 7) */
 extern const struct t_case t_imap[];     /* IMAP exporter (issue 8) */
 extern const struct t_case t_verify[];   /* verify driver (issue 14) */
+extern const struct t_case t_dav[];      /* vCard, CardDAV, CalDAV (issue 18) */
 #endif
