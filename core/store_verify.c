@@ -14,7 +14,8 @@ static const char SQL_V_MESSAGES[] =
 	"WHERE g.mailbox_id = ?1 AND g.parent_id IS NULL ORDER BY g.id";
 static const char SQL_V_LEDGER[] =
 	"SELECT item_id, status, remote_id, sha256, ifnull(bytes, -1) FROM deliveries "
-	"WHERE mailbox_id = ?1 AND target = ?2 AND item_kind = ?3 ORDER BY item_id";
+	"WHERE mailbox_id = ?1 AND target = ?2 AND item_kind = ?3";   /* sorted in C: an
+	 * ORDER BY here makes SQLite walk the primary key over every mailbox */
 static const char SQL_V_FOLDERS[] =
 	"SELECT path FROM folders WHERE mailbox_id = ?1 ORDER BY path";
 static const char SQL_V_CALENDAR[] =
@@ -78,11 +79,18 @@ int mf_store_verify_messages(struct mf_store *st, const char *target, int64_t ma
 	return rows_read(st, s, 1, out, n_out, arena, diag);
 }
 
+static int cmp_item(const void *a, const void *b)
+{
+	const struct mf_ledger_row *x = a, *y = b;
+	return x->item_id < y->item_id ? -1 : x->item_id > y->item_id;
+}
+
 int mf_store_verify_ledger(struct mf_store *st, const char *target, const char *item_kind,
 			   int64_t mailbox_id, struct mf_ledger_row **out, size_t *n_out,
 			   struct mf_arena *arena, struct mf_diag *diag)
 {
 	sqlite3_stmt *s = mf_store_stmt(st, SQL_V_LEDGER, diag);
+	int rc;
 	*out = NULL;
 	*n_out = 0;
 	if (!s)
@@ -90,7 +98,10 @@ int mf_store_verify_ledger(struct mf_store *st, const char *target, const char *
 	sqlite3_bind_int64(s, 1, mailbox_id);
 	mf_store_bind_text(s, 2, target);
 	mf_store_bind_text(s, 3, item_kind);
-	return rows_read(st, s, 0, out, n_out, arena, diag);
+	rc = rows_read(st, s, 0, out, n_out, arena, diag);
+	if (rc == MF_OK && *n_out > 1)
+		qsort(*out, *n_out, sizeof(**out), cmp_item);
+	return rc;
 }
 
 int mf_store_verify_folders(struct mf_store *st, int64_t mailbox_id, const char ***out,

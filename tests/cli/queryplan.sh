@@ -4,7 +4,8 @@
 # samples, a generated cc:Mail set with a large directory from
 # tests/cli/queryplan-dir.py, a generated MS Mail bundle, a target
 # directory snapshot): both importers, the directory import, plan, check,
-# status, report, every file exporter and each export again (resume).
+# status, report, every file exporter and each export again (resume), and
+# verify of each.
 # MAILFERRY_SQL_LOG collects every statement those commands run
 # (core/store.c), and tests/tools/queryplan.py fails on any full pass over
 # a table that grows with the data - a SCAN, an automatic index, or a
@@ -66,6 +67,7 @@ PYEOF
 		for f in maildir mbox eml ics exchange; do
 			"$MF" export $f --db "$db" --out "$d/$f" --quiet || [ $? -eq 1 ]
 			"$MF" export $f --db "$db" --out "$d/$f" --quiet || [ $? -eq 1 ]
+			"$MF" verify $f --db "$db" --out "$d/$f" >/dev/null || [ $? -eq 1 ]
 		done
 		"$MF" status --db "$db" >/dev/null
 		"$MF" status --db "$db" --json >/dev/null
