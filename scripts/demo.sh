@@ -1,9 +1,9 @@
 #!/bin/sh
 # demo.sh: the main job on the bundled sample data (docs/sample/): create a
 # staging database, import the sample cc:Mail export set and MS Mail export
-# bundle with whichever importers this build has, export them to Maildir and
-# Exchange migration files with whichever exporters it has, and print the
-# status.  Everything goes into demo-out/ (recreated on each run).
+# bundle with whichever importers this build has, export them to Maildir,
+# Exchange migration files and Outlook PST files with whichever exporters
+# it has, and print the status.  Everything goes into demo-out/ (recreated on each run).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -31,6 +31,10 @@ fi
 if has exchange; then
 	echo "== export to Exchange migration files ($out/exchange)"
 	"$mf" export exchange --db "$db" --out "$out/exchange" || true
+fi
+if has pst; then
+	echo "== export to Outlook PST files ($out/pst)"
+	"$mf" export pst --db "$db" --out "$out/pst" || true
 fi
 echo "== status"
 "$mf" status --db "$db"
