@@ -368,5 +368,8 @@ struct mf_verify;
 /* `mailferry verify carddav|caldav`: the exporters' verify callbacks
  * (engine/verify.h) call this with their kind. */
 int mf_dav_verify(struct mf_verify *mv, enum mf_dav_kind kind, struct mf_diag *diag);
+/* `mailferry verify vcard`: the files under --out DIR against the ledger
+ * (vcard_verify.c). */
+int mf_dav_vcard_verify(struct mf_verify *mv, struct mf_diag *diag);
 
 #endif

@@ -204,4 +204,5 @@ const struct mf_exporter mf_exporter_vcard = {
 	.mailbox_end = vc_mailbox_end,
 	.finish = vc_finish,
 	.close = vc_close,
+	.verify = mf_dav_vcard_verify,
 };

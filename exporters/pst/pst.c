@@ -517,5 +517,6 @@ const struct mf_exporter mf_exporter_pst = {
 	.mailbox_end = pst_mailbox_end,
 	.finish = pst_finish,
 	.close = pst_close,
+	.verify = mf_pst_verify,
 	.inspect = pstr_inspect_cb,   /* the independent verifier (exporters/pst/reader) */
 };

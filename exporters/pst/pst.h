@@ -363,4 +363,9 @@ void pst_hash16(uint8_t out[16], const char *a, const char *b);
 extern const struct pst_tcdef pst_tc_hier, pst_tc_contents, pst_tc_fai, pst_tc_search,
 	pst_tc_attach, pst_tc_recip;
 
+/* `mailferry verify pst`: the files under --out DIR against the ledger
+ * (pst_verify.c). */
+struct mf_verify;
+int mf_pst_verify(struct mf_verify *v, struct mf_diag *diag);
+
 #endif

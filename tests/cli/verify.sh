@@ -1,6 +1,6 @@
 #!/bin/sh
 # verify.sh: `mailferry verify FORMAT` for the targets written to a folder
-# (maildir, mbox, eml, ics, exchange; imap is in imap.sh).  For each: export
+# (maildir, mbox, eml, ics, exchange, vcard, pst; imap is in imap.sh).  For each: export
 # the bundled samples, verify passes on the clean export and reads back
 # every message (calendar item) the ledger has; then one item's bytes are
 # changed, one item removed, one item added and an empty mailbox's folder
@@ -193,6 +193,51 @@ check_grep "exchange: the duplicated line is named" "^DunnO: $sd: MAILMESSAGE li
 check_grep "exchange: the empty mailbox's missing section is named" "^$empty: no .PRI file of a finished set holds its MAILMESSAGE section" "$T/exchange.bad"
 check_grep "exchange: the set's own problems are reported too" "^set [^:]*: $(basename "$pe"): offset 0: listed primary file cannot be read\$" "$T/exchange.bad"
 check_grep "exchange: message counts follow" "^BergA: its MAILMESSAGE sections hold 1 messages, the selection has 2\$" "$T/exchange.bad"
+
+# ---- vcard: one book's bytes changed, one removed, one added; the
+# directory file (not in the ledger) is not extra ----
+clean vcard cards pab
+check "vcard: export with --directory create too" "$MF" export vcard --db "$DB" --out "$T/vcard" --directory create --quiet
+check "vcard: ... wrote directory.vcf" test -s "$T/vcard/directory.vcf"
+check_grep "vcard: ... and still verifies clean" "; 0 mismatches\$" \
+	"$("$MF" verify vcard --db "$DB" --out "$T/vcard" >"$T/vcard.dir" 2>&1; echo "$T/vcard.dir")"
+d="$T/vcard"
+vc=$(q "SELECT remote_id FROM deliveries WHERE target LIKE 'vcard:%' AND item_kind = 'pab' AND status = 'delivered' ORDER BY remote_id LIMIT 1")
+vr=$(q "SELECT remote_id FROM deliveries WHERE target LIKE 'vcard:%' AND item_kind = 'pab' AND status = 'delivered' ORDER BY remote_id LIMIT 1 OFFSET 1")
+check "vcard: the samples have two address books ($vc, $vr)" test -n "$vc" -a -n "$vr" -a -f "$d/$vc" -a -f "$d/$vr"
+vcmb=${vc%.vcf}; vcmb=${vcmb#public/}
+vrmb=${vr%.vcf}; vrmb=${vrmb#public/}
+printf 'X' | dd of="$d/$vc" bs=1 seek=5 conv=notrunc 2>/dev/null
+rm "$d/$vr"
+cp "$d/$vc" "$d/extra.vcf"
+damaged vcard 3
+check_grep "vcard: a changed book is named" "^$vcmb: address book: $vc differs from what was written" "$T/vcard.bad"
+check_grep "vcard: a removed book is named" "^$vrmb: address book: $vr is missing\$" "$T/vcard.bad"
+check_grep "vcard: an extra file is named" "^extra.vcf is not in the ledger (an extra file)\$" "$T/vcard.bad"
+check_out "vcard: ... and nothing else (3 lines and the summary)" 4 sh -c 'wc -l < "$1" | tr -d " "' sh "$T/vcard.bad"
+check "vcard: --mailbox of another mailbox passes (other books and files not judged)" "$MF" verify vcard --db "$DB" --out "$d" --mailbox WeissJ
+"$MF" verify vcard --db "$DB" --out "$d" --mailbox "$vcmb" >"$T/vcard.one" 2>&1
+check_grep "vcard: --mailbox of the changed book names it ..." "^$vcmb: address book: $vc differs" "$T/vcard.one"
+check_grep "vcard: ... and nothing else" "; 1 mismatches\$" "$T/vcard.one"
+
+# ---- pst: one file's bytes changed, one removed, one added, the empty
+# mailbox's file removed ----
+clean pst messages message
+d="$T/pst"
+check "pst: the empty mailbox has its file" test -f "$d/$empty.pst"
+pc=LindqvistA.pst; pr=BergA.pst
+check "pst: the files to damage exist" test -f "$d/$pc" -a -f "$d/$pr"
+printf 'X' | dd of="$d/$pc" bs=1 seek=4000 conv=notrunc 2>/dev/null
+rm "$d/$pr"
+cp "$d/DunnO.pst" "$d/extra.pst"
+rm -f "$d/$empty.pst"
+damaged pst 4
+check_grep "pst: a changed file is named" "^LindqvistA: $pc differs from what was written" "$T/pst.bad"
+check_grep "pst: a removed file is named with its messages" "^BergA: $pr is missing (the ledger has [1-9][0-9]* messages in it)\$" "$T/pst.bad"
+check_grep "pst: an extra file is named" "^extra.pst is not in the ledger (an extra file)\$" "$T/pst.bad"
+check_grep "pst: the empty mailbox's missing file is named" "^$empty: $empty.pst is missing (the ledger has 0 messages in it)\$" "$T/pst.bad"
+check_out "pst: ... and nothing else (4 lines and the summary)" 5 sh -c 'wc -l < "$1" | tr -d " "' sh "$T/pst.bad"
+check "pst: --mailbox of an intact mailbox passes (other files not judged)" "$MF" verify pst --db "$DB" --out "$d" --mailbox DunnO
 
 # ---- the command line ----
 check_exit 2 "verify without a target kind is a usage error" "$MF" verify --db "$DB" --out "$T/maildir"
