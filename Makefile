@@ -21,7 +21,10 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE ?= 1
-LINT ?= 1
+# (make has a built-in LINT = lint: only a value given by the user counts)
+ifeq ($(origin LINT),default)
+LINT := 1
+endif
 
 HAVE_PKGS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(HAVE_PKGS),yes)

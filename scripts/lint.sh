@@ -16,7 +16,7 @@ for tool in cppcheck clang-tidy pkg-config; do
 	fi
 done
 files=${LINT_FILES:-$(find core engine importers exporters cli -name "*.c" | sort)}
-flags="-std=c11 -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(pkg-config --cflags sqlite3 gmime-3.0 libical openssl)"
+flags="-std=c11 -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(pkg-config --cflags sqlite3 gmime-3.0 libical openssl libcurl libxml-2.0)"
 jobs=${LINT_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mf-lint-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM

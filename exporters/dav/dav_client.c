@@ -165,8 +165,11 @@ int mf_dav_open(struct mf_dav **out, const char *base, const char *user,
 	curl_easy_setopt(d->h, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
 	/* the same trust store as the IMAP exporter: OpenSSL's default, or the
 	 * file SSL_CERT_FILE names (libcurl would use its own built-in path) */
-	if (getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE"))
-		curl_easy_setopt(d->h, CURLOPT_CAINFO, getenv("SSL_CERT_FILE"));
+	{
+		const char *ca = getenv("SSL_CERT_FILE");
+		if (ca && *ca)
+			curl_easy_setopt(d->h, CURLOPT_CAINFO, ca);
+	}
 	curl_easy_setopt(d->h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(d->h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(d->h, CURLOPT_USERAGENT, "mailferry");
