@@ -133,7 +133,9 @@ int mf_export_refuse(struct mf_export *ex, const char *item_kind, int64_t item_i
 			  !strcmp(item_kind, "message") ? item_id : 0,
 			  "%s %lld refused by the target: %s", item_kind, (long long)item_id,
 			  detail ? detail : "no reason given");
-	if (ex->cur && ex->cur_mailbox == mailbox_id && !strcmp(item_kind, "message"))
+	/* every kind: a refused card or calendar item is as failed as a
+	 * refused message (summary FAILED, exit 1) */
+	if (ex->cur && ex->cur_mailbox == mailbox_id)
 		ex->cur->failed++;
 	return rc;
 }

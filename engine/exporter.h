@@ -298,7 +298,9 @@ const struct mf_exporter *mf_exporter_find(const char *name);
  * Calls from an exporter back into the driver (engine/export_ledger.c):
  * confirm or refuse an item it reported as MF_PUT_PENDING, or record a
  * problem against the current run.  item_kind is "message", "calendar",
- * "pab" or "mailbox".
+ * "pab" (a whole address book, item_id the mailbox's), "card" (one entry
+ * of it, item_id the pab_entries.id) or "mailbox".  A refused item of any
+ * kind counts as failed in the summary and makes the run end with exit 1.
  */
 int mf_export_confirm(struct mf_export *ex, const char *item_kind, int64_t item_id,
 		      int64_t mailbox_id, const char *remote_id, const char *sha256,

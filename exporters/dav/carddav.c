@@ -14,9 +14,9 @@
  * already there (a run killed before its ledger rows were written) is
  * answered 412 and taken as delivered, never written twice.
  *
- * Ledger: each card is its own row (item kind "pab", item id the negative
- * pab_entries.id, so it cannot meet the driver's row for the whole book,
- * whose id is the mailbox's), remote_id "<name> <etag>".  A re-run skips
+ * Ledger: each card is its own row (item kind "card", item id the
+ * pab_entries.id; the driver's "pab" row for the whole book has the
+ * mailbox's id), remote_id "<name> <etag>".  A re-run skips
  * the cards the ledger knows.  A card the server refuses (409: its UID is
  * there under another name; 400, 413, 415 ...) is refused in the ledger
  * with a problem naming it, the others go on, and the book is left out of
@@ -133,11 +133,20 @@ static const char *cd_target(struct mf_export_ctx *c)
 	return c->x.t.id;
 }
 
+static int cd_check_mailbox(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			    struct mf_diag *diag)
+{
+	return mf_dav_directory_clash(c->x.opts, mb, diag);
+}
+
 static int cd_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		    const char *const *folders, size_t n, struct mf_diag *diag)
 {
 	(void)folders;
 	(void)n;
+	/* the directory's collection is never a mailbox's (also with --force) */
+	if (mf_dav_directory_clash(c->x.opts, mb, diag) < 0)
+		return MF_EUSAGE;
 	return mf_dav_exp_begin(&c->x, mb, diag);
 }
 
@@ -199,7 +208,7 @@ static int cd_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		int64_t bytes = 0;
 		int state;
 		struct mf_arena la = MF_ARENA_INIT;
-		int known = mf_export_ledger_remote_id(x->ex, "pab", -cards[i].item_id, &la) != NULL;
+		int known = mf_export_ledger_remote_id(x->ex, "card", cards[i].item_id, &la) != NULL;
 		mf_arena_release(&la);
 		if (known) {
 			x->skipped++;
@@ -213,10 +222,10 @@ static int cd_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 			char what[400];
 			snprintf(what, sizeof(what), "card '%.80s' (pab_entries %lld): %s",
 				 cards[i].c.fn ? cards[i].c.fn : "", (long long)cards[i].item_id, detail);
-			rc = mf_export_refuse(x->ex, "pab", -cards[i].item_id, mb->id, what);
+			rc = mf_export_refuse(x->ex, "card", cards[i].item_id, mb->id, what);
 			refused++;
 		} else {
-			rc = mf_export_confirm(x->ex, "pab", -cards[i].item_id, mb->id, remote, sha,
+			rc = mf_export_confirm(x->ex, "card", cards[i].item_id, mb->id, remote, sha,
 					       bytes);
 		}
 		if (rc < 0) {
@@ -252,7 +261,8 @@ static int cd_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, int fail
 }
 
 /* The post office directory into <url>/directory/contacts/ (the layout
- * with "directory" for the alias).  No ledger rows (they belong to a
+ * with "directory" for the alias; a mailbox of that alias is refused by
+ * cd_check_mailbox and cd_begin, so the two never share a collection).  No ledger rows (they belong to a
  * mailbox): If-None-Match makes a re-run send each card once. */
 static int cd_finish(struct mf_export_ctx *c, struct mf_diag *diag)
 {
@@ -266,8 +276,8 @@ static int cd_finish(struct mf_export_ctx *c, struct mf_diag *diag)
 	if (!c->directory)
 		return MF_OK;
 	mf_buf_init(&coll, MF_BUF_UNBOUNDED);
-	if ((rc = mf_dav_collection(&coll, &x->t, mf_dav_layout(x->opts), "directory", MF_DAV_CARD,
-				    diag)) < 0 ||
+	if ((rc = mf_dav_collection(&coll, &x->t, mf_dav_layout(x->opts), MF_DAV_DIRECTORY_NAME,
+				    MF_DAV_CARD, diag)) < 0 ||
 	    (rc = mf_dav_ensure_collection(x->dav, coll.data, MF_DAV_CARD, "Directory", diag)) < 0 ||
 	    (rc = mf_dav_directory_cards(x->st, &cards, &n, &a, diag)) < 0)
 		goto out;
@@ -321,6 +331,7 @@ const struct mf_exporter mf_exporter_carddav = {
 	.caps = MF_EXP_NEEDS_URL | MF_EXP_PAB | MF_EXP_DIRECTORY,
 	.open = cd_open,
 	.target = cd_target,
+	.check_mailbox = cd_check_mailbox,
 	.mailbox_begin = cd_begin,
 	.put_pab = cd_put_pab,
 	.mailbox_end = cd_end,

@@ -318,6 +318,20 @@ const char *mf_dav_layout(const struct mf_export_opts *o);
 /* --directory create asked for. */
 int mf_dav_directory(const struct mf_export_opts *o);
 
+/* The name the post office directory takes: DIR/directory.vcf and the
+ * layout with %a = this. */
+#define MF_DAV_DIRECTORY_NAME "directory"
+
+/*
+ * With --directory create, a mailbox whose alias is the directory's name
+ * (any case: case-insensitive file systems and servers) would share its
+ * file or collection: MF_EUSAGE naming the mailbox and the fix (another
+ * alias with `plan --alias-map`).  The preflight (check_mailbox) and
+ * mailbox_begin of vcard and carddav ask this.  MF_OK otherwise.
+ */
+int mf_dav_directory_clash(const struct mf_export_opts *o, const struct mf_mailbox *mb,
+			   struct mf_diag *diag);
+
 /* The vCard version asked for (--vcard-version). */
 int mf_dav_vcard_version(enum mf_vcard_version *v, const struct mf_export_opts *o,
 			 struct mf_diag *diag);

@@ -329,7 +329,8 @@ int mf_dav_verify(struct mf_verify *mv, enum mf_dav_kind kind, struct mf_diag *d
 		struct want *w = NULL;
 		size_t n, nw = 0;
 		mf_buf_reset(&coll);
-		if ((rc = mf_dav_collection(&coll, &t, mf_dav_layout(o), "directory", kind, diag)) == MF_OK &&
+		if ((rc = mf_dav_collection(&coll, &t, mf_dav_layout(o), MF_DAV_DIRECTORY_NAME, kind,
+					    diag)) == MF_OK &&
 		    (rc = mf_dav_directory_cards(st, &cards, &n, &ia, diag)) == MF_OK) {
 			cards_to_want(&w, &nw, cards, n, ver);
 			rc = verify_collection(&v, coll.data, w, nw, diag);

@@ -5,7 +5,9 @@
  *   DIR/<alias>.vcf      a mailbox's personal address book (every entry and
  *                        personal list), for each mailbox that has one
  *   DIR/directory.vcf    with --directory create: the post office
- *                        directory (custom recipients and public lists)
+ *                        directory (custom recipients and public lists);
+ *                        a mailbox aliased "directory" is then refused
+ *                        (preflight), never overwritten
  *
  * vCard 4.0 (RFC 6350) unless --vcard-version 3.0.  Cards are written by
  * vcard.c; UIDs are name-based UUIDs, REV the time the source file was
@@ -54,6 +56,17 @@ int mf_dav_directory(const struct mf_export_opts *o)
 	return d && !strcmp(d, "create");
 }
 
+int mf_dav_directory_clash(const struct mf_export_opts *o, const struct mf_mailbox *mb,
+			   struct mf_diag *diag)
+{
+	if (!mf_dav_directory(o) || !mb->alias || !mf_strcaseeq(mb->alias, MF_DAV_DIRECTORY_NAME))
+		return MF_OK;
+	return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+			   "the alias '%s' names the post office directory's address book "
+			   "(--directory create); give the mailbox another alias (plan "
+			   "--alias-map) or leave the directory out", mb->alias);
+}
+
 static int vc_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
 		   const struct mf_export_opts *opts, struct mf_diag *diag)
 {
@@ -85,11 +98,18 @@ static int vc_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb
 			    const char *const *folders, size_t n, struct mf_diag *diag)
 {
 	char name[128];
-	(void)c;
 	(void)folders;
 	(void)n;
 	/* the name must be usable before anything is written */
+	if (mf_dav_directory_clash(c->f.opts, mb, diag) < 0)
+		return MF_EUSAGE;
 	return mf_files_mailbox_name(name, sizeof(name), mb, diag);
+}
+
+static int vc_check_mailbox(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			    struct mf_diag *diag)
+{
+	return mf_dav_directory_clash(c->f.opts, mb, diag);
 }
 
 static int write_cards(struct mf_buf *out, enum mf_vcard_version v,
@@ -168,7 +188,7 @@ static int vc_finish(struct mf_export_ctx *c, struct mf_diag *diag)
 	}
 	mf_buf_init(&out, MF_BUF_UNBOUNDED);
 	rc = write_cards(&out, c->v, cards, n, diag);
-	path = mf_xasprintf("%s/directory.vcf", c->f.root);
+	path = mf_xasprintf("%s/" MF_DAV_DIRECTORY_NAME ".vcf", c->f.root);
 	if (rc == MF_OK)
 		rc = mf_write_atomic(path, out.data, out.len, 0644, 1, diag);
 	free(path);
@@ -199,6 +219,7 @@ const struct mf_exporter mf_exporter_vcard = {
 	.caps = MF_EXP_NEEDS_OUT | MF_EXP_PAB | MF_EXP_DIRECTORY,
 	.open = vc_open,
 	.target = vc_target,
+	.check_mailbox = vc_check_mailbox,
 	.mailbox_begin = vc_mailbox_begin,
 	.put_pab = vc_put_pab,
 	.mailbox_end = vc_mailbox_end,

@@ -83,7 +83,7 @@ static void vv_list(const char *root, const char *sub, char ***out, size_t *n)
 		char *full;
 		if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".vcf"))
 			continue;
-		if (!*sub && !strcmp(de->d_name, "directory.vcf"))
+		if (!*sub && !strcmp(de->d_name, MF_DAV_DIRECTORY_NAME ".vcf"))
 			continue;
 		full = mf_xasprintf("%s/%s", dir, de->d_name);
 		if (lstat(full, &sb) == 0 && S_ISREG(sb.st_mode))
