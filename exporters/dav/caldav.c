@@ -2,7 +2,9 @@
 /*
  * caldav.c: `mailferry export caldav`: every mailbox's calendar into a
  * calendar collection on a CalDAV server, by default
- * <url>/<alias>/calendar/ (--dav-layout), made with MKCALENDAR when it is
+ * <url>/<alias>/calendar/ (--dav-layout; --dav-discover: the home found
+ * through /.well-known/ and the admin's calendar-home-set, then
+ * calendar/), made with MKCALENDAR when it is
  * missing, also for a mailbox without calendar items.
  *
  * Each calendar item is one resource: a VCALENDAR holding the item's
@@ -141,6 +143,7 @@ const struct mf_exporter mf_exporter_caldav = {
 		MF_DAV_OPTION_PASSWORD_FILE,
 		MF_DAV_OPTION_TLS_VERIFY,
 		MF_DAV_OPTION_LAYOUT,
+		MF_DAV_OPTION_DISCOVER,
 		{ .name = NULL }
 	},
 	.caps = MF_EXP_NEEDS_URL | MF_EXP_CALENDAR,

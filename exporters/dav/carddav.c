@@ -6,7 +6,9 @@
  *
  * The admin (--admin, --password-file; Basic authentication, TLS verified
  * unless --tls-verify no) writes each mailbox's collection, by default
- * <url>/<alias>/contacts/ (--dav-layout).  mailbox_begin makes the
+ * <url>/<alias>/contacts/ (--dav-layout), or with --dav-discover yes the
+ * home found through /.well-known/ and the admin's home set, with the
+ * mailbox's alias in the admin's place, then contacts/.  mailbox_begin makes the
  * collection when it is missing (the principal with MKCOL, the address
  * book with an extended MKCOL), also for a mailbox without an address
  * book.  Each entry and personal list is one vCard resource named by the
@@ -83,6 +85,8 @@ int mf_dav_exp_open(struct mf_dav_exp *x, enum mf_dav_kind kind, struct mf_expor
 					 x->t.path, r.status);
 		mf_dav_resp_release(&r);
 	}
+	if (rc == MF_OK)
+		rc = mf_dav_discover(x->dav, &x->t, kind, o, diag);
 	return rc;
 }
 
@@ -325,6 +329,7 @@ const struct mf_exporter mf_exporter_carddav = {
 		MF_DAV_OPTION_TLS_VERIFY,
 		MF_DAV_OPTION_VCARD_VERSION,
 		MF_DAV_OPTION_LAYOUT,
+		MF_DAV_OPTION_DISCOVER,
 		MF_DAV_OPTION_DIRECTORY,
 		{ .name = NULL }
 	},

@@ -57,6 +57,11 @@
 	  .help = "vcard, carddav: also the directory (custom recipients, public\n"   \
 		  "lists) as DIR/directory.vcf or <url>/directory/contacts/ (default skip)", \
 	  .field = MF_OPT_FIELD(struct mf_export_opts, directory_mode) }
+#define MF_DAV_OPTION_DISCOVER                                                         \
+	{ .name = "dav-discover", .kind = MF_OPT_BOOL, .dflt = "no",                   \
+	  .help = "carddav, caldav: find the collections through /.well-known/ and\n"  \
+		  "the admin's home set, each mailbox's home named like the admin's\n"  \
+		  "(instead of --dav-layout; default no)" }
 
 /* ==== vcard.c: writing vCards ==== */
 
@@ -176,6 +181,7 @@ struct mf_dav_resp {
 	struct mf_buf body;
 	char etag[200];
 	char content_type[100];
+	char location[1000];         /* Location: of a redirect, "" without */
 };
 
 /*
@@ -220,6 +226,8 @@ struct mf_dav_item {
 	size_t data_len;
 	unsigned rtype;              /* MF_DAV_RT_* */
 	char *error;                 /* a precondition element's name, or NULL */
+	char *principal;             /* current-user-principal's href (decoded path) */
+	char *home;                  /* addressbook- or calendar-home-set's first href */
 };
 
 struct mf_dav_ms {
@@ -252,6 +260,10 @@ struct mf_dav_target {
 	char base[300];              /* "http[s]://host:port" */
 	char path[1000];             /* the URL's path, ending in '/' */
 	char id[1400];               /* ledger target: "carddav:" base path */
+	/* --dav-discover: a mailbox's home is home_pre alias home_post (decoded
+	 * paths), its collection the home then "contacts/" or "calendar/" */
+	int discovered;
+	char home_pre[800], home_post[200];
 };
 
 /* Parse --url http[s]://HOST[:PORT]/PATH (no user or password in it). */
@@ -263,6 +275,24 @@ int mf_dav_target_parse(struct mf_dav_target *t, const char *url, enum mf_dav_ki
  * "%a/%t/".  MF_EUSAGE for a layout without %a or with '..'. */
 int mf_dav_collection(struct mf_buf *out, const struct mf_dav_target *t, const char *layout,
 		      const char *alias, enum mf_dav_kind kind, struct mf_diag *diag);
+
+/*
+ * --dav-discover yes (o may say no: then MF_OK, nothing done): find the
+ * context path through /.well-known/carddav or caldav (one redirect on the
+ * same server; without one, the URL's path), the admin's
+ * current-user-principal there, and its addressbook-home-set or
+ * calendar-home-set.  The home's segment that names the principal (its
+ * last segment) becomes the place of each mailbox's alias; t->id gets the
+ * template.  MF_EUSAGE with --dav-layout, or when the home does not name
+ * the principal; MF_EIO when the server does not answer as it should.
+ */
+int mf_dav_discover(struct mf_dav *dav, struct mf_dav_target *t, enum mf_dav_kind kind,
+		    const struct mf_export_opts *o, struct mf_diag *diag);
+
+/* The part of discovery that needs no server: split home at the last
+ * segment equal to the principal's last segment (decoded paths). */
+int mf_dav_home_template(struct mf_dav_target *t, const char *principal, const char *home,
+			 struct mf_diag *diag);
 
 /* The first line of --password-file (or of $MAILFERRY_PASSWORD). */
 int mf_dav_read_secret(char **out, const char *path, struct mf_diag *diag);

@@ -121,11 +121,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		/* a new answer (after 100 or a redirect): forget the last one's */
 		d->cur->etag[0] = '\0';
 		d->cur->content_type[0] = '\0';
+		d->cur->location[0] = '\0';
 		d->retry_after = -1;
 	} else if (len > 5 && !strncasecmp(p, "ETag:", 5)) {
 		copy_value(d->cur->etag, sizeof(d->cur->etag), p + 5, len - 5);
 	} else if (len > 13 && !strncasecmp(p, "Content-Type:", 13)) {
 		copy_value(d->cur->content_type, sizeof(d->cur->content_type), p + 13, len - 13);
+	} else if (len > 9 && !strncasecmp(p, "Location:", 9)) {
+		copy_value(d->cur->location, sizeof(d->cur->location), p + 9, len - 9);
 	} else if (len > 12 && !strncasecmp(p, "Retry-After:", 12)) {
 		char v[64];
 		uint64_t s;
@@ -391,6 +394,21 @@ static void item_free(struct mf_dav_item *it)
 	free(it->etag);
 	free(it->data);
 	free(it->error);
+	free(it->principal);
+	free(it->home);
+}
+
+/* The first DAV:href inside n, as a decoded path (NULL: none). */
+static char *first_href(const xmlNode *n)
+{
+	for (const xmlNode *h = n->children; h; h = h->next)
+		if (is_el(h, NS_DAV, "href")) {
+			char *t = text_of(h, NULL);
+			char *p = t ? href_path(t) : NULL;
+			free(t);
+			return p;
+		}
+	return NULL;
 }
 
 static void parse_prop(struct mf_dav_item *it, const xmlNode *prop)
@@ -407,6 +425,11 @@ static void parse_prop(struct mf_dav_item *it, const xmlNode *prop)
 				else if (is_el(t, NS_CAL, "calendar"))
 					it->rtype |= MF_DAV_RT_CALENDAR;
 			}
+		} else if (is_el(p, NS_DAV, "current-user-principal") && !it->principal) {
+			it->principal = first_href(p);
+		} else if ((is_el(p, NS_CARD, "addressbook-home-set") ||
+			    is_el(p, NS_CAL, "calendar-home-set")) && !it->home) {
+			it->home = first_href(p);
 		} else if ((is_el(p, NS_CARD, "address-data") || is_el(p, NS_CAL, "calendar-data")) &&
 			   !it->data) {
 			it->data = text_of(p, &it->data_len);

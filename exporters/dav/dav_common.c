@@ -99,6 +99,14 @@ int mf_dav_collection(struct mf_buf *out, const struct mf_dav_target *t, const c
 	int has_a = 0;
 
 	mf_buf_init(&rel, MF_BUF_UNBOUNDED);
+	if (t->discovered) {
+		/* the mailbox's home as the admin's was found, then the collection */
+		mf_buf_addf(&rel, "%s%s%s%s/", t->home_pre, alias, t->home_post,
+			    kind == MF_DAV_CARD ? "contacts" : "calendar");
+		mf_dav_path_encode(out, rel.data);
+		mf_buf_release(&rel);
+		return MF_OK;
+	}
 	while (*l == '/')
 		l++;
 	for (; *l; l++) {
@@ -127,6 +135,183 @@ int mf_dav_collection(struct mf_buf *out, const struct mf_dav_target *t, const c
 		mf_buf_addch(out, '/');
 	mf_buf_release(&rel);
 	return MF_OK;
+}
+
+int mf_dav_home_template(struct mf_dav_target *t, const char *principal, const char *home,
+			 struct mf_diag *diag)
+{
+	char name[256];
+	size_t pl = strlen(principal), hl = strlen(home), nl, k;
+	const char *seg, *hit = NULL;
+
+	/* the principal's last segment: "/principals/users/admin/" -> "admin" */
+	while (pl && principal[pl - 1] == '/')
+		pl--;
+	k = pl;
+	while (k && principal[k - 1] != '/')
+		k--;
+	nl = pl - k;
+	if (!nl || nl >= sizeof(name))
+		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+				   "--dav-discover: the principal '%s' has no name to replace",
+				   principal);
+	memcpy(name, principal + k, nl);
+	name[nl] = '\0';
+	/* its last appearance in the home as a whole segment */
+	for (seg = home; (seg = strstr(seg, name)) != NULL; seg++)
+		if (seg > home && seg[-1] == '/' && (seg[nl] == '/' || seg[nl] == '\0'))
+			hit = seg;
+	if (!hit || home[0] != '/' || strstr(home, "/../") || (size_t)(hit - home) >= sizeof(t->home_pre) ||
+	    hl - (size_t)(hit - home) - nl + 2 >= sizeof(t->home_post))
+		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+				   "--dav-discover: the home set '%s' does not name the principal '%s', "
+				   "so the mailboxes' homes cannot be derived from it; name the "
+				   "collections with --dav-layout", home, principal);
+	snprintf(t->home_pre, sizeof(t->home_pre), "%.*s", (int)(hit - home), home);
+	snprintf(t->home_post, sizeof(t->home_post), "%s%s", hit + nl,
+		 home[hl - 1] == '/' ? "" : "/");
+	t->discovered = 1;
+	{
+		/* the template is the target ("carddav:" base template): another
+		 * home is another place */
+		char kind[16];
+		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(t->id, ":"), t->id);
+		snprintf(t->id, sizeof(t->id), "%s:%s%s%%a%s", kind, t->base, t->home_pre,
+			 t->home_post);
+	}
+	return MF_OK;
+}
+
+static const char PROPFIND_PRINCIPAL[] =
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	"<D:propfind xmlns:D=\"DAV:\"><D:prop><D:current-user-principal/></D:prop></D:propfind>\n";
+static const char PROPFIND_HOME_CARD[] =
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	"<D:propfind xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:carddav\"><D:prop>"
+	"<C:addressbook-home-set/></D:prop></D:propfind>\n";
+static const char PROPFIND_HOME_CAL[] =
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	"<D:propfind xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:prop>"
+	"<C:calendar-home-set/></D:prop></D:propfind>\n";
+
+/* PROPFIND Depth 0 path with body; the principal's or the home's href of
+ * the answer into *out (NULL when the server names none). */
+static int ask_href(struct mf_dav *dav, char **out, const char *path, const char *body,
+		    int home, struct mf_diag *diag)
+{
+	static const char *const hdr[] = { "Depth: 0", "Content-Type: application/xml; charset=utf-8",
+					   NULL };
+	struct mf_dav_resp r;
+	int rc;
+
+	*out = NULL;
+	mf_dav_resp_init(&r);
+	rc = mf_dav_request(dav, &r, "PROPFIND", path, hdr, body, strlen(body), diag);
+	if (rc == MF_OK && r.status != 207) {
+		rc = mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET, "--dav-discover: PROPFIND %s: HTTP %ld",
+				 path, r.status);
+	} else if (rc == MF_OK) {
+		struct mf_dav_ms ms;
+		if ((rc = mf_dav_ms_parse(&ms, r.body.data, r.body.len, diag)) == MF_OK) {
+			for (size_t i = 0; i < ms.n && !*out; i++) {
+				const char *h = home ? ms.items[i].home : ms.items[i].principal;
+				if (h && *h)
+					*out = mf_xstrdup(h);
+			}
+			mf_dav_ms_release(&ms);
+		}
+	}
+	mf_dav_resp_release(&r);
+	return rc;
+}
+
+int mf_dav_discover(struct mf_dav *dav, struct mf_dav_target *t, enum mf_dav_kind kind,
+		    const struct mf_export_opts *o, struct mf_diag *diag)
+{
+	struct mf_dav_resp r;
+	struct mf_buf ctx;
+	char *principal = NULL, *home = NULL;
+	const char *wk = kind == MF_DAV_CARD ? "/.well-known/carddav" : "/.well-known/caldav";
+	int rc;
+
+	if (!mf_opt_num(o->values, "dav-discover"))
+		return MF_OK;
+	if (strcmp(mf_dav_layout(o), "%a/%t/") != 0)
+		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+				   "--dav-discover and --dav-layout exclude each other");
+	mf_buf_init(&ctx, MF_BUF_UNBOUNDED);
+	mf_dav_resp_init(&r);
+	{
+		static const char *const hdr[] = { "Depth: 0", NULL };
+		rc = mf_dav_request(dav, &r, "PROPFIND", wk, hdr, NULL, 0, diag);
+	}
+	if (rc < 0)
+		goto out;
+	if ((r.status == 301 || r.status == 302 || r.status == 303 || r.status == 307 ||
+	     r.status == 308) && r.location[0]) {
+		/* one redirect, on this server only (the password goes nowhere else) */
+		const char *loc = r.location;
+		struct mf_dav_target there;
+		struct mf_diag d;
+		if (loc[0] != '/') {
+			if (mf_dav_target_parse(&there, loc, kind, &d) < 0) {
+				rc = mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET,
+						 "--dav-discover: %s redirects to '%s'", wk, r.location);
+				goto out;
+			}
+			if (strcmp(there.base, t->base) != 0) {
+				rc = mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+						 "--dav-discover: %s redirects to another server (%s); "
+						 "give that server's URL", wk, there.base);
+				goto out;
+			}
+			loc = there.path;
+		}
+		if (strpbrk(loc, " \"\\?#")) {
+			rc = mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET,
+					 "--dav-discover: %s redirects to '%s'", wk, r.location);
+			goto out;
+		}
+		mf_buf_addstr(&ctx, loc);
+	} else if (r.status == 207) {
+		mf_buf_addstr(&ctx, wk);
+	} else if (r.status == 401) {
+		rc = mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET,
+				 "%s: the server refuses the admin's login (401)", wk);
+		goto out;
+	} else {
+		mf_buf_addstr(&ctx, t->path);   /* no well-known: the URL is the context */
+	}
+	if ((rc = ask_href(dav, &principal, ctx.data, PROPFIND_PRINCIPAL, 0, diag)) < 0)
+		goto out;
+	if (!principal) {
+		rc = mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET,
+				 "--dav-discover: %s names no current-user-principal", ctx.data);
+		goto out;
+	}
+	{
+		struct mf_buf enc;
+		mf_buf_init(&enc, MF_BUF_UNBOUNDED);
+		mf_dav_path_encode(&enc, principal);
+		rc = ask_href(dav, &home, enc.data,
+			      kind == MF_DAV_CARD ? PROPFIND_HOME_CARD : PROPFIND_HOME_CAL, 1, diag);
+		mf_buf_release(&enc);
+	}
+	if (rc < 0)
+		goto out;
+	if (!home) {
+		rc = mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET,
+				 "--dav-discover: the principal %s names no %s", principal,
+				 kind == MF_DAV_CARD ? "addressbook-home-set" : "calendar-home-set");
+		goto out;
+	}
+	rc = mf_dav_home_template(t, principal, home, diag);
+out:
+	free(principal);
+	free(home);
+	mf_dav_resp_release(&r);
+	mf_buf_release(&ctx);
+	return rc;
 }
 
 int mf_dav_read_secret(char **out, const char *path, struct mf_diag *diag)

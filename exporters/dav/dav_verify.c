@@ -270,8 +270,12 @@ int mf_dav_verify(struct mf_verify *mv, enum mf_dav_kind kind, struct mf_diag *d
 		return rc;
 	rc = mf_dav_open(&v.dav, t.base, o->admin, pw, o->tls_verify, diag);
 	mf_dav_wipe(&pw);
-	if (rc < 0)
+	if (rc == MF_OK)
+		rc = mf_dav_discover(v.dav, &t, kind, o, diag);
+	if (rc < 0) {
+		mf_dav_close(&v.dav);
 		return rc;
+	}
 	v.kind = kind;
 	v.mv = mv;
 	v.sum = sum;

@@ -334,4 +334,46 @@ if RADICALE_TLS=1 radicale_start; then
 else
 	_result 1 "Radicale starts with TLS"
 fi
+
+# ---- 8. discovery: /.well-known/ and the admin's home set ----
+# --url names a path where nothing is; Radicale redirects /.well-known/carddav
+# to /, whose current-user-principal is /mfadmin/ with the home set
+# /mfadmin/: each mailbox's collections land in /<alias>/contacts|calendar/.
+if RADICALE_LOG_LEVEL=info radicale_start; then
+	U=$RADICALE_URL
+	printf '%s\n' "$RADICALE_ADMIN_PASSWORD" > "$T/pw"
+	dsc() { # dsc export|verify carddav|caldav [options]
+		c=$1 k=$2
+		shift 2
+		"$MF" $c "$k" --db "$T/s.db" --url "${U}nowhere/" --admin "$A" --password-file "$T/pw" "$@"
+	}
+	check "carddav --dav-discover yes, the URL's path empty: the run finishes" \
+		dsc export carddav --dav-discover yes --directory create --quiet
+	check "caldav --dav-discover yes" dsc export caldav --dav-discover yes --quiet
+	check "... every card in the discovered homes (/<alias>/contacts/), empty books too" \
+		"$PY" "$CHK" server "$T/s.db" "$U" "$A" "$T/pw" carddav --directory
+	check_grep "... 20 cards, 12 empty collections" "ok: 20 items compared, 12 empty" "$T/.out"
+	check "... every calendar item in /<alias>/calendar/" \
+		"$PY" "$CHK" server "$T/s.db" "$U" "$A" "$T/pw" caldav
+	check_out "... nothing under the URL's own path" 404 \
+		"$PY" "$CHK" status "$U" "$A" "$T/pw" PROPFIND /nowhere/
+	check_out "... the ledger's target is the discovered home template" \
+		"caldav:http://127.0.0.1:$RADICALE_PORT/%a/
+carddav:http://127.0.0.1:$RADICALE_PORT/%a/" \
+		sqlite3 "$T/s.db" "SELECT DISTINCT target FROM deliveries WHERE target LIKE '%:$RADICALE_PORT/%' ORDER BY 1"
+	before=$(puts)
+	check "a second discovering carddav run" dsc export carddav --dav-discover yes --quiet
+	check "a second discovering caldav run" dsc export caldav --dav-discover yes --quiet
+	check_out "... sends nothing" "$before" puts
+	check "verify carddav --dav-discover yes passes" dsc verify carddav --dav-discover yes --directory create
+	check_grep "... having read every card" "20 cards read back; 0 mismatches" "$T/.out"
+	check "verify caldav --dav-discover yes passes" dsc verify caldav --dav-discover yes
+	check_exit 1 "verify without discovery looks under the URL's path and finds nothing" \
+		dsc verify caldav
+	check_exit 2 "--dav-discover with --dav-layout is a usage error" \
+		dsc export caldav --dav-discover yes --dav-layout "x/%a/%t/" --quiet
+	radicale_stop
+else
+	_result 1 "Radicale starts (discovery)"
+fi
 finish

@@ -236,7 +236,50 @@ static void urls_and_paths(void)
 	}
 }
 
+/* --dav-discover's templates: the home set with the principal's name in
+ * it, as Radicale, Nextcloud and SOGo name them. */
+static void home_templates(void)
+{
+	struct mf_dav_target t;
+	struct mf_diag d;
+	struct mf_buf b;
+
+	mf_buf_init(&b, MF_BUF_UNBOUNDED);
+	T_EQ_INT(mf_dav_target_parse(&t, "http://h:5232/x/", MF_DAV_CARD, &d), MF_OK);
+	T_EQ_INT(mf_dav_home_template(&t, "/mfadmin/", "/mfadmin/", &d), MF_OK);
+	T_EQ_INT(mf_dav_collection(&b, &t, NULL, "AnnaL", MF_DAV_CARD, &d), MF_OK);
+	T_EQ_STR(b.data, "/AnnaL/contacts/");
+	T_EQ_STR(t.id, "carddav:http://h:5232/%a/");
+
+	T_EQ_INT(mf_dav_target_parse(&t, "https://cloud.example/", MF_DAV_CAL, &d), MF_OK);
+	T_EQ_INT(mf_dav_home_template(&t, "/remote.php/dav/principals/users/admin/",
+				      "/remote.php/dav/calendars/users/admin/", &d), MF_OK);
+	mf_buf_reset(&b);
+	T_EQ_INT(mf_dav_collection(&b, &t, NULL, "AnnaL", MF_DAV_CAL, &d), MF_OK);
+	T_EQ_STR(b.data, "/remote.php/dav/calendars/users/AnnaL/calendar/");
+	T_EQ_STR(t.id, "caldav:https://cloud.example:443/remote.php/dav/calendars/users/%a/");
+
+	/* the name is a whole segment, its last appearance; no trailing '/' */
+	T_EQ_INT(mf_dav_target_parse(&t, "http://h/", MF_DAV_CARD, &d), MF_OK);
+	T_EQ_INT(mf_dav_home_template(&t, "/SOGo/dav/ann/", "/SOGo/dav/ann/Contacts", &d), MF_OK);
+	mf_buf_reset(&b);
+	T_EQ_INT(mf_dav_collection(&b, &t, NULL, "AnnaL", MF_DAV_CARD, &d), MF_OK);
+	T_EQ_STR(b.data, "/SOGo/dav/AnnaL/Contacts/contacts/");
+	T_EQ_INT(mf_dav_target_parse(&t, "http://h/", MF_DAV_CARD, &d), MF_OK);
+	T_EQ_INT(mf_dav_home_template(&t, "/p/ann/", "/ann/x/ann/", &d), MF_OK);
+	T_EQ_STR(t.home_pre, "/ann/x/");
+	T_EQ_STR(t.home_post, "/");
+
+	/* a home that does not name the principal cannot be a template */
+	T_EQ_INT(mf_dav_target_parse(&t, "http://h/", MF_DAV_CARD, &d), MF_OK);
+	T_EQ_INT(mf_dav_home_template(&t, "/principals/admin/", "/homes/admin2/", &d), MF_EUSAGE);
+	T_EQ_INT(mf_dav_home_template(&t, "/", "/homes/a/", &d), MF_EUSAGE);
+	T_EQ_INT(t.discovered, 0);
+	mf_buf_release(&b);
+}
+
 const struct t_case t_dav[] = {
+	{ "dav: --dav-discover home templates", home_templates },
 	{ "dav: vCard escaping", escape_cases },
 	{ "dav: folding at 75 octets, every length, UTF-8 kept whole", fold_every_length },
 	{ "dav: name-based UUIDs", uuid_v5 },
