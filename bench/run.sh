@@ -14,13 +14,16 @@
 # plan on both, the Maildir, mbox, EML and Exchange exporters on the cc:Mail
 # store (101,000 messages in medium), the iCalendar exporter on the MS Mail
 # store (the one with calendars).  The IMAP push against mbsync is
-# bench/imap.sh, on its own corpus.
+# bench/imap.sh, on its own corpus; the CardDAV push into Radicale against
+# curl and the vCard files against cp are bench/dav.sh, run last (step
+# "dav"), writing their own block of docs/BENCHMARKS.md.
 # The results go to bench/out/results.tsv and replace the generated block of
 # docs/BENCHMARKS.md.
 #
 #   BENCH_SIZES="small medium"  corpora to run (default both)
 #   BENCH_RUNS=3                runs per step
-#   BENCH_STEPS="import export" which groups to run (default all)
+#   BENCH_STEPS="import export" which groups to run (default all:
+#                               import plan export imap dav)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -28,7 +31,7 @@ MF="$top/mailferry"
 OUT="$top/bench/out"
 RUNS=${BENCH_RUNS:-3}
 SIZES=${BENCH_SIZES:-"small medium"}
-STEPS=${BENCH_STEPS:-"import plan export imap"}
+STEPS=${BENCH_STEPS:-"import plan export imap dav"}
 TIME=/usr/bin/time
 mkdir -p "$OUT/corpus" "$OUT/work"
 RES="$OUT/results.tsv"
@@ -168,3 +171,7 @@ for size in $SIZES; do
 done
 mv "$RES.new" "$RES"
 sh bench/report.sh "$RES"
+# the CardDAV push and vCard files: a corpus and a block of their own
+if want dav; then
+	sh bench/dav.sh || echo "  (dav benchmark failed)"
+fi

@@ -53,6 +53,9 @@ want_cmd npm npm
 if [ "${1:-}" = "--bench" ]; then
 	want_cmd hyperfine hyperfine
 	want_cmd tc iproute2
+	# bench/dav.sh: curl against mailferry's CardDAV push, bc for the figures
+	want_cmd curl curl
+	want_cmd bc bc
 fi
 
 # the npm reader, inside the repository (tests/node/node_modules, git-ignored)
