@@ -241,13 +241,28 @@ check "... every calendar item exactly once, with its overrides and zones" \
 	"$PY" "$CHK" server "$T/g.db" "$U" "$A" "$T/pw" caldav
 check "... and verify agrees" ver caldav "$T/g.db"
 check "the server holds as many cards as staged (none twice under another name)" \
-	sh -c 'n=$(find "$1" -path "*/contacts/*.vcf" ! -path "*/.Radicale*" ! -path "$1/da/*" | grep -c .); echo "$n on the server" >&2; [ "$n" -eq $(( $2 + 20 )) ]' _ \
+	sh -c 'n=$(find "$1" -path "*/contacts/*.vcf" ! -path "*/.Radicale*" ! -path "$1/da/*" ! -path "$1/hostile/*" | grep -c .); echo "$n on the server" >&2; [ "$n" -eq $(( $2 + 20 )) ]' _ \
 	"$RADICALE_DIR/collections/collection-root" "$ncards"
+before=$(puts)
+check "a further carddav run of the generated corpus" dav carddav "$T/g.db"
+check "... and caldav run" dav caldav "$T/g.db"
+check_out "... send nothing" "$before" puts
 check "export vcard of the generated corpus: every card and member against staging" \
 	sh -c '"$1" export vcard --db "$2" --out "$3/gv" --quiet >/dev/null && "$4" "$5" vcf "$2" "$3/gv"' \
 	_ "$MF" "$T/g.db" "$T" "$PY" "$CHK"
 check "... an Internet member not in the book as MEMBER:mailto:" \
 	sh -c 'cat "$1"/gv/*.vcf | grep -q "^MEMBER:mailto:someone@example.net"' _ "$T"
+
+# hostile values through the server: , ; \ newlines, non-ASCII, 1 MB
+check "carddav of the hostile book (, ; \\ newlines, non-ASCII, 1 MB values)" \
+	"$MF" export carddav --db "$T/h.db" --url "${U}hostile/" --admin "$A" --password-file "$T/pw" --quiet
+check "... vobject reads every card back from the server equal to staging" \
+	"$PY" "$CHK" server "$T/h.db" "${U}hostile/" "$A" "$T/pw" carddav
+check "... the 1 MB card is on the server" \
+	sh -c '[ -n "$(find "$1/hostile/LindqvistA/contacts" -name "*.vcf" -size +1000k)" ]' _ \
+	"$RADICALE_DIR/collections/collection-root"
+check "... and verify agrees" "$MF" verify carddav --db "$T/h.db" --url "${U}hostile/" --admin "$A" \
+	--password-file "$T/pw"
 
 # ---- 5. items the server refuses ----
 # a fresh layout, with one card's and one event's UID already there under another name
@@ -372,6 +387,63 @@ carddav:http://127.0.0.1:$RADICALE_PORT/%a/" \
 		dsc verify caldav
 	check_exit 2 "--dav-discover with --dav-layout is a usage error" \
 		dsc export caldav --dav-discover yes --dav-layout "x/%a/%t/" --quiet
+
+	# ---- 9. the wizard and batch offer the DAV targets and their option keys ----
+	W="$T/w"
+	mkdir -p "$W"
+	cp "$T/pw" "$W/pw"
+	check "wizard --yes: the sample cc:Mail post office into CardDAV, its own layout and the directory" \
+		sh -c 'cd "$1" && "$2" wizard --yes --path "$3" --db wiz.db --target carddav --url "$4" \
+			--admin "$5" --password-file pw --dav-layout "wiz/%a/%t/" --directory create --vcard-version 3.0 > wiz.txt 2>&1' \
+		_ "$W" "$MF" "$SRC/docs/sample/ccmail" "$U" "$A"
+	check_out "... LindqvistA's 4 cards are on the server" 4 \
+		"$PY" "$CHK" count "$U" "$A" "$T/pw" /wiz/LindqvistA/contacts/
+	check "... verify agrees, the directory included" \
+		"$MF" verify carddav --db "$W/wiz.db" --url "$U" --admin "$A" --password-file "$T/pw" \
+		--dav-layout "wiz/%a/%t/" --directory create --vcard-version 3.0
+	check_grep "... the equivalent command carries the DAV options" \
+		"mailferry export carddav --db wiz.db --url $U --admin $A --password-file pw .*--dav-layout" "$W/wiz.txt"
+	check_grep "... and the job-file section the dav_layout key" "^dav_layout = wiz/%a/%t/" "$W/wiz.txt"
+	check_grep "... and the vcard_version key" "^vcard_version = 3.0" "$W/wiz.txt"
+	check_grep "... the cards on the server are 3.0" "^VERSION:3.0" \
+		"$(f=$(find "$RADICALE_DIR/collections/collection-root/wiz/LindqvistA/contacts" -name "*.vcf" | head -n 1); echo "$f")"
+	cat > "$W/jobs.ini" <<JEOF
+[hqpo]
+path = $SRC/docs/sample/msmail
+db = ms.db
+target = caldav
+url = $U
+admin = $A
+password_file = pw
+dav_layout = batch/%a/%t/
+JEOF
+	check "batch: a CalDAV job with the dav_layout key completes" \
+		sh -c 'cd "$1" && "$2" batch jobs.ini --json > batch.json' _ "$W" "$MF"
+	check_out "... RamirezE's 12 calendar items are on the server" 12 \
+		"$PY" "$CHK" count "$U" "$A" "$T/pw" /batch/RamirezE/calendar/
+	check "... verify agrees" "$MF" verify caldav --db "$W/ms.db" --url "$U" --admin "$A" \
+		--password-file "$T/pw" --dav-layout "batch/%a/%t/"
+	cat > "$W/jobs2.ini" <<JEOF
+[disc]
+path = $SRC/docs/sample/msmail
+db = ms2.db
+target = caldav
+url = ${U}nowhere/
+admin = $A
+password_file = pw
+dav_discover = yes
+JEOF
+	check "batch: a CalDAV job with the dav_discover key" \
+		sh -c 'cd "$1" && "$2" batch jobs2.ini --json > batch2.json' _ "$W" "$MF"
+	check_out "... its ledger target is the discovered template" "caldav:http://127.0.0.1:$RADICALE_PORT/%a/" \
+		sqlite3 "$W/ms2.db" "SELECT DISTINCT target FROM deliveries"
+	check "... verify with the same option agrees" "$MF" verify caldav --db "$W/ms2.db" \
+		--url "${U}nowhere/" --admin "$A" --password-file "$T/pw" --dav-discover yes
+	check "the password appears in no output and no run row" sh -c '
+		! grep -r -F -q -e "$2" "$1"/*.txt "$1"/*.json &&
+		for db in wiz ms ms2; do
+			[ "$(sqlite3 "$1/$db.db" "select count(*) from runs where instr(ifnull(options, \"\") || ifnull(summary, \"\"), \"$2\")")" = 0 ] || exit 1
+		done' _ "$W" "$RADICALE_ADMIN_PASSWORD"
 	radicale_stop
 else
 	_result 1 "Radicale starts (discovery)"
