@@ -139,11 +139,6 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 	}
 	sqlite3_busy_timeout(st->db, 30000);
 	sqlite3_extended_result_codes(st->db, 1);
-	{
-		char *log = getenv("MAILFERRY_SQL_LOG");
-		if (log && *log)
-			sqlite3_trace_v2(st->db, SQLITE_TRACE_STMT, sql_log, log);
-	}
 	if (!st->readonly &&
 	    (rc = mf_store_exec(st, "PRAGMA journal_mode = WAL", diag)) < 0) {
 		mf_store_close(&st);
@@ -160,6 +155,14 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 	    (rc = apply_schema(st, diag)) < 0) {
 		mf_store_close(&st);
 		return rc;
+	}
+	{
+		/* after the schema steps: they run once per database (a step may
+		 * copy a table once), never per item, and name tables that the
+		 * step itself drops, so the guard could not plan them */
+		char *log = getenv("MAILFERRY_SQL_LOG");
+		if (log && *log)
+			sqlite3_trace_v2(st->db, SQLITE_TRACE_STMT, sql_log, log);
 	}
 	/* SQLite gives the -wal and -shm files the database file's mode */
 	*out = st;

@@ -274,7 +274,7 @@ static int cd_finish(struct mf_export_ctx *c, struct mf_diag *diag)
 	struct mf_arena a = MF_ARENA_INIT;
 	struct mf_dav_card *cards;
 	struct mf_buf coll;
-	size_t n;
+	size_t n, refused = 0;
 	int rc;
 
 	if (!c->directory)
@@ -292,12 +292,20 @@ static int cd_finish(struct mf_export_ctx *c, struct mf_diag *diag)
 			      detail, sizeof(detail), diag);
 		if (rc < 0)
 			goto out;
-		if (state == MF_DAV_PUT_REFUSED)
+		if (state == MF_DAV_PUT_REFUSED) {
 			mf_export_problem(x->ex, MF_ERROR, "carddav.refused", 0, 0,
 					  "directory card '%.80s' (dir_entries %lld): %s",
 					  cards[i].c.fn ? cards[i].c.fn : "",
 					  (long long)cards[i].item_id, detail);
+			refused++;
+		}
 	}
+	/* the others are there; the run still ends with exit 1 (no mailbox
+	 * owns these cards, so no FAILED count can say it) */
+	if (refused)
+		rc = mf_diag_set(diag, MF_ERR, NULL, MF_NO_OFFSET,
+				 "%zu of %zu directory cards refused by the server (problems "
+				 "carddav.refused); the next run sends them again", refused, n);
 out:
 	mf_buf_release(&coll);
 	mf_arena_release(&a);

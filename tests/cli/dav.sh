@@ -308,6 +308,22 @@ check_out "... as is the other book" 2 \
 check "once the conflict is gone, the next run delivers the refused card" \
 	dav carddav "$T/s.db" --dav-layout "$L"
 check "... and verify of that book passes" ver carddav "$T/s.db" --dav-layout "$L" --mailbox LindqvistA
+# a directory card the server has under another name: the others go on, exit 1
+"$PY" - "$T/vcf/directory.vcf" "$T/dirdup.vcf" <<'EOF'
+import sys
+t = open(sys.argv[1], "rb").read().split(b"END:VCARD\r\n")[0] + b"END:VCARD\r\n"
+open(sys.argv[2], "wb").write(t)
+EOF
+"$PY" "$CHK" status "$U" "$A" "$T/pw" MKCOL /refuse/directory/ >/dev/null
+"$PY" "$CHK" status "$U" "$A" "$T/pw" MKCOL /refuse/directory/contacts/ "$T/mkab.xml" >/dev/null
+"$PY" "$CHK" put "$U" "$A" "$T/pw" "/refuse/directory/contacts/planted.vcf" "$T/dirdup.vcf" >/dev/null
+check_exit 1 "carddav --directory create: a directory card the server has under another name: exit 1" \
+	dav carddav "$T/s.db" --dav-layout "$L" --directory create
+check_grep "... saying how many" "1 of 14 directory cards refused" "$T/.err"
+check "... a problem names the card" \
+	sh -c 'sqlite3 "$1" "SELECT text FROM problems WHERE code = '"'"'carddav.refused'"'"'" | grep -q "directory card"' _ "$T/s.db"
+check_out "... the other 13 directory cards are there (+ the planted one)" 14 \
+	"$PY" "$CHK" count "$U" "$A" "$T/pw" /refuse/directory/contacts/
 ev=$(ls "$RADICALE_DIR/collections/collection-root/RamirezE/calendar/" | grep '\.ics$' | head -n 1)
 "$PY" "$CHK" put "$U" "$A" "$T/pw" "/refuse/RamirezE/calendar/planted.ics" \
 	"$RADICALE_DIR/collections/collection-root/RamirezE/calendar/$ev" >/dev/null
