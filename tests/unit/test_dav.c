@@ -245,6 +245,27 @@ static void home_templates(void)
 	struct mf_buf b;
 
 	mf_buf_init(&b, MF_BUF_UNBOUNDED);
+	{
+		/* the hrefs discovery reads: decoded, by namespace, the first one */
+		static const char body[] =
+			"<?xml version='1.0'?><m:multistatus xmlns:m=\"DAV:\" "
+			"xmlns:x=\"urn:ietf:params:xml:ns:carddav\"><m:response><m:href>/p/</m:href>"
+			"<m:propstat><m:prop><m:current-user-principal><m:href>http://h/p/ad%20min/"
+			"</m:href></m:current-user-principal><x:addressbook-home-set><m:href>/ab/ad%20min/"
+			"</m:href><m:href>/other/</m:href></x:addressbook-home-set></m:prop>"
+			"<m:status>HTTP/1.1 200 OK</m:status></m:propstat></m:response></m:multistatus>";
+		struct mf_dav_ms ms;
+		T_EQ_INT(mf_dav_ms_parse(&ms, body, sizeof(body) - 1, &d), MF_OK);
+		T_EQ_INT(ms.n, 1);
+		T_EQ_STR(ms.items[0].principal, "/p/ad min/");
+		T_EQ_STR(ms.items[0].home, "/ab/ad min/");
+		T_EQ_INT(mf_dav_target_parse(&t, "http://h/", MF_DAV_CARD, &d), MF_OK);
+		T_EQ_INT(mf_dav_home_template(&t, ms.items[0].principal, ms.items[0].home, &d), MF_OK);
+		mf_dav_ms_release(&ms);
+		T_EQ_INT(mf_dav_collection(&b, &t, NULL, "AnnaL", MF_DAV_CARD, &d), MF_OK);
+		T_EQ_STR(b.data, "/ab/AnnaL/contacts/");
+		mf_buf_reset(&b);
+	}
 	T_EQ_INT(mf_dav_target_parse(&t, "http://h:5232/x/", MF_DAV_CARD, &d), MF_OK);
 	T_EQ_INT(mf_dav_home_template(&t, "/mfadmin/", "/mfadmin/", &d), MF_OK);
 	T_EQ_INT(mf_dav_collection(&b, &t, NULL, "AnnaL", MF_DAV_CARD, &d), MF_OK);
