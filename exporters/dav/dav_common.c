@@ -137,6 +137,22 @@ int mf_dav_collection(struct mf_buf *out, const struct mf_dav_target *t, const c
 	return MF_OK;
 }
 
+/* An absolute path without "." or ".." segments and without control
+ * characters: the server's own answer, still never a way upwards. */
+static int home_path_ok(const char *p)
+{
+	if (p[0] != '/')
+		return 0;
+	for (const char *s = p; *s; s++) {
+		if ((unsigned char)*s < ' ')
+			return 0;
+		if (*s == '/' && s[1] == '.' &&
+		    (s[2] == '/' || s[2] == '\0' || (s[2] == '.' && (s[3] == '/' || s[3] == '\0'))))
+			return 0;
+	}
+	return 1;
+}
+
 int mf_dav_home_template(struct mf_dav_target *t, const char *principal, const char *home,
 			 struct mf_diag *diag)
 {
@@ -161,7 +177,7 @@ int mf_dav_home_template(struct mf_dav_target *t, const char *principal, const c
 	for (seg = home; (seg = strstr(seg, name)) != NULL; seg++)
 		if (seg > home && seg[-1] == '/' && (seg[nl] == '/' || seg[nl] == '\0'))
 			hit = seg;
-	if (!hit || home[0] != '/' || strstr(home, "/../") || (size_t)(hit - home) >= sizeof(t->home_pre) ||
+	if (!hit || !home_path_ok(home) || (size_t)(hit - home) >= sizeof(t->home_pre) ||
 	    hl - (size_t)(hit - home) - nl + 2 >= sizeof(t->home_post))
 		return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
 				   "--dav-discover: the home set '%s' does not name the principal '%s', "

@@ -295,6 +295,9 @@ static void home_templates(void)
 	T_EQ_INT(mf_dav_target_parse(&t, "http://h/", MF_DAV_CARD, &d), MF_OK);
 	T_EQ_INT(mf_dav_home_template(&t, "/principals/admin/", "/homes/admin2/", &d), MF_EUSAGE);
 	T_EQ_INT(mf_dav_home_template(&t, "/", "/homes/a/", &d), MF_EUSAGE);
+	T_EQ_INT(mf_dav_home_template(&t, "/p/admin/", "/x/../admin/", &d), MF_EUSAGE);
+	T_EQ_INT(mf_dav_home_template(&t, "/p/admin/", "/x/admin/..", &d), MF_EUSAGE);
+	T_EQ_INT(mf_dav_home_template(&t, "/p/admin/", "admin/", &d), MF_EUSAGE);
 	T_EQ_INT(t.discovered, 0);
 	mf_buf_release(&b);
 }
