@@ -32,6 +32,14 @@ readers() { # DB OUT LABEL
 	for r in files pypff pffexport readpst extractor; do
 		checker "$3: $r reads every staged message back" "$1" "$2" $r "$NODE_DIR"
 	done
+	verify_own "$@"
+}
+
+# mailferry's own reader against staging (verify pst): every message in its
+# folder with its content, no mismatch
+verify_own() { # DB OUT LABEL
+	check "$3: verify pst (mailferry's reader against staging) finds no mismatch" \
+		"$MF" verify pst --db "$1" --out "$2"
 }
 
 pstdump_all() { # OUT LABEL
@@ -109,6 +117,7 @@ wait $kpid 2>/dev/null
 check "after a kill: the next run completes" "$MF" export pst --db "$T/kill.db" --out "$T/kill-out" --quiet
 check_out "after a kill: no temporary file left" "" sh -c 'cd "$1" && ls -a | grep "\.tmp\." || true' sh "$T/kill-out"
 checker "after a kill: every message once (pypff)" "$T/kill.db" "$T/kill-out" pypff "$NODE_DIR"
+verify_own "$T/kill.db" "$T/kill-out" "after a kill"
 check "after a kill: the file equals a clean export's" cmp "$T/kill-out/Lindqvist1A.pst" "$T/big-out/Lindqvist1A.pst"
 
 # ---- --split-size ----
@@ -118,6 +127,7 @@ check "split: several parts, each under the size" sh -c '
 	n=$(ls "$1"/Lindqvist1A-*.pst | wc -l); [ "$n" -ge 3 ] || exit 1
 	for f in "$1"/Lindqvist1A*.pst; do [ $(stat -c %s "$f") -le 1300000 ] || exit 1; done' sh "$T/split"
 checker "split: every message in exactly one part (pypff)" "$T/big.db" "$T/split" pypff "$NODE_DIR"
+verify_own "$T/big.db" "$T/split" "split"
 check "split: one mapping row per part" sh -c '
 	[ "$(grep -c "^Exchange,,Lindqvist1A.*\.pst,Lindqvist1A@example.com," "$1/PstImportMapping.csv")" = \
 	  "$(ls "$1"/Lindqvist1A*.pst | wc -l)" ]' sh "$T/split"
@@ -129,6 +139,7 @@ check "later mail: export the rest" "$MF" export pst --db "$T/sample-ccmail.db" 
 check "later mail: the finished files are untouched" sh -c 'cd "$1" && sha256sum -c --quiet "$2"' sh "$T/later" "$T/later.sha"
 check "later mail: the rest is in new parts" test -f "$T/later/LindqvistA-002.pst"
 checker "later mail: every message once over the parts (pypff)" "$T/sample-ccmail.db" "$T/later" pypff "$NODE_DIR"
+verify_own "$T/sample-ccmail.db" "$T/later" "later mail"
 check_exit 2 "split: a size of nothing is refused" "$MF" export pst --db "$T/big.db" --out "$T/split2" --split-size 0
 
 finish
