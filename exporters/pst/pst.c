@@ -239,11 +239,19 @@ static char *mailbox_address(struct mf_export_ctx *c, const struct mf_mailbox *m
 {
 	struct mf_arena a = MF_ARENA_INIT;
 	struct mf_plan_entry pe;
-	const char *alias = mb->alias ? mb->alias : "mailbox";
+	const char *alias = mb->alias ? mb->alias : "mailbox", *smtp = NULL;
 	char *r;
-	if (mf_plan_mailbox_action(c->st, &pe, mb->id, &a, NULL) == MF_OK && pe.alias)
-		alias = pe.alias;
-	r = c->domain ? mf_xasprintf("%s@%s", alias, c->domain) : mf_xstrdup(alias);
+	if (mf_plan_mailbox_action(c->st, &pe, mb->id, &a, NULL) == MF_OK) {
+		if (pe.alias)
+			alias = pe.alias;
+		/* a mailbox the plan maps onto an object of the target's
+		 * directory: that object's SMTP address */
+		if ((pe.action == MF_PLAN_CONVERT || pe.action == MF_PLAN_EXISTS) &&
+		    pe.object_id > 0 && mf_store_target_smtp(c->st, &smtp, pe.object_id, &a, NULL) != 1)
+			smtp = NULL;
+	}
+	r = smtp ? mf_xstrdup(smtp) : c->domain ? mf_xasprintf("%s@%s", alias, c->domain) :
+						   mf_xstrdup(alias);
 	mf_arena_release(&a);
 	return r;
 }

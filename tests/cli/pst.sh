@@ -69,6 +69,22 @@ check_grep "mapping CSV: alias@--mailbox-domain" '^Exchange,,LindqvistA.pst,Lind
 	"$T/s-ccmail/PstImportMapping.csv"
 check_out "every mailbox has its file, also the ones without mail" "8" sh -c 'ls "$1"/*.pst | wc -l' sh "$T/s-ccmail"
 
+# ---- the mapping CSV's Mailbox from the plan's target directory: a
+# converted custom recipient and an existing mailbox get their object's
+# primary SMTP address, the others alias@--mailbox-domain ----
+cp "$T/sample-ccmail.db" "$T/plan.db"
+printf 'class,alias,display_name,proxy_addresses\r\ncustom,ALindqvist,Anna Lindqvist,"SMTP:anna@example.com;CCMAIL:Lindqvist, Anna at SALES01"\r\nmailbox,OkaforC,Chidi Okafor,"smtp:chidi.old@example.com;SMTP:chidi@example.com;CCMAIL:Okafor, Chidi at SALES01"\r\n' >"$T/gal.csv"
+check "mapping CSV: import a target directory" "$MF" import directory --db "$T/plan.db" --quiet "$T/gal.csv"
+check "mapping CSV: plan" "$MF" plan --db "$T/plan.db"
+check "mapping CSV: export with the plan" "$MF" export pst --db "$T/plan.db" --out "$T/planned" --quiet \
+	--mailbox-domain example.net
+check_grep "mapping CSV: a converted custom recipient's SMTP address" '^Exchange,,ALindqvist.pst,anna@example.com,FALSE,/,,,,' \
+	"$T/planned/PstImportMapping.csv"
+check_grep "mapping CSV: an existing mailbox's primary SMTP address" '^Exchange,,OkaforC.pst,chidi@example.com,FALSE,/,,,,' \
+	"$T/planned/PstImportMapping.csv"
+check_grep "mapping CSV: the others alias@--mailbox-domain" '^Exchange,,BergA.pst,BergA@example.net,FALSE,/,,,,' \
+	"$T/planned/PstImportMapping.csv"
+
 # ---- generated corpora ----
 "$BUILD/tools/gen-ccmail" --users 3 --messages 150 --attach-pct 30 --attach-max 60000 --edge \
 	--seed 11 "$T/gc" >/dev/null 2>&1
