@@ -3,8 +3,13 @@
 # generated corpora are exported, then read back by readers mailferry did
 # not write: libpff (pypff, pffexport), libpst (readpst) and the npm
 # package pst-extractor (tests/node), each compared message by message
-# with the staging database (tests/lib/pst_check.py); pstdump.py (shared
-# formats notes) verifies every CRC, signature, map and reference count.
+# with the staging database (tests/lib/pst_check.py: folder, subject,
+# sender and recipients by name and address against the EML exporter's
+# rendering, submit and delivery times, flags, importance, body, RTF,
+# attachments by sha256, embedded messages recursively; which reader shows
+# what is listed there), and by mailferry's own reader (verify pst);
+# pstdump.py (shared formats notes) verifies every CRC, signature, map and
+# reference count.
 # Then: two exports are byte-identical, a re-run changes nothing, a killed
 # run leaves no temporary file and the next run completes the mailbox,
 # --split-size makes parts, the mapping CSV names every file.
@@ -29,8 +34,12 @@ checker() {
 }
 
 readers() { # DB OUT LABEL
+	# the staged senders and recipients as every exporter renders them:
+	# the EML exporter's output is the reference for names and addresses
+	check "$3: the EML reference of the staged addresses" "$MF" export eml --db "$1" \
+		--out "$2-eml" --quiet
 	for r in files pypff pffexport readpst extractor; do
-		checker "$3: $r reads every staged message back" "$1" "$2" $r "$NODE_DIR"
+		checker "$3: $r reads every staged message back" "$1" "$2" $r "$NODE_DIR" "$2-eml"
 	done
 	verify_own "$@"
 }
