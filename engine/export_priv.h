@@ -31,6 +31,7 @@ struct ledger_row {
 	char status[12];
 	int64_t item_id, mailbox_id, bytes;
 	char *remote_id, *sha256, *detail;
+	int sha_shared;     /* sha256 is the previous row's (one file's many items) */
 };
 
 struct beat {

@@ -84,7 +84,7 @@ static int jhex4(struct jp *j, uint32_t *out)
 	if (j->end - j->p < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		int ch = j->p[i], d;
+		int ch = (unsigned char)j->p[i], d;
 		if (ch >= '0' && ch <= '9')
 			d = ch - '0';
 		else if (ch >= 'a' && ch <= 'f')
@@ -673,7 +673,7 @@ void pst_verify_content(struct mf_verify *v, const struct mf_mailbox *mb,
 	/* every delivered message this part holds by the ledger */
 	for (size_t i = 0; i < vm->n_all; i++) {
 		const struct mf_ledger_row *r = &vm->all[i];
-		struct found key, *hit;
+		struct found key = { 0 }, *hit;
 		struct mf_message *m = NULL;
 		char *want, *tag;
 		if (!r->status || strcmp(r->status, "delivered") || !nid_in(r->remote_id, part_name,
