@@ -67,8 +67,9 @@ struct mf_export_ctx {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	char (*sha)[MF_SHA256_HEX];  /* per part written in this mailbox */
 	size_t nsha;
-	struct pend *pend;
-	size_t npend, cappend;
+	FILE *pendf;                 /* struct pend records of this mailbox (tmpfile):
+	                              * memory stays flat however many messages */
+	size_t npend;
 	/* the mapping CSV */
 	struct maprow *rows;
 	size_t nrows;
@@ -156,6 +157,19 @@ static int exists(const char *p)
 {
 	struct stat sb;
 	return stat(p, &sb) == 0;
+}
+
+/* Forget the pending confirmations (the journal is reused). */
+static void pend_reset(struct mf_export_ctx *c)
+{
+	c->npend = 0;
+	if (c->pendf) {
+		clearerr(c->pendf);
+		if (fseek(c->pendf, 0, SEEK_SET) != 0 || ftruncate(fileno(c->pendf), 0) != 0) {
+			fclose(c->pendf);
+			c->pendf = NULL;
+		}
+	}
 }
 
 static void drop_folders(struct mf_export_ctx *c)
@@ -269,7 +283,7 @@ static int pst_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 				   "mailbox alias '%s' cannot name a file", c->alias);
 	free(c->address);
 	c->address = mailbox_address(c, mb);
-	c->npend = 0;
+	pend_reset(c);
 	c->nsha = 0;
 	drop_folders(c);
 	c->folders = mf_xcalloc(nf ? nf : 1, sizeof(*c->folders));
@@ -313,14 +327,19 @@ static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	f = pst_store_folder(&c->store, m->folder_path, m->folder_special);
 	if ((rc = pst_store_message(&c->store, f, m, &bytes, d)) < 0)
 		return rc;
-	if (c->npend == c->cappend) {
-		c->cappend = c->cappend ? c->cappend * 2 : 256;
-		c->pend = mf_xreallocarray(c->pend, c->cappend, sizeof(*c->pend));
+	{
+		struct pend pe;
+		memset(&pe, 0, sizeof(pe));
+		pe.id = m->id;
+		pe.bytes = (int64_t)bytes;
+		pe.part = c->part;
+		pe.nid = PST_NID(NT_MESSAGE, c->store.next_msg - 1);
+		if (!c->pendf && !(c->pendf = tmpfile()))
+			return mf_diag_errno(d, MF_EIO, NULL, "cannot create a journal file");
+		if (fwrite(&pe, sizeof(pe), 1, c->pendf) != 1)
+			return mf_diag_errno(d, MF_EIO, NULL, "cannot write a journal file");
+		c->npend++;
 	}
-	c->pend[c->npend].id = m->id;
-	c->pend[c->npend].bytes = (int64_t)bytes;
-	c->pend[c->npend].part = c->part;
-	c->pend[c->npend++].nid = PST_NID(NT_MESSAGE, c->store.next_msg - 1);
 	res->state = MF_PUT_PENDING;
 	res->bytes = (int64_t)bytes;
 	return MF_OK;
@@ -347,11 +366,11 @@ static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 
 	if (failed) {
 		discard(c);
-		c->npend = 0;
+		pend_reset(c);
 		return MF_OK;
 	}
 	if (c->open && (rc = part_close(c, d)) < 0) {
-		c->npend = 0;
+		pend_reset(c);
 		return rc;
 	}
 	last = c->npend || !c->prev_done ? c->part : c->first_part - 1;
@@ -371,14 +390,24 @@ static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		}
 	}
 	/* every part is in place: the ledger may say so */
-	for (size_t i = 0; i < c->npend; i++) {
-		size_t k = (size_t)(c->pend[i].part - c->first_part);
-		part_name(name, sizeof(name), c->alias, c->pend[i].part);
-		snprintf(rid, sizeof(rid), "%s:0x%X", name, c->pend[i].nid);
-		mf_export_confirm(c->ex, "message", c->pend[i].id, mb->id, rid,
-				  k < c->nsha ? c->sha[k] : NULL, c->pend[i].bytes);
+	if (c->npend && (fflush(c->pendf) != 0 || fseek(c->pendf, 0, SEEK_SET) != 0)) {
+		pend_reset(c);
+		return mf_diag_errno(d, MF_EIO, NULL, "cannot read a journal file back");
 	}
-	c->npend = 0;
+	for (size_t i = 0; i < c->npend; i++) {
+		struct pend pe;
+		size_t k;
+		if (fread(&pe, sizeof(pe), 1, c->pendf) != 1) {
+			pend_reset(c);
+			return mf_diag_errno(d, MF_EIO, NULL, "cannot read a journal file back");
+		}
+		k = (size_t)(pe.part - c->first_part);
+		part_name(name, sizeof(name), c->alias, pe.part);
+		snprintf(rid, sizeof(rid), "%s:0x%X", name, pe.nid);
+		mf_export_confirm(c->ex, "message", pe.id, mb->id, rid, k < c->nsha ? c->sha[k] : NULL,
+				  pe.bytes);
+	}
+	pend_reset(c);
 	/* the mapping rows: every part this mailbox has */
 	for (int k = 1; k <= MAX_PARTS; k++) {
 		part_path(c, p, sizeof(p), k);
@@ -493,7 +522,8 @@ static void pst_close(struct mf_export_ctx **pc)
 		free(c->rows[i].mailbox);
 	}
 	free(c->rows);
-	free(c->pend);
+	if (c->pendf)
+		fclose(c->pendf);
 	free(c->sha);
 	free(c->address);
 	free(c->out);
