@@ -220,10 +220,19 @@ static void name_map(struct pst_store *s)
 {
 	enum { NB = 251 };
 	struct pst_pc pc;
-	size_t ng = 6 + s->nxguid, ne = MF_ARRAY_LEN(named) + s->nxn;
-	uint8_t *guids = mf_xmalloc(ng * 16), *entries = mf_xmalloc(ne * 8), strings[1024];
+	size_t ng, ne;
+	uint8_t *guids, *entries, strings[1024];
 	uint8_t *bucket[NB];
 	size_t blen[NB], slen = 0;
+
+	/* pst-extractor (1.x) reads the entry stream but its last entry: the
+	 * map ends with one no object uses (PidLidDistributionListStream) */
+	if (s->nxn)
+		pst_named(s, pst_psetid_address, 0x8064);
+	ng = 6 + s->nxguid;
+	ne = MF_ARRAY_LEN(named) + s->nxn;
+	guids = mf_xmalloc(ng * 16);
+	entries = mf_xmalloc(ne * 8);
 
 	memset(bucket, 0, sizeof(bucket));
 	memset(blen, 0, sizeof(blen));
