@@ -87,6 +87,15 @@ checker "... and readpst's cards show the same" "$T/s-msmail.db" "$T/s-msmail" r
 check_exit 1 "the readpst check fails for the missing entry" "$PY" "$CHECK" "$T/neg.db" "$T/s-msmail" \
 	readpst "$NODE_DIR"
 
+# ---- the verifier (inspect pst) on damaged lists and tasks ----
+for k in wrapped-type list-checksum pattern-frequency; do
+	f="$T/s-ccmail/LindqvistA.pst"
+	[ $k = pattern-frequency ] && f="$T/s-msmail/RamirezE.pst"
+	want=$("$PY" "$SRC/tests/lib/pst_pim_mut.py" "$f" "$T/mut-$k.pst" $k "$SRC/tests/lib")
+	check_exit 1 "inspect pst: a damaged file ($k) is reported" "$MF" inspect pst "$T/mut-$k.pst"
+	check_grep "... naming it ($want)" "$want" "$T/.err"
+done
+
 # ---- every recurrence pattern a task can have ----
 db="$T/rec.db"
 cp "$T/s-msmail.db" "$db"
