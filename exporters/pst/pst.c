@@ -539,10 +539,22 @@ static int pst_finish(struct mf_export_ctx *c, struct mf_diag *d)
 	struct mf_buf b;
 	char *path;
 	int rc;
-	if (c->directory && (rc = write_directory(c, d)) < 0)
-		return rc;
 	path = mf_xasprintf("%s/PstImportMapping.csv", c->out);
 	keep_old_rows(c, path);
+	if (c->directory) {
+		/* a mailbox called "directory" has that file already */
+		for (size_t i = 0; i < c->nrows; i++)
+			if (mf_strcaseeq(c->rows[i].name, "directory.pst")) {
+				free(path);
+				return mf_diag_set(d, MF_EUSAGE, c->out, MF_NO_OFFSET,
+						   "a mailbox's file is directory.pst: the directory "
+						   "cannot go there (leave out --directory create)");
+			}
+		if ((rc = write_directory(c, d)) < 0) {
+			free(path);
+			return rc;
+		}
+	}
 	qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_row);
 	mf_buf_init(&b, MF_BUF_UNBOUNDED);
 	mf_buf_addstr(&b, "Workload,FilePath,Name,Mailbox,IsArchive,TargetRootFolder,"

@@ -64,6 +64,21 @@ check_out "... and leaves the appointments to a later run (no ledger row)" "0" \
 check_grep "the directory file is not in the mapping CSV" '^Exchange,,RamirezE.pst' \
 	"$T/s-msmail/PstImportMapping.csv"
 check_exit 1 "... (no row for directory.pst)" grep -q directory.pst "$T/s-msmail/PstImportMapping.csv"
+# a mailbox called "directory" keeps its file: the directory is refused
+cp "$T/s-ccmail.db" "$T/dconf.db"
+sqlite3 "$T/dconf.db" "UPDATE mailboxes SET alias = 'directory' WHERE alias = 'NilssonE'"
+check_exit 1 "a mailbox named directory: --directory create is refused" "$MF" export pst \
+	--db "$T/dconf.db" --out "$T/dconf" --quiet --directory create
+check_grep "... saying why" "directory.pst: the directory cannot go there" "$T/.err"
+check "... and the mailbox's own file is left as written" "$MF" inspect pst "$T/dconf/directory.pst"
+check_out "... (its Contacts folder empty, as NilssonE has no address book)" "0" "$PY" -c '
+import pypff, sys
+f = pypff.file(); f.open(sys.argv[1])
+top = [f.root_folder.get_sub_folder(i) for i in range(f.root_folder.number_of_sub_folders)
+       if f.root_folder.get_sub_folder(i).name.startswith("Top of")][0]
+print([top.get_sub_folder(i) for i in range(top.number_of_sub_folders)
+       if top.get_sub_folder(i).name == "Contacts"][0].number_of_sub_messages)' "$T/dconf/directory.pst"
+
 # a re-run changes nothing
 cp -r "$T/s-msmail" "$T/s-msmail.before"
 check "sample msmail: a re-run" "$MF" export pst --db "$T/s-msmail.db" --out "$T/s-msmail" --quiet \
