@@ -226,7 +226,7 @@ static int write_contact(struct pst_store *s, const struct contact *c, uint32_t 
 	addr_of(&a, name, c->type, c->address, s->mb);
 	if (a.smtp) {
 		size_t el;
-		uint8_t *eid = pst_one_off(name, "SMTP", a.smtp, &el);
+		uint8_t *eid = pst_one_off(*name ? name : a.smtp, "SMTP", a.smtp, &el);
 		char *disp = mf_xasprintf("%s (%s)", name, a.smtp);
 		pst_pc_str(&pc, pst_named(s, pst_psetid_address, LID_EMAIL1_DISPLAY), disp);
 		pst_pc_str(&pc, pst_named(s, pst_psetid_address, LID_EMAIL1_TYPE), "SMTP");
@@ -239,7 +239,7 @@ static int write_contact(struct pst_store *s, const struct contact *c, uint32_t 
 	}
 	if (a.legacy) {
 		size_t el;
-		uint8_t *eid = pst_one_off(name, a.legacy_type, a.legacy, &el);
+		uint8_t *eid = pst_one_off(*name ? name : a.legacy, a.legacy_type, a.legacy, &el);
 		char *disp = mf_xasprintf("%s (%s)", name, a.legacy);
 		pst_pc_str(&pc, pst_named(s, pst_psetid_address, LID_EMAIL2_DISPLAY), disp);
 		pst_pc_str(&pc, pst_named(s, pst_psetid_address, LID_EMAIL2_TYPE), a.legacy_type);
@@ -300,7 +300,8 @@ static int write_list(struct pst_store *s, const char *name, const char *note, c
 	pst_hash16(skey, "distlist", key);
 	pst_pc_bin(&pc, 0x300B, skey, 16);
 	for (size_t i = 0; i < n; i++) {
-		oos[k] = pst_one_off(m[i].name, m[i].type, m[i].addr, &ol[k]);
+		oos[k] = pst_one_off(m[i].name && *m[i].name ? m[i].name : m[i].addr, m[i].type,
+				     m[i].addr, &ol[k]);
 		if (m[i].link_nid) {
 			uint8_t *w = mf_xmalloc(21 + 24);
 			memset(w, 0, 4);
