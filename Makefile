@@ -174,6 +174,7 @@ bench:
 	@sh scripts/install-deps.sh --bench
 	@$(MAKE) --no-print-directory mailferry $(TOOLS) $(BENCH_TOOLS)
 	@sh bench/run.sh
+	@sh bench/pst.sh
 
 lint:
 	@sh scripts/lint.sh

@@ -301,6 +301,9 @@ const struct mf_exporter *mf_exporter_find(const char *name);
  * "pab" (a whole address book, item_id the mailbox's), "card" (one entry
  * of it, item_id the pab_entries.id) or "mailbox".  A refused item of any
  * kind counts as failed in the summary and makes the run end with exit 1.
+ * Confirmations are written at the next flush; an exporter may confirm a
+ * whole mailbox at its end (the rows past a few thousand wait in a
+ * temporary file, so memory does not grow with them).
  */
 int mf_export_confirm(struct mf_export *ex, const char *item_kind, int64_t item_id,
 		      int64_t mailbox_id, const char *remote_id, const char *sha256,
