@@ -112,8 +112,8 @@ timed() {
 		i=$((i + 1))
 		sh -c "$prep"
 		rc=0
-		$TIME -f "%e %M" -o "$W/one" "$@" > "$W/log" 2>&1 || rc=$?
-		if [ "$rc" -gt 1 ] || ! tail -n 1 "$W/one" | grep -q '^[0-9.]* [0-9]*$'; then
+		$TIME -f "%e %M %U %S" -o "$W/one" "$@" > "$W/log" 2>&1 || rc=$?
+		if [ "$rc" -gt 1 ] || ! tail -n 1 "$W/one" | grep -q '^[0-9.]* [0-9]* [0-9.]* [0-9.]*$'; then
 			echo "  $step ($size): failed (exit $rc): $*" >&2
 			tail -n 12 "$W/log" >&2
 			return 1
@@ -122,12 +122,13 @@ timed() {
 	done
 	sort -n "$W/times" | awk -v step="$step" -v size="$size" -v items="$items" -v run="$RUNID" \
 		-v load="$(cut -d' ' -f1 /proc/loadavg)" '
-		{ t[NR] = $1; m[NR] = $2; r[NR] = $3; if ($2 > mx) mx = $2 }
+		{ t[NR] = $1; m[NR] = $2; c[NR] = $3 + $4; r[NR] = $5; if ($2 > mx) mx = $2 }
 		END {
 			k = int((NR + 1) / 2); med = t[k]; if (med <= 0) med = 0.01
-			printf "%s\t%s\t%.2f\t%d\t%.0f\t%.1f\t%d\t%s\t%s\n", step, size, med, items, items / med, mx / 1024, r[k], run, load
+			printf "%s\t%s\t%.2f\t%d\t%.0f\t%.1f\t%d\t%s\t%s\t%.2f\n", step, size, med, items,
+				items / med, mx / 1024, r[k], run, load, c[k]
 		}' >> "$NEW"
-	tail -n 1 "$NEW" | awk -F'\t' '{ printf "  %-28s %-5s %8.2f s %9.0f items/s  peak %7.1f MiB%s\n", $1, $2, $3, $5, $6, ($7 ? "  (exit " $7 ")" : "") }'
+	tail -n 1 "$NEW" | awk -F'\t' '{ printf "  %-28s %-5s %8.2f s (cpu %7.2f s) %9.0f items/s  peak %7.1f MiB  load %s%s\n", $1, $2, $3, $10, $5, $6, $9, ($7 ? "  (exit " $7 ")" : "") }'
 }
 
 # store KIND SIZE: the staged store of KIND with the snapshot, made untimed

@@ -83,6 +83,28 @@ static const char SQL_MAILBOXES_BY_ALIAS[] =
 	"calendar_items, bytes, has_mail_section, mail_skipped FROM mailbox_summary "
 	"ORDER BY alias COLLATE NOCASE, mailbox_id";
 
+static void mailbox_row(sqlite3_stmt *s, struct mf_view_mailbox *m, struct mf_arena *arena)
+{
+	m->id = sqlite3_column_int64(s, 0);
+	if (arena) {
+		m->alias = col(s, 1, arena);
+		m->display_name = col(s, 2, arena);
+		m->source_address = col(s, 3, arena);
+		m->kind = col(s, 4, arena);
+	} else {
+		m->alias = (const char *)sqlite3_column_text(s, 1);
+		m->display_name = (const char *)sqlite3_column_text(s, 2);
+		m->source_address = (const char *)sqlite3_column_text(s, 3);
+		m->kind = (const char *)sqlite3_column_text(s, 4);
+	}
+	m->messages = sqlite3_column_int64(s, 5);
+	m->attachments = sqlite3_column_int64(s, 6);
+	m->calendar_items = sqlite3_column_int64(s, 7);
+	m->bytes = sqlite3_column_int64(s, 8);
+	m->has_mail_section = sqlite3_column_int(s, 9);
+	m->mail_skipped = sqlite3_column_int(s, 10);
+}
+
 int mf_store_view_mailboxes(struct mf_store *st, int by_kind, struct mf_view_mailbox **out,
 			    size_t *n, struct mf_arena *arena, struct mf_diag *diag)
 {
@@ -95,20 +117,30 @@ int mf_store_view_mailboxes(struct mf_store *st, int by_kind, struct mf_view_mai
 	if (!s)
 		return MF_ESTORE;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mf_view_mailbox *m;
 		*out = grow(*out, *n, &cap, sizeof(**out), arena);
-		m = &(*out)[(*n)++];
-		m->id = sqlite3_column_int64(s, 0);
-		m->alias = col(s, 1, arena);
-		m->display_name = col(s, 2, arena);
-		m->source_address = col(s, 3, arena);
-		m->kind = col(s, 4, arena);
-		m->messages = sqlite3_column_int64(s, 5);
-		m->attachments = sqlite3_column_int64(s, 6);
-		m->calendar_items = sqlite3_column_int64(s, 7);
-		m->bytes = sqlite3_column_int64(s, 8);
-		m->has_mail_section = sqlite3_column_int(s, 9);
-		m->mail_skipped = sqlite3_column_int(s, 10);
+		mailbox_row(s, &(*out)[(*n)++], arena);
+	}
+	return done(st, s, step, diag, "cannot read mailbox summary");
+}
+
+int mf_store_view_mailboxes_each(struct mf_store *st, int by_kind,
+				 int (*fn)(void *ctx, const struct mf_view_mailbox *m), void *ctx,
+				 struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, by_kind ? SQL_MAILBOXES_BY_KIND : SQL_MAILBOXES_BY_ALIAS,
+					diag);
+	int step, rc = MF_OK;
+	if (!s)
+		return MF_ESTORE;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mf_view_mailbox m;
+		mailbox_row(s, &m, NULL);
+		if ((rc = fn(ctx, &m)) < 0)
+			break;
+	}
+	if (rc < 0) {
+		sqlite3_reset(s);
+		return rc;
 	}
 	return done(st, s, step, diag, "cannot read mailbox summary");
 }
