@@ -258,6 +258,33 @@ int mf_store_view_plan(struct mf_store *st, struct mf_view_plan_row **out, size_
 	return done(st, s, step, diag, "cannot read the plan");
 }
 
+int mf_store_view_plan_each(struct mf_store *st,
+			    int (*fn)(void *ctx, const struct mf_view_plan_row *r), void *ctx,
+			    struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_PLAN, diag);
+	int step, rc = MF_OK;
+	if (!s)
+		return MF_ESTORE;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mf_view_plan_row r;
+		r.alias = (const char *)sqlite3_column_text(s, 0);
+		r.name = (const char *)sqlite3_column_text(s, 1);
+		r.source_address = (const char *)sqlite3_column_text(s, 2);
+		r.action = (const char *)sqlite3_column_text(s, 3);
+		r.object_class = (const char *)sqlite3_column_text(s, 4);
+		r.object_alias = (const char *)sqlite3_column_text(s, 5);
+		r.message = (const char *)sqlite3_column_text(s, 6);
+		if ((rc = fn(ctx, &r)) < 0)
+			break;
+	}
+	if (rc < 0) {
+		sqlite3_reset(s);
+		return rc;
+	}
+	return done(st, s, step, diag, "cannot read the plan");
+}
+
 static const char SQL_PLAN_RECIPIENTS[] =
 	"SELECT e.kind, e.name, p.address, p.action, p.alias, p.message FROM plan_recipients p "
 	"JOIN dir_entries e ON e.id = p.entry_id ORDER BY e.kind, e.name COLLATE NOCASE, e.id";
@@ -282,6 +309,32 @@ int mf_store_view_plan_recipients(struct mf_store *st, struct mf_view_plan_recip
 		r->action = col(s, 3, arena);
 		r->alias = col(s, 4, arena);
 		r->message = col(s, 5, arena);
+	}
+	return done(st, s, step, diag, "cannot read the plan");
+}
+
+int mf_store_view_plan_recipients_each(struct mf_store *st,
+				       int (*fn)(void *ctx, const struct mf_view_plan_recipient *r),
+				       void *ctx, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_PLAN_RECIPIENTS, diag);
+	int step, rc = MF_OK;
+	if (!s)
+		return MF_ESTORE;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mf_view_plan_recipient r;
+		r.kind = (const char *)sqlite3_column_text(s, 0);
+		r.name = (const char *)sqlite3_column_text(s, 1);
+		r.address = (const char *)sqlite3_column_text(s, 2);
+		r.action = (const char *)sqlite3_column_text(s, 3);
+		r.alias = (const char *)sqlite3_column_text(s, 4);
+		r.message = (const char *)sqlite3_column_text(s, 5);
+		if ((rc = fn(ctx, &r)) < 0)
+			break;
+	}
+	if (rc < 0) {
+		sqlite3_reset(s);
+		return rc;
 	}
 	return done(st, s, step, diag, "cannot read the plan");
 }

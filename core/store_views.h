@@ -73,12 +73,22 @@ struct mf_view_plan_row {
 int mf_store_view_plan(struct mf_store *st, struct mf_view_plan_row **out, size_t *n,
 		       struct mf_arena *arena, struct mf_diag *diag);
 
+/* The same rows one at a time (strings live until fn returns; a negative
+ * return stops the pass and is returned). */
+int mf_store_view_plan_each(struct mf_store *st,
+			    int (*fn)(void *ctx, const struct mf_view_plan_row *r), void *ctx,
+			    struct mf_diag *diag);
+
 /* The plan of the directory's custom recipients and lists. */
 struct mf_view_plan_recipient {
 	const char *kind, *name, *address, *action, *alias, *message;
 };
 int mf_store_view_plan_recipients(struct mf_store *st, struct mf_view_plan_recipient **out,
 				  size_t *n, struct mf_arena *arena, struct mf_diag *diag);
+
+int mf_store_view_plan_recipients_each(struct mf_store *st,
+				       int (*fn)(void *ctx, const struct mf_view_plan_recipient *r),
+				       void *ctx, struct mf_diag *diag);
 
 /* The plan as the wizard shows it: every staged mailbox in alias order,
  * its action ("create" when not planned yet), messages and plan message. */
