@@ -14,7 +14,8 @@
 #   10k   the same with a tenth of each.
 # Every step runs as a whole process under /usr/bin/time (%e %M): import
 # ccmail and msmail, import directory (the snapshot into each store), plan,
-# check, status and report on each store, every exporter and its verify
+# check, status and report on each store, import directory again (into the
+# planned store: the new snapshot replaces the old), every exporter and its verify
 # (on the cc:Mail store; ics on the MS Mail store, the one with
 # calendars), and batch: the cc:Mail job into maildir as two shards and
 # report --merge of the two.  Items are the staged mailboxes (for import
@@ -163,6 +164,9 @@ for size in $SIZES; do
 		want status && timed "status ($kind)" "$size" "$n" ":" -- "$MF" status --db "$db"
 		want report && timed "report ($kind)" "$size" "$n" "rm -f '$W/report.html'" -- \
 			"$MF" report --db "$db" --html "$W/report.html" --json="$W/report.json"
+		# the snapshot again, into a planned store: it replaces the old one
+		want import && timed "import directory again ($kind)" "$size" "$galrows" ":" -- \
+			"$MF" import directory --db "$db" --quiet "$gal"
 	done
 	# the exporters: on the cc:Mail store, ics on the MS Mail store
 	if want export || want verify; then
