@@ -7,7 +7,7 @@
 #                   for FUZZ_SECONDS (FUZZ_SMOKE=0: not)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz/
 #   make fuzz-smoke run each fuzz target for FUZZ_SECONDS (default 60)
-#   make bench      benchmarks, figures into docs/BENCHMARKS.md
+#   make bench      benchmarks (bench/run.sh, bench/directory.sh), figures into docs/BENCHMARKS.md
 #   make lint       cppcheck and clang-tidy
 #   make install    PREFIX=/usr/local
 #
@@ -174,6 +174,7 @@ bench:
 	@sh scripts/install-deps.sh --bench
 	@$(MAKE) --no-print-directory mailferry $(TOOLS) $(BENCH_TOOLS)
 	@sh bench/run.sh
+	@sh bench/directory.sh
 
 lint:
 	@sh scripts/lint.sh
