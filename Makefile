@@ -7,7 +7,7 @@
 #                   for FUZZ_SECONDS (FUZZ_SMOKE=0: not)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz/
 #   make fuzz-smoke run each fuzz target for FUZZ_SECONDS (default 30)
-#   make bench      benchmarks, figures into docs/BENCHMARKS.md
+#   make bench      benchmarks (bench/run.sh, pst.sh, directory.sh), figures into docs/BENCHMARKS.md
 #   make lint       cppcheck and clang-tidy
 #   make install    PREFIX=/usr/local
 #
@@ -175,6 +175,7 @@ bench:
 	@$(MAKE) --no-print-directory mailferry $(TOOLS) $(BENCH_TOOLS)
 	@sh bench/run.sh
 	@sh bench/pst.sh
+	@sh bench/directory.sh
 
 lint:
 	@sh scripts/lint.sh

@@ -54,49 +54,65 @@ const char cmd_plan_help[] =
 	"Exit codes: 0 no conflict, 1 conflicts (each printed with both objects and\n"
 	"the fix), 2 usage (also a wrong alias map: nothing changes), 3 fatal.\n";
 
+struct text_ctx {
+	struct mf_buf *out;
+	int quiet;
+};
+
+/* written out every 64 KiB: memory does not grow with the mailboxes */
+static void text_flush(struct mf_buf *out, size_t at_least)
+{
+	if (out->len < at_least)
+		return;
+	fwrite(out->data, 1, out->len, stdout);
+	mf_buf_reset(out);
+}
+
+static int text_mailbox(void *ctx, const struct mf_view_plan_row *r)
+{
+	struct text_ctx *c = ctx;
+	const char *act = r->action, *oc = r->object_class;
+	char obj[64] = "-";
+	int conflict = act && !strcmp(act, "conflict");
+	if (c->quiet && !conflict)
+		return MF_OK;
+	if (oc)
+		snprintf(obj, sizeof(obj), "%s '%s'", oc, r->object_alias ? r->object_alias : "");
+	mf_buf_addf(c->out, "%-20s %-9s %-24s %s <%s>\n", r->alias ? r->alias : "(none)",
+		    act ? act : "?", obj, r->name ? r->name : "",
+		    r->source_address ? r->source_address : "");
+	if (conflict && r->message)
+		mf_buf_addf(c->out, "  CONFLICT: %s\n", r->message);
+	text_flush(c->out, 1 << 16);
+	return MF_OK;
+}
+
+static int text_recipient(void *ctx, const struct mf_view_plan_recipient *r)
+{
+	struct text_ctx *c = ctx;
+	const char *ad = r->address;
+	mf_buf_addf(c->out, "%-6s %-9s %-20s %s%s%s%s\n", r->kind ? r->kind : "",
+		    r->action ? r->action : "", r->alias ? r->alias : "-", r->name ? r->name : "",
+		    ad ? " <" : "", ad ? ad : "", ad ? ">" : "");
+	text_flush(c->out, 1 << 16);
+	return MF_OK;
+}
+
 static void text_report(struct mf_store *st, const struct mf_plan_totals *t, int quiet,
 			struct mf_buf *out)
 {
-	struct mf_arena a = MF_ARENA_INIT;
-	struct mf_view_plan_row *mb;
-	struct mf_view_plan_recipient *pr;
+	struct text_ctx c = { out, quiet };
 	struct mf_diag d;
-	size_t n;
 
 	mf_diag_clear(&d);
 	if (!quiet)
 		mf_buf_addf(out, "%-20s %-9s %-24s %s\n", "ALIAS", "ACTION", "TARGET OBJECT",
 			    "NAME <SOURCE ADDRESS>");
-	if (mf_store_view_plan(st, &mb, &n, &a, &d) == MF_OK) {
-		for (size_t i = 0; i < n; i++) {
-			const char *act = mb[i].action, *oc = mb[i].object_class;
-			char obj[64] = "-";
-			int conflict = act && !strcmp(act, "conflict");
-			if (quiet && !conflict)
-				continue;
-			if (oc)
-				snprintf(obj, sizeof(obj), "%s '%s'", oc,
-					 mb[i].object_alias ? mb[i].object_alias : "");
-			mf_buf_addf(out, "%-20s %-9s %-24s %s <%s>\n", mb[i].alias ? mb[i].alias : "(none)",
-				    act ? act : "?", obj, mb[i].name ? mb[i].name : "",
-				    mb[i].source_address ? mb[i].source_address : "");
-			if (conflict && mb[i].message)
-				mf_buf_addf(out, "  CONFLICT: %s\n", mb[i].message);
-		}
-	}
+	mf_store_view_plan_each(st, text_mailbox, &c, &d);
 	if (!quiet && (t->customs || t->lists)) {
 		mf_buf_addf(out, "\n%-6s %-9s %-20s %s\n", "KIND", "ACTION", "ALIAS", "NAME <ADDRESS>");
-		if (mf_store_view_plan_recipients(st, &pr, &n, &a, &d) == MF_OK) {
-			for (size_t i = 0; i < n; i++) {
-				const char *ad = pr[i].address;
-				mf_buf_addf(out, "%-6s %-9s %-20s %s%s%s%s\n", pr[i].kind ? pr[i].kind : "",
-					    pr[i].action ? pr[i].action : "", pr[i].alias ? pr[i].alias : "-",
-					    pr[i].name ? pr[i].name : "", ad ? " <" : "", ad ? ad : "",
-					    ad ? ">" : "");
-			}
-		}
+		mf_store_view_plan_recipients_each(st, text_recipient, &c, &d);
 	}
-	mf_arena_release(&a);
 	mf_buf_addf(out, "plan: %lld mailboxes (%lld create, %lld convert, %lld exist, %lld public), "
 		    "%lld conflicts; custom recipients: %lld create, %lld exist, %lld migrated, "
 		    "%lld duplicate, %lld skipped; lists: %lld create, %lld exist",
@@ -165,15 +181,17 @@ int cmd_plan(int argc, char **argv)
 		}
 		return cli_fatal(&d);
 	}
-	rc = mf_plan_json(st, &js, &t, &d);
-	mf_store_run_end(st, run_id, t.conflicts ? "problems" : "ok", rc == MF_OK ? js.data : NULL, NULL);
-	if (rc < 0) {
-		mf_buf_release(&js);
-		mf_store_close(&st);
-		return cli_fatal(&d);
-	}
+	mf_plan_summary_json(&js, &t);
+	mf_store_run_end(st, run_id, t.conflicts ? "problems" : "ok", js.data, NULL);
 	if (json) {
-		printf("%s\n", js.data);
+		rc = mf_plan_json_write(st, stdout, &t, &d);
+		if (rc < 0) {
+			fflush(stdout);
+			mf_buf_release(&js);
+			mf_store_close(&st);
+			return cli_fatal(&d);
+		}
+		putchar('\n');
 	} else {
 		mf_buf_init(&out, MF_BUF_UNBOUNDED);
 		text_report(st, &t, quiet, &out);

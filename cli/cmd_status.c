@@ -100,6 +100,79 @@ static void human(char *out, size_t n, long long v)
 		snprintf(out, n, "%lld B", v);
 }
 
+struct status_ctx {
+	struct mf_store *st;
+	struct mf_buf out;
+	struct mf_arena a;          /* one mailbox's rows, reset after it */
+	struct mf_diag d;
+	int json, first;
+	long long n_mb, n_msg;
+};
+
+/* One mailbox's lines, written out before the next is read: memory does
+ * not grow with the number of mailboxes. */
+static int status_mailbox(void *ctx, const struct mf_view_mailbox *m)
+{
+	struct status_ctx *c = ctx;
+	struct mf_buf *out = &c->out;
+	long long msgs = m->messages;
+	int rc;
+
+	c->n_mb++;
+	c->n_msg += msgs;
+	if (c->json) {
+		struct mf_view_folder *f;
+		size_t nf;
+		if (!c->first)
+			mf_buf_addch(out, ',');
+		c->first = 0;
+		mf_buf_addch(out, '{');
+		mf_json_kv_str(out, "alias", m->alias, 1);
+		mf_json_kv_str(out, "display_name", m->display_name, 0);
+		mf_json_kv_str(out, "source_address", m->source_address, 0);
+		mf_json_kv_str(out, "kind", m->kind, 0);
+		mf_json_kv_int(out, "messages", msgs, 0);
+		mf_json_kv_int(out, "attachments", m->attachments, 0);
+		mf_json_kv_int(out, "calendar_items", m->calendar_items, 0);
+		mf_json_kv_int(out, "bytes", m->bytes, 0);
+		mf_json_key(out, "has_mail_section", 0);
+		mf_buf_addstr(out, m->has_mail_section ? "true" : "false");
+		mf_json_key(out, "mail_skipped", 0);
+		mf_buf_addstr(out, m->mail_skipped ? "true" : "false");
+		mf_json_key(out, "folders", 0);
+		mf_buf_addch(out, '[');
+		if ((rc = mf_store_view_folders(c->st, m->id, &f, &nf, &c->a, &c->d)) < 0)
+			return rc;
+		for (size_t k = 0; k < nf; k++) {
+			if (k)
+				mf_buf_addch(out, ',');
+			mf_buf_addch(out, '{');
+			mf_json_kv_str(out, "path", f[k].path, 1);
+			mf_json_kv_int(out, "messages", f[k].messages, 0);
+			mf_buf_addch(out, '}');
+		}
+		mf_buf_addch(out, ']');
+		if ((rc = plan_and_targets(c->st, out, 1, m->id, msgs, &c->a, &c->d)) < 0)
+			return rc;
+		mf_buf_addch(out, '}');
+	} else {
+		char hb[32];
+		human(hb, sizeof(hb), m->bytes);
+		mf_buf_addf(out, "%-20s %-7s %8lld %6lld %8lld %9s %-7s %s <%s>\n",
+			    m->alias ? m->alias : "(none)", m->kind, msgs,
+			    (long long)m->attachments, (long long)m->calendar_items, hb,
+			    !m->has_mail_section ? "MISSING" : m->mail_skipped ? "skipped" : "mail",
+			    m->display_name ? m->display_name : "",
+			    m->source_address ? m->source_address : "");
+		if ((rc = plan_and_targets(c->st, out, 0, m->id, msgs, &c->a, &c->d)) < 0)
+			return rc;
+	}
+	fwrite(out->data, 1, out->len, stdout);
+	out->len = 0;
+	mf_arena_reset(&c->a);
+	return MF_OK;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -109,15 +182,9 @@ int cmd_status(int argc, char **argv)
 	};
 	const char *db = NULL;
 	int json = 0, c, rc;
-	struct mf_store *st;
-	struct mf_diag d;
-	struct mf_arena a = MF_ARENA_INIT;
-	struct mf_view_mailbox *mbs;
-	size_t nmbs;
+	struct status_ctx sc = { .a = MF_ARENA_INIT, .first = 1 };
 	int64_t counts[3];
-	struct mf_buf out;
-	int first = 1;
-	long long n_mb = 0, n_msg = 0;
+	struct mf_buf *out = &sc.out;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -129,101 +196,47 @@ int cmd_status(int argc, char **argv)
 	}
 	if (!db)
 		return cli_usage("status", "--db STAGE is required");
-	if ((rc = cli_open_store(&st, db, 0, 0)) != MF_EXIT_OK)
+	if ((rc = cli_open_store(&sc.st, db, 0, 0)) != MF_EXIT_OK)
 		return rc;
-	mf_diag_clear(&d);
-	if (mf_store_view_mailboxes(st, 1, &mbs, &nmbs, &a, &d) < 0) {
-		mf_arena_release(&a);
-		mf_store_close(&st);
-		return cli_fatal(&d);
-	}
-	mf_buf_init(&out, MF_BUF_UNBOUNDED);
+	mf_diag_clear(&sc.d);
+	sc.json = json;
+	mf_buf_init(out, MF_BUF_UNBOUNDED);
 	if (json)
-		mf_buf_addstr(&out, "{\"mailboxes\":[");
+		mf_buf_addstr(out, "{\"mailboxes\":[");
 	else
-		mf_buf_addf(&out, "%-20s %-7s %8s %6s %8s %9s %-7s %s\n", "ALIAS", "KIND",
+		mf_buf_addf(out, "%-20s %-7s %8s %6s %8s %9s %-7s %s\n", "ALIAS", "KIND",
 			    "MESSAGES", "ATTACH", "CALENDAR", "BYTES", "MAIL",
 			    "DISPLAY NAME <SOURCE ADDRESS>");
-	for (size_t i = 0; i < nmbs && rc == MF_OK; i++) {
-		const struct mf_view_mailbox *m = &mbs[i];
-		long long msgs = m->messages;
-
-		n_mb++;
-		n_msg += msgs;
-		if (json) {
-			struct mf_view_folder *f;
-			size_t nf;
-			if (!first)
-				mf_buf_addch(&out, ',');
-			first = 0;
-			mf_buf_addch(&out, '{');
-			mf_json_kv_str(&out, "alias", m->alias, 1);
-			mf_json_kv_str(&out, "display_name", m->display_name, 0);
-			mf_json_kv_str(&out, "source_address", m->source_address, 0);
-			mf_json_kv_str(&out, "kind", m->kind, 0);
-			mf_json_kv_int(&out, "messages", msgs, 0);
-			mf_json_kv_int(&out, "attachments", m->attachments, 0);
-			mf_json_kv_int(&out, "calendar_items", m->calendar_items, 0);
-			mf_json_kv_int(&out, "bytes", m->bytes, 0);
-			mf_json_key(&out, "has_mail_section", 0);
-			mf_buf_addstr(&out, m->has_mail_section ? "true" : "false");
-			mf_json_key(&out, "mail_skipped", 0);
-			mf_buf_addstr(&out, m->mail_skipped ? "true" : "false");
-			mf_json_key(&out, "folders", 0);
-			mf_buf_addch(&out, '[');
-			if ((rc = mf_store_view_folders(st, m->id, &f, &nf, &a, &d)) < 0)
-				break;
-			for (size_t k = 0; k < nf; k++) {
-				if (k)
-					mf_buf_addch(&out, ',');
-				mf_buf_addch(&out, '{');
-				mf_json_kv_str(&out, "path", f[k].path, 1);
-				mf_json_kv_int(&out, "messages", f[k].messages, 0);
-				mf_buf_addch(&out, '}');
-			}
-			mf_buf_addch(&out, ']');
-			if ((rc = plan_and_targets(st, &out, 1, m->id, msgs, &a, &d)) < 0)
-				break;
-			mf_buf_addch(&out, '}');
-		} else {
-			char hb[32];
-			human(hb, sizeof(hb), m->bytes);
-			mf_buf_addf(&out, "%-20s %-7s %8lld %6lld %8lld %9s %-7s %s <%s>\n",
-				    m->alias ? m->alias : "(none)", m->kind, msgs,
-				    (long long)m->attachments, (long long)m->calendar_items, hb,
-				    !m->has_mail_section ? "MISSING" : m->mail_skipped ? "skipped" : "mail",
-				    m->display_name ? m->display_name : "",
-				    m->source_address ? m->source_address : "");
-			rc = plan_and_targets(st, &out, 0, m->id, msgs, &a, &d);
-		}
-	}
+	/* one read transaction: one snapshot, and no lock taken and given
+	 * back around each of the per-mailbox statements */
+	rc = mf_store_read_begin(sc.st, &sc.d);
+	if (rc == MF_OK)
+		rc = mf_store_view_mailboxes_each(sc.st, 1, status_mailbox, &sc, &sc.d);
+	if (rc == MF_OK)
+		rc = mf_store_problem_counts(sc.st, counts, &sc.d);
+	mf_store_read_end(sc.st);
 	if (rc < 0) {
-		mf_buf_release(&out);
-		mf_arena_release(&a);
-		mf_store_close(&st);
-		return cli_fatal(&d);
-	}
-	if (mf_store_problem_counts(st, counts, &d) < 0) {
-		mf_buf_release(&out);
-		mf_arena_release(&a);
-		mf_store_close(&st);
-		return cli_fatal(&d);
+		fflush(stdout);
+		mf_buf_release(out);
+		mf_arena_release(&sc.a);
+		mf_store_close(&sc.st);
+		return cli_fatal(&sc.d);
 	}
 	if (json) {
-		mf_buf_addstr(&out, "],\"problems\":{");
-		mf_json_kv_int(&out, "info", counts[MF_INFO], 1);
-		mf_json_kv_int(&out, "warning", counts[MF_WARNING], 0);
-		mf_json_kv_int(&out, "error", counts[MF_ERROR], 0);
-		mf_buf_addstr(&out, "}}\n");
+		mf_buf_addstr(out, "],\"problems\":{");
+		mf_json_kv_int(out, "info", counts[MF_INFO], 1);
+		mf_json_kv_int(out, "warning", counts[MF_WARNING], 0);
+		mf_json_kv_int(out, "error", counts[MF_ERROR], 0);
+		mf_buf_addstr(out, "}}\n");
 	} else {
-		mf_buf_addf(&out, "%lld mailboxes, %lld messages; problems: %lld errors, "
+		mf_buf_addf(out, "%lld mailboxes, %lld messages; problems: %lld errors, "
 			    "%lld warnings, %lld info (sqlite3 %s 'select * from problem_summary')\n",
-			    n_mb, n_msg, (long long)counts[MF_ERROR], (long long)counts[MF_WARNING],
+			    sc.n_mb, sc.n_msg, (long long)counts[MF_ERROR], (long long)counts[MF_WARNING],
 			    (long long)counts[MF_INFO], db);
 	}
-	fwrite(out.data, 1, out.len, stdout);
-	mf_buf_release(&out);
-	mf_arena_release(&a);
-	mf_store_close(&st);
+	fwrite(out->data, 1, out->len, stdout);
+	mf_buf_release(out);
+	mf_arena_release(&sc.a);
+	mf_store_close(&sc.st);
 	return MF_EXIT_OK;
 }

@@ -96,7 +96,7 @@ int cli_job_plan(struct mf_store *st, const char *alias_map, struct mf_diag *dia
 	rc = mf_plan_build(st, alias_map, run_id, &t, diag);
 	mf_buf_init(&js, MF_BUF_UNBOUNDED);
 	if (rc == MF_OK)
-		rc = mf_plan_json(st, &js, &t, diag);
+		mf_plan_summary_json(&js, &t);
 	mf_store_run_end(st, run_id, rc < 0 ? "failed" : t.conflicts ? "problems" : "ok",
 			 rc == MF_OK ? js.data : NULL, NULL);
 	mf_buf_release(&js);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report.c: the migration report (see report.h).  Every database is read
- * once into an in-memory SQLite database (the join rules of report.h are
- * applied while copying); the JSON and the HTML page are then written from
- * that one place, so a single database and a merge give the same shape.
+ * once into a private temporary SQLite database (the join rules of report.h
+ * are applied while copying); the JSON and the HTML page are then written
+ * from that one place, so a single database and a merge give the same
+ * shape.  The temporary database is a file of its own under TMPDIR (mode
+ * 0600, removed when done) behind a page cache of bounded size, so memory
+ * does not grow with the number of mailboxes (issue 15).
  */
 #include "cli/report.h"
 #include "core/charset.h"
@@ -13,11 +16,13 @@
 #include "core/version.h"
 #include "engine/exporter.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char AGG_SCHEMA[] =
 	"CREATE TABLE src(format, path, postoffice, network, codepage, timezone, date_order,"
@@ -106,13 +111,15 @@ static const char SEL_MBOX[] =
 	"FROM mailbox_summary s JOIN mailboxes m ON m.id = s.mailbox_id ORDER BY m.id";
 static const char INS_MBOX[] =
 	"INSERT OR IGNORE INTO mbox VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+/* (the summary is read only for imports and exports: a plan's holds every
+ * mailbox's decision) */
 static const char SEL_RUN[] =
 	"SELECT id, kind, format, target, status, started_at, finished_at, "
 	"CASE WHEN json_valid(options) THEN options END, "
-	"CASE WHEN NOT json_valid(summary) THEN NULL "
+	"CASE WHEN kind NOT IN ('import', 'export') OR NOT json_valid(summary) THEN NULL "
 	"  WHEN kind = 'import' THEN json_extract(summary, '$.messages') "
 	"  WHEN kind = 'export' THEN json_extract(summary, '$.totals.delivered') END, "
-	"CASE WHEN NOT json_valid(summary) THEN NULL "
+	"CASE WHEN kind NOT IN ('import', 'export') OR NOT json_valid(summary) THEN NULL "
 	"  WHEN kind = 'import' THEN json_extract(summary, '$.bytes') "
 	"  WHEN kind = 'export' THEN json_extract(summary, '$.totals.bytes') END "
 	"FROM runs ORDER BY id";
@@ -1097,14 +1104,30 @@ int cli_report_write(const char *const *dbs, size_t n, const char *html, const c
 	sqlite3 *agg = NULL;
 	struct rep r;
 	int rc = MF_OK;
+	char aggpath[4096] = "";
 
 	memset(&r, 0, sizeof(r));
-	if (sqlite3_open_v2(":memory:", &agg, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		rc = mf_diag_set(diag, MF_ESTORE, NULL, MF_NO_OFFSET, "report: no in-memory database");
+	/* a private file of its own under TMPDIR, removed when done (SQLite's
+	 * own temporary databases keep a whole transaction's pages in memory) */
+	{
+		const char *tmp = getenv("TMPDIR");
+		int fd;
+		snprintf(aggpath, sizeof(aggpath), "%s/mailferry-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if ((fd = mkstemp(aggpath)) < 0) {
+			aggpath[0] = '\0';
+			rc = mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET, "report: no temporary file: %s",
+					 strerror(errno));
+			goto out;
+		}
+		close(fd);
+	}
+	if (sqlite3_open_v2(aggpath, &agg, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = mf_diag_set(diag, MF_ESTORE, aggpath, MF_NO_OFFSET, "report: no temporary database");
 		goto out;
 	}
-	if (sqlite3_exec(agg, AGG_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(agg, "PRAGMA cache_size = -4096; PRAGMA temp_store = FILE;"
+			 "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(agg, AGG_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
 		rc = agg_fail(agg, diag, "schema");
 		goto out;
 	}
@@ -1139,5 +1162,7 @@ out:
 	rep_release(&r);
 	if (agg)
 		sqlite3_close(agg);
+	if (aggpath[0])
+		unlink(aggpath);
 	return rc;
 }

@@ -255,6 +255,25 @@ void mf_store_rollback(struct mf_store *st)
 	mf_store_exec(st, "ROLLBACK", NULL);
 }
 
+int mf_store_read_begin(struct mf_store *st, struct mf_diag *diag)
+{
+	if (st->tx_depth > 0 || st->read_tx)
+		return MF_OK;
+	if (mf_store_exec(st, "BEGIN", diag) < 0)
+		return MF_ESTORE;
+	st->read_tx = 1;
+	return MF_OK;
+}
+
+void mf_store_read_end(struct mf_store *st)
+{
+	if (!st->read_tx)
+		return;
+	st->read_tx = 0;
+	if (mf_store_exec(st, "COMMIT", NULL) < 0)
+		mf_store_exec(st, "ROLLBACK", NULL);
+}
+
 int mf_store_in_transaction(const struct mf_store *st)
 {
 	return st->tx_depth > 0;

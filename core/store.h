@@ -67,6 +67,12 @@ int mf_store_begin(struct mf_store *st, struct mf_diag *diag);
 int mf_store_commit(struct mf_store *st, struct mf_diag *diag);
 void mf_store_rollback(struct mf_store *st);
 int mf_store_in_transaction(const struct mf_store *st);
+/* A read transaction around a command that only reads (status, report):
+ * one snapshot for all its statements, and no lock taken and given back
+ * around each of them.  Nothing may write (or mf_store_begin) inside it.
+ * A no-op inside a transaction; read_end ends only what read_begin began. */
+int mf_store_read_begin(struct mf_store *st, struct mf_diag *diag);
+void mf_store_read_end(struct mf_store *st);
 
 /* The run and source that problems and rows are stamped with (0: none). */
 void mf_store_set_context(struct mf_store *st, int64_t run_id, int64_t source_id);

@@ -25,6 +25,7 @@ struct mf_store {
 	char *path;
 	int readonly;
 	int tx_depth;
+	int read_tx;               /* mf_store_read_begin's BEGIN is open */
 	int64_t run_id;
 	int64_t source_id;
 	struct stmt_slot cache[STMT_CACHE];

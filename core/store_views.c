@@ -83,6 +83,28 @@ static const char SQL_MAILBOXES_BY_ALIAS[] =
 	"calendar_items, bytes, has_mail_section, mail_skipped FROM mailbox_summary "
 	"ORDER BY alias COLLATE NOCASE, mailbox_id";
 
+static void mailbox_row(sqlite3_stmt *s, struct mf_view_mailbox *m, struct mf_arena *arena)
+{
+	m->id = sqlite3_column_int64(s, 0);
+	if (arena) {
+		m->alias = col(s, 1, arena);
+		m->display_name = col(s, 2, arena);
+		m->source_address = col(s, 3, arena);
+		m->kind = col(s, 4, arena);
+	} else {
+		m->alias = (const char *)sqlite3_column_text(s, 1);
+		m->display_name = (const char *)sqlite3_column_text(s, 2);
+		m->source_address = (const char *)sqlite3_column_text(s, 3);
+		m->kind = (const char *)sqlite3_column_text(s, 4);
+	}
+	m->messages = sqlite3_column_int64(s, 5);
+	m->attachments = sqlite3_column_int64(s, 6);
+	m->calendar_items = sqlite3_column_int64(s, 7);
+	m->bytes = sqlite3_column_int64(s, 8);
+	m->has_mail_section = sqlite3_column_int(s, 9);
+	m->mail_skipped = sqlite3_column_int(s, 10);
+}
+
 int mf_store_view_mailboxes(struct mf_store *st, int by_kind, struct mf_view_mailbox **out,
 			    size_t *n, struct mf_arena *arena, struct mf_diag *diag)
 {
@@ -95,20 +117,30 @@ int mf_store_view_mailboxes(struct mf_store *st, int by_kind, struct mf_view_mai
 	if (!s)
 		return MF_ESTORE;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mf_view_mailbox *m;
 		*out = grow(*out, *n, &cap, sizeof(**out), arena);
-		m = &(*out)[(*n)++];
-		m->id = sqlite3_column_int64(s, 0);
-		m->alias = col(s, 1, arena);
-		m->display_name = col(s, 2, arena);
-		m->source_address = col(s, 3, arena);
-		m->kind = col(s, 4, arena);
-		m->messages = sqlite3_column_int64(s, 5);
-		m->attachments = sqlite3_column_int64(s, 6);
-		m->calendar_items = sqlite3_column_int64(s, 7);
-		m->bytes = sqlite3_column_int64(s, 8);
-		m->has_mail_section = sqlite3_column_int(s, 9);
-		m->mail_skipped = sqlite3_column_int(s, 10);
+		mailbox_row(s, &(*out)[(*n)++], arena);
+	}
+	return done(st, s, step, diag, "cannot read mailbox summary");
+}
+
+int mf_store_view_mailboxes_each(struct mf_store *st, int by_kind,
+				 int (*fn)(void *ctx, const struct mf_view_mailbox *m), void *ctx,
+				 struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, by_kind ? SQL_MAILBOXES_BY_KIND : SQL_MAILBOXES_BY_ALIAS,
+					diag);
+	int step, rc = MF_OK;
+	if (!s)
+		return MF_ESTORE;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mf_view_mailbox m;
+		mailbox_row(s, &m, NULL);
+		if ((rc = fn(ctx, &m)) < 0)
+			break;
+	}
+	if (rc < 0) {
+		sqlite3_reset(s);
+		return rc;
 	}
 	return done(st, s, step, diag, "cannot read mailbox summary");
 }
@@ -226,6 +258,33 @@ int mf_store_view_plan(struct mf_store *st, struct mf_view_plan_row **out, size_
 	return done(st, s, step, diag, "cannot read the plan");
 }
 
+int mf_store_view_plan_each(struct mf_store *st,
+			    int (*fn)(void *ctx, const struct mf_view_plan_row *r), void *ctx,
+			    struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_PLAN, diag);
+	int step, rc = MF_OK;
+	if (!s)
+		return MF_ESTORE;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mf_view_plan_row r;
+		r.alias = (const char *)sqlite3_column_text(s, 0);
+		r.name = (const char *)sqlite3_column_text(s, 1);
+		r.source_address = (const char *)sqlite3_column_text(s, 2);
+		r.action = (const char *)sqlite3_column_text(s, 3);
+		r.object_class = (const char *)sqlite3_column_text(s, 4);
+		r.object_alias = (const char *)sqlite3_column_text(s, 5);
+		r.message = (const char *)sqlite3_column_text(s, 6);
+		if ((rc = fn(ctx, &r)) < 0)
+			break;
+	}
+	if (rc < 0) {
+		sqlite3_reset(s);
+		return rc;
+	}
+	return done(st, s, step, diag, "cannot read the plan");
+}
+
 static const char SQL_PLAN_RECIPIENTS[] =
 	"SELECT e.kind, e.name, p.address, p.action, p.alias, p.message FROM plan_recipients p "
 	"JOIN dir_entries e ON e.id = p.entry_id ORDER BY e.kind, e.name COLLATE NOCASE, e.id";
@@ -250,6 +309,32 @@ int mf_store_view_plan_recipients(struct mf_store *st, struct mf_view_plan_recip
 		r->action = col(s, 3, arena);
 		r->alias = col(s, 4, arena);
 		r->message = col(s, 5, arena);
+	}
+	return done(st, s, step, diag, "cannot read the plan");
+}
+
+int mf_store_view_plan_recipients_each(struct mf_store *st,
+				       int (*fn)(void *ctx, const struct mf_view_plan_recipient *r),
+				       void *ctx, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_PLAN_RECIPIENTS, diag);
+	int step, rc = MF_OK;
+	if (!s)
+		return MF_ESTORE;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mf_view_plan_recipient r;
+		r.kind = (const char *)sqlite3_column_text(s, 0);
+		r.name = (const char *)sqlite3_column_text(s, 1);
+		r.address = (const char *)sqlite3_column_text(s, 2);
+		r.action = (const char *)sqlite3_column_text(s, 3);
+		r.alias = (const char *)sqlite3_column_text(s, 4);
+		r.message = (const char *)sqlite3_column_text(s, 5);
+		if ((rc = fn(ctx, &r)) < 0)
+			break;
+	}
+	if (rc < 0) {
+		sqlite3_reset(s);
+		return rc;
 	}
 	return done(st, s, step, diag, "cannot read the plan");
 }

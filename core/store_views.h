@@ -33,6 +33,13 @@ struct mf_view_mailbox {
 int mf_store_view_mailboxes(struct mf_store *st, int by_kind, struct mf_view_mailbox **out,
 			    size_t *n, struct mf_arena *arena, struct mf_diag *diag);
 
+/* The same rows one at a time, in the same order: fn is called for each
+ * (its strings live until it returns); a negative return stops the pass
+ * and is returned.  Memory does not grow with the number of mailboxes. */
+int mf_store_view_mailboxes_each(struct mf_store *st, int by_kind,
+				 int (*fn)(void *ctx, const struct mf_view_mailbox *m), void *ctx,
+				 struct mf_diag *diag);
+
 /* A mailbox's folders with their message counts, by path. */
 struct mf_view_folder {
 	const char *path;
@@ -66,12 +73,22 @@ struct mf_view_plan_row {
 int mf_store_view_plan(struct mf_store *st, struct mf_view_plan_row **out, size_t *n,
 		       struct mf_arena *arena, struct mf_diag *diag);
 
+/* The same rows one at a time (strings live until fn returns; a negative
+ * return stops the pass and is returned). */
+int mf_store_view_plan_each(struct mf_store *st,
+			    int (*fn)(void *ctx, const struct mf_view_plan_row *r), void *ctx,
+			    struct mf_diag *diag);
+
 /* The plan of the directory's custom recipients and lists. */
 struct mf_view_plan_recipient {
 	const char *kind, *name, *address, *action, *alias, *message;
 };
 int mf_store_view_plan_recipients(struct mf_store *st, struct mf_view_plan_recipient **out,
 				  size_t *n, struct mf_arena *arena, struct mf_diag *diag);
+
+int mf_store_view_plan_recipients_each(struct mf_store *st,
+				       int (*fn)(void *ctx, const struct mf_view_plan_recipient *r),
+				       void *ctx, struct mf_diag *diag);
 
 /* The plan as the wizard shows it: every staged mailbox in alias order,
  * its action ("create" when not planned yet), messages and plan message. */

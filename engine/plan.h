@@ -63,6 +63,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/mf.h"
@@ -188,6 +189,13 @@ int mf_plan_is_current(struct mf_store *st, struct mf_diag *diag);
  */
 int mf_plan_json(struct mf_store *st, struct mf_buf *b,
 		 const struct mf_plan_totals *totals, struct mf_diag *diag);
+/* The same JSON written to out as it is made (memory does not grow with
+ * the mailboxes). */
+int mf_plan_json_write(struct mf_store *st, FILE *out, const struct mf_plan_totals *totals,
+		       struct mf_diag *diag);
+/* What a plan run records as its summary: {"totals":{...}} (the listing
+ * is in the plan tables, and 'mailferry plan --json' prints it). */
+void mf_plan_summary_json(struct mf_buf *b, const struct mf_plan_totals *t);
 
 /* ---- proxy addresses ---- */
 

@@ -151,7 +151,16 @@ int mf_plan_objects(struct mf_store *st, struct mf_plan_object **out, size_t *n_
 struct listing {
 	struct mf_buf *b;
 	int first;
+	FILE *out;                  /* mf_plan_json_write: written out as it fills */
 };
+
+static void listing_flush(struct listing *l, size_t at_least)
+{
+	if (!l->out || l->b->len < at_least)
+		return;
+	fwrite(l->b->data, 1, l->b->len, l->out);
+	mf_buf_reset(l->b);
+}
 
 static int json_mailbox(void *arg, const struct mf_store_plan_row *r)
 {
@@ -181,6 +190,7 @@ static int json_mailbox(void *arg, const struct mf_store_plan_row *r)
 	mf_json_kv_str(b, "conflict", r->conflict, 0);
 	mf_json_kv_str(b, "message", r->message, 0);
 	mf_buf_addch(b, '}');
+	listing_flush(l, 1 << 16);
 	return MF_OK;
 }
 
@@ -199,13 +209,46 @@ static int json_recipient(void *arg, const struct mf_store_plan_row *r)
 	mf_json_kv_str(b, "alias", r->alias, 0);
 	mf_json_kv_str(b, "message", r->message, 0);
 	mf_buf_addch(b, '}');
+	listing_flush(l, 1 << 16);
 	return MF_OK;
 }
 
-int mf_plan_json(struct mf_store *st, struct mf_buf *b,
-		 const struct mf_plan_totals *totals, struct mf_diag *diag)
+static void totals_json(struct mf_buf *b, const struct mf_plan_totals *t)
 {
-	struct listing l = { b, 1 };
+	mf_buf_addstr(b, "\"totals\":{");
+	mf_json_kv_int(b, "mailboxes", t->mailboxes, 1);
+	mf_json_kv_int(b, "create", t->create, 0);
+	mf_json_kv_int(b, "convert", t->convert, 0);
+	mf_json_kv_int(b, "exists", t->exists, 0);
+	mf_json_kv_int(b, "public", t->public_folders, 0);
+	mf_json_kv_int(b, "conflicts", t->conflicts, 0);
+	mf_json_kv_int(b, "custom_recipients", t->customs, 0);
+	mf_json_kv_int(b, "custom_create", t->custom_create, 0);
+	mf_json_kv_int(b, "custom_exists", t->custom_exists, 0);
+	mf_json_kv_int(b, "custom_migrated", t->custom_migrated, 0);
+	mf_json_kv_int(b, "custom_duplicate", t->custom_duplicate, 0);
+	mf_json_kv_int(b, "custom_skip", t->custom_skip, 0);
+	mf_json_kv_int(b, "lists", t->lists, 0);
+	mf_json_kv_int(b, "list_create", t->list_create, 0);
+	mf_json_kv_int(b, "list_exists", t->list_exists, 0);
+	mf_json_kv_int(b, "list_duplicate", t->list_duplicate, 0);
+	mf_json_kv_int(b, "list_skip", t->list_skip, 0);
+	mf_json_kv_int(b, "aliases_changed", t->aliases_changed, 0);
+	mf_json_kv_int(b, "alias_map_unused", t->map_unused, 0);
+	mf_buf_addch(b, '}');
+}
+
+void mf_plan_summary_json(struct mf_buf *b, const struct mf_plan_totals *t)
+{
+	mf_buf_addch(b, '{');
+	totals_json(b, t);
+	mf_buf_addch(b, '}');
+}
+
+static int plan_json(struct mf_store *st, struct mf_buf *b, FILE *out,
+		     const struct mf_plan_totals *totals, struct mf_diag *diag)
+{
+	struct listing l = { b, 1, out };
 	int rc;
 	struct mf_plan_totals t;
 
@@ -223,25 +266,26 @@ int mf_plan_json(struct mf_store *st, struct mf_buf *b,
 	l.first = 1;
 	if ((rc = mf_store_plan_listing_walk(st, 1, json_recipient, &l, diag)) < 0)
 		return rc;
-	mf_buf_addstr(b, "],\"totals\":{");
-	mf_json_kv_int(b, "mailboxes", t.mailboxes, 1);
-	mf_json_kv_int(b, "create", t.create, 0);
-	mf_json_kv_int(b, "convert", t.convert, 0);
-	mf_json_kv_int(b, "exists", t.exists, 0);
-	mf_json_kv_int(b, "public", t.public_folders, 0);
-	mf_json_kv_int(b, "conflicts", t.conflicts, 0);
-	mf_json_kv_int(b, "custom_recipients", t.customs, 0);
-	mf_json_kv_int(b, "custom_create", t.custom_create, 0);
-	mf_json_kv_int(b, "custom_exists", t.custom_exists, 0);
-	mf_json_kv_int(b, "custom_migrated", t.custom_migrated, 0);
-	mf_json_kv_int(b, "custom_duplicate", t.custom_duplicate, 0);
-	mf_json_kv_int(b, "custom_skip", t.custom_skip, 0);
-	mf_json_kv_int(b, "lists", t.lists, 0);
-	mf_json_kv_int(b, "list_create", t.list_create, 0);
-	mf_json_kv_int(b, "list_exists", t.list_exists, 0);
-	mf_json_kv_int(b, "list_duplicate", t.list_duplicate, 0);
-	mf_json_kv_int(b, "list_skip", t.list_skip, 0);
-	mf_json_kv_int(b, "aliases_changed", t.aliases_changed, 0);
-	mf_json_kv_int(b, "alias_map_unused", t.map_unused, 0);
-	return mf_buf_addstr(b, "}}");
+	mf_buf_addstr(b, "],");
+	totals_json(b, &t);
+	rc = mf_buf_addch(b, '}');
+	listing_flush(&l, 0);
+	return rc;
+}
+
+int mf_plan_json(struct mf_store *st, struct mf_buf *b,
+		 const struct mf_plan_totals *totals, struct mf_diag *diag)
+{
+	return plan_json(st, b, NULL, totals, diag);
+}
+
+int mf_plan_json_write(struct mf_store *st, FILE *out, const struct mf_plan_totals *totals,
+		       struct mf_diag *diag)
+{
+	struct mf_buf b;
+	int rc;
+	mf_buf_init(&b, MF_BUF_UNBOUNDED);
+	rc = plan_json(st, &b, out, totals, diag);
+	mf_buf_release(&b);
+	return rc;
 }

@@ -97,7 +97,7 @@ assert (t[\"planned\"], t[\"delivered\"], t[\"failed\"], t[\"mailbox_done\"]) ==
 assert \"problems\" in d
 '"
 check_out "the runs are recorded with their summaries" "1 1 1" sqlite3 "$S" \
-	"select (select count(*) > 0 from runs where kind = 'plan' and summary like '{\"mailboxes\":%') || ' ' ||
+	"select (select count(*) > 0 from runs where kind = 'plan' and summary like '{\"totals\":{\"mailboxes\":%') || ' ' ||
 	        (select count(*) > 0 from runs where kind = 'check' and summary like '{\"ok\":%') || ' ' ||
 	        (select count(*) > 0 from runs where kind = 'export' and summary like '{\"run_id\":%')"
 

@@ -17,6 +17,14 @@
  *     --calendar-pct P   percentage of users with a .sc2 calendar (default 10)
  *     --seed S           random seed (default 1)
  *     --no-mail          no user has mail exported (a directory-only bundle)
+ *     --remote N         users of 10 other postoffices in pol.txt (default 0,
+ *                        beside the 100 fixed ones of GENNET/REMOTE)
+ *     --aliases N        Internet addresses of local users, one line each in
+ *                        gw-SMTP.txt (custom recipients; MS Mail has no alias
+ *                        entry of its own) (default 0)
+ *     --lists N          groups in groups.txt beside "Everybody" (default 0) ...
+ *     --list-members M   ... of M members each, every fifth a remote user when
+ *                        there are any (default 25)
  *
  * Every fifth user (after the first) has its mail exported; the others too,
  * except that every 25th user has an empty mail_dir (no mail) to exercise
@@ -170,6 +178,7 @@ static size_t log_uniform(size_t lo, size_t hi)
 
 struct opts {
 	long users, messages, attach_pct, textized_pct, calendar_pct;
+	long remote, aliases, lists, list_members;
 	size_t attach_min, attach_max, text_min, text_max;
 	uint64_t seed;
 	const char *out;
@@ -297,7 +306,7 @@ static long num_arg(const char *v, const char *name)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 10, 1000, 10, 30, 10, 512, 262144, 200, 2000, 1, NULL };
+	struct opts o = { 10, 1000, 10, 30, 10, 0, 0, 0, 25, 512, 262144, 200, 2000, 1, NULL };
 	long *count;
 	long total = 0, serial = 0;
 	struct gb b = { 0 }, body = { 0 };
@@ -319,6 +328,10 @@ int main(int argc, char **argv)
 		OPT("--text-min", text_min);
 		OPT("--text-max", text_max);
 		OPT("--seed", seed);
+		OPT("--remote", remote);
+		OPT("--aliases", aliases);
+		OPT("--lists", lists);
+		OPT("--list-members", list_members);
 #undef OPT
 		if (!strcmp(a, "--no-mail")) {
 			all_no_mail = 1;
@@ -328,9 +341,10 @@ int main(int argc, char **argv)
 			die("unknown option %s", a);
 		o.out = a;
 	}
-	if (!o.out || o.users < 1 || o.users > 99999 || o.attach_min < 1 ||
+	if (!o.out || o.users < 1 || o.users > 999999 || o.attach_min < 1 ||
 	    o.attach_max < o.attach_min || o.text_max < o.text_min)
-		die("usage: gen-msmail [--users N] [--messages N] [--attach-pct P] [--seed S] OUTDIR");
+		die("usage: gen-msmail [--users N] [--messages N] [--attach-pct P] [--remote N] [--aliases N] "
+		    "[--lists N] [--list-members M] [--no-mail] [--seed S] OUTDIR");
 	rng_state = o.seed * 0x9E3779B97F4A7C15ull + 1;
 
 	/* messages per user (users without exported mail get none) */
@@ -387,15 +401,45 @@ int main(int argc, char **argv)
 	}
 	for (long i = 0; i < 100; i++)
 		fprintf(f, "A %-31sPCM:GENNET/REMOTE/R%04ld\r\n", "Remote User", i);
+	/* a large directory (issue 15): users of other postoffices */
+	for (long i = 0; i < o.remote; i++) {
+		char n[40];
+		snprintf(n, sizeof(n), "Remote%ld %s", i + 1, firsts[i % 25]);
+		fprintf(f, "A %-31sPCM:GENNET/REMPO%ld/R%06ld\r\n", n, i % 10 + 1, i + 1);
+	}
 	fclose(f);
 	f = open_out(p, "gw-SMTP.txt");
 	for (long i = 0; i < 50; i++)
 		fprintf(f, "A Partner %-23ldSMTP:partner%ld@example.com\r\n", i, i);
+	/* ... and Internet addresses of local users */
+	for (long i = 0; i < o.aliases; i++) {
+		char n[40], m[24];
+		long u = (i * 7919) % o.users;
+		mailbox_name(m, sizeof(m), u);
+		snprintf(n, sizeof(n), "Alias %ld", i + 1);
+		fprintf(f, "A %-31sSMTP:%s.alias%ld@genpo.example\r\n", n, m, i + 1);
+	}
 	fclose(f);
 	f = open_out(p, "groups.txt");
 	fprintf(f, "# groups\r\nG %-31sPCM:GENNET/GENPO/ALL\r\n", "Everybody");
 	for (long i = 0; i < o.users && i < 200; i++)
 		fprintf(f, "A %-31sPCM:GENNET/GENPO/U%05ld\r\n", "member", i + 1);
+	for (long l = 0; l < o.lists; l++) {
+		char n[40];
+		snprintf(n, sizeof(n), "List %ld", l + 1);
+		fprintf(f, "G %-31sPCM:GENNET/GENPO/L%06ld\r\n", n, l + 1);
+		for (long m = 0; m < o.list_members; m++) {
+			long k = (l * o.list_members + m) * 104729;
+			char mb[24];
+			if (m % 5 == 4 && o.remote) {
+				fprintf(f, "A %-31sPCM:GENNET/REMPO%ld/R%06ld\r\n", "member",
+					k % o.remote % 10 + 1, k % o.remote + 1);
+			} else {
+				mailbox_name(mb, sizeof(mb), k % o.users);
+				fprintf(f, "A %-31sPCM:GENNET/GENPO/%s\r\n", "member", mb);
+			}
+		}
+	}
 	fclose(f);
 
 	for (long u = 0; u < o.users; u++) {
