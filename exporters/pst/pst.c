@@ -18,6 +18,7 @@
  * Temporary files of runs that are gone are removed by the next run.
  */
 #include "exporters/pst/pst.h"
+#include "exporters/pst/pst_appt.h"
 #include "exporters/pst/reader/pstr_inspect.h"
 
 #include <dirent.h>
@@ -45,6 +46,7 @@ struct pend {
 	int64_t id, bytes;
 	int part;
 	uint32_t nid;
+	const char *kind;        /* "message", "calendar" */
 };
 
 struct maprow {
@@ -56,6 +58,7 @@ struct mf_export_ctx {
 	struct mf_store *st;
 	char *out, *target, *domain;
 	uint64_t split;
+	char *tzid;              /* the mailbox's post office zone (calendar items) */
 	/* the mailbox */
 	const struct mf_mailbox *mb;
 	char alias[128];
@@ -261,6 +264,15 @@ static int pst_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 				   "mailbox alias '%s' cannot name a file", c->alias);
 	free(c->address);
 	c->address = mailbox_address(c, mb);
+	free(c->tzid);
+	c->tzid = NULL;
+	{
+		struct mf_source_info si;
+		struct mf_diag d2;
+		if (mf_export_source(c->ex, mb->source_id, &si, &a, &d2) == MF_OK && si.timezone)
+			c->tzid = mf_xstrdup(si.timezone);
+		mf_arena_reset(&a);
+	}
 	c->npend = 0;
 	c->nsha = 0;
 	drop_folders(c);
@@ -282,15 +294,12 @@ static int pst_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 	return part_open(c, d);
 }
 
-static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
-			   const struct mf_message *m, struct mf_put_result *res, struct mf_diag *d)
+/* The part an item of about size bytes goes into, opened. */
+static int part_for(struct mf_export_ctx *c, int64_t size, struct mf_diag *d)
 {
-	struct pst_folder *f;
-	uint64_t bytes = 0;
 	int rc;
-	(void)mb;
 	if (c->open && c->store.messages &&
-	    pst_ndb_size(&c->store.nb) + (uint64_t)(m->size > 0 ? m->size : 0) * 2 > c->split) {
+	    pst_ndb_size(&c->store.nb) + (uint64_t)(size > 0 ? size : 0) * 2 > c->split) {
 		if ((rc = part_close(c, d)) < 0)
 			return rc;
 		c->part++;
@@ -302,18 +311,70 @@ static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		if ((rc = part_open(c, d)) < 0)
 			return rc;
 	}
-	f = pst_store_folder(&c->store, m->folder_path, m->folder_special);
-	if ((rc = pst_store_message(&c->store, f, m, &bytes, d)) < 0)
-		return rc;
+	return MF_OK;
+}
+
+static void pend_add(struct mf_export_ctx *c, const char *kind, int64_t id, uint64_t bytes)
+{
 	if (c->npend == c->cappend) {
 		c->cappend = c->cappend ? c->cappend * 2 : 256;
 		c->pend = mf_xreallocarray(c->pend, c->cappend, sizeof(*c->pend));
 	}
-	c->pend[c->npend].id = m->id;
+	c->pend[c->npend].id = id;
 	c->pend[c->npend].bytes = (int64_t)bytes;
 	c->pend[c->npend].part = c->part;
+	c->pend[c->npend].kind = kind;
 	c->pend[c->npend++].nid = PST_NID(NT_MESSAGE, c->store.next_msg - 1);
+}
+
+static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			   const struct mf_message *m, struct mf_put_result *res, struct mf_diag *d)
+{
+	struct pst_folder *f;
+	uint64_t bytes = 0;
+	int rc;
+	(void)mb;
+	if ((rc = part_for(c, m->size, d)) < 0)
+		return rc;
+	f = pst_store_folder(&c->store, m->folder_path, m->folder_special);
+	if ((rc = pst_store_message(&c->store, f, m, &bytes, d)) < 0)
+		return rc;
+	pend_add(c, "message", m->id, bytes);
 	res->state = MF_PUT_PENDING;
+	res->bytes = (int64_t)bytes;
+	return MF_OK;
+}
+
+/* A calendar event as an appointment in the Calendar folder (pst_appt.c);
+ * other kinds are left for their own folders. */
+static int pst_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			    const struct mf_calendar_item *it, struct mf_put_result *res,
+			    struct mf_diag *d)
+{
+	struct mf_diag d2;
+	uint64_t bytes = 0;
+	int rc;
+	res->state = MF_PUT_PENDING;
+	if (!it->kind || strcmp(it->kind, "event") != 0)
+		return MF_OK;
+	if ((rc = part_for(c, it->ical ? (int64_t)strlen(it->ical) : 0, d)) < 0)
+		return rc;
+	mf_diag_clear(&d2);
+	rc = pst_store_appointment(&c->store, it->ical, c->tzid, &bytes, &d2);
+	if (rc == MF_EIO) {
+		*d = d2;
+		return rc;
+	}
+	if (rc < 0) {
+		res->state = MF_PUT_REFUSED;
+		snprintf(res->detail, sizeof(res->detail), "calendar item '%.80s': %.150s",
+			 it->uid ? it->uid : "", d2.msg);
+		mf_export_problem(c->ex, MF_ERROR, "pst.invalid-item", mb->id, 0,
+				  "%s (kept in the staging database, calendar_items %lld)",
+				  res->detail, (long long)it->id);
+		return MF_OK;
+	}
+	pend_add(c, "calendar", it->id, bytes);
 	res->bytes = (int64_t)bytes;
 	return MF_OK;
 }
@@ -367,7 +428,7 @@ static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		size_t k = (size_t)(c->pend[i].part - c->first_part);
 		part_name(name, sizeof(name), c->alias, c->pend[i].part);
 		snprintf(rid, sizeof(rid), "%s:0x%X", name, c->pend[i].nid);
-		mf_export_confirm(c->ex, "message", c->pend[i].id, mb->id, rid,
+		mf_export_confirm(c->ex, c->pend[i].kind, c->pend[i].id, mb->id, rid,
 				  k < c->nsha ? c->sha[k] : NULL, c->pend[i].bytes);
 	}
 	c->npend = 0;
@@ -488,6 +549,7 @@ static void pst_close(struct mf_export_ctx **pc)
 	free(c->pend);
 	free(c->sha);
 	free(c->address);
+	free(c->tzid);
 	free(c->out);
 	free(c->target);
 	free(c->domain);
@@ -506,13 +568,13 @@ const struct mf_exporter mf_exporter_pst = {
 		  .help = "pst: the mapping CSV's Mailbox is <alias>@DOMAIN" },
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_CALENDAR,
 	.open = pst_open,
 	.target = pst_target,
 	.check_mailbox = NULL,
 	.mailbox_begin = pst_mailbox_begin,
 	.put_message = pst_put_message,
-	.put_calendar = NULL,
+	.put_calendar = pst_put_calendar,
 	.put_pab = NULL,
 	.mailbox_end = pst_mailbox_end,
 	.finish = pst_finish,

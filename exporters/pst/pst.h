@@ -287,6 +287,12 @@ struct mf_message;
 struct mf_mailbox;
 struct mf_charset;
 
+/* The default folders of the other item types: PidTagIpmAppointmentEntryId
+ * 0x36D0, ...Contact 0x36D1, ...Journal 0x36D2, ...Note 0x36D3, ...Task
+ * 0x36D4, on the root folder and the Inbox ([MS-OXOSFLD] 2.2.2). */
+enum { PST_EID_CALENDAR, PST_EID_CONTACTS, PST_EID_JOURNAL, PST_EID_NOTES, PST_EID_TASKS,
+       PST_EID_N };
+
 /* A folder of the store being written. */
 struct pst_folder {
 	uint32_t nid;
@@ -314,6 +320,7 @@ struct pst_store {
 	uint64_t rows_off;
 	uint32_t last_row_folder;
 	uint32_t inbox, outbox, sent, drafts, deleted;
+	uint32_t ipm_eid[PST_EID_N]; /* default folders named on root and Inbox (0x36D0 + k) */
 	uint64_t messages;
 	struct mf_charset *cs;   /* converter for source header blocks */
 	char *cs_name;
@@ -347,6 +354,7 @@ void pst_store_abort(struct pst_store *s);
 /* message.c: a message node (and, recursively, embedded messages). */
 struct pst_rowinfo {
 	uint32_t flags, importance, size, status;
+	uint32_t sensitivity;
 	int has_submit, has_delivery;
 	uint64_t submit, delivery, modified; /* FILETIME */
 	char *klass, *subject, *sender, *to, *cc, *topic; /* UTF-8 (owned) */
@@ -355,6 +363,36 @@ int pst_message_node(struct pst_store *s, const struct mf_message *m, int depth,
 		     uint64_t *bid_data, uint64_t *bid_sub, uint64_t *bytes,
 		     struct pst_rowinfo *ri);
 void pst_rowinfo_release(struct pst_rowinfo *ri);
+/* Register message node nid (written) in folder f with its contents row. */
+void pst_store_row(struct pst_store *s, struct pst_folder *f, uint32_t nid, uint64_t bd,
+		   uint64_t bs, const struct pst_rowinfo *ri);
+/* A default folder of an item type below the IPM subtree; its NID. */
+uint32_t pst_store_special(struct pst_store *s, const char *name, const char *klass);
+struct pst_folder *pst_store_folder_nid(struct pst_store *s, uint32_t nid);
+
+/* Named properties (messaging.c writes the map).  guid is the map's wGuid:
+ * 1 PS_MAPI, 2 PS_PUBLIC_STRINGS, then the GUID stream: */
+enum { PST_G_APPOINTMENT = 3, PST_G_INET = 4, PST_G_COMMON = 5, PST_G_MESSAGING = 6,
+       PST_G_REMOTE = 7, PST_G_TASK = 8, PST_G_ADDRESS = 9 };
+struct pst_named {
+	uint16_t guid;
+	uint32_t lid;            /* numeric name, when name is NULL */
+	const char *name;
+};
+struct pst_named_set {
+	const struct pst_named *v;
+	size_t n;
+};
+/* Each item type's set (listed in messaging.c's named_sets). */
+extern const struct pst_named_set pst_named_appt;   /* pst_appt.c */
+/* Its property ID (0x8000 + index); 0 when no set has it. */
+uint16_t pst_named_id(uint16_t guid, uint32_t lid, const char *name);
+
+/* pst_appt.c: one staged calendar event (iCalendar text) as IPM.Appointment
+ * in the store's Calendar folder; tzid is the post office's zone (for
+ * all-day and floating times).  *bytes gets its size. */
+int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzid,
+			  uint64_t *bytes, struct mf_diag *d);
 uint64_t pst_filetime(int64_t unix_seconds);
 /* 16 bytes of SHA-256 over "a\nb" (search keys, derived GUIDs). */
 void pst_hash16(uint8_t out[16], const char *a, const char *b);
