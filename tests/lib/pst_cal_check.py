@@ -380,6 +380,20 @@ def check_blob(tag, blob, x):
                 bad("%s: exception subject %r, the override's %r", tag, e.get("wsubject"), o["summary"])
         elif e["flags"] & 1:
             bad("%s: exception marks an unchanged subject", tag)
+    # FirstDateTime ([MS-OXOCAL] 2.2.1.44.1.1)
+    sd = r["startdate"]
+    if r["freq"] == 0x200A and r["pattern"] == 0:
+        want_first = sd % r["period"]
+    elif r["pattern"] == 1:
+        d = min2dt(sd)
+        back = (d.isoweekday() % 7 - r["fdow"]) % 7
+        want_first = (sd - back * 1440) % (r["period"] * 7 * 1440)
+    else:
+        d = min2dt(sd)
+        k = ((d.year - 1601) * 12 + d.month - 1) % r["period"]
+        want_first = dt2min(datetime.datetime(1601 + k // 12, k % 12 + 1, 1))
+    if r["first"] != want_first:
+        bad("%s: FirstDateTime %d, expected %d", tag, r["first"], want_first)
     if r["startoff"] != local(x["start"], zone).hour * 60 + local(x["start"], zone).minute:
         bad("%s: StartTimeOffset %d", tag, r["startoff"])
     if r["endoff"] - r["startoff"] != (x["end"] - x["start"]) // 60:
@@ -619,8 +633,10 @@ def check_readpst(alias, path, evs, tmp):
             continue
         if not rr:
             continue
-        # libpst writes "last" as BYSETPOS=5
+        # libpst writes "last" as BYSETPOS=5 and several days as BYDAY=MO;WE
         text = re.sub(r"BYSETPOS=5\b", "BYSETPOS=-1", rr[0].value)
+        text = re.sub(r"BYDAY=((?:SU|MO|TU|WE|TH|FR|SA)(?:;(?:SU|MO|TU|WE|TH|FR|SA))+)",
+                      lambda m: "BYDAY=" + m.group(1).replace(";", ","), text)
         occ = expand_text(text, local(x["start"], x["zone"]), x["zone"])
         exp = x["occ"]
         n = len(exp) if len(exp) < MAXOCC else 60
