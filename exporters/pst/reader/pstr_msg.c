@@ -450,6 +450,7 @@ static void check_message(struct walk *w, struct pstr_node *n, struct pstr_pc *p
 	}
 	check_recipients(w, n, jb);
 	check_attachments(w, n, pc, depth, jb);
+	pstr_check_appt(f, n, pc, jb);
 	if (jb)
 		mf_buf_addch(jb, '}');
 }
