@@ -105,6 +105,30 @@ check "generated: a second export is byte-identical" sh -c '
 	for f in "$3/generated-pst"/*.pst; do cmp -s "$f" "$3/again/${f##*/}" || { echo "$f differs" >&2; exit 1; }; done' \
 	sh "$MF" "$T/g.db" "$T"
 
+# ---- a killed run, then the next one ----
+"$BUILD/tools/gen-msmail" --users 12 --messages 1200 --calendar-pct 100 --seed 9 "$T/gk" >/dev/null 2>&1
+check "kill: import a corpus with calendars" "$MF" import msmail --quiet --db "$T/k.db" "$T/gk"
+cp "$T/k.db" "$T/k2.db"
+check "kill: a clean export for comparison" "$MF" export pst --db "$T/k2.db" --out "$T/k-clean" --quiet
+"$MF" export pst --db "$T/k.db" --out "$T/k-out" --quiet >/dev/null 2>&1 &
+kpid=$!
+# SIGKILL as soon as the first mailbox's file is in place
+i=0
+while [ $i -lt 2000 ] && ! ls "$T/k-out"/*.pst >/dev/null 2>&1 && kill -0 $kpid 2>/dev/null; do
+	i=$((i + 1))
+	sleep 0.01
+done
+kill -9 $kpid 2>/dev/null
+wait $kpid 2>/dev/null
+check "kill: the next run completes" "$MF" export pst --db "$T/k.db" --out "$T/k-out" --quiet
+check_out "kill: no temporary file left" "" sh -c 'cd "$1" && ls -a | grep "\.tmp\." || true' sh "$T/k-out"
+check "kill: the ics reference" "$MF" export ics --db "$T/k.db" --out "$T/k-ics" --quiet
+checker "kill: every staged event once, in the Calendar of its PST (staging)" "$T/k.db" "$T/k-out" "$T/k-ics" staging
+checker "kill: ... and as pypff reads it" "$T/k.db" "$T/k-out" "$T/k-ics" pypff
+check "kill: every file equals the clean export's" sh -c '
+	for f in "$1"/*.pst; do cmp -s "$f" "$2/${f##*/}" || { echo "$f differs" >&2; exit 1; }; done
+	[ "$(ls "$1"/*.pst | wc -l)" = "$(ls "$2"/*.pst | wc -l)" ]' sh "$T/k-out" "$T/k-clean"
+
 # ---- our verifier on a damaged recurrence blob ----
 check "a damaged recurrence blob is reported by inspect pst" sh -c '
 	"$1" "$2" "$3" "$4"' sh "$PY" "$SRC/tests/lib/pst_cal_mut.py" "$T/patterns-pst/SatoK.pst" "$T/mut.pst"
