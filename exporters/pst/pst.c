@@ -38,6 +38,7 @@
 #include "engine/plan.h"
 #include "core/safename.h"
 #include "engine/exporter.h"
+#include "exporters/files/ical.h"
 
 #define DEFAULT_SPLIT (20ull * 1000 * 1000 * 1000)
 #define MAX_PARTS 999
@@ -357,10 +358,14 @@ static int pst_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb
 	res->state = MF_PUT_PENDING;
 	if (!it->kind || strcmp(it->kind, "event") != 0)
 		return MF_OK;
-	if ((rc = part_for(c, it->ical ? (int64_t)strlen(it->ical) : 0, d)) < 0)
-		return rc;
 	mf_diag_clear(&d2);
-	rc = pst_store_appointment(&c->store, it->ical, c->tzid, &bytes, &d2);
+	/* what the iCalendar exporter refuses (unknown zones, no UID, ...) */
+	rc = mf_ical_check_item(it->ical ? it->ical : "", &d2);
+	if (rc == MF_OK) {
+		if ((rc = part_for(c, it->ical ? (int64_t)strlen(it->ical) : 0, d)) < 0)
+			return rc;
+		rc = pst_store_appointment(&c->store, it->ical, c->tzid, &bytes, &d2);
+	}
 	if (rc == MF_EIO) {
 		*d = d2;
 		return rc;

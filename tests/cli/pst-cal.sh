@@ -96,6 +96,19 @@ check_grep "... weekly: 1996-04-01 deleted, 1996-03-06 moved to Thursday" \
 check_grep "... monthly by position: 1996-07-09 deleted" "^Second Tuesday board deleted 1996-07-09 changed $" "$T/appts.txt"
 check_out "... 7 recurring series in the hand-made calendar" 7 sh -c 'wc -l < "$1" | tr -d " "' sh "$T/appts.txt"
 
+# an event the iCalendar exporter refuses (a zone no one knows) is refused
+# here too, with a problem, and the others are written
+cp "$T/p.db" "$T/bad.db"
+sqlite3 "$T/bad.db" "UPDATE calendar_items SET ical = replace(ical, 'TZID=Europe/Berlin:19960320', 'TZID=Mars/Olympus:19960320')"
+check "refused: export pst with one event in an unknown zone" "$MF" export pst --db "$T/bad.db" --out "$T/bad-pst" --quiet
+check_out "... one pst.invalid-item problem naming it" 1 \
+	sqlite3 "$T/bad.db" "SELECT count(*) FROM problems WHERE code = 'pst.invalid-item' AND text LIKE '%Mars/Olympus%'"
+check_out "... the other 8 events are in the Calendar" 8 \
+	sh -c '"$1" inspect pst --json "$2" | "$3" -c "import json, sys
+d = json.load(sys.stdin)
+print(sum(len(f[\"messages\"]) for f in d[\"store\"][\"folders\"] if f[\"name\"] == \"Calendar\"))"' \
+	sh "$MF" "$T/bad-pst/SatoK.pst" "$PY"
+
 # ---- a generated corpus ----
 "$BUILD/tools/gen-msmail" --users 10 --messages 20 --calendar-pct 60 --seed 5 "$T/gm" >/dev/null 2>&1
 check "generated: import" "$MF" import msmail --quiet --db "$T/g.db" "$T/gm"
