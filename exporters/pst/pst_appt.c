@@ -324,14 +324,12 @@ static void tz_props(struct pst_pc *pc, icaltimezone *z, time_t start, int recur
 	uint8_t ts[48], *def;
 	size_t n;
 	const char *name = zone_name(z);
-	int off = utc_off(z, start) / 60;
 	char *desc;
 	tz_rule(&r, z, l.year);
 	tz_struct(ts, &r);
 	pst_pc_bin(pc, A(0x8233), ts, sizeof(ts));
 	desc = mf_xasprintf("(UTC%c%02d:%02d) %s", -r.bias < 0 ? '-' : '+', abs(r.bias) / 60,
 			    abs(r.bias) % 60, name);
-	(void)off;
 	pst_pc_str(pc, A(0x8234), desc);
 	free(desc);
 	def = tz_definition(name, &r, l.year, 0x0002, &n);
@@ -373,6 +371,8 @@ static int series_of(struct series *s, const struct ev *m, icalproperty *rp)
 	struct mf_buf pat;
 
 	memset(s, 0, sizeof(*s));
+	if (interval > 999)
+		return -1;  /* Outlook's largest is 999 */
 	for (int i = 0; i < ICAL_BY_DAY_SIZE && rr.by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
 		int dw = (int)icalrecurrencetype_day_day_of_week(rr.by_day[i]);
 		int pos = icalrecurrencetype_day_position(rr.by_day[i]);

@@ -103,7 +103,9 @@ static void u32(struct mf_buf *b, uint32_t v)
 	mf_buf_add(b, x, 4);
 }
 
-/* An 8-bit string of an exception (Windows-1252 where it maps, else '?'). */
+/* An 8-bit string of an exception: ASCII and U+00A0..U+00FF as their
+ * Windows-1252 bytes, anything else '?' (the ExtendedException carries the
+ * string in UTF-16); at most 255 bytes. */
 static void ansi(struct mf_buf *b, const char *s)
 {
 	struct mf_buf a;
@@ -117,6 +119,8 @@ static void ansi(struct mf_buf *b, const char *s)
 		for (int k = 0; k < n && *p; k++)
 			p++;
 	}
+	if (a.len > 255)
+		a.len = 255;
 	u16(b, (uint32_t)a.len + 1);
 	u16(b, (uint32_t)a.len);
 	mf_buf_add(b, a.data ? a.data : "", a.len);
@@ -127,6 +131,8 @@ static void wide(struct mf_buf *b, const char *s)
 {
 	size_t n;
 	uint8_t *u = pst_utf16(s, strlen(s), &n);
+	if (n > 2 * 0xFFFF)
+		n = 2 * 0xFFFF;  /* its 16-bit length (a surrogate pair may be cut) */
 	u16(b, (uint32_t)(n / 2));
 	mf_buf_add(b, u, n);
 	free(u);
