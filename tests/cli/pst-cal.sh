@@ -8,6 +8,7 @@
 #   pypff      libpff: the appointment's properties, the recurrence blob
 #              decoded from [MS-OXOCAL] (pattern, range, deleted and
 #              changed occurrences), the exception attachments
+#   pffexport  libpff's export: the exceptions' embedded appointments
 #   readpst    libpst's own decoding of the blob (its iCalendar RRULE)
 #   extractor  pst-extractor: counts, times, the same blob
 # Then each pattern of the MS Mail contract by name, our own verifier
@@ -36,7 +37,7 @@ corpus() { # LABEL DB
 	check "$label: export ics (the reference)" "$MF" export ics --db "$db" --out "$T/$label-ics" --quiet
 	check "$label: no problem recorded by the export" \
 		sh -c '[ "$(sqlite3 "$1" "SELECT count(*) FROM problems WHERE code LIKE '"'"'pst.%'"'"' OR code = '"'"'export.refused'"'"'")" = 0 ]' sh "$db"
-	for r in staging pypff readpst extractor; do
+	for r in staging pypff pffexport readpst extractor; do
 		checker "$label: $r reads every staged event back" "$db" "$T/$label-pst" "$T/$label-ics" $r "$NODE_DIR"
 	done
 	check "$label: inspect pst finds every file valid (recurrence blobs, exception attachments)" sh -c '

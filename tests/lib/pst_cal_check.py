@@ -17,6 +17,9 @@ export of the same staging database (ICSDIR, `mailferry export ics`):
              the EXDATEs and the overridden occurrences, each exception has
              the override's own times and subject), the exception
              attachments (hidden, their replace and local times)
+  pffexport  libpff's pffexport: each appointment's subject and times, and
+             each exception attachment's embedded appointment (pypff does
+             not open embedded messages): the override's subject and times
   readpst    libpst's own decoding of the blob: its iCalendar output has the
              same events and times, its RRULE the same occurrences
              (readpst writes no EXDATE and no overrides: those are checked
@@ -692,6 +695,87 @@ def check_extractor(alias, path, evs, node_dir):
             bad("%s: attachments %s, %d overrides", tag, it["attachments"], len(ovs))
 
 
+# ---------------------------------------------------------------- pffexport
+
+def pff_when(s):
+    # "Jan 08, 1996 08:00:00.000000000 UTC"
+    s = s.strip()
+    d = datetime.datetime.strptime(s[:21], "%b %d, %Y %H:%M:%S").replace(tzinfo=UTC)
+    return int(d.timestamp())
+
+
+def pff_fields(path):
+    out = {}
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if ":" in line and "\t" in line:
+                k, v = line.split(":", 1)
+                out.setdefault(k.strip(), v.strip())
+    return out
+
+
+def check_pffexport(alias, path, evs, tmp):
+    """libpff's pffexport: each appointment's subject and times, and each
+    exception attachment's embedded appointment (pypff does not open
+    embedded messages): the override's own subject, start and end."""
+    target = os.path.join(tmp, "pe")
+    p = subprocess.run(["pffexport", "-q", "-t", target, path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        bad("pffexport: %s: exit %d: %s", alias, p.returncode, p.stderr.decode()[:300])
+        return
+    cal = None
+    for dp, dn, _fn in os.walk(target + ".export"):
+        if os.path.basename(dp) == "Calendar" and os.path.basename(os.path.dirname(dp)).startswith("Top of"):
+            cal = dp
+    if cal is None:
+        bad("pffexport: %s: no Calendar folder", alias)
+        return
+    items = []
+    for d in sorted(os.listdir(cal)):
+        f = os.path.join(cal, d, "Appointment.txt")
+        if not os.path.exists(f):
+            bad("pffexport: %s: %s is not an appointment", alias, d)
+            continue
+        x = pff_fields(f)
+        x["_dir"] = os.path.join(cal, d)
+        items.append(x)
+    if len(items) != len(evs):
+        bad("pffexport: %s: %d appointments, %d staged", alias, len(items), len(evs))
+    used = set()
+    for x in evs:
+        tag = "pffexport: %s: %r" % (alias, x["summary"])
+        hit = None
+        for k, it in enumerate(items):
+            if k not in used and it.get("Subject", "") == x["summary"] and \
+                    "Start time" in it and pff_when(it["Start time"]) == x["start"]:
+                hit = k
+                break
+        if hit is None:
+            bad("%s not found", tag)
+            continue
+        used.add(hit)
+        it = items[hit]
+        if "End time" not in it or pff_when(it["End time"]) != x["end"]:
+            bad("%s: end time %s", tag, it.get("End time"))
+        ovs = x["ov"] if x["rrule"] else []
+        adir = os.path.join(it["_dir"], "Attachments")
+        emb = []
+        if os.path.isdir(adir):
+            for a in sorted(os.listdir(adir)):
+                for dp, _dn, fn in os.walk(os.path.join(adir, a)):
+                    if "Appointment.txt" in fn:
+                        emb.append(pff_fields(os.path.join(dp, "Appointment.txt")))
+        if len(emb) != len(ovs):
+            bad("%s: %d embedded exception appointments, %d overrides", tag, len(emb), len(ovs))
+            continue
+        for e, o in zip(emb, ovs):
+            got = (e.get("Subject"), pff_when(e["Start time"]) if "Start time" in e else None,
+                   pff_when(e["End time"]) if "End time" in e else None)
+            if got != (o["summary"], o["start"], o["end"]):
+                bad("%s: exception %r, the override is %r", tag, got, (o["summary"], o["start"], o["end"]))
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -726,6 +810,9 @@ def main():
         elif reader == "readpst":
             with tempfile.TemporaryDirectory() as tmp:
                 check_readpst(alias, path, evs, tmp)
+        elif reader == "pffexport":
+            with tempfile.TemporaryDirectory() as tmp:
+                check_pffexport(alias, path, evs, tmp)
         elif reader == "extractor":
             check_extractor(alias, path, evs, node_dir)
         else:
