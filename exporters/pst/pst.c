@@ -18,7 +18,6 @@
  * Temporary files of runs that are gone are removed by the next run.
  */
 #include "exporters/pst/pst.h"
-#include "exporters/pst/pst_appt.h"
 #include "exporters/pst/reader/pstr_inspect.h"
 
 #include <dirent.h>
@@ -47,7 +46,7 @@ struct pend {
 	int64_t id, bytes;
 	int part;
 	uint32_t nid;
-	const char *kind;        /* "message", "calendar" */
+	const char *kind;        /* "message", "calendar" (a task), "pab" */
 };
 
 struct maprow {
@@ -59,6 +58,7 @@ struct mf_export_ctx {
 	struct mf_store *st;
 	char *out, *target, *domain;
 	uint64_t split;
+	int directory;           /* --directory create: DIR/directory.pst */
 	char *tzid;              /* the mailbox's post office zone (calendar items) */
 	/* the mailbox */
 	const struct mf_mailbox *mb;
@@ -132,6 +132,7 @@ static int pst_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 	c->domain = mf_opt_str(o->values, "mailbox-domain") ?
 		    mf_xstrdup(mf_opt_str(o->values, "mailbox-domain")) : NULL;
 	c->split = split;
+	c->directory = o->directory_mode && !strcmp(o->directory_mode, "create");
 	*out = c;
 	return MF_OK;
 }
@@ -295,12 +296,11 @@ static int pst_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 	return part_open(c, d);
 }
 
-/* The part an item of about size bytes goes into, opened. */
-static int part_for(struct mf_export_ctx *c, int64_t size, struct mf_diag *d)
+/* The current part, open and with room for about `need` bytes. */
+static int ensure_open(struct mf_export_ctx *c, uint64_t need, struct mf_diag *d)
 {
 	int rc;
-	if (c->open && c->store.messages &&
-	    pst_ndb_size(&c->store.nb) + (uint64_t)(size > 0 ? size : 0) * 2 > c->split) {
+	if (c->open && c->store.messages && pst_ndb_size(&c->store.nb) + need > c->split) {
 		if ((rc = part_close(c, d)) < 0)
 			return rc;
 		c->part++;
@@ -315,16 +315,17 @@ static int part_for(struct mf_export_ctx *c, int64_t size, struct mf_diag *d)
 	return MF_OK;
 }
 
-static void pend_add(struct mf_export_ctx *c, const char *kind, int64_t id, uint64_t bytes)
+/* An item written into the current part, confirmed at mailbox_end. */
+static void add_pend(struct mf_export_ctx *c, const char *kind, int64_t id, uint64_t bytes)
 {
 	if (c->npend == c->cappend) {
 		c->cappend = c->cappend ? c->cappend * 2 : 256;
 		c->pend = mf_xreallocarray(c->pend, c->cappend, sizeof(*c->pend));
 	}
+	c->pend[c->npend].kind = kind;
 	c->pend[c->npend].id = id;
 	c->pend[c->npend].bytes = (int64_t)bytes;
 	c->pend[c->npend].part = c->part;
-	c->pend[c->npend].kind = kind;
 	c->pend[c->npend++].nid = PST_NID(NT_MESSAGE, c->store.next_msg - 1);
 }
 
@@ -335,34 +336,31 @@ static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	uint64_t bytes = 0;
 	int rc;
 	(void)mb;
-	if ((rc = part_for(c, m->size, d)) < 0)
+	if ((rc = ensure_open(c, (uint64_t)(m->size > 0 ? m->size : 0) * 2, d)) < 0)
 		return rc;
 	f = pst_store_folder(&c->store, m->folder_path, m->folder_special);
 	if ((rc = pst_store_message(&c->store, f, m, &bytes, d)) < 0)
 		return rc;
-	pend_add(c, "message", m->id, bytes);
+	add_pend(c, "message", m->id, bytes);
 	res->state = MF_PUT_PENDING;
 	res->bytes = (int64_t)bytes;
 	return MF_OK;
 }
 
-/* A calendar event as an appointment in the Calendar folder (pst_appt.c);
- * other kinds are left for their own folders. */
-static int pst_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb,
-			    const struct mf_calendar_item *it, struct mf_put_result *res,
-			    struct mf_diag *d)
+/* An event is an appointment in the Calendar (pst_appt.c), a to-do a task
+ * in the Tasks folder (pst_task.c); other kinds (journal) are left pending
+ * without a ledger row. */
+static int put_event(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+		     const struct mf_calendar_item *it, struct mf_put_result *res, struct mf_diag *d)
 {
 	struct mf_diag d2;
 	uint64_t bytes = 0;
 	int rc;
-	res->state = MF_PUT_PENDING;
-	if (!it->kind || strcmp(it->kind, "event") != 0)
-		return MF_OK;
 	mf_diag_clear(&d2);
 	/* what the iCalendar exporter refuses (unknown zones, no UID, ...) */
 	rc = mf_ical_check_item(it->ical ? it->ical : "", &d2);
 	if (rc == MF_OK) {
-		if ((rc = part_for(c, it->ical ? (int64_t)strlen(it->ical) : 0, d)) < 0)
+		if ((rc = ensure_open(c, (it->ical ? strlen(it->ical) : 0) * 2 + 4096, d)) < 0)
 			return rc;
 		rc = pst_store_appointment(&c->store, it->ical, c->tzid, &bytes, &d2);
 	}
@@ -379,7 +377,45 @@ static int pst_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb
 				  res->detail, (long long)it->id);
 		return MF_OK;
 	}
-	pend_add(c, "calendar", it->id, bytes);
+	add_pend(c, "calendar", it->id, bytes);
+	res->bytes = (int64_t)bytes;
+	return MF_OK;
+}
+
+static int pst_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			    const struct mf_calendar_item *item, struct mf_put_result *res,
+			    struct mf_diag *d)
+{
+	uint64_t bytes = 0;
+	int rc;
+	res->state = MF_PUT_PENDING;
+	if (item->kind && !strcmp(item->kind, "event"))
+		return put_event(c, mb, item, res, d);
+	if (!item->kind || strcmp(item->kind, "todo") != 0)
+		return MF_OK;
+	if ((rc = ensure_open(c, 4096, d)) < 0)
+		return rc;
+	if ((rc = pst_store_task(&c->store, item, &bytes, d)) < 0)
+		return rc;
+	add_pend(c, "calendar", item->id, bytes);
+	res->bytes = (int64_t)bytes;
+	return MF_OK;
+}
+
+/* The address book: contacts and lists in the Contacts folder
+ * (pst_contact.c), confirmed as one item with the mailbox. */
+static int pst_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+		       const struct mf_pab_entry *e, size_t n, struct mf_put_result *res,
+		       struct mf_diag *d)
+{
+	uint64_t bytes = 0;
+	int rc;
+	if ((rc = ensure_open(c, 4096 * (uint64_t)n, d)) < 0)
+		return rc;
+	if ((rc = pst_store_pab(&c->store, c->st, e, n, &bytes, d)) < 0)
+		return rc;
+	add_pend(c, "pab", mb->id, bytes);
+	res->state = MF_PUT_PENDING;
 	res->bytes = (int64_t)bytes;
 	return MF_OK;
 }
@@ -516,12 +552,53 @@ static void keep_old_rows(struct mf_export_ctx *c, const char *path)
 	free(data);
 }
 
+/* DIR/directory.pst: the post office directory's custom recipients as
+ * contacts and its public lists as distribution lists, for a shared
+ * mailbox or a public folder (not in the mapping CSV: its mailbox is the
+ * administrator's choice). */
+static int write_directory(struct mf_export_ctx *c, struct mf_diag *d)
+{
+	struct pst_store s;
+	char *tmp = mf_xasprintf("%s/.directory.pst.tmp.%ld", c->out, (long)getpid());
+	char *fin = mf_xasprintf("%s/directory.pst", c->out);
+	size_t n = 0;
+	int rc;
+	if ((rc = pst_store_open(&s, tmp, "directory", "Post office directory", NULL, d)) == MF_OK) {
+		if ((rc = pst_store_directory(&s, c->st, &n, d)) < 0)
+			pst_store_abort(&s);
+		else
+			rc = pst_store_finish(&s, d);
+	}
+	if (rc == MF_OK && rename(tmp, fin) != 0)
+		rc = mf_diag_errno(d, MF_EIO, fin, "cannot move the file into place");
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	free(fin);
+	return rc;
+}
+
 static int pst_finish(struct mf_export_ctx *c, struct mf_diag *d)
 {
 	struct mf_buf b;
-	char *path = mf_xasprintf("%s/PstImportMapping.csv", c->out);
+	char *path;
 	int rc;
+	path = mf_xasprintf("%s/PstImportMapping.csv", c->out);
 	keep_old_rows(c, path);
+	if (c->directory) {
+		/* a mailbox called "directory" has that file already */
+		for (size_t i = 0; i < c->nrows; i++)
+			if (mf_strcaseeq(c->rows[i].name, "directory.pst")) {
+				free(path);
+				return mf_diag_set(d, MF_EUSAGE, c->out, MF_NO_OFFSET,
+						   "a mailbox's file is directory.pst: the directory "
+						   "cannot go there (leave out --directory create)");
+			}
+		if ((rc = write_directory(c, d)) < 0) {
+			free(path);
+			return rc;
+		}
+	}
 	qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_row);
 	mf_buf_init(&b, MF_BUF_UNBOUNDED);
 	mf_buf_addstr(&b, "Workload,FilePath,Name,Mailbox,IsArchive,TargetRootFolder,"
@@ -571,16 +648,22 @@ const struct mf_exporter mf_exporter_pst = {
 		  .help = "pst: start a new part <alias>-002.pst ... past SIZE (K, M, G; default 20 GB)" },
 		{ .name = "mailbox-domain", .kind = MF_OPT_STRING, .arg = "DOMAIN",
 		  .help = "pst: the mapping CSV's Mailbox is <alias>@DOMAIN" },
+		{ .name = "directory", .kind = MF_OPT_ENUM,
+		  .choices = (const char *const[]){ "create", "skip", NULL },
+		  .help = "pst: also the directory (custom recipients, public lists)\n"
+			  "as DIR/directory.pst (default skip)",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, directory_mode) },
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_CALENDAR,
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_CALENDAR | MF_EXP_PAB |
+		MF_EXP_DIRECTORY,
 	.open = pst_open,
 	.target = pst_target,
 	.check_mailbox = NULL,
 	.mailbox_begin = pst_mailbox_begin,
 	.put_message = pst_put_message,
 	.put_calendar = pst_put_calendar,
-	.put_pab = NULL,
+	.put_pab = pst_put_pab,
 	.mailbox_end = pst_mailbox_end,
 	.finish = pst_finish,
 	.close = pst_close,

@@ -48,9 +48,9 @@ enum {
 
 /* ---- property types ---- */
 enum {
-	PT_I2 = 0x0002, PT_I4 = 0x0003, PT_BOOL = 0x000B, PT_OBJECT = 0x000D,
+	PT_I2 = 0x0002, PT_I4 = 0x0003, PT_DOUBLE = 0x0005, PT_BOOL = 0x000B, PT_OBJECT = 0x000D,
 	PT_I8 = 0x0014, PT_STRING = 0x001F, PT_TIME = 0x0040, PT_BINARY = 0x0102,
-	PT_MV_I4 = 0x1003, PT_MV_STRING = 0x101F,
+	PT_MV_I4 = 0x1003, PT_MV_STRING = 0x101F, PT_MV_BINARY = 0x1102,
 };
 #define PST_TAG(id, type) (((uint32_t)(id) << 16) | (uint32_t)(type))
 
@@ -287,12 +287,6 @@ struct mf_message;
 struct mf_mailbox;
 struct mf_charset;
 
-/* The default folders of the other item types: PidTagIpmAppointmentEntryId
- * 0x36D0, ...Contact 0x36D1, ...Journal 0x36D2, ...Note 0x36D3, ...Task
- * 0x36D4, on the root folder and the Inbox ([MS-OXOSFLD] 2.2.2). */
-enum { PST_EID_CALENDAR, PST_EID_CONTACTS, PST_EID_JOURNAL, PST_EID_NOTES, PST_EID_TASKS,
-       PST_EID_N };
-
 /* A folder of the store being written. */
 struct pst_folder {
 	uint32_t nid;
@@ -304,6 +298,11 @@ struct pst_folder {
 	uint64_t count, unread;
 	uint64_t *run_off, *run_n; /* its contents rows in the row journal */
 	size_t nruns, capruns;
+};
+
+struct pst_xnamed {
+	uint16_t wguid;
+	uint32_t lid;
 };
 
 /* One store (one .pst file) being written. */
@@ -320,12 +319,20 @@ struct pst_store {
 	uint64_t rows_off;
 	uint32_t last_row_folder;
 	uint32_t inbox, outbox, sent, drafts, deleted;
-	uint32_t ipm_eid[PST_EID_N]; /* default folders named on root and Inbox (0x36D0 + k) */
 	uint64_t messages;
 	struct mf_charset *cs;   /* converter for source header blocks */
 	char *cs_name;
 	/* rendering of addresses (core/mime.h) */
 	const struct mf_mailbox *mb;
+	/* contacts and tasks (pst_contact.c, pst_task.c) */
+	uint32_t contacts, tasks;
+	/* the calendar (pst_appt.c) */
+	uint32_t calendar;
+	/* named properties beyond Outlook's own (pst_named) */
+	struct pst_xnamed *xn;   /* (wGuid, LID) in registration order */
+	size_t nxn;
+	uint8_t (*xguid)[16];    /* property sets beyond Outlook's six */
+	size_t nxguid;
 };
 
 /* The fixed folder NIDs Outlook's empty store has. */
@@ -354,7 +361,7 @@ void pst_store_abort(struct pst_store *s);
 /* message.c: a message node (and, recursively, embedded messages). */
 struct pst_rowinfo {
 	uint32_t flags, importance, size, status;
-	uint32_t sensitivity;
+	uint32_t sensitivity;    /* PidTagSensitivity (0 normal, 2 private) */
 	int has_submit, has_delivery;
 	uint64_t submit, delivery, modified; /* FILETIME */
 	char *klass, *subject, *sender, *to, *cc, *topic; /* UTF-8 (owned) */
@@ -363,39 +370,51 @@ int pst_message_node(struct pst_store *s, const struct mf_message *m, int depth,
 		     uint64_t *bid_data, uint64_t *bid_sub, uint64_t *bytes,
 		     struct pst_rowinfo *ri);
 void pst_rowinfo_release(struct pst_rowinfo *ri);
-/* Register message node nid (written) in folder f with its contents row. */
+uint64_t pst_filetime(int64_t unix_seconds);
+/* 16 bytes of SHA-256 over "a\nb" (search keys, derived GUIDs). */
+void pst_hash16(uint8_t out[16], const char *a, const char *b);
+
+/* Write a non-mail item (contact, list, task) whose properties are in pc
+ * (released here) into folder f: an empty recipient table is added, the
+ * display To/Cc, creation and modification times (ri->modified) and the
+ * message size set, the node registered and its contents row journaled
+ * from ri.  *nid_out gets its NID, *bytes its size. */
+int pst_store_item(struct pst_store *s, struct pst_folder *f, struct pst_pc *pc,
+		   struct pst_rowinfo *ri, uint32_t *nid_out, uint64_t *bytes, struct mf_diag *d);
+
+/* The property ID of a named property (LID in the property set guid):
+ * one of Outlook's own, else registered in this store's name-to-ID map
+ * (messaging.c). */
+uint16_t pst_named(struct pst_store *s, const uint8_t guid[16], uint32_t lid);
+extern const uint8_t pst_psetid_address[16], pst_psetid_task[16], pst_psetid_common[16],
+	pst_psetid_appointment[16];
+
+/* Register message node nid (written by the caller) in folder f, with its
+ * contents row from ri (pst_appt.c writes appointments with exceptions). */
 void pst_store_row(struct pst_store *s, struct pst_folder *f, uint32_t nid, uint64_t bd,
 		   uint64_t bs, const struct pst_rowinfo *ri);
-/* A default folder of an item type below the IPM subtree; its NID. */
-uint32_t pst_store_special(struct pst_store *s, const char *name, const char *klass);
 struct pst_folder *pst_store_folder_nid(struct pst_store *s, uint32_t nid);
-
-/* Named properties (messaging.c writes the map).  guid is the map's wGuid:
- * 1 PS_MAPI, 2 PS_PUBLIC_STRINGS, then the GUID stream: */
-enum { PST_G_APPOINTMENT = 3, PST_G_INET = 4, PST_G_COMMON = 5, PST_G_MESSAGING = 6,
-       PST_G_REMOTE = 7, PST_G_TASK = 8, PST_G_ADDRESS = 9 };
-struct pst_named {
-	uint16_t guid;
-	uint32_t lid;            /* numeric name, when name is NULL */
-	const char *name;
-};
-struct pst_named_set {
-	const struct pst_named *v;
-	size_t n;
-};
-/* Each item type's set (listed in messaging.c's named_sets). */
-extern const struct pst_named_set pst_named_appt;   /* pst_appt.c */
-/* Its property ID (0x8000 + index); 0 when no set has it. */
-uint16_t pst_named_id(uint16_t guid, uint32_t lid, const char *name);
-
 /* pst_appt.c: one staged calendar event (iCalendar text) as IPM.Appointment
  * in the store's Calendar folder; tzid is the post office's zone (for
  * all-day and floating times).  *bytes gets its size. */
 int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzid,
 			  uint64_t *bytes, struct mf_diag *d);
-uint64_t pst_filetime(int64_t unix_seconds);
-/* 16 bytes of SHA-256 over "a\nb" (search keys, derived GUIDs). */
-void pst_hash16(uint8_t out[16], const char *a, const char *b);
+
+/* pst_contact.c / pst_task.c */
+struct mf_pab_entry;
+struct mf_calendar_item;
+struct mf_store;
+/* Every entry of an address book: contacts first, then the lists. */
+int pst_store_pab(struct pst_store *s, struct mf_store *st, const struct mf_pab_entry *e,
+		  size_t n, uint64_t *bytes, struct mf_diag *d);
+/* The post office directory (custom recipients and public lists) into the
+ * Contacts folder of s. */
+int pst_store_directory(struct pst_store *s, struct mf_store *st, size_t *count, struct mf_diag *d);
+/* One VTODO item as IPM.Task in the Tasks folder. */
+int pst_store_task(struct pst_store *s, const struct mf_calendar_item *c, uint64_t *bytes,
+		   struct mf_diag *d);
+/* One-off entry ID ([MS-OXCDATA] 2.2.5.1) of name, type, address. */
+uint8_t *pst_one_off(const char *name, const char *type, const char *addr, size_t *len);
 
 /* Column sets of Outlook's templates (messaging.c). */
 extern const struct pst_tcdef pst_tc_hier, pst_tc_contents, pst_tc_fai, pst_tc_search,

@@ -33,26 +33,10 @@
 /* "no end" for PidLidClipEnd: 4500-08-31 23:59 */
 #define CLIP_NEVER 0x0CB34557A3DD4000ull
 
-static const struct pst_named appt_names[] = {
-	{ PST_G_APPOINTMENT, 0x8205, NULL }, { PST_G_APPOINTMENT, 0x8206, NULL },
-	{ PST_G_APPOINTMENT, 0x8208, NULL }, { PST_G_APPOINTMENT, 0x820D, NULL },
-	{ PST_G_APPOINTMENT, 0x820E, NULL }, { PST_G_APPOINTMENT, 0x8213, NULL },
-	{ PST_G_APPOINTMENT, 0x8215, NULL }, { PST_G_APPOINTMENT, 0x8216, NULL },
-	{ PST_G_APPOINTMENT, 0x8217, NULL }, { PST_G_APPOINTMENT, 0x8223, NULL },
-	{ PST_G_APPOINTMENT, 0x8228, NULL }, { PST_G_APPOINTMENT, 0x8231, NULL },
-	{ PST_G_APPOINTMENT, 0x8232, NULL }, { PST_G_APPOINTMENT, 0x8233, NULL },
-	{ PST_G_APPOINTMENT, 0x8234, NULL }, { PST_G_APPOINTMENT, 0x8235, NULL },
-	{ PST_G_APPOINTMENT, 0x8236, NULL }, { PST_G_APPOINTMENT, 0x825E, NULL },
-	{ PST_G_APPOINTMENT, 0x825F, NULL }, { PST_G_APPOINTMENT, 0x8260, NULL },
-	{ PST_G_COMMON, 0x8501, NULL }, { PST_G_COMMON, 0x8502, NULL },
-	{ PST_G_COMMON, 0x8503, NULL }, { PST_G_COMMON, 0x8506, NULL },
-	{ PST_G_COMMON, 0x8516, NULL }, { PST_G_COMMON, 0x8517, NULL },
-	{ PST_G_COMMON, 0x8560, NULL },
-};
-const struct pst_named_set pst_named_appt = { appt_names, MF_ARRAY_LEN(appt_names) };
-
-#define A(lid) pst_named_id(PST_G_APPOINTMENT, (lid), NULL)
-#define C(lid) pst_named_id(PST_G_COMMON, (lid), NULL)
+/* Named properties: PSETID_Appointment and PSETID_Common LIDs, registered
+ * in the store's name-to-ID map on first use (messaging.c); s in scope. */
+#define A(lid) pst_named(s, pst_psetid_appointment, (lid))
+#define C(lid) pst_named(s, pst_psetid_common, (lid))
 
 /* ---- one VEVENT ---- */
 
@@ -317,7 +301,8 @@ static const char *zone_name(icaltimezone *z)
 	return n && *n ? n : "UTC";
 }
 
-static void tz_props(struct pst_pc *pc, icaltimezone *z, time_t start, int recurring)
+static void tz_props(struct pst_store *s, struct pst_pc *pc, icaltimezone *z, time_t start,
+		     int recurring)
 {
 	struct icaltimetype l = local_of(start, z);
 	struct tzrule r;
@@ -554,9 +539,10 @@ static void text_crlf(struct mf_buf *out, const char *s)
 	}
 }
 
-static void appt_props(struct pst_pc *pc, const struct ev *e, const char *klass, uint32_t flags)
+static void appt_props(struct pst_store *s, struct pst_pc *pc, const struct ev *e,
+		       const char *klass, uint32_t flags)
 {
-	uint64_t s = pst_filetime(e->start), en = pst_filetime(e->end);
+	uint64_t ts = pst_filetime(e->start), en = pst_filetime(e->end);
 	char *subj = mf_xasprintf("\x01\x01%s", e->summary ? e->summary : "");
 	struct mf_buf body;
 	pst_pc_str(pc, 0x001A, klass);
@@ -568,7 +554,7 @@ static void appt_props(struct pst_pc *pc, const struct ev *e, const char *klass,
 	pst_pc_i4(pc, 0x0E17, 0);
 	pst_pc_i4(pc, 0x0017, 1);
 	pst_pc_i4(pc, 0x0036, e->sensitivity);
-	pst_pc_i8(pc, 0x0060, PT_TIME, s);
+	pst_pc_i8(pc, 0x0060, PT_TIME, ts);
 	pst_pc_i8(pc, 0x0061, PT_TIME, en);
 	pst_pc_str(pc, 0x0E04, "");
 	pst_pc_str(pc, 0x0E03, "");
@@ -580,17 +566,17 @@ static void appt_props(struct pst_pc *pc, const struct ev *e, const char *klass,
 	pst_pc_i4(pc, A(0x8205), e->busy);
 	if (e->location)
 		pst_pc_str(pc, A(0x8208), e->location);
-	pst_pc_i8(pc, A(0x820D), PT_TIME, s);
+	pst_pc_i8(pc, A(0x820D), PT_TIME, ts);
 	pst_pc_i8(pc, A(0x820E), PT_TIME, en);
 	pst_pc_i4(pc, A(0x8213), (uint32_t)((e->end - e->start) / 60));
 	pst_pc_bool(pc, A(0x8215), e->allday);
 	pst_pc_i4(pc, A(0x8217), 0);
-	pst_pc_i8(pc, C(0x8516), PT_TIME, s);
+	pst_pc_i8(pc, C(0x8516), PT_TIME, ts);
 	pst_pc_i8(pc, C(0x8517), PT_TIME, en);
 	pst_pc_bool(pc, C(0x8506), e->sensitivity == 2);
 	pst_pc_bool(pc, C(0x8503), e->has_alarm);
 	pst_pc_i4(pc, C(0x8501), e->has_alarm ? (uint32_t)e->alarm_min : 15);
-	pst_pc_i8(pc, C(0x8502), PT_TIME, s);
+	pst_pc_i8(pc, C(0x8502), PT_TIME, ts);
 	if (e->has_alarm)
 		pst_pc_i8(pc, C(0x8560), PT_TIME, pst_filetime(e->start - (time_t)e->alarm_min * 60));
 	if (e->stamp) {
@@ -623,7 +609,7 @@ static void exception_attach(struct pst_store *s, const struct ev *m, const stru
 	uint64_t ebytes = no_recipients(s, &esub), ebd, ebs;
 
 	pst_pc_init(&pc);
-	appt_props(&pc, o, "IPM.OLE.CLASS.{00061055-0000-0000-C000-000000000046}", 0x01);
+	appt_props(s, &pc, o, "IPM.OLE.CLASS.{00061055-0000-0000-C000-000000000046}", 0x01);
 	pst_pc_i8(&pc, A(0x8228), PT_TIME, pst_filetime(o->rid));
 	pst_pc_bool(&pc, A(0x8206), !same(o->description, m->description));
 	{
@@ -679,7 +665,7 @@ int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzi
 	struct pst_pc pc;
 	struct pst_pc_out o;
 	struct pst_rowinfo ri;
-	struct pst_folder *f = pst_store_folder_nid(s, s->ipm_eid[PST_EID_CALENDAR]);
+	struct pst_folder *f = pst_store_folder_nid(s, s->calendar);
 	uint64_t extra = 0, bd, bs;
 	uint32_t nid, next = 1, flags = 0x01;
 	icalproperty *rp;
@@ -812,13 +798,13 @@ int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzi
 		}
 	}
 	pst_pc_init(&pc);
-	appt_props(&pc, &m, "IPM.Appointment", flags);
+	appt_props(s, &pc, &m, "IPM.Appointment", flags);
 	pst_pc_i4(&pc, 0x1080, ser.ok ? 0x401 : 0x400);
 	pst_hash16(key, "search-key", icalcomponent_get_uid(master) ? icalcomponent_get_uid(master) : "");
 	pst_pc_bin(&pc, 0x300B, key, 16);
 	pst_pc_bool(&pc, A(0x8223), ser.ok);
 	pst_pc_i4(&pc, A(0x8231), ser.ok ? ser.type : 0);
-	tz_props(&pc, m.zone, m.start, ser.ok);
+	tz_props(s, &pc, m.zone, m.start, ser.ok);
 	if (ser.ok) {
 		size_t bl;
 		uint8_t *blob = pst_recur_blob(&ser.r, ser.x, ser.nx, &bl);
