@@ -47,6 +47,9 @@ want_cmd openssl openssl
 want_cmd pffexport pff-tools
 want_cmd readpst pst-utils
 want_debpy pypff python3-pypff
+# the Calendar checks expand RRULEs and read iCalendar (tests/cli/pst-cal.sh)
+want_debpy dateutil python3-dateutil
+want_debpy vobject python3-vobject
 want_cmd node nodejs
 want_cmd npm npm
 

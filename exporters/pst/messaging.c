@@ -161,6 +161,7 @@ static const uint8_t g_messaging[16] = { 0x13, 0x8F, 0xF2, 0x41, 0xF4, 0x83, 0x1
 	0xEE, 0xDB, 0x5A, 0x6B, 0x0B, 0xFF };
 static const uint8_t g_remote[16] = { 0x14, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
 static const uint8_t g_task[16] = { 0x03, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
+const uint8_t pst_psetid_appointment[16] = { 0x02, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
 const uint8_t pst_psetid_address[16] = { 0x04, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
 const uint8_t pst_psetid_task[16] = { 0x03, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
 const uint8_t pst_psetid_common[16] = { 0x08, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
@@ -382,6 +383,9 @@ int pst_store_open(struct pst_store *s, const char *path, const char *uid_seed,
 	by_nid(s, s->contacts)->klass = "IPF.Contact";
 	s->tasks = new_folder(s, NID_IPM, "Tasks", NULL);
 	by_nid(s, s->tasks)->klass = "IPF.Task";
+	/* the calendar (pst_appt.c) */
+	s->calendar = new_folder(s, NID_IPM, "Calendar", NULL);
+	by_nid(s, s->calendar)->klass = "IPF.Appointment";
 	return MF_OK;
 }
 
@@ -593,6 +597,18 @@ int pst_store_message(struct pst_store *s, struct pst_folder *f, const struct mf
 	return MF_OK;
 }
 
+void pst_store_row(struct pst_store *s, struct pst_folder *f, uint32_t nid, uint64_t bd,
+		   uint64_t bs, const struct pst_rowinfo *ri)
+{
+	pst_ndb_node(&s->nb, nid, bd, bs, f->nid);
+	journal_row(s, f, nid, ri);
+}
+
+struct pst_folder *pst_store_folder_nid(struct pst_store *s, uint32_t nid)
+{
+	return by_nid(s, nid);
+}
+
 int pst_store_item(struct pst_store *s, struct pst_folder *f, struct pst_pc *pc,
 		   struct pst_rowinfo *ri, uint32_t *nid_out, uint64_t *bytes, struct mf_diag *d)
 {
@@ -775,6 +791,9 @@ static void folder_nodes(struct pst_store *s, const struct pst_folder *f)
 		pst_pc_bin(&pc, 0x36D1, eid, sizeof(eid));
 		entry_id(eid, s->uid, s->tasks);
 		pst_pc_bin(&pc, 0x36D4, eid, sizeof(eid));
+		/* and the Calendar: PidTagIpmAppointmentEntryId */
+		entry_id(eid, s->uid, s->calendar);
+		pst_pc_bin(&pc, 0x36D0, eid, sizeof(eid));
 	}
 	pc_node(s, f->nid, &pc, f->parent);
 }

@@ -37,6 +37,7 @@
 #include "engine/plan.h"
 #include "core/safename.h"
 #include "engine/exporter.h"
+#include "exporters/files/ical.h"
 
 #define DEFAULT_SPLIT (20ull * 1000 * 1000 * 1000)
 #define MAX_PARTS 999
@@ -58,6 +59,7 @@ struct mf_export_ctx {
 	char *out, *target, *domain;
 	uint64_t split;
 	int directory;           /* --directory create: DIR/directory.pst */
+	char *tzid;              /* the mailbox's post office zone (calendar items) */
 	/* the mailbox */
 	const struct mf_mailbox *mb;
 	char alias[128];
@@ -286,6 +288,15 @@ static int pst_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 				   "mailbox alias '%s' cannot name a file", c->alias);
 	free(c->address);
 	c->address = mailbox_address(c, mb);
+	free(c->tzid);
+	c->tzid = NULL;
+	{
+		struct mf_source_info si;
+		struct mf_diag d2;
+		if (mf_export_source(c->ex, mb->source_id, &si, &a, &d2) == MF_OK && si.timezone)
+			c->tzid = mf_xstrdup(si.timezone);
+		mf_arena_reset(&a);
+	}
 	pend_reset(c);
 	c->nsha = 0;
 	drop_folders(c);
@@ -365,17 +376,51 @@ static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	return MF_OK;
 }
 
-/* A to-do goes into the Tasks folder (pst_task.c); appointments are the
- * Calendar's (not taken yet: left pending without a ledger row, so a
- * later run hands them over again). */
+/* An event is an appointment in the Calendar (pst_appt.c), a to-do a task
+ * in the Tasks folder (pst_task.c); other kinds (journal) are left pending
+ * without a ledger row. */
+static int put_event(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+		     const struct mf_calendar_item *it, struct mf_put_result *res, struct mf_diag *d)
+{
+	struct mf_diag d2;
+	uint64_t bytes = 0;
+	int rc;
+	mf_diag_clear(&d2);
+	/* what the iCalendar exporter refuses (unknown zones, no UID, ...) */
+	rc = mf_ical_check_item(it->ical ? it->ical : "", &d2);
+	if (rc == MF_OK) {
+		if ((rc = ensure_open(c, (it->ical ? strlen(it->ical) : 0) * 2 + 4096, d)) < 0)
+			return rc;
+		rc = pst_store_appointment(&c->store, it->ical, c->tzid, &bytes, &d2);
+	}
+	if (rc == MF_EIO) {
+		*d = d2;
+		return rc;
+	}
+	if (rc < 0) {
+		res->state = MF_PUT_REFUSED;
+		snprintf(res->detail, sizeof(res->detail), "calendar item '%.80s': %.150s",
+			 it->uid ? it->uid : "", d2.msg);
+		mf_export_problem(c->ex, MF_ERROR, "pst.invalid-item", mb->id, 0,
+				  "%s (kept in the staging database, calendar_items %lld)",
+				  res->detail, (long long)it->id);
+		return MF_OK;
+	}
+	if ((rc = add_pend(c, "calendar", it->id, bytes, d)) < 0)
+		return rc;
+	res->bytes = (int64_t)bytes;
+	return MF_OK;
+}
+
 static int pst_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 			    const struct mf_calendar_item *item, struct mf_put_result *res,
 			    struct mf_diag *d)
 {
 	uint64_t bytes = 0;
 	int rc;
-	(void)mb;
 	res->state = MF_PUT_PENDING;
+	if (item->kind && !strcmp(item->kind, "event"))
+		return put_event(c, mb, item, res, d);
 	if (!item->kind || strcmp(item->kind, "todo") != 0)
 		return MF_OK;
 	if ((rc = ensure_open(c, 4096, d)) < 0)
@@ -629,6 +674,7 @@ static void pst_close(struct mf_export_ctx **pc)
 		fclose(c->pendf);
 	free(c->sha);
 	free(c->address);
+	free(c->tzid);
 	free(c->out);
 	free(c->target);
 	free(c->domain);

@@ -326,6 +326,8 @@ struct pst_store {
 	const struct mf_mailbox *mb;
 	/* contacts and tasks (pst_contact.c, pst_task.c) */
 	uint32_t contacts, tasks;
+	/* the calendar (pst_appt.c) */
+	uint32_t calendar;
 	/* named properties beyond Outlook's own (pst_named) */
 	struct pst_xnamed *xn;   /* (wGuid, LID) in registration order */
 	size_t nxn;
@@ -384,7 +386,19 @@ int pst_store_item(struct pst_store *s, struct pst_folder *f, struct pst_pc *pc,
  * one of Outlook's own, else registered in this store's name-to-ID map
  * (messaging.c). */
 uint16_t pst_named(struct pst_store *s, const uint8_t guid[16], uint32_t lid);
-extern const uint8_t pst_psetid_address[16], pst_psetid_task[16], pst_psetid_common[16];
+extern const uint8_t pst_psetid_address[16], pst_psetid_task[16], pst_psetid_common[16],
+	pst_psetid_appointment[16];
+
+/* Register message node nid (written by the caller) in folder f, with its
+ * contents row from ri (pst_appt.c writes appointments with exceptions). */
+void pst_store_row(struct pst_store *s, struct pst_folder *f, uint32_t nid, uint64_t bd,
+		   uint64_t bs, const struct pst_rowinfo *ri);
+struct pst_folder *pst_store_folder_nid(struct pst_store *s, uint32_t nid);
+/* pst_appt.c: one staged calendar event (iCalendar text) as IPM.Appointment
+ * in the store's Calendar folder; tzid is the post office's zone (for
+ * all-day and floating times).  *bytes gets its size. */
+int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzid,
+			  uint64_t *bytes, struct mf_diag *d);
 
 /* pst_contact.c / pst_task.c */
 struct mf_pab_entry;

@@ -103,6 +103,9 @@ struct pstr {
 	 * walk exponential (set by pstr_check_ndb from the BBT size) */
 	int64_t budget;
 	int budget_told;
+	/* pstr_appt.c: PidLidAppointmentRecur's NPID in this file's name map */
+	int appt_ids_known;
+	uint16_t appt_recur_id;
 };
 
 /* --- pstr_ndb.c --- */
@@ -249,6 +252,10 @@ void pstr_check_pim(struct pstr *f, const struct pstr_namemap *m, uint32_t nid,
 /* The messaging checks; with json != NULL, the folders and messages as JSON
  * ({"folders":[...]}) are appended there. */
 void pstr_check_msg(struct pstr *f, struct mf_buf *json);
+/* --- pstr_appt.c --- */
+/* An appointment's recurrence blob and exception attachments (any message
+ * with PidLidAppointmentRecur); JSON "recurrence" member when jb. */
+void pstr_check_appt(struct pstr *f, struct pstr_node *msg, struct pstr_pc *pc, struct mf_buf *jb);
 /* Open a file by path for reading through pread. */
 int pstr_open_path(struct pstr *f, const char *path, struct mf_diag *diag);
 /* Check a whole image in memory (fuzzing): returns problems counted, or a

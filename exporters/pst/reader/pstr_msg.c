@@ -452,6 +452,7 @@ static void check_message(struct walk *w, struct pstr_node *n, struct pstr_pc *p
 	pstr_check_pim(f, &w->nm, n->nid, pc, w->store_uid);
 	check_recipients(w, n, jb);
 	check_attachments(w, n, pc, depth, jb);
+	pstr_check_appt(f, n, pc, jb);
 	if (jb)
 		mf_buf_addch(jb, '}');
 }
