@@ -246,7 +246,6 @@ static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
 int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
 {
 	struct xwalk w;
-	const struct mf_mailbox *mbs;
 	size_t nmb;
 	struct mf_arena arena = MF_ARENA_INIT;
 	char *root = NULL, *target = NULL;
@@ -258,15 +257,17 @@ int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
 		return rc;
 	if ((rc = walk_sets(&w, root, diag)) < 0)
 		goto out;
-	mf_verify_mailboxes(v, &mbs, &nmb);
+	nmb = mf_verify_count(v);
 	for (size_t i = 0; i < nmb; i++) {
-		const struct mf_mailbox *mb = &mbs[i];
+		const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
 		struct mf_verify_mailbox vm;
 		char **keys = NULL;
 		size_t nkeys = 0;
 		int64_t held = 0;
 		int sections = 0;
 
+		if (!mb)
+			continue;
 		mf_arena_reset(&arena);
 		if ((rc = mf_verify_mailbox_load(v, target, mb, &vm, &arena, diag)) < 0)
 			break;
