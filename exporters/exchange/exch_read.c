@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* exch_read.c: reading and validating migration file sets (see exch_read.h). */
 #include "exporters/exchange/exch_read.h"
+#include "core/arena.h"
 #include "core/buf.h"
 #include "core/date.h"
 #include "core/fsutil.h"
@@ -33,7 +34,7 @@ struct sec_section {
 };
 
 struct sec_file {
-	char name[256];
+	const char *name;        /* the packing list's (in its arena) */
 	char *path;              /* NULL: in memory (exr_walk_memory) */
 	int mapped;              /* map holds it now (mapped while its PRI is walked) */
 	struct mf_map map;
@@ -755,8 +756,10 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 	struct mf_span line;
 	enum mf_eol eol;
 	int rc, phase = 0;
-	struct { char name[256]; char kind; } *files = NULL;
-	size_t nfiles = 0;
+	/* a packing list names two files per mailbox: names in an arena */
+	struct { const char *name; char kind; } *files = NULL;
+	size_t nfiles = 0, capfiles = 0;
+	struct mf_arena names = MF_ARENA_INIT;
 
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
@@ -830,8 +833,11 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 			else if (!mf_strcaseeq(f[1], "Primary") && !mf_strcaseeq(f[1], "Secondary"))
 				problem(&c, "packing list", off, "file type '%s' is neither Primary nor Secondary", f[1]);
 			else {
-				files = mf_xreallocarray(files, nfiles + 1, sizeof(*files));
-				snprintf(files[nfiles].name, sizeof(files[nfiles].name), "%s", f[0]);
+				if (nfiles == capfiles) {
+					capfiles = capfiles ? capfiles * 2 : 64;
+					files = mf_xreallocarray(files, capfiles, sizeof(*files));
+				}
+				files[nfiles].name = mf_arena_strdup(&names, f[0]);
 				files[nfiles].kind = mf_strcaseeq(f[1], "Primary") ? 'P' : 'S';
 				nfiles++;
 			}
@@ -854,7 +860,7 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 		sf = &c.secs[c.nsecs++];
 		memset(sf, 0, sizeof(*sf));
 		sf->map.fd = -1;
-		snprintf(sf->name, sizeof(sf->name), "%s", files[i].name);
+		sf->name = files[i].name;
 		{
 			struct mf_map probe;
 			if (mf_path_resolve(&path, c.dir, files[i].name, &d) < 0 ||
@@ -892,6 +898,7 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 	check_unreferenced(&c);
 	release(&c);
 	free(files);
+	mf_arena_release(&names);
 	free(text);
 	return MF_OK;
 }
@@ -906,7 +913,7 @@ int exr_walk_memory(const unsigned char *pri, size_t pri_len, const unsigned cha
 	memset(st, 0, sizeof(*st));
 	memset(&sf, 0, sizeof(sf));
 	sf.map.fd = -1;
-	snprintf(sf.name, sizeof(sf.name), "F.SEC");
+	sf.name = "F.SEC";
 	sf.data = sec;
 	sf.len = sec_len;
 	c.v = v;
