@@ -23,3 +23,8 @@ CREATE TABLE run_mailboxes (
                  CHECK ((state = 'done' OR state = 'failed' OR state = 'leased' OR state = 'interrupted' OR state = 'not-reached')),
   PRIMARY KEY (run_id, seq)
 ) STRICT, WITHOUT ROWID;
+
+-- The export order (engine/export_select.c: alias, or name when there is
+-- none, without ASCII case, then id), so the selection is read in order
+-- instead of sorted in memory once per export, check and verify.
+CREATE INDEX mailboxes_export_order ON mailboxes(coalesce(alias, name) COLLATE NOCASE, id);
