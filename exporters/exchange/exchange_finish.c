@@ -245,15 +245,118 @@ static int dir_put(struct dirfile *df, struct mf_export_ctx *c, struct po_set *s
 	return MF_OK;
 }
 
+/* The state of the passes over the plan's objects (write_directory). */
+struct dirpass {
+	struct mf_export_ctx *c;
+	struct po_set *s;
+	struct dirfile *df;
+	struct mf_buf *line;
+	struct mf_arena *a, *sa;
+	struct mf_diag *d;
+	struct created *cr;
+	size_t ncr, capcr, idx;
+	const char *kind;        /* the pass: "custom" or "list" */
+	int nr, nl, rc;
+};
+
+static int pass_created(void *arg, const struct mf_plan_object *o)
+{
+	struct dirpass *p = arg;
+	size_t idx = p->idx++;
+	if (o->action != MF_PLAN_CREATE)
+		return MF_OK;
+	if (p->ncr == p->capcr) {
+		p->capcr = p->capcr ? p->capcr * 2 : 256;
+		p->cr = mf_xreallocarray(p->cr, p->capcr, sizeof(*p->cr));
+	}
+	p->cr[p->ncr].entry_id = o->entry_id;
+	p->cr[p->ncr].idx = idx;
+	p->cr[p->ncr++].alias = o->alias ? mf_arena_strdup(p->a, o->alias) : NULL;
+	return MF_OK;
+}
+
+static int pass_write(void *arg, const struct mf_plan_object *o)
+{
+	struct dirpass *p = arg;
+	struct mf_export_ctx *c = p->c;
+	struct mf_buf *line = p->line;
+
+	if (o->action != MF_PLAN_CREATE || strcmp(o->kind, p->kind) ||
+	    entry_source(c, o->entry_id) != p->s->source_id)
+		return MF_OK;
+	mf_buf_reset(line);
+	if (!strcmp(p->kind, "custom")) {
+		struct mf_buf ta;
+		const char *colon = o->address ? strchr(o->address, ':') : NULL;
+		if (p->nr++ == 0)
+			mf_buf_addstr(line, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
+				      "Given-Name,Surname,Target-Address\r\n");
+		mf_buf_init(&ta, 1u << 16);
+		if (colon) {
+			char type[32];
+			snprintf(type, sizeof(type), "%.*s", (int)(colon - o->address), o->address);
+			exx_typed_address(&ta, type, colon + 1);
+		}
+		exw_fieldz(line, "remote", EXW_NEVER, 1);
+		exw_fieldz(line, "create", EXW_NEVER, 0);
+		exw_fieldz(line, o->alias, EXW_DIRECTORY, 0);
+		dir_field(c, line, o->display_name ? o->display_name : o->name, 0);
+		dir_field(c, line, o->given_name, 0);
+		dir_field(c, line, o->surname, 0);
+		dir_field_q(c, line, ta.data, EXW_DOTS, 0);
+		exw_eol(line);
+		mf_buf_release(&ta);
+	} else {
+		struct mf_buf mem;
+		struct mf_export_member *mm;
+		size_t nmm;
+		mf_buf_init(&mem, 1u << 20);
+		mf_arena_reset(p->sa);
+		if (mf_export_list_members(c->ex, o->entry_id, &mm, &nmm, p->sa, p->d) < 0) {
+			mf_buf_release(&mem);
+			p->rc = MF_ESTORE;
+			return MF_ESTORE;
+		}
+		for (size_t k = 0; k < nmm; k++) {
+			const char *al = NULL;
+			if (mm[k].entry_id)
+				al = member_alias(c, p->cr, p->ncr, mm[k].entry_id, mm[k].mailbox_alias,
+						  p->sa);
+			if (!al) {
+				mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved", 0, 0,
+						  "list '%s': member '%s' will not be in the target's "
+						  "directory; left out of the distribution list",
+						  o->name, mm[k].address);
+				continue;
+			}
+			if (mem.len)
+				mf_buf_addch(&mem, '%');
+			mf_buf_addstr(&mem, al);
+		}
+		if (p->nl++ == 0)
+			mf_buf_addstr(line, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,"
+				      "Display-Name,Members\r\n");
+		exw_fieldz(line, "dl", EXW_NEVER, 1);
+		exw_fieldz(line, "create", EXW_NEVER, 0);
+		exw_fieldz(line, o->alias, EXW_DIRECTORY, 0);
+		dir_field(c, line, o->display_name ? o->display_name : o->name, 0);
+		exw_field(line, mem.data, mem.len, EXW_NEVER, 0);
+		exw_eol(line);
+		mf_buf_release(&mem);
+	}
+	if ((p->rc = dir_put(p->df, c, p->s, line->data, line->len, p->d)) < 0)
+		return p->rc;
+	return MF_OK;
+}
+
 static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *written,
 			   struct mf_diag *d)
 {
 	struct mf_buf line;
 	struct mf_arena a = MF_ARENA_INIT, sa = MF_ARENA_INIT;
-	struct mf_plan_object *objs = NULL;
 	struct created *cr = NULL;
 	struct dirfile df;
-	size_t nobjs = 0, ncr = 0;
+	size_t ncr = 0;
 	int rc = MF_OK, n = 0;
 
 	*written = 0;
@@ -301,97 +404,38 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 		goto out;
 
 	/* custom recipients and lists of this post office's source, once, in
-	 * its first set */
-	if (s->first && mf_plan_objects(c->st, &objs, &nobjs, &a, d) < 0)
-		goto fail;
+	 * its first set; the plan's objects are walked, not held (three
+	 * passes: what the plan creates, the custom recipients, the lists) */
 	if (s->first) {
-		int nr = 0, nl = 0;
-		cr = mf_xreallocarray(NULL, nobjs ? nobjs : 1, sizeof(*cr));
-		for (size_t i = 0; i < nobjs; i++)
-			if (objs[i].action == MF_PLAN_CREATE) {
-				cr[ncr].entry_id = objs[i].entry_id;
-				cr[ncr].idx = i;
-				cr[ncr++].alias = objs[i].alias;
-			}
+		struct dirpass p;
+		memset(&p, 0, sizeof(p));
+		p.c = c;
+		p.s = s;
+		p.df = &df;
+		p.line = &line;
+		p.a = &a;
+		p.sa = &sa;
+		p.d = d;
+		if (mf_plan_objects_each(c->st, pass_created, &p, d) < 0) {
+			free(p.cr);
+			goto fail;
+		}
+		cr = p.cr;
+		ncr = p.ncr;
 		if (ncr)
 			qsort(cr, ncr, sizeof(*cr), cmp_created);
-		for (size_t i = 0; i < nobjs && rc == MF_OK; i++) {
-			const struct mf_plan_object *o = &objs[i];
-			if (o->action != MF_PLAN_CREATE || strcmp(o->kind, "custom") ||
-			    entry_source(c, o->entry_id) != s->source_id)
-				continue;
-			mf_buf_reset(&line);
-			if (nr++ == 0)
-				mf_buf_addstr(&line, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
-					      "Given-Name,Surname,Target-Address\r\n");
-			{
-				struct mf_buf ta;
-				const char *colon = o->address ? strchr(o->address, ':') : NULL;
-				mf_buf_init(&ta, 1u << 16);
-				if (colon) {
-					char type[32];
-					snprintf(type, sizeof(type), "%.*s", (int)(colon - o->address),
-						 o->address);
-					exx_typed_address(&ta, type, colon + 1);
-				}
-				exw_fieldz(&line, "remote", EXW_NEVER, 1);
-				exw_fieldz(&line, "create", EXW_NEVER, 0);
-				exw_fieldz(&line, o->alias, EXW_DIRECTORY, 0);
-				dir_field(c, &line, o->display_name ? o->display_name : o->name, 0);
-				dir_field(c, &line, o->given_name, 0);
-				dir_field(c, &line, o->surname, 0);
-				dir_field_q(c, &line, ta.data, EXW_DOTS, 0);
-				exw_eol(&line);
-				rc = dir_put(&df, c, s, line.data, line.len, d);
-				mf_buf_release(&ta);
-			}
+		p.cr = cr;
+		p.ncr = ncr;
+		p.kind = "custom";
+		if ((rc = mf_plan_objects_each(c->st, pass_write, &p, d)) == MF_OK && !p.rc) {
+			p.kind = "list";
+			rc = mf_plan_objects_each(c->st, pass_write, &p, d);
 		}
-		for (size_t i = 0; i < nobjs && rc == MF_OK; i++) {
-			const struct mf_plan_object *o = &objs[i];
-			struct mf_buf mem;
-			if (o->action != MF_PLAN_CREATE || strcmp(o->kind, "list") ||
-			    entry_source(c, o->entry_id) != s->source_id)
-				continue;
-			mf_buf_init(&mem, 1u << 20);
-			{
-				struct mf_export_member *mm;
-				size_t nmm;
-				mf_arena_reset(&sa);
-				if (mf_export_list_members(c->ex, o->entry_id, &mm, &nmm, &sa, d) < 0) {
-					mf_buf_release(&mem);
-					goto fail;
-				}
-				for (size_t k = 0; k < nmm; k++) {
-					const char *al = NULL;
-					if (mm[k].entry_id)
-						al = member_alias(c, cr, ncr, mm[k].entry_id,
-								  mm[k].mailbox_alias, &sa);
-					if (!al) {
-						mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved",
-								  0, 0, "list '%s': member '%s' will not be in the "
-								  "target's directory; left out of the distribution list",
-								  o->name, mm[k].address);
-						continue;
-					}
-					if (mem.len)
-						mf_buf_addch(&mem, '%');
-					mf_buf_addstr(&mem, al);
-				}
-			}
-			mf_buf_reset(&line);
-			if (nl++ == 0)
-				mf_buf_addstr(&line, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,"
-					      "Display-Name,Members\r\n");
-			exw_fieldz(&line, "dl", EXW_NEVER, 1);
-			exw_fieldz(&line, "create", EXW_NEVER, 0);
-			exw_fieldz(&line, o->alias, EXW_DIRECTORY, 0);
-			dir_field(c, &line, o->display_name ? o->display_name : o->name, 0);
-			exw_field(&line, mem.data, mem.len, EXW_NEVER, 0);
-			exw_eol(&line);
-			rc = dir_put(&df, c, s, line.data, line.len, d);
-			mf_buf_release(&mem);
-		}
-		n += nr + nl;
+		if (p.rc < 0)
+			rc = p.rc;
+		else if (rc < 0)
+			goto fail;
+		n += p.nr + p.nl;
 	}
 out:
 	if (df.f) {
