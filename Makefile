@@ -6,7 +6,7 @@
 #                   normal build and ASan+UBSan build, then every fuzz target
 #                   for FUZZ_SECONDS (FUZZ_SMOKE=0: not)
 #   make fuzz       libFuzzer targets (clang) under build/fuzz/
-#   make fuzz-smoke run each fuzz target for FUZZ_SECONDS (default 60)
+#   make fuzz-smoke run each fuzz target for FUZZ_SECONDS (default 30)
 #   make bench      benchmarks, figures into docs/BENCHMARKS.md
 #   make lint       cppcheck and clang-tidy
 #   make install    PREFIX=/usr/local
@@ -19,7 +19,7 @@ PREFIX    ?= /usr/local
 BUILD     ?= build
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 30
 FUZZ_SMOKE ?= 1
 # (make has a built-in LINT = lint: only a value given by the user counts)
 ifeq ($(origin LINT),default)
@@ -174,6 +174,7 @@ bench:
 	@sh scripts/install-deps.sh --bench
 	@$(MAKE) --no-print-directory mailferry $(TOOLS) $(BENCH_TOOLS)
 	@sh bench/run.sh
+	@sh bench/pst.sh
 
 lint:
 	@sh scripts/lint.sh

@@ -447,6 +447,10 @@ int mf_store_target_match(struct mf_store *st, struct mf_store_tobj *out, size_t
 			  struct mf_diag *diag);
 int mf_store_target_loose(struct mf_store *st, struct mf_store_tobj *out, const char *loose_key,
 			  struct mf_arena *arena, struct mf_diag *diag);
+/* The SMTP address of target object id: its primary SMTP proxy, else its
+ * first SMTP one (1, *out in arena; 0 none). */
+int mf_store_target_smtp(struct mf_store *st, const char **out, int64_t id,
+			 struct mf_arena *arena, struct mf_diag *diag);
 /* The alias map: replace, add a line, walk in line order. */
 int mf_store_alias_map_clear(struct mf_store *st, struct mf_diag *diag);
 int mf_store_alias_map_put(struct mf_store *st, const char *key, const char *alias, int64_t line,

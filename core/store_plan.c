@@ -220,6 +220,28 @@ int mf_store_target_describe(struct mf_store *st, struct mf_store_tobj *out, int
 	return rc == SQLITE_DONE ? 0 : mf_store_fail(st, diag, "cannot read target objects");
 }
 
+static const char SQL_OBJ_SMTP[] =
+	"SELECT address FROM target_proxies WHERE object_id = ?1 AND type = 'SMTP' "
+	"ORDER BY is_primary DESC, position LIMIT 1";
+
+int mf_store_target_smtp(struct mf_store *st, const char **out, int64_t id,
+			 struct mf_arena *arena, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_OBJ_SMTP, diag);
+	int rc;
+	*out = NULL;
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = mf_store_col_text(s, 0, arena);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return *out && **out ? 1 : 0;
+	return rc == SQLITE_DONE ? 0 : mf_store_fail(st, diag, "cannot read target proxies");
+}
+
 int mf_store_target_match(struct mf_store *st, struct mf_store_tobj *out, size_t max,
 			  size_t *n_out, const char *key, struct mf_arena *arena,
 			  struct mf_diag *diag)

@@ -7,25 +7,136 @@
  * Rows are kept in memory and written in one short transaction every 200
  * items, every two seconds and at the end of each mailbox, so no write
  * lock is held while the target works and a second run is never kept
- * waiting.  A crash loses at most the rows not yet written; the items
+ * waiting.  Rows past LEDGER_SPILL that cannot be written yet (an exporter
+ * that confirms a whole mailbox at its end, in the mailbox's transaction)
+ * wait in a temporary spill file, so memory stays flat however large the
+ * mailbox.  A crash loses at most the rows not yet written; the items
  * behind them are on the target and their re-delivery is harmless
  * (engine/exporter.h, "Idempotency").
  */
 #include "engine/export_priv.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-void mf_exp_ledger_clear(struct mf_export *ex)
+static void rows_free(struct mf_export *ex)
 {
 	for (size_t i = 0; i < ex->nrows; i++) {
 		free(ex->rows[i].remote_id);
-		free(ex->rows[i].sha256);
+		if (!ex->rows[i].sha_shared)
+			free(ex->rows[i].sha256);
 		free(ex->rows[i].detail);
 	}
 	ex->nrows = 0;
+}
+
+void mf_exp_ledger_clear(struct mf_export *ex)
+{
+	rows_free(ex);
+	if (ex->spill)
+		fclose(ex->spill);
+	ex->spill = NULL;
+	ex->nspill = 0;
+	ex->spill_end = 0;
+}
+
+/* ---- the spill file: rows past LEDGER_SPILL (a whole mailbox confirmed
+ * at once) wait there, in order, so memory does not grow with them ---- */
+
+static void spill_str(FILE *f, const char *s)
+{
+	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
+	fwrite(&n, sizeof(n), 1, f);
+	if (s)
+		fwrite(s, 1, n, f);
+}
+
+/* 0 ok (*out NULL or owned), -1 short or damaged */
+static int unspill_str(FILE *f, char **out)
+{
+	uint32_t n;
+	*out = NULL;
+	if (fread(&n, sizeof(n), 1, f) != 1)
+		return -1;
+	if (n == UINT32_MAX)
+		return 0;
+	if (n > (1u << 24))
+		return -1;
+	*out = mf_xmalloc((size_t)n + 1);
+	if (fread(*out, 1, n, f) != n) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	(*out)[n] = '\0';
+	return 0;
+}
+
+/* Move the rows held in memory to the end of the spill file; on any write
+ * error they stay in memory (and the file as it was). */
+static void spill_rows(struct mf_export *ex)
+{
+	if (!ex->spill && !(ex->spill = tmpfile()))
+		return;
+	if (fseek(ex->spill, ex->spill_end, SEEK_SET) != 0)
+		return;
+	for (size_t i = 0; i < ex->nrows; i++) {
+		const struct ledger_row *r = &ex->rows[i];
+		fwrite(r->kind, sizeof(r->kind), 1, ex->spill);
+		fwrite(r->status, sizeof(r->status), 1, ex->spill);
+		fwrite(&r->item_id, sizeof(r->item_id), 1, ex->spill);
+		fwrite(&r->mailbox_id, sizeof(r->mailbox_id), 1, ex->spill);
+		fwrite(&r->bytes, sizeof(r->bytes), 1, ex->spill);
+		spill_str(ex->spill, r->remote_id);
+		spill_str(ex->spill, r->sha256);
+		spill_str(ex->spill, r->detail);
+	}
+	if (fflush(ex->spill) != 0 || ferror(ex->spill)) {
+		clearerr(ex->spill);
+		if (ftruncate(fileno(ex->spill), ex->spill_end) != 0) {
+			fclose(ex->spill);
+			ex->spill = NULL;
+			ex->nspill = 0;
+			ex->spill_end = 0;
+			/* the spilled rows are gone: they were never flushed, so
+			 * the items are delivered again by the next run */
+		}
+		return;
+	}
+	ex->spill_end = ftell(ex->spill);
+	ex->nspill += ex->nrows;
+	rows_free(ex);
+}
+
+/* Read spilled row i (in order; the file positioned by the caller). */
+static int unspill_row(FILE *f, struct ledger_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (fread(r->kind, sizeof(r->kind), 1, f) != 1 ||
+	    fread(r->status, sizeof(r->status), 1, f) != 1 ||
+	    fread(&r->item_id, sizeof(r->item_id), 1, f) != 1 ||
+	    fread(&r->mailbox_id, sizeof(r->mailbox_id), 1, f) != 1 ||
+	    fread(&r->bytes, sizeof(r->bytes), 1, f) != 1)
+		return -1;
+	r->kind[sizeof(r->kind) - 1] = r->status[sizeof(r->status) - 1] = '\0';
+	if (unspill_str(f, &r->remote_id) < 0 || unspill_str(f, &r->sha256) < 0 ||
+	    unspill_str(f, &r->detail) < 0) {
+		free(r->remote_id);
+		free(r->sha256);
+		return -1;
+	}
+	return 0;
+}
+
+static void unspill_free(struct ledger_row *r)
+{
+	free(r->remote_id);
+	free(r->sha256);
+	free(r->detail);
 }
 
 int mf_exp_ledger_put(struct mf_export *ex, const char *kind, int64_t item_id,
@@ -33,6 +144,8 @@ int mf_exp_ledger_put(struct mf_export *ex, const char *kind, int64_t item_id,
 		      const char *sha256, int64_t bytes, const char *detail)
 {
 	struct ledger_row *r;
+	if (ex->nrows >= LEDGER_SPILL)
+		spill_rows(ex);
 	if (ex->nrows == ex->caprows) {
 		ex->caprows = ex->caprows ? ex->caprows * 2 : 256;
 		ex->rows = mf_xreallocarray(ex->rows, ex->caprows, sizeof(*ex->rows));
@@ -45,7 +158,14 @@ int mf_exp_ledger_put(struct mf_export *ex, const char *kind, int64_t item_id,
 	r->mailbox_id = mailbox_id;
 	r->bytes = bytes;
 	r->remote_id = remote_id && *remote_id ? mf_xstrdup(remote_id) : NULL;
-	r->sha256 = sha256 && *sha256 ? mf_xstrdup(sha256) : NULL;
+	/* the items of one file (a PST part) share its digest: one copy, so a
+	 * mailbox confirmed all at once costs less per item */
+	if (sha256 && *sha256 && ex->nrows > 1 && r[-1].sha256 && !strcmp(r[-1].sha256, sha256)) {
+		r->sha256 = r[-1].sha256;
+		r->sha_shared = 1;
+	} else {
+		r->sha256 = sha256 && *sha256 ? mf_xstrdup(sha256) : NULL;
+	}
 	r->detail = detail ? mf_xstrdup(detail) : NULL;
 	return MF_OK;
 }
@@ -60,7 +180,7 @@ int mf_exp_ledger_flush(struct mf_export *ex, struct mf_diag *diag)
 			return rc;
 		ex->last_beat_ms = ex->last_flush_ms;
 	}
-	if (ex->nrows == 0 && !ex->cur_mailbox)
+	if (ex->nrows == 0 && !ex->nspill && !ex->cur_mailbox)
 		return MF_OK;
 	if ((rc = mf_store_begin(ex->st, diag)) < 0)
 		return rc;
@@ -71,6 +191,32 @@ int mf_exp_ledger_flush(struct mf_export *ex, struct mf_diag *diag)
 			goto fail;
 		if (!found || owner != ex->run_id)
 			lost = 1;
+	}
+	/* the spilled rows first: they are the older ones */
+	if (ex->nspill && fseek(ex->spill, 0, SEEK_SET) != 0) {
+		mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET, "cannot read the ledger's spill file");
+		goto fail;
+	}
+	for (size_t i = 0; i < ex->nspill; i++) {
+		struct ledger_row r;
+		struct mf_store_delivery d;
+		if (unspill_row(ex->spill, &r) < 0) {
+			mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET,
+				    "cannot read the ledger's spill file back (row %zu)", i);
+			goto fail;
+		}
+		d.kind = r.kind;
+		d.item_id = r.item_id;
+		d.mailbox_id = r.mailbox_id;
+		d.status = r.status;
+		d.remote_id = r.remote_id;
+		d.sha256 = r.sha256;
+		d.detail = r.detail;
+		d.bytes = r.bytes;
+		rc = mf_store_delivery_put(ex->st, ex->target, ex->run_id, &d, diag);
+		unspill_free(&r);
+		if (rc < 0)
+			goto fail;
 	}
 	for (size_t i = 0; i < ex->nrows; i++) {
 		const struct ledger_row *r = &ex->rows[i];
@@ -175,6 +321,23 @@ const char *mf_export_ledger_remote_id(struct mf_export *ex, const char *item_ki
 		const struct ledger_row *w = &ex->rows[i];
 		if (w->item_id == item_id && !strcmp(w->kind, item_kind))
 			return !strcmp(w->status, "delivered") ? mf_arena_strdup(arena, w->remote_id ? w->remote_id : "") : NULL;
+	}
+	/* then the spilled ones (the last match is the newest) */
+	if (ex->nspill && fseek(ex->spill, 0, SEEK_SET) == 0) {
+		int found = 0;
+		for (size_t i = 0; i < ex->nspill; i++) {
+			struct ledger_row w;
+			if (unspill_row(ex->spill, &w) < 0)
+				break;
+			if (w.item_id == item_id && !strcmp(w.kind, item_kind)) {
+				found = 1;
+				r = !strcmp(w.status, "delivered") ?
+					    mf_arena_strdup(arena, w.remote_id ? w.remote_id : "") : NULL;
+			}
+			unspill_free(&w);
+		}
+		if (found)
+			return r;
 	}
 	if (mf_store_delivery_remote_id(ex->st, &r, ex->target, item_kind, item_id, arena, NULL) < 0)
 		return NULL;

@@ -19,6 +19,7 @@
 #define MF_ENGINE_EXPORT_PRIV_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include "core/progress.h"
 #include "engine/export.h"
@@ -26,12 +27,16 @@
 #define LEDGER_BATCH 200
 #define LEDGER_MS 2000
 #define RUNMB_BATCH 128
+/* rows held past this many (an exporter confirming a whole mailbox at its
+ * end: PST) go to a temporary spill file until the flush writes them */
+#define LEDGER_SPILL 4096
 
 struct ledger_row {
 	char kind[12];
 	char status[12];
 	int64_t item_id, mailbox_id, bytes;
 	char *remote_id, *sha256, *detail;
+	int sha_shared;     /* sha256 is the previous row's (one file's many items) */
 };
 
 struct beat {
@@ -56,6 +61,9 @@ struct mf_export {
 	int64_t cur_mailbox;
 	struct ledger_row *rows;
 	size_t nrows, caprows;
+	FILE *spill;          /* older unflushed rows (tmpfile; NULL: none) */
+	size_t nspill;        /* rows in it, written before the ones in rows */
+	long spill_end;       /* its size */
 	int64_t last_flush_ms, last_beat_ms;
 	struct beat beat;
 	struct mf_progress prog;

@@ -301,7 +301,9 @@ const struct mf_exporter *mf_exporter_find(const char *name);
  * Calls from an exporter back into the driver (engine/export_ledger.c):
  * confirm or refuse an item it reported as MF_PUT_PENDING, or record a
  * problem against the current run.  item_kind is "message", "calendar",
- * "pab" or "mailbox".
+ * "pab" or "mailbox".  Confirmations are written at the next flush; an
+ * exporter may confirm a whole mailbox at its end (the rows past a few
+ * thousand wait in a temporary file, so memory does not grow with them).
  */
 int mf_export_confirm(struct mf_export *ex, const char *item_kind, int64_t item_id,
 		      int64_t mailbox_id, const char *remote_id, const char *sha256,

@@ -4,7 +4,7 @@
 # run again on its own and appends to its results.
 #
 #   sh scripts/reliability.sh kill [TRIALS]   SIGKILL trials (default 50) of
-#       both importers and every file and Exchange exporter, on the larger
+#       both importers and every file, Exchange and PST exporter, on the larger
 #       inputs (tests/crash/killtest.sh -s large) -> kill.tsv
 #   sh scripts/reliability.sh hostile         every case of tests/hostile/
 #       cases.tsv, all 4 GiB files included, normal build and ASan+UBSan

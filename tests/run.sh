@@ -62,6 +62,7 @@ for build in "$@"; do
 	echo "== $variant build ($build)"
 	if [ -z "${T_ONLY:-}" ] || [ "${T_ONLY:-}" = unit ]; then
 		out="$tmp/unit.$variant"
+		t0=$(date +%s)
 		if [ -n "${T_FILTER:-}" ]; then
 			"$build/run-unit" -C "$top" -s "$T_FILTER" >"$out" 2>&1
 		else
@@ -69,7 +70,8 @@ for build in "$@"; do
 		fi
 		grep -E '^(FAIL|  )' "$out" || true
 		add "unit($variant)" "$out"
-		tail -n 1 "$out" | sed "s/^/unit ($variant): /"
+		secs=$(( $(date +%s) - t0 ))
+		tail -n 1 "$out" | sed "s/^/unit ($variant): /; s/\$/ ($secs s)/"
 	fi
 	if [ -z "${T_ONLY:-}" ] || [ "${T_ONLY:-}" = cli ]; then
 		for t in tests/cli/*.sh; do
@@ -80,11 +82,13 @@ for build in "$@"; do
 			fi
 			name=$(basename "$t" .sh)
 			out="$tmp/cli.$name.$variant"
+			t0=$(date +%s)
 			MF="$top/$build/mailferry" BUILD="$top/$build" SRC="$top" VARIANT="$variant" \
 				sh "$t" >"$out" 2>&1
 			grep -E '^FAIL|^  ' "$out" || true
 			add "$name($variant)" "$out"
-			tail -n 1 "$out" | sed "s/^/$name ($variant): /"
+			secs=$(( $(date +%s) - t0 ))
+			tail -n 1 "$out" | sed "s/^/$name ($variant): /; s/\$/ ($secs s)/"
 		done
 	fi
 	if [ -z "${T_ONLY:-}" ] || [ "${T_ONLY:-}" = fuzz ]; then

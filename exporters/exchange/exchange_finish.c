@@ -545,7 +545,8 @@ const struct mf_exporter mf_exporter_exchange = {
 		  .field = MF_OPT_FIELD(struct mf_export_opts, codepage) },
 		{ .name = "directory", .kind = MF_OPT_ENUM,
 		  .choices = (const char *const[]){ "create", "skip", NULL },
-		  .help = "exchange: write the DIRECTORY section or not",
+		  .help = "exchange: write the DIRECTORY section or not; vcard, carddav,\n"
+			  "pst: also the directory as directory.vcf, a collection, directory.pst",
 		  .prompt = "Directory objects (create or skip)", .prompt_dflt = "create",
 		  .prompt_help = "create: the files carry the directory (new mailboxes, custom recipients,\n"
 				 "distribution lists) for the Migration Wizard to create; skip: mail only.",

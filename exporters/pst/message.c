@@ -113,6 +113,12 @@ static uint8_t *one_off(const struct party *p, size_t *len)
 	return (uint8_t *)mf_buf_detach(&b, len);
 }
 
+uint8_t *pst_one_off(const char *name, const char *type, const char *addr, size_t *len)
+{
+	struct party p = { (char *)name, (char *)type, (char *)addr };
+	return one_off(&p, len);
+}
+
 static char *search_key(const struct party *p)
 {
 	char *s = mf_xasprintf("%s:%s", p->type, p->addr);

@@ -161,6 +161,9 @@ static const uint8_t g_messaging[16] = { 0x13, 0x8F, 0xF2, 0x41, 0xF4, 0x83, 0x1
 	0xEE, 0xDB, 0x5A, 0x6B, 0x0B, 0xFF };
 static const uint8_t g_remote[16] = { 0x14, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
 static const uint8_t g_task[16] = { 0x03, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
+const uint8_t pst_psetid_address[16] = { 0x04, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
+const uint8_t pst_psetid_task[16] = { 0x03, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
+const uint8_t pst_psetid_common[16] = { 0x08, 0x20, 0x06, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46 };
 
 /* The named properties Outlook registers in a new store, in its order:
  * wGuid (1 PS_MAPI, 2 PS_PUBLIC_STRINGS, 3.. the GUID stream) and a LID
@@ -184,26 +187,69 @@ static const struct named {
 	{ 5, 0x8552, NULL },
 };
 
+static const uint8_t *const g_outlook[6] = { g_appointment, g_inet_headers, g_common,
+					    g_messaging, g_remote, g_task };
+
+uint16_t pst_named(struct pst_store *s, const uint8_t guid[16], uint32_t lid)
+{
+	uint16_t w = 0;
+	for (int i = 0; i < 6 && !w; i++)
+		if (!memcmp(guid, g_outlook[i], 16))
+			w = (uint16_t)(3 + i);
+	for (size_t i = 0; i < s->nxguid && !w; i++)
+		if (!memcmp(guid, s->xguid[i], 16))
+			w = (uint16_t)(9 + i);
+	if (!w) {
+		s->xguid = mf_xreallocarray(s->xguid, s->nxguid + 1, sizeof(*s->xguid));
+		memcpy(s->xguid[s->nxguid], guid, 16);
+		w = (uint16_t)(9 + s->nxguid++);
+	}
+	for (size_t i = 0; i < MF_ARRAY_LEN(named); i++)
+		if (!named[i].name && named[i].guid == w && named[i].lid == lid)
+			return (uint16_t)(0x8000 + i);
+	for (size_t i = 0; i < s->nxn; i++)
+		if (s->xn[i].wguid == w && s->xn[i].lid == lid)
+			return (uint16_t)(0x8000 + MF_ARRAY_LEN(named) + i);
+	s->xn = mf_xreallocarray(s->xn, s->nxn + 1, sizeof(*s->xn));
+	s->xn[s->nxn].wguid = w;
+	s->xn[s->nxn].lid = lid;
+	return (uint16_t)(0x8000 + MF_ARRAY_LEN(named) + s->nxn++);
+}
+
 static void name_map(struct pst_store *s)
 {
 	enum { NB = 251 };
 	struct pst_pc pc;
-	uint8_t guids[6 * 16], entries[MF_ARRAY_LEN(named) * 8], strings[1024];
+	size_t ng, ne;
+	uint8_t *guids, *entries, strings[1024];
 	uint8_t *bucket[NB];
 	size_t blen[NB], slen = 0;
-	const uint8_t *g[6] = { g_appointment, g_inet_headers, g_common, g_messaging, g_remote, g_task };
+
+	/* pst-extractor (1.x) reads the entry stream but its last entry: the
+	 * map ends with one no object uses (PidLidDistributionListStream) */
+	if (s->nxn)
+		pst_named(s, pst_psetid_address, 0x8064);
+	ng = 6 + s->nxguid;
+	ne = MF_ARRAY_LEN(named) + s->nxn;
+	guids = mf_xmalloc(ng * 16);
+	entries = mf_xmalloc(ne * 8);
 
 	memset(bucket, 0, sizeof(bucket));
 	memset(blen, 0, sizeof(blen));
-	for (int i = 0; i < 6; i++)
-		memcpy(guids + 16 * i, g[i], 16);
-	for (size_t i = 0; i < MF_ARRAY_LEN(named); i++) {
-		uint32_t id = named[i].lid, key;
-		uint16_t w = (uint16_t)(named[i].guid << 1);
+	for (size_t i = 0; i < 6; i++)
+		memcpy(guids + 16 * i, g_outlook[i], 16);
+	for (size_t i = 0; i < s->nxguid; i++)
+		memcpy(guids + 16 * (6 + i), s->xguid[i], 16);
+	for (size_t i = 0; i < ne; i++) {
+		const char *nm = i < MF_ARRAY_LEN(named) ? named[i].name : NULL;
+		uint32_t id = i < MF_ARRAY_LEN(named) ? named[i].lid :
+			      s->xn[i - MF_ARRAY_LEN(named)].lid, key;
+		uint16_t w = (uint16_t)((i < MF_ARRAY_LEN(named) ? named[i].guid :
+					 s->xn[i - MF_ARRAY_LEN(named)].wguid) << 1);
 		uint8_t *e = entries + 8 * i;
-		if (named[i].name) {
+		if (nm) {
 			size_t n;
-			uint8_t *u = pst_utf16(named[i].name, strlen(named[i].name), &n);
+			uint8_t *u = pst_utf16(nm, strlen(nm), &n);
 			id = (uint32_t)slen;
 			pst_w32(strings + slen, (uint32_t)n);
 			memcpy(strings + slen + 4, u, n);
@@ -230,14 +276,16 @@ static void name_map(struct pst_store *s)
 	}
 	pst_pc_init(&pc);
 	pst_pc_i4(&pc, 0x0001, NB);
-	pst_pc_bin(&pc, 0x0002, guids, sizeof(guids));
-	pst_pc_bin(&pc, 0x0003, entries, sizeof(entries));
+	pst_pc_bin(&pc, 0x0002, guids, ng * 16);
+	pst_pc_bin(&pc, 0x0003, entries, ne * 8);
 	pst_pc_bin(&pc, 0x0004, strings, slen);
 	for (size_t b = 0; b < NB; b++)
 		if (blen[b]) {
 			pst_pc_bin(&pc, (uint16_t)(0x1000 + b), bucket[b], blen[b]);
 			free(bucket[b]);
 		}
+	free(guids);
+	free(entries);
 	pc_node(s, NID_NAMEMAP, &pc, 0);
 }
 
@@ -329,6 +377,11 @@ int pst_store_open(struct pst_store *s, const char *path, const char *uid_seed,
 	s->outbox = new_folder(s, NID_IPM, "Outbox", NULL);
 	s->sent = new_folder(s, NID_IPM, "Sent Items", NULL);
 	s->drafts = new_folder(s, NID_IPM, "Drafts", NULL);
+	/* contacts and tasks (pst_contact.c, pst_task.c) */
+	s->contacts = new_folder(s, NID_IPM, "Contacts", NULL);
+	by_nid(s, s->contacts)->klass = "IPF.Contact";
+	s->tasks = new_folder(s, NID_IPM, "Tasks", NULL);
+	by_nid(s, s->tasks)->klass = "IPF.Task";
 	return MF_OK;
 }
 
@@ -351,6 +404,12 @@ void pst_store_abort(struct pst_store *s)
 	s->display_name = NULL;
 	free(s->seed);
 	s->seed = NULL;
+	free(s->xn);
+	s->xn = NULL;
+	s->nxn = 0;
+	free(s->xguid);
+	s->xguid = NULL;
+	s->nxguid = 0;
 	mf_charset_free(&s->cs);
 	free(s->cs_name);
 	s->cs_name = NULL;
@@ -471,22 +530,9 @@ static char *getstr(FILE *j)
 	return s;
 }
 
-int pst_store_message(struct pst_store *s, struct pst_folder *f, const struct mf_message *m,
-		      uint64_t *bytes, struct mf_diag *d)
+static void journal_row(struct pst_store *s, struct pst_folder *f, uint32_t nid,
+			const struct pst_rowinfo *ri)
 {
-	struct pst_rowinfo ri;
-	uint64_t bd, bs, sz;
-	uint32_t nid = PST_NID(NT_MESSAGE, s->next_msg++);
-	int rc;
-
-	memset(&ri, 0, sizeof(ri));
-	rc = pst_message_node(s, m, 0, &bd, &bs, &sz, &ri);
-	if (rc < 0 || s->nb.err) {
-		pst_rowinfo_release(&ri);
-		errno = s->nb.err ? s->nb.err : EIO;
-		return mf_diag_errno(d, MF_EIO, s->nb.path, "cannot write message");
-	}
-	pst_ndb_node(&s->nb, nid, bd, bs, f->nid);
 	/* its contents row, for the end: rows of one folder come in runs */
 	{
 		uint64_t at = s->rows_off;
@@ -504,26 +550,79 @@ int pst_store_message(struct pst_store *s, struct pst_folder *f, const struct mf
 		s->last_row_folder = f->nid;
 	}
 	put32(s->rows_j, nid);
-	put32(s->rows_j, ri.flags);
-	put32(s->rows_j, ri.importance);
-	put32(s->rows_j, ri.size);
-	put32(s->rows_j, (uint32_t)(ri.has_submit | ri.has_delivery << 1));
-	put64(s->rows_j, ri.submit);
-	put64(s->rows_j, ri.delivery);
-	put64(s->rows_j, ri.modified);
-	putstr(s->rows_j, ri.klass);
-	putstr(s->rows_j, ri.subject);
-	putstr(s->rows_j, ri.sender);
-	putstr(s->rows_j, ri.to);
-	putstr(s->rows_j, ri.cc);
-	putstr(s->rows_j, ri.topic);
+	put32(s->rows_j, ri->flags);
+	put32(s->rows_j, ri->importance);
+	put32(s->rows_j, ri->sensitivity);
+	put32(s->rows_j, ri->size);
+	put32(s->rows_j, (uint32_t)(ri->has_submit | ri->has_delivery << 1));
+	put64(s->rows_j, ri->submit);
+	put64(s->rows_j, ri->delivery);
+	put64(s->rows_j, ri->modified);
+	putstr(s->rows_j, ri->klass);
+	putstr(s->rows_j, ri->subject);
+	putstr(s->rows_j, ri->sender);
+	putstr(s->rows_j, ri->to);
+	putstr(s->rows_j, ri->cc);
+	putstr(s->rows_j, ri->topic);
 	s->rows_off = (uint64_t)ftello(s->rows_j);
 	f->count++;
-	if (!(ri.flags & 0x01))
+	if (!(ri->flags & 0x01))
 		f->unread++;
 	s->messages++;
+}
+
+int pst_store_message(struct pst_store *s, struct pst_folder *f, const struct mf_message *m,
+		      uint64_t *bytes, struct mf_diag *d)
+{
+	struct pst_rowinfo ri;
+	uint64_t bd, bs, sz;
+	uint32_t nid = PST_NID(NT_MESSAGE, s->next_msg++);
+	int rc;
+
+	memset(&ri, 0, sizeof(ri));
+	rc = pst_message_node(s, m, 0, &bd, &bs, &sz, &ri);
+	if (rc < 0 || s->nb.err) {
+		pst_rowinfo_release(&ri);
+		errno = s->nb.err ? s->nb.err : EIO;
+		return mf_diag_errno(d, MF_EIO, s->nb.path, "cannot write message");
+	}
+	pst_ndb_node(&s->nb, nid, bd, bs, f->nid);
+	journal_row(s, f, nid, &ri);
 	*bytes = sz;
 	pst_rowinfo_release(&ri);
+	return MF_OK;
+}
+
+int pst_store_item(struct pst_store *s, struct pst_folder *f, struct pst_pc *pc,
+		   struct pst_rowinfo *ri, uint32_t *nid_out, uint64_t *bytes, struct mf_diag *d)
+{
+	struct pst_sublist subs = { 0 };
+	struct pst_pc_out o;
+	struct pst_tc t;
+	uint64_t bd, bs, tb;
+	uint32_t nid = PST_NID(NT_MESSAGE, s->next_msg++), next = 1;
+
+	/* an empty recipient table, as Outlook's own contacts and tasks have */
+	pst_tc_begin(&t, &s->nb, &pst_tc_recip, 0, 0);
+	pst_tc_end(&t, &bd, &bs, &tb);
+	pst_sub_add(&subs, 0x692, bd, bs);
+	/* what the contents row shows, the node has */
+	pst_pc_str(pc, 0x0E04, ri->to ? ri->to : "");
+	pst_pc_str(pc, 0x0E03, ri->cc ? ri->cc : "");
+	pst_pc_i8(pc, 0x3007, PT_TIME, ri->modified);
+	pst_pc_i8(pc, 0x3008, PT_TIME, ri->modified);
+	pst_pc_i4(pc, 0x0E08, 0);
+	pst_pc_write(&s->nb, pc, &subs, &next, 0x0E08, tb, &o);
+	ri->size = pst_pc_get(pc, 0x0E08)->inl;
+	pst_pc_release(pc);
+	if (s->nb.err) {
+		errno = s->nb.err;
+		return mf_diag_errno(d, MF_EIO, s->nb.path, "cannot write item");
+	}
+	pst_ndb_node(&s->nb, nid, o.bid_data, pst_ndb_subtree(&s->nb, &subs), f->nid);
+	journal_row(s, f, nid, ri);
+	*nid_out = nid;
+	*bytes = o.bytes + tb;
 	return MF_OK;
 }
 
@@ -546,7 +645,8 @@ static void contents_table(struct pst_store *s, const struct pst_folder *f)
 			uint8_t *u[6];
 			char *str[6];
 			uint32_t nid = get32(s->rows_j), flags = get32(s->rows_j),
-				 imp = get32(s->rows_j), size = get32(s->rows_j), has = get32(s->rows_j);
+				 imp = get32(s->rows_j), sens = get32(s->rows_j), size = get32(s->rows_j),
+				 has = get32(s->rows_j);
 			uint64_t submit = get64(s->rows_j), delivery = get64(s->rows_j),
 				 modified = get64(s->rows_j);
 			static const uint32_t stag[6] = { 0x001A001F, 0x0037001F, 0x0042001F,
@@ -563,7 +663,7 @@ static void contents_table(struct pst_store *s, const struct pst_folder *f)
 				}
 			}
 			c[n].tag = 0x00170003, c[n++].v = imp;
-			c[n].tag = 0x00360003, c[n++].v = 0;
+			c[n].tag = 0x00360003, c[n++].v = sens;
 			if (has & 1)
 				c[n].tag = 0x00390040, c[n++].v = submit;
 			c[n].tag = 0x0057000B, c[n++].v = 0;
@@ -670,6 +770,11 @@ static void folder_nodes(struct pst_store *s, const struct pst_folder *f)
 		uint8_t eid[24];
 		entry_id(eid, s->uid, s->drafts);
 		pst_pc_bin(&pc, 0x36D7, eid, sizeof(eid));
+		/* the default Contacts and Tasks folders ([MS-OXOSFLD] 2.2.2) */
+		entry_id(eid, s->uid, s->contacts);
+		pst_pc_bin(&pc, 0x36D1, eid, sizeof(eid));
+		entry_id(eid, s->uid, s->tasks);
+		pst_pc_bin(&pc, 0x36D4, eid, sizeof(eid));
 	}
 	pc_node(s, f->nid, &pc, f->parent);
 }

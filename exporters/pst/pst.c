@@ -45,6 +45,7 @@ struct pend {
 	int64_t id, bytes;
 	int part;
 	uint32_t nid;
+	const char *kind;        /* "message", "calendar" (a task), "pab" */
 };
 
 struct maprow {
@@ -56,6 +57,7 @@ struct mf_export_ctx {
 	struct mf_store *st;
 	char *out, *target, *domain;
 	uint64_t split;
+	int directory;           /* --directory create: DIR/directory.pst */
 	/* the mailbox */
 	const struct mf_mailbox *mb;
 	char alias[128];
@@ -67,8 +69,9 @@ struct mf_export_ctx {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	char (*sha)[MF_SHA256_HEX];  /* per part written in this mailbox */
 	size_t nsha;
-	struct pend *pend;
-	size_t npend, cappend;
+	FILE *pendf;                 /* struct pend records of this mailbox (tmpfile):
+	                              * memory stays flat however many messages */
+	size_t npend;
 	/* the mapping CSV */
 	struct maprow *rows;
 	size_t nrows;
@@ -128,6 +131,7 @@ static int pst_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 	c->domain = mf_opt_str(o->values, "mailbox-domain") ?
 		    mf_xstrdup(mf_opt_str(o->values, "mailbox-domain")) : NULL;
 	c->split = split;
+	c->directory = o->directory_mode && !strcmp(o->directory_mode, "create");
 	*out = c;
 	return MF_OK;
 }
@@ -156,6 +160,19 @@ static int exists(const char *p)
 {
 	struct stat sb;
 	return stat(p, &sb) == 0;
+}
+
+/* Forget the pending confirmations (the journal is reused). */
+static void pend_reset(struct mf_export_ctx *c)
+{
+	c->npend = 0;
+	if (c->pendf) {
+		clearerr(c->pendf);
+		if (fseek(c->pendf, 0, SEEK_SET) != 0 || ftruncate(fileno(c->pendf), 0) != 0) {
+			fclose(c->pendf);
+			c->pendf = NULL;
+		}
+	}
 }
 
 static void drop_folders(struct mf_export_ctx *c)
@@ -239,11 +256,19 @@ static char *mailbox_address(struct mf_export_ctx *c, const struct mf_mailbox *m
 {
 	struct mf_arena a = MF_ARENA_INIT;
 	struct mf_plan_entry pe;
-	const char *alias = mb->alias ? mb->alias : "mailbox";
+	const char *alias = mb->alias ? mb->alias : "mailbox", *smtp = NULL;
 	char *r;
-	if (mf_plan_mailbox_action(c->st, &pe, mb->id, &a, NULL) == MF_OK && pe.alias)
-		alias = pe.alias;
-	r = c->domain ? mf_xasprintf("%s@%s", alias, c->domain) : mf_xstrdup(alias);
+	if (mf_plan_mailbox_action(c->st, &pe, mb->id, &a, NULL) == MF_OK) {
+		if (pe.alias)
+			alias = pe.alias;
+		/* a mailbox the plan maps onto an object of the target's
+		 * directory: that object's SMTP address */
+		if ((pe.action == MF_PLAN_CONVERT || pe.action == MF_PLAN_EXISTS) &&
+		    pe.object_id > 0 && mf_store_target_smtp(c->st, &smtp, pe.object_id, &a, NULL) != 1)
+			smtp = NULL;
+	}
+	r = smtp ? mf_xstrdup(smtp) : c->domain ? mf_xasprintf("%s@%s", alias, c->domain) :
+						   mf_xstrdup(alias);
 	mf_arena_release(&a);
 	return r;
 }
@@ -261,7 +286,7 @@ static int pst_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 				   "mailbox alias '%s' cannot name a file", c->alias);
 	free(c->address);
 	c->address = mailbox_address(c, mb);
-	c->npend = 0;
+	pend_reset(c);
 	c->nsha = 0;
 	drop_folders(c);
 	c->folders = mf_xcalloc(nf ? nf : 1, sizeof(*c->folders));
@@ -282,15 +307,11 @@ static int pst_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 	return part_open(c, d);
 }
 
-static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
-			   const struct mf_message *m, struct mf_put_result *res, struct mf_diag *d)
+/* The current part, open and with room for about `need` bytes. */
+static int ensure_open(struct mf_export_ctx *c, uint64_t need, struct mf_diag *d)
 {
-	struct pst_folder *f;
-	uint64_t bytes = 0;
 	int rc;
-	(void)mb;
-	if (c->open && c->store.messages &&
-	    pst_ndb_size(&c->store.nb) + (uint64_t)(m->size > 0 ? m->size : 0) * 2 > c->split) {
+	if (c->open && c->store.messages && pst_ndb_size(&c->store.nb) + need > c->split) {
 		if ((rc = part_close(c, d)) < 0)
 			return rc;
 		c->part++;
@@ -302,17 +323,85 @@ static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		if ((rc = part_open(c, d)) < 0)
 			return rc;
 	}
+	return MF_OK;
+}
+
+/* An item written into the current part, confirmed at mailbox_end: one
+ * record in the journal file (memory does not grow with the mailbox). */
+static int add_pend(struct mf_export_ctx *c, const char *kind, int64_t id, uint64_t bytes,
+		    struct mf_diag *d)
+{
+	struct pend pe;
+	memset(&pe, 0, sizeof(pe));
+	pe.kind = kind;          /* a string constant of this process */
+	pe.id = id;
+	pe.bytes = (int64_t)bytes;
+	pe.part = c->part;
+	pe.nid = PST_NID(NT_MESSAGE, c->store.next_msg - 1);
+	if (!c->pendf && !(c->pendf = tmpfile()))
+		return mf_diag_errno(d, MF_EIO, NULL, "cannot create a journal file");
+	if (fwrite(&pe, sizeof(pe), 1, c->pendf) != 1)
+		return mf_diag_errno(d, MF_EIO, NULL, "cannot write a journal file");
+	c->npend++;
+	return MF_OK;
+}
+
+static int pst_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			   const struct mf_message *m, struct mf_put_result *res, struct mf_diag *d)
+{
+	struct pst_folder *f;
+	uint64_t bytes = 0;
+	int rc;
+	(void)mb;
+	if ((rc = ensure_open(c, (uint64_t)(m->size > 0 ? m->size : 0) * 2, d)) < 0)
+		return rc;
 	f = pst_store_folder(&c->store, m->folder_path, m->folder_special);
 	if ((rc = pst_store_message(&c->store, f, m, &bytes, d)) < 0)
 		return rc;
-	if (c->npend == c->cappend) {
-		c->cappend = c->cappend ? c->cappend * 2 : 256;
-		c->pend = mf_xreallocarray(c->pend, c->cappend, sizeof(*c->pend));
-	}
-	c->pend[c->npend].id = m->id;
-	c->pend[c->npend].bytes = (int64_t)bytes;
-	c->pend[c->npend].part = c->part;
-	c->pend[c->npend++].nid = PST_NID(NT_MESSAGE, c->store.next_msg - 1);
+	if ((rc = add_pend(c, "message", m->id, bytes, d)) < 0)
+		return rc;
+	res->state = MF_PUT_PENDING;
+	res->bytes = (int64_t)bytes;
+	return MF_OK;
+}
+
+/* A to-do goes into the Tasks folder (pst_task.c); appointments are the
+ * Calendar's (not taken yet: left pending without a ledger row, so a
+ * later run hands them over again). */
+static int pst_put_calendar(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+			    const struct mf_calendar_item *item, struct mf_put_result *res,
+			    struct mf_diag *d)
+{
+	uint64_t bytes = 0;
+	int rc;
+	(void)mb;
+	res->state = MF_PUT_PENDING;
+	if (!item->kind || strcmp(item->kind, "todo") != 0)
+		return MF_OK;
+	if ((rc = ensure_open(c, 4096, d)) < 0)
+		return rc;
+	if ((rc = pst_store_task(&c->store, item, &bytes, d)) < 0)
+		return rc;
+	if ((rc = add_pend(c, "calendar", item->id, bytes, d)) < 0)
+		return rc;
+	res->bytes = (int64_t)bytes;
+	return MF_OK;
+}
+
+/* The address book: contacts and lists in the Contacts folder
+ * (pst_contact.c), confirmed as one item with the mailbox. */
+static int pst_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
+		       const struct mf_pab_entry *e, size_t n, struct mf_put_result *res,
+		       struct mf_diag *d)
+{
+	uint64_t bytes = 0;
+	int rc;
+	if ((rc = ensure_open(c, 4096 * (uint64_t)n, d)) < 0)
+		return rc;
+	if ((rc = pst_store_pab(&c->store, c->st, e, n, &bytes, d)) < 0)
+		return rc;
+	if ((rc = add_pend(c, "pab", mb->id, bytes, d)) < 0)
+		return rc;
 	res->state = MF_PUT_PENDING;
 	res->bytes = (int64_t)bytes;
 	return MF_OK;
@@ -339,11 +428,11 @@ static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 
 	if (failed) {
 		discard(c);
-		c->npend = 0;
+		pend_reset(c);
 		return MF_OK;
 	}
 	if (c->open && (rc = part_close(c, d)) < 0) {
-		c->npend = 0;
+		pend_reset(c);
 		return rc;
 	}
 	last = c->npend || !c->prev_done ? c->part : c->first_part - 1;
@@ -363,14 +452,24 @@ static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		}
 	}
 	/* every part is in place: the ledger may say so */
-	for (size_t i = 0; i < c->npend; i++) {
-		size_t k = (size_t)(c->pend[i].part - c->first_part);
-		part_name(name, sizeof(name), c->alias, c->pend[i].part);
-		snprintf(rid, sizeof(rid), "%s:0x%X", name, c->pend[i].nid);
-		mf_export_confirm(c->ex, "message", c->pend[i].id, mb->id, rid,
-				  k < c->nsha ? c->sha[k] : NULL, c->pend[i].bytes);
+	if (c->npend && (fflush(c->pendf) != 0 || fseek(c->pendf, 0, SEEK_SET) != 0)) {
+		pend_reset(c);
+		return mf_diag_errno(d, MF_EIO, NULL, "cannot read a journal file back");
 	}
-	c->npend = 0;
+	for (size_t i = 0; i < c->npend; i++) {
+		struct pend pe;
+		size_t k;
+		if (fread(&pe, sizeof(pe), 1, c->pendf) != 1) {
+			pend_reset(c);
+			return mf_diag_errno(d, MF_EIO, NULL, "cannot read a journal file back");
+		}
+		k = (size_t)(pe.part - c->first_part);
+		part_name(name, sizeof(name), c->alias, pe.part);
+		snprintf(rid, sizeof(rid), "%s:0x%X", name, pe.nid);
+		mf_export_confirm(c->ex, pe.kind, pe.id, mb->id, rid, k < c->nsha ? c->sha[k] : NULL,
+				  pe.bytes);
+	}
+	pend_reset(c);
 	/* the mapping rows: every part this mailbox has */
 	for (int k = 1; k <= MAX_PARTS; k++) {
 		part_path(c, p, sizeof(p), k);
@@ -450,12 +549,53 @@ static void keep_old_rows(struct mf_export_ctx *c, const char *path)
 	free(data);
 }
 
+/* DIR/directory.pst: the post office directory's custom recipients as
+ * contacts and its public lists as distribution lists, for a shared
+ * mailbox or a public folder (not in the mapping CSV: its mailbox is the
+ * administrator's choice). */
+static int write_directory(struct mf_export_ctx *c, struct mf_diag *d)
+{
+	struct pst_store s;
+	char *tmp = mf_xasprintf("%s/.directory.pst.tmp.%ld", c->out, (long)getpid());
+	char *fin = mf_xasprintf("%s/directory.pst", c->out);
+	size_t n = 0;
+	int rc;
+	if ((rc = pst_store_open(&s, tmp, "directory", "Post office directory", NULL, d)) == MF_OK) {
+		if ((rc = pst_store_directory(&s, c->st, &n, d)) < 0)
+			pst_store_abort(&s);
+		else
+			rc = pst_store_finish(&s, d);
+	}
+	if (rc == MF_OK && rename(tmp, fin) != 0)
+		rc = mf_diag_errno(d, MF_EIO, fin, "cannot move the file into place");
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	free(fin);
+	return rc;
+}
+
 static int pst_finish(struct mf_export_ctx *c, struct mf_diag *d)
 {
 	struct mf_buf b;
-	char *path = mf_xasprintf("%s/PstImportMapping.csv", c->out);
+	char *path;
 	int rc;
+	path = mf_xasprintf("%s/PstImportMapping.csv", c->out);
 	keep_old_rows(c, path);
+	if (c->directory) {
+		/* a mailbox called "directory" has that file already */
+		for (size_t i = 0; i < c->nrows; i++)
+			if (mf_strcaseeq(c->rows[i].name, "directory.pst")) {
+				free(path);
+				return mf_diag_set(d, MF_EUSAGE, c->out, MF_NO_OFFSET,
+						   "a mailbox's file is directory.pst: the directory "
+						   "cannot go there (leave out --directory create)");
+			}
+		if ((rc = write_directory(c, d)) < 0) {
+			free(path);
+			return rc;
+		}
+	}
 	qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_row);
 	mf_buf_init(&b, MF_BUF_UNBOUNDED);
 	mf_buf_addstr(&b, "Workload,FilePath,Name,Mailbox,IsArchive,TargetRootFolder,"
@@ -485,7 +625,8 @@ static void pst_close(struct mf_export_ctx **pc)
 		free(c->rows[i].mailbox);
 	}
 	free(c->rows);
-	free(c->pend);
+	if (c->pendf)
+		fclose(c->pendf);
 	free(c->sha);
 	free(c->address);
 	free(c->out);
@@ -504,16 +645,22 @@ const struct mf_exporter mf_exporter_pst = {
 		  .help = "pst: start a new part <alias>-002.pst ... past SIZE (K, M, G; default 20 GB)" },
 		{ .name = "mailbox-domain", .kind = MF_OPT_STRING, .arg = "DOMAIN",
 		  .help = "pst: the mapping CSV's Mailbox is <alias>@DOMAIN" },
+		{ .name = "directory", .kind = MF_OPT_ENUM,
+		  .choices = (const char *const[]){ "create", "skip", NULL },
+		  .help = "pst: also the directory (custom recipients, public lists)\n"
+			  "as DIR/directory.pst (default skip)",
+		  .field = MF_OPT_FIELD(struct mf_export_opts, directory_mode) },
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_CALENDAR | MF_EXP_PAB |
+		MF_EXP_DIRECTORY,
 	.open = pst_open,
 	.target = pst_target,
 	.check_mailbox = NULL,
 	.mailbox_begin = pst_mailbox_begin,
 	.put_message = pst_put_message,
-	.put_calendar = NULL,
-	.put_pab = NULL,
+	.put_calendar = pst_put_calendar,
+	.put_pab = pst_put_pab,
 	.mailbox_end = pst_mailbox_end,
 	.finish = pst_finish,
 	.close = pst_close,

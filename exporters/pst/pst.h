@@ -48,9 +48,9 @@ enum {
 
 /* ---- property types ---- */
 enum {
-	PT_I2 = 0x0002, PT_I4 = 0x0003, PT_BOOL = 0x000B, PT_OBJECT = 0x000D,
+	PT_I2 = 0x0002, PT_I4 = 0x0003, PT_DOUBLE = 0x0005, PT_BOOL = 0x000B, PT_OBJECT = 0x000D,
 	PT_I8 = 0x0014, PT_STRING = 0x001F, PT_TIME = 0x0040, PT_BINARY = 0x0102,
-	PT_MV_I4 = 0x1003, PT_MV_STRING = 0x101F,
+	PT_MV_I4 = 0x1003, PT_MV_STRING = 0x101F, PT_MV_BINARY = 0x1102,
 };
 #define PST_TAG(id, type) (((uint32_t)(id) << 16) | (uint32_t)(type))
 
@@ -300,6 +300,11 @@ struct pst_folder {
 	size_t nruns, capruns;
 };
 
+struct pst_xnamed {
+	uint16_t wguid;
+	uint32_t lid;
+};
+
 /* One store (one .pst file) being written. */
 struct pst_store {
 	struct pst_ndb nb;
@@ -319,6 +324,13 @@ struct pst_store {
 	char *cs_name;
 	/* rendering of addresses (core/mime.h) */
 	const struct mf_mailbox *mb;
+	/* contacts and tasks (pst_contact.c, pst_task.c) */
+	uint32_t contacts, tasks;
+	/* named properties beyond Outlook's own (pst_named) */
+	struct pst_xnamed *xn;   /* (wGuid, LID) in registration order */
+	size_t nxn;
+	uint8_t (*xguid)[16];    /* property sets beyond Outlook's six */
+	size_t nxguid;
 };
 
 /* The fixed folder NIDs Outlook's empty store has. */
@@ -347,6 +359,7 @@ void pst_store_abort(struct pst_store *s);
 /* message.c: a message node (and, recursively, embedded messages). */
 struct pst_rowinfo {
 	uint32_t flags, importance, size, status;
+	uint32_t sensitivity;    /* PidTagSensitivity (0 normal, 2 private) */
 	int has_submit, has_delivery;
 	uint64_t submit, delivery, modified; /* FILETIME */
 	char *klass, *subject, *sender, *to, *cc, *topic; /* UTF-8 (owned) */
@@ -358,6 +371,36 @@ void pst_rowinfo_release(struct pst_rowinfo *ri);
 uint64_t pst_filetime(int64_t unix_seconds);
 /* 16 bytes of SHA-256 over "a\nb" (search keys, derived GUIDs). */
 void pst_hash16(uint8_t out[16], const char *a, const char *b);
+
+/* Write a non-mail item (contact, list, task) whose properties are in pc
+ * (released here) into folder f: an empty recipient table is added, the
+ * display To/Cc, creation and modification times (ri->modified) and the
+ * message size set, the node registered and its contents row journaled
+ * from ri.  *nid_out gets its NID, *bytes its size. */
+int pst_store_item(struct pst_store *s, struct pst_folder *f, struct pst_pc *pc,
+		   struct pst_rowinfo *ri, uint32_t *nid_out, uint64_t *bytes, struct mf_diag *d);
+
+/* The property ID of a named property (LID in the property set guid):
+ * one of Outlook's own, else registered in this store's name-to-ID map
+ * (messaging.c). */
+uint16_t pst_named(struct pst_store *s, const uint8_t guid[16], uint32_t lid);
+extern const uint8_t pst_psetid_address[16], pst_psetid_task[16], pst_psetid_common[16];
+
+/* pst_contact.c / pst_task.c */
+struct mf_pab_entry;
+struct mf_calendar_item;
+struct mf_store;
+/* Every entry of an address book: contacts first, then the lists. */
+int pst_store_pab(struct pst_store *s, struct mf_store *st, const struct mf_pab_entry *e,
+		  size_t n, uint64_t *bytes, struct mf_diag *d);
+/* The post office directory (custom recipients and public lists) into the
+ * Contacts folder of s. */
+int pst_store_directory(struct pst_store *s, struct mf_store *st, size_t *count, struct mf_diag *d);
+/* One VTODO item as IPM.Task in the Tasks folder. */
+int pst_store_task(struct pst_store *s, const struct mf_calendar_item *c, uint64_t *bytes,
+		   struct mf_diag *d);
+/* One-off entry ID ([MS-OXCDATA] 2.2.5.1) of name, type, address. */
+uint8_t *pst_one_off(const char *name, const char *type, const char *addr, size_t *len);
 
 /* Column sets of Outlook's templates (messaging.c). */
 extern const struct pst_tcdef pst_tc_hier, pst_tc_contents, pst_tc_fai, pst_tc_search,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * pst_verify.c: `mailferry verify pst`: the .pst files under --out DIR
- * compared with the delivery ledger (engine/verify.h).  The files' content
- * is not read here (`mailferry inspect pst` does that); their bytes are.
+ * compared with the delivery ledger (engine/verify.h) and, through the
+ * reader of exporters/pst/reader/ (pst_verify_content.c), their content
+ * with the staging database.
  *
  * The export (pst.c) records a mailbox row per finished mailbox and, for
  * every message, remote id "<part file>:0x<NID>" with the sha256 of that
@@ -11,13 +12,15 @@
  *   - every selected message is in the ledger as delivered;
  *   - DIR/<alias>.pst exists (every exported mailbox has one, the empty
  *     ones too), and so does every part a delivered message names;
- *   - each such part has the sha256 its messages recorded.
+ *   - each such part has the sha256 its messages recorded;
+ *   - each part's content matches staging (pst_verify_content.h).
  * A *.pst in DIR that no ledger row names is an extra file.  With
  * --mailbox only the files named like a selected mailbox's parts
  * (<alias>.pst, <alias>-NNN.pst) are judged.
  */
 #include "engine/verify.h"
 #include "exporters/pst/pst.h"
+#include "exporters/pst/pst_verify_content.h"
 #include "core/hash.h"
 
 #include <dirent.h>
@@ -112,7 +115,8 @@ static int pv_named_like(const char *name, const char *alias)
 }
 
 static void pv_check_part(struct mf_verify *v, const char *root, const char *name,
-			  const struct pv_part *p)
+			  const struct pv_part *p, const struct mf_mailbox *mb,
+			  const struct mf_verify_mailbox *vm, struct mf_arena *arena)
 {
 	char hex[MF_SHA256_HEX], *path = mf_xasprintf("%s/%s", root, p->name);
 	int64_t size;
@@ -130,6 +134,9 @@ static void pv_check_part(struct mf_verify *v, const char *root, const char *nam
 		mf_verify_mismatch(v, "%s: %s differs from what was written (sha256 %.16s..., the "
 				   "ledger has %.16s..., %lld bytes)", name, p->name, hex, p->sha256,
 				   (long long)size);
+	/* and what it holds, against the staging database */
+	if (rc == MF_OK)
+		pst_verify_content(v, mb, vm, path, p->name, arena);
 	free(path);
 }
 
@@ -137,7 +144,7 @@ static void pv_check_part(struct mf_verify *v, const char *root, const char *nam
  * known. */
 static void pv_mailbox(struct mf_verify *v, const char *root, const struct mf_mailbox *mb,
 		       const struct mf_verify_mailbox *vm, const char *alias, char ***known,
-		       size_t *nknown)
+		       size_t *nknown, struct mf_arena *arena)
 {
 	struct mf_verify_sum *sum = mf_verify_sum(v);
 	const char *name = mf_verify_name(mb);
@@ -172,7 +179,7 @@ static void pv_mailbox(struct mf_verify *v, const char *root, const struct mf_ma
 		}
 	}
 	for (size_t k = 0; k < nparts; k++) {
-		pv_check_part(v, root, name, &parts[k]);
+		pv_check_part(v, root, name, &parts[k], mb, vm, arena);
 		*known = mf_xreallocarray(*known, *nknown + 1, sizeof(**known));
 		(*known)[(*nknown)++] = parts[k].name;
 	}
@@ -218,7 +225,7 @@ int mf_pst_verify(struct mf_verify *v, struct mf_diag *diag)
 			continue;
 		}
 		mf_verify_undelivered(v, mb, &vm);
-		pv_mailbox(v, root, mb, &vm, alias, &known, &nknown);
+		pv_mailbox(v, root, mb, &vm, alias, &known, &nknown, &arena);
 		mf_verify_mailbox_release(&vm);
 	}
 	if (rc == MF_OK) {

@@ -3,8 +3,13 @@
 # generated corpora are exported, then read back by readers mailferry did
 # not write: libpff (pypff, pffexport), libpst (readpst) and the npm
 # package pst-extractor (tests/node), each compared message by message
-# with the staging database (tests/lib/pst_check.py); pstdump.py (shared
-# formats notes) verifies every CRC, signature, map and reference count.
+# with the staging database (tests/lib/pst_check.py: folder, subject,
+# sender and recipients by name and address against the EML exporter's
+# rendering, submit and delivery times, flags, importance, body, RTF,
+# attachments by sha256, embedded messages recursively; which reader shows
+# what is listed there), and by mailferry's own reader (verify pst);
+# pstdump.py (shared formats notes) verifies every CRC, signature, map and
+# reference count.
 # Then: two exports are byte-identical, a re-run changes nothing, a killed
 # run leaves no temporary file and the next run completes the mailbox,
 # --split-size makes parts, the mapping CSV names every file.
@@ -29,9 +34,21 @@ checker() {
 }
 
 readers() { # DB OUT LABEL
+	# the staged senders and recipients as every exporter renders them:
+	# the EML exporter's output is the reference for names and addresses
+	check "$3: the EML reference of the staged addresses" "$MF" export eml --db "$1" \
+		--out "$2-eml" --quiet
 	for r in files pypff pffexport readpst extractor; do
-		checker "$3: $r reads every staged message back" "$1" "$2" $r "$NODE_DIR"
+		checker "$3: $r reads every staged message back" "$1" "$2" $r "$NODE_DIR" "$2-eml"
 	done
+	verify_own "$@"
+}
+
+# mailferry's own reader against staging (verify pst): every message in its
+# folder with its content, no mismatch
+verify_own() { # DB OUT LABEL
+	check "$3: verify pst (mailferry's reader against staging) finds no mismatch" \
+		"$MF" verify pst --db "$1" --out "$2"
 }
 
 pstdump_all() { # OUT LABEL
@@ -60,6 +77,22 @@ done
 check_grep "mapping CSV: alias@--mailbox-domain" '^Exchange,,LindqvistA.pst,LindqvistA@example.com,FALSE,/,,,,' \
 	"$T/s-ccmail/PstImportMapping.csv"
 check_out "every mailbox has its file, also the ones without mail" "8" sh -c 'ls "$1"/*.pst | wc -l' sh "$T/s-ccmail"
+
+# ---- the mapping CSV's Mailbox from the plan's target directory: a
+# converted custom recipient and an existing mailbox get their object's
+# primary SMTP address, the others alias@--mailbox-domain ----
+cp "$T/sample-ccmail.db" "$T/plan.db"
+printf 'class,alias,display_name,proxy_addresses\r\ncustom,ALindqvist,Anna Lindqvist,"SMTP:anna@example.com;CCMAIL:Lindqvist, Anna at SALES01"\r\nmailbox,OkaforC,Chidi Okafor,"smtp:chidi.old@example.com;SMTP:chidi@example.com;CCMAIL:Okafor, Chidi at SALES01"\r\n' >"$T/gal.csv"
+check "mapping CSV: import a target directory" "$MF" import directory --db "$T/plan.db" --quiet "$T/gal.csv"
+check "mapping CSV: plan" "$MF" plan --db "$T/plan.db"
+check "mapping CSV: export with the plan" "$MF" export pst --db "$T/plan.db" --out "$T/planned" --quiet \
+	--mailbox-domain example.net
+check_grep "mapping CSV: a converted custom recipient's SMTP address" '^Exchange,,ALindqvist.pst,anna@example.com,FALSE,/,,,,' \
+	"$T/planned/PstImportMapping.csv"
+check_grep "mapping CSV: an existing mailbox's primary SMTP address" '^Exchange,,OkaforC.pst,chidi@example.com,FALSE,/,,,,' \
+	"$T/planned/PstImportMapping.csv"
+check_grep "mapping CSV: the others alias@--mailbox-domain" '^Exchange,,BergA.pst,BergA@example.net,FALSE,/,,,,' \
+	"$T/planned/PstImportMapping.csv"
 
 # ---- generated corpora ----
 "$BUILD/tools/gen-ccmail" --users 3 --messages 150 --attach-pct 30 --attach-max 60000 --edge \
@@ -109,6 +142,7 @@ wait $kpid 2>/dev/null
 check "after a kill: the next run completes" "$MF" export pst --db "$T/kill.db" --out "$T/kill-out" --quiet
 check_out "after a kill: no temporary file left" "" sh -c 'cd "$1" && ls -a | grep "\.tmp\." || true' sh "$T/kill-out"
 checker "after a kill: every message once (pypff)" "$T/kill.db" "$T/kill-out" pypff "$NODE_DIR"
+verify_own "$T/kill.db" "$T/kill-out" "after a kill"
 check "after a kill: the file equals a clean export's" cmp "$T/kill-out/Lindqvist1A.pst" "$T/big-out/Lindqvist1A.pst"
 
 # ---- --split-size ----
@@ -118,6 +152,7 @@ check "split: several parts, each under the size" sh -c '
 	n=$(ls "$1"/Lindqvist1A-*.pst | wc -l); [ "$n" -ge 3 ] || exit 1
 	for f in "$1"/Lindqvist1A*.pst; do [ $(stat -c %s "$f") -le 1300000 ] || exit 1; done' sh "$T/split"
 checker "split: every message in exactly one part (pypff)" "$T/big.db" "$T/split" pypff "$NODE_DIR"
+verify_own "$T/big.db" "$T/split" "split"
 check "split: one mapping row per part" sh -c '
 	[ "$(grep -c "^Exchange,,Lindqvist1A.*\.pst,Lindqvist1A@example.com," "$1/PstImportMapping.csv")" = \
 	  "$(ls "$1"/Lindqvist1A*.pst | wc -l)" ]' sh "$T/split"
@@ -129,6 +164,7 @@ check "later mail: export the rest" "$MF" export pst --db "$T/sample-ccmail.db" 
 check "later mail: the finished files are untouched" sh -c 'cd "$1" && sha256sum -c --quiet "$2"' sh "$T/later" "$T/later.sha"
 check "later mail: the rest is in new parts" test -f "$T/later/LindqvistA-002.pst"
 checker "later mail: every message once over the parts (pypff)" "$T/sample-ccmail.db" "$T/later" pypff "$NODE_DIR"
+verify_own "$T/sample-ccmail.db" "$T/later" "later mail"
 check_exit 2 "split: a size of nothing is refused" "$MF" export pst --db "$T/big.db" --out "$T/split2" --split-size 0
 
 finish

@@ -5,7 +5,10 @@
 # every message (calendar item) the ledger has; then one item's bytes are
 # changed, one item removed, one item added and an empty mailbox's folder
 # (file, pair of files) deleted, and verify names each of them on a line of
-# its own, reports nothing else, and exits 1.
+# its own, reports nothing else, and exits 1.  pst also compares each
+# file's content with staging: a subject changed inside a file and staging
+# changed after the export (subject, sender, recipients, dates, flags,
+# importance, body, attachment, folder, a message the file lacks).
 . "$(dirname "$0")/lib.sh"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -238,6 +241,66 @@ check_grep "pst: an extra file is named" "^extra.pst is not in the ledger (an ex
 check_grep "pst: the empty mailbox's missing file is named" "^$empty: $empty.pst is missing (the ledger has 0 messages in it)\$" "$T/pst.bad"
 check_out "pst: ... and nothing else (4 lines and the summary)" 5 sh -c 'wc -l < "$1" | tr -d " "' sh "$T/pst.bad"
 check "pst: --mailbox of an intact mailbox passes (other files not judged)" "$MF" verify pst --db "$DB" --out "$d" --mailbox DunnO
+
+# ---- pst content: each part read back with mailferry's own PST reader
+# (exporters/pst/reader, no code shared with the writer) and compared with
+# staging.  A file whose structure is sound but whose content differs, and
+# staging changed after the export, are each named on their own lines ----
+check "pst content: export into a second folder" "$MF" export pst --db "$DB" --out "$T/pst2" --quiet
+check "pst content: verify of the clean export passes" "$MF" verify pst --db "$DB" --out "$T/pst2"
+check_grep "pst content: ... it read every message back" "; 0 mismatches\$" "$T/.out"
+cp "$T/pst2/LindqvistA.pst" "$T/L.pst"
+check "pst content: one letter of a subject changed in the file, every CRC kept right" \
+	"$PY" "$SRC/tests/lib/pstmut.py" "$T/L.pst" "$T/pst2/LindqvistA.pst" subject
+"$MF" verify pst --db "$DB" --out "$T/pst2" >"$T/pst2.bad" 2>&1
+echo $? >"$T/pst2.rc"
+check_out "pst content: verify exits 1" 1 cat "$T/pst2.rc"
+check_grep "pst content: the message is named with the subject read and the staged one" \
+	"^LindqvistA: LindqvistA.pst: message [0-9]* in '[^']*': subject '\([a-z]\)[^']*', staged '[^']*'\$" "$T/pst2.bad"
+check_grep "pst content: ... the contents row that no longer matches its node" \
+	"^LindqvistA: LindqvistA.pst: node 0x[0-9A-F]*: row 0x[0-9A-F]*: column 0x0037001F" "$T/pst2.bad"
+check_grep "pst content: ... the file's sha256" "^LindqvistA: LindqvistA.pst differs from what was written" "$T/pst2.bad"
+check_grep "pst content: ... and nothing else" "; 3 mismatches\$" "$T/pst2.bad"
+cp "$T/L.pst" "$T/pst2/LindqvistA.pst"
+
+# vstage NAME SQL WANT-LINES PATTERN: staging changed after the export (on a
+# copy of the database): verify names the message with PATTERN, WANT lines
+vstage() {
+	cp "$DB" "$T/v.db"
+	sqlite3 "$T/v.db" "$2"
+	"$MF" verify pst --db "$T/v.db" --out "$T/pst2" >"$T/v.out" 2>&1
+	check_grep "pst content: $1 is named" "$4" "$T/v.out"
+	check_grep "pst content: $1: $3 mismatches, nothing else" "; $3 mismatches\$" "$T/v.out"
+}
+mid() { q "SELECT id FROM messages WHERE subject = '$1' AND mailbox_id = (SELECT id FROM mailboxes WHERE alias = 'LindqvistA')"; }
+m_build=$(mid 'Build status'); m_lunch=$(mid 'Lunch?'); m_kick=$(mid 'Campaign kickoff')
+m_q2=$(mid 'Q2 price list draft')
+check "pst content: the messages to change are staged" test -n "$m_build" -a -n "$m_lunch" -a -n "$m_kick" -a -n "$m_q2"
+P="^LindqvistA: LindqvistA.pst: message"
+vstage "a changed subject" "UPDATE messages SET subject = 'Changed in staging' WHERE id = $m_build" 1 \
+	"$P $m_build in '[^']*': subject 'Build status', staged 'Changed in staging'\$"
+vstage "a changed sender" "UPDATE messages SET sender_raw = 'someone@example.org', sender_name = NULL, sender_type = NULL, sender_address = NULL WHERE id = $m_build" 3 \
+	"$P $m_build in '[^']*': sender address 'jdoe@example.com', staged 'someone@example.org'\$"
+vstage "a removed recipient" "DELETE FROM recipients WHERE message_id = $m_q2 AND role = 'cc'" 1 \
+	"$P $m_q2 in '[^']*': 2 recipients, staged 1\$"
+vstage "a changed send date" "UPDATE messages SET sent_utc = sent_utc + 3600, received_utc = received_utc + 3600 WHERE id = $m_build" 2 \
+	"$P $m_build in '[^']*': submit time '[0-9T:-]*Z', staged '[0-9T:-]*Z'\$"
+vstage "a changed read flag" "UPDATE messages SET unread = 1 - unread WHERE id = $m_lunch" 1 \
+	"$P $m_lunch in '[^']*': read/unsent [01]/0, staged [01]/0\$"
+vstage "a changed priority" "UPDATE messages SET priority = 1 WHERE id = $m_kick" 1 \
+	"$P $m_kick in '[^']*': importance 0, staged 2\$"
+vstage "a changed body" "UPDATE body_parts SET text = 'changed' WHERE message_id = $m_build AND kind = 'text'" 1 \
+	"$P $m_build in '[^']*': plain body differs"
+vstage "a changed attachment" "UPDATE attachments SET data = X'00' WHERE message_id = $m_q2 AND name = 'PRICES.CSV'" 1 \
+	"$P $m_q2 in '[^']*': attachment 1 (PRICES.CSV): [0-9]* bytes, sha256 [0-9a-f]*\.\.\., staged [0-9]* bytes, [0-9a-f]*\.\.\.$"
+vstage "a message in another folder" "UPDATE messages SET folder_id = (SELECT folder_id FROM messages WHERE id = $m_q2) WHERE id = $m_lunch" 3 \
+	"$P $m_lunch in '[^']*': in folder 'Deleted Items', should be in 'Inbox'\$"
+vstage "a message the file lacks" "UPDATE deliveries SET remote_id = 'LindqvistA.pst:0x7FFFFE4' WHERE item_id = $m_build AND item_kind = 'message' AND target LIKE 'pst:%/pst2#%'" 3 \
+	"$P $m_build in '[^']*': not in the file (node 0x7FFFFE4)\$"
+check_grep "pst content: ... the message the ledger no longer names is extra" \
+	"^LindqvistA: LindqvistA.pst: message 'Build status' (node 0x[0-9A-F]*) in 'Inbox' is not in the ledger (an extra message)\$" "$T/v.out"
+check_grep "pst content: ... and its folder's count is off" \
+	"^LindqvistA: LindqvistA.pst: folder 'Inbox' counts [0-9]* messages and lists [0-9]*, the ledger puts [0-9]* there\$" "$T/v.out"
 
 # ---- the command line ----
 check_exit 2 "verify without a target kind is a usage error" "$MF" verify --db "$DB" --out "$T/maildir"

@@ -13,12 +13,17 @@
 #       folders, with their attachments (tests/lib/files_check.py);
 #   export-ics: every staged calendar item exactly once (stage.py ics);
 #   export-exchange: `mailferry inspect exchange --json` of the set matches
-#       the staging database (tests/lib/exchange_check.py).
+#       the staging database (tests/lib/exchange_check.py);
+#   export-pst: every staged message exactly once, in its folder, with its
+#       content, read by libpff (tests/lib/pst_check.py pypff: none missing,
+#       none unexpected) and by mailferry's own reader (verify pst: ledger,
+#       sha256, content); every file byte-identical to an uninterrupted
+#       export's.
 # The IMAP exporter's kill tests belong to its own suite.
 #
 #   sh tests/crash/killtest.sh [-n TRIALS] [-s small|large] [-o RESULTS.tsv] WHAT...
 #   WHAT: import-ccmail import-msmail export-maildir export-mbox export-eml
-#         export-ics export-exchange, or "all"
+#         export-ics export-exchange export-pst, or "all"
 #
 # MF (default build/mailferry) and BUILD (build; for gen-ccmail and
 # gen-msmail) pick the binaries.  Prints "ok - ..." / "FAIL - ..." per
@@ -44,7 +49,8 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || set -- all
 if [ "$1" = all ]; then
-	set -- import-ccmail import-msmail export-maildir export-mbox export-eml export-ics export-exchange
+	set -- import-ccmail import-msmail export-maildir export-mbox export-eml export-ics export-exchange \
+		export-pst
 fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/mf-kill-XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
@@ -143,6 +149,17 @@ verify_export() { # $1 = format, $2 = db, $3 = out: exit 0 when the target match
 	exchange)
 		"$MF" inspect exchange --json "$3" >"$T/inspect.json" 2>"$T/inspect.err" &&
 			python3 tests/lib/exchange_check.py "$2" "$T/inspect.json" ;;
+	pst)
+		py=python3
+		[ -x /usr/bin/python3 ] && py=/usr/bin/python3   # Debian's, with python3-pypff
+		"$py" tests/lib/pst_check.py "$2" "$3" pypff || return 1
+		"$MF" verify pst --db "$2" --out "$3" || return 1
+		# deterministic: the same files as an uninterrupted export's
+		for f in "$T/eref"/*.pst; do
+			cmp "$f" "$3/${f##*/}" || return 1
+		done
+		[ "$(ls "$T/eref" | grep -c '\.pst$')" = "$(ls "$3" | grep -c '\.pst$')" ] ||
+			{ echo "the number of .pst files differs from an uninterrupted export's"; return 1; } ;;
 	esac
 }
 
@@ -187,7 +204,7 @@ for w in "$@"; do
 	case "$w" in
 	import-ccmail) import_trials ccmail "$T/cc" ;;
 	import-msmail) import_trials msmail "$T/ms" ;;
-	export-maildir|export-mbox|export-eml|export-ics|export-exchange)
+	export-maildir|export-mbox|export-eml|export-ics|export-exchange|export-pst)
 		if "$MF" formats 2>/dev/null | grep -q "^ *${w#export-} .*built\|${w#export-}.*built"; then
 			export_trials "${w#export-}"
 		else

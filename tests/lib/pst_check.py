@@ -2,7 +2,7 @@
 """pst_check.py: read mailferry's PST files back with readers mailferry did
 not write and compare what each finds with the staging database.
 
-usage: pst_check.py DB OUTDIR READER [NODE_DIR]
+usage: pst_check.py DB OUTDIR READER [NODE_DIR] [EML_DIR]
 
 READER is one of
   pypff      libpff's Python bindings: folders, subject, dates, flags,
@@ -15,11 +15,31 @@ READER is one of
   extractor  the npm package pst-extractor (tests/node/pst-read.js)
   files      every selected mailbox has its file; empty ones open with the
              standard folders (pypff); the mapping CSV has one row per file
+With EML_DIR (`mailferry export eml` of the same database, its ledger
+rows in DB), the sender's and every To/Cc recipient's name and address
+are compared too: the EML exporter renders staged addresses (directory,
+plan, legacy forms) as every exporter does, so it is the reference the PST
+readers' names and addresses must equal.  What each reader can show:
+  pypff      folder, subject, submit and delivery time, read/unsent,
+             importance, read receipt, sender name and address, body, RTF,
+             attachments (bytes, names); not recipients nor embedded
+             messages (the bindings do not expose them: pffexport does)
+  pffexport  folder, subject, submit and delivery time, read/unsent,
+             importance, sender name and address, recipients (type, name,
+             address), body, attachments (bytes), embedded messages with
+             the same, recursively
+  readpst    folder, read flag (Status: R), body, RTF, attachments
+             (bytes) and embedded messages; its headers are the stored
+             transport headers when a message has them, so subject, sender
+             and dates are compared only for messages without them
+  extractor  everything pypff compares, plus recipients (type, name,
+             address) and embedded messages, recursively
 Every check compares content and counts item by item; a reader's error
 output fails the check.  Prints one line per problem and exits 1 on any.
 """
 import datetime
 import email
+import email.header
 import email.policy
 import hashlib
 import json
@@ -36,6 +56,7 @@ STANDARD = {"inbox": "Inbox", "in box": "Inbox", "sent": "Sent Items", "sent ite
             "wastebasket": "Deleted Items", "outbox": "Outbox", "out box": "Outbox"}
 SPECIAL = {"inbox": "Inbox", "sent": "Sent Items", "drafts": "Drafts", "trash": "Deleted Items"}
 FOLDERS5 = {"Inbox", "Sent Items", "Deleted Items", "Drafts", "Outbox"}
+PIM = {"Contacts", "Tasks", "Calendar"}
 
 problems = []
 
@@ -68,10 +89,12 @@ def norm(s):
 
 def load_message(con, mid):
     r = con.execute("select subject, sender_raw, sent_utc, received_utc, unread, unsent, priority, "
-                    "receipt_requested, folder_id from messages where id = ?", (mid,)).fetchone()
+                    "receipt_requested, folder_id, length(raw_header) from messages where id = ?",
+                    (mid,)).fetchone()
     m = {"id": mid, "subject": r[0] or "", "has_sender": r[1] is not None, "submit": r[2],
          "delivery": r[3] if r[3] is not None else r[2], "read": not r[4], "unsent": bool(r[5]),
-         "importance": r[6] + 1, "receipt": bool(r[7]), "folder_id": r[8]}
+         "importance": r[6] + 1, "receipt": bool(r[7]), "folder_id": r[8],
+         "raw_header": bool(r[9])}
     texts, rtf = [], None
     for kind, text, raw in con.execute("select kind, text, raw from body_parts where message_id = ? "
                                        "order by position", (mid,)):
@@ -97,9 +120,32 @@ def load_message(con, mid):
     return m
 
 
-def expectations(db):
+def eml_parties(emldir, con):
+    """Message id -> (from, to, cc) as the EML exporter rendered them."""
+    import email.utils
+    out = {}
+    if not emldir:
+        return out
+    root = os.path.realpath(emldir)
+    for mid, rid, target in con.execute("select item_id, remote_id, target from deliveries where "
+                                        "item_kind = 'message' and status = 'delivered' and "
+                                        "target like 'eml:%'"):
+        if not target.startswith("eml:" + root + "#"):
+            continue
+        with open(os.path.join(root, rid), "rb") as fh:
+            msg = email.message_from_binary_file(fh, policy=email.policy.default)
+        def parties(name):
+            vals = [str(v) for v in msg.get_all(name, [])]
+            return [(n, a) for n, a in email.utils.getaddresses(vals)]
+        frm = parties("From")
+        out[mid] = (frm[0] if frm else None, parties("To"), parties("Cc"))
+    return out
+
+
+def expectations(db, emldir=None):
     con = sqlite3.connect(db)
     out = {}
+    refs = eml_parties(emldir, con)
     for mbid, alias, kind in con.execute("select id, alias, kind from mailboxes where alias is not null "
                                          "order by alias").fetchall():
         folders = {fid: pst_folder(p, sp) for fid, p, sp in
@@ -109,6 +155,8 @@ def expectations(db):
                                   "where g.mailbox_id = ? and g.parent_id is null", (mbid,)).fetchall():
             m = load_message(con, mid)
             m["folder"] = folders[m["folder_id"]]
+            if mid in refs:
+                m["from"], m["to"], m["cc"] = refs[mid]
             msgs.append(m)
         out[alias] = {"kind": kind, "messages": msgs, "folders": set(folders.values())}
     return out
@@ -118,7 +166,12 @@ def expectations(db):
 
 def match(alias, reader, expected, found, compare):
     """Pair every expected message with one the reader found in the same
-    folder (same subject, then the closest), then compare them."""
+    folder (same subject, then the closest), then compare them.  Items of
+    the Contacts, Tasks and Calendar folders are not mail: other checkers
+    read them (tests/lib/pst_pab_check.py), unless mail is staged there."""
+    mail_folders = {m["folder"] for m in expected}
+    found = [x for x in found if not (len(x["folder"]) == 1 and x["folder"][0] in PIM and
+                                      x["folder"] not in mail_folders)]
     byf = {}
     for m in found:
         byf.setdefault(m["folder"], []).append(m)
@@ -175,6 +228,18 @@ def match(alias, reader, expected, found, compare):
             bad("%s: %s: unexpected message %r in %s", reader, alias, x.get("subject"), "/".join(f))
 
 
+def cmp_readpst(alias, reader, m, x):
+    """readpst: the read flag, body, RTF, attachments and embedded messages;
+    the subject where no transport headers were stored (its headers are
+    those otherwise)."""
+    tag = "%s: %s: message %d (%r)" % (reader, alias, m["id"], m["subject"])
+    if x["read"] != m["read"]:
+        bad("%s: read %r (Status header), staged %r", tag, x["read"], m["read"])
+    if not m["raw_header"] and x.get("header_subject") != m["subject"]:
+        bad("%s: subject %r", tag, x.get("header_subject"))
+    cmp_common(alias, reader, m, x, {"body", "rtf", "attachments", "nested_ok", "unordered"})
+
+
 def cmp_common(alias, reader, m, x, what):
     tag = "%s: %s: message %d (%r)" % (reader, alias, m["id"], m["subject"])
     if "subject" in what and x["subject"] != m["subject"]:
@@ -189,6 +254,17 @@ def cmp_common(alias, reader, m, x, what):
         bad("%s: read receipt %r, staged %r", tag, x["receipt"], m["receipt"])
     if "sender" in what and m["has_sender"] and not x.get("sender"):
         bad("%s: no sender", tag)
+    if "sender" in what and m.get("from") and x.get("sender_email") is not None:
+        if (x.get("sender"), x["sender_email"].lower()) != (m["from"][0], m["from"][1].lower()):
+            bad("%s: sender %r <%s>, the staged sender renders as %r <%s>", tag, x.get("sender"),
+                x["sender_email"], m["from"][0], m["from"][1])
+    if "delivery" in what and x.get("delivery") != m["delivery"]:
+        bad("%s: delivery time %r, staged %r", tag, x.get("delivery"), m["delivery"])
+    if "parties" in what and "to" in m and x.get("parties") is not None:
+        got = [(r, n, a.lower()) for r, n, a in x["parties"] if r in ("to", "cc")]
+        want = [("to", n, a.lower()) for n, a in m["to"]] + [("cc", n, a.lower()) for n, a in m["cc"]]
+        if sorted(got) != sorted(want):
+            bad("%s: To/Cc %r, the staged recipients render as %r", tag, got, want)
     if "body" in what and norm(x["body"]) != norm(m["body"]):
         bad("%s: body %r, staged %r", tag, (x["body"] or "")[:80], m["body"][:80])
     if "rtf" in what and m["rtf"] is not None and (x.get("rtf") or b"").rstrip(b"\r\n\0") != m["rtf"].rstrip(b"\r\n\0"):
@@ -296,6 +372,8 @@ def pypff_read(path):
              "importance": p[0x0017].data_as_integer if 0x0017 in p else None,
              "receipt": bool(p[0x0029].data_as_boolean) if 0x0029 in p else False,
              "sender": m.sender_name,
+             "sender_email": p[0x0C1F].data_as_string if 0x0C1F in p else None,
+             "delivery": ft_unix(m.get_delivery_time_as_integer()),
              "body": m.plain_text_body.decode("utf-8") if m.plain_text_body else "",
              "rtf": lzfu_decode(p[0x1009].data) if 0x1009 in p else None, "attachments": []}
         for i in range(m.number_of_attachments):
@@ -368,16 +446,26 @@ def pffexport_read(path, tmp):
             with open(os.path.join(dirp, "Message.txt"), "rb") as fh:
                 body = fh.read().decode("utf-8", "replace")
         x = {"subject": h.get("Subject", ""), "submit": when(h.get("Client submit time")),
+             "delivery": when(h.get("Delivery time")),
              "read": bool(flags & 1), "unsent": bool(flags & 8),
              "importance": {"Low": 0, "Normal": 1, "High": 2}.get(h.get("Importance")),
-             "sender": h.get("Sender name"), "body": body, "recipients": [], "attachments": []}
+             "sender": h.get("Sender name"), "sender_email": h.get("Sender email address"),
+             "body": body, "recipients": [], "parties": [], "attachments": []}
         rp = os.path.join(dirp, "Recipients.txt")
         if os.path.exists(rp):
             with open(rp, encoding="utf-8") as fh:
+                cur = {}
                 for line in fh:
-                    if line.startswith("Recipient type:"):
-                        t = line.split(":", 1)[1].strip().lower()
+                    k, _, val = line.partition(":")
+                    k, val = k.strip(), val.strip()
+                    if k == "Display name":
+                        cur = {"name": val}
+                    elif k == "Email address":
+                        cur["email"] = val
+                    elif k == "Recipient type":
+                        t = val.lower()
                         x["recipients"].append(t)
+                        x["parties"].append((t, cur.get("name"), cur.get("email") or ""))
         ad = os.path.join(dirp, "Attachments")
         if os.path.isdir(ad):
             items = []
@@ -460,6 +548,11 @@ def readpst_read(path, tmp):
                 msgobj = email.message_from_binary_file(fh, policy=email.policy.compat32)
             x = part_msg(msgobj)
             x["folder"] = folder
+            # readpst writes "Status: RO" for a read message (a stored
+            # transport header may carry Status lines of its own)
+            x["read"] = any(str(v).strip() == "RO" for v in msgobj.get_all("Status", []))
+            x["header_subject"] = str(email.header.make_header(email.header.decode_header(
+                msgobj.get("Subject") or "")))
             found.append(x)
     return found
 
@@ -476,14 +569,19 @@ def extractor_read(path, node_dir):
     def conv(m):
         roles = {1: "to", 2: "cc", 3: "bcc"}
         x = {"subject": m["subject"], "submit": None if m["submit"] is None else int(m["submit"]),
+             "delivery": None if m["delivery"] is None else int(m["delivery"]),
              "read": m["read"], "unsent": m["unsent"], "importance": m["importance"],
-             "receipt": m["receipt"], "sender": m["senderName"], "body": m["body"],
+             "receipt": m["receipt"], "sender": m["senderName"], "sender_email": m["senderEmail"],
+             "body": m["body"],
              "rtf": m["rtf"].encode("latin-1", "replace") if m["rtf"] else None,
              "recipients": [roles.get(r["type"], "?") for r in m["recipients"]],
+             "parties": [(roles.get(r["type"], "?"), r["name"], r["email"] or "")
+                         for r in m["recipients"]],
              "attachments": []}
         for a in m["attachments"]:
             if a["method"] == 5:
-                x["attachments"].append({"embedded": True})
+                x["attachments"].append({"embedded": True,
+                                         "nested": conv(a["embedded"]) if a.get("embedded") else None})
             else:
                 x["attachments"].append({"name": a["name"], "sha256": a["sha256"]})
         return x
@@ -501,7 +599,8 @@ def extractor_read(path, node_dir):
 def main():
     db, outdir, reader = sys.argv[1], sys.argv[2], sys.argv[3]
     node_dir = sys.argv[4] if len(sys.argv) > 4 else None
-    exp = expectations(db)
+    emldir = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
+    exp = expectations(db, emldir)
     nmsg = 0
     for alias, mb in sorted(exp.items()):
         path = os.path.join(outdir, alias + ".pst")
@@ -526,13 +625,13 @@ def main():
                     if part == alias + ".pst" or re.fullmatch(re.escape(alias) + r"-\d{3}\.pst", part):
                         found += pypff_read(os.path.join(outdir, part))[0]
                 match(alias, reader, msgs, found, lambda a, r, m, x: cmp_common(
-                    a, r, m, x, {"subject", "submit", "flags", "importance", "receipt", "sender",
-                                 "body", "rtf", "attachments", "names"}))
+                    a, r, m, x, {"subject", "submit", "delivery", "flags", "importance", "receipt",
+                                 "sender", "body", "rtf", "attachments", "names"}))
             elif reader == "pffexport":
                 found = pffexport_read(path, tmp)
                 match(alias, reader, msgs, found, lambda a, r, m, x: cmp_common(
-                    a, r, m, x, {"subject", "submit", "flags", "importance", "sender", "body",
-                                 "recipients", "attachments", "nested_ok"}))
+                    a, r, m, x, {"subject", "submit", "delivery", "flags", "importance", "sender",
+                                 "body", "recipients", "parties", "attachments", "nested_ok"}))
             elif reader == "readpst":
                 found = readpst_read(path, tmp)
                 # readpst leaves out attachments that hold no bytes
@@ -546,13 +645,13 @@ def main():
                     drop_empty(m)
                 for x in found:
                     x["subject"] = None
-                match(alias, reader, msgs, found, lambda a, r, m, x: cmp_common(
-                    a, r, m, x, {"body", "rtf", "attachments", "nested_ok", "unordered"}))
+                match(alias, reader, msgs, found, lambda a, r, m, x: cmp_readpst(a, r, m, x))
             elif reader == "extractor":
                 found = extractor_read(path, node_dir)
                 match(alias, reader, msgs, found, lambda a, r, m, x: cmp_common(
-                    a, r, m, x, {"subject", "submit", "flags", "importance", "receipt", "sender",
-                                 "body", "rtf", "recipients", "attachments", "names"}))
+                    a, r, m, x, {"subject", "submit", "delivery", "flags", "importance", "receipt",
+                                 "sender", "body", "rtf", "recipients", "parties", "attachments",
+                                 "names", "nested_ok"}))
             else:
                 sys.exit("unknown reader " + reader)
     if reader == "files":
@@ -569,7 +668,7 @@ def main():
                            "ContentCodePage", "SPFileContainer", "SPManifestContainer", "SPSiteUrl"]:
                 bad("files: mapping CSV header %r", rows[0])
             names = sorted(r[2] for r in rows[1:])
-            files = sorted(n for n in os.listdir(outdir) if n.endswith(".pst"))
+            files = sorted(n for n in os.listdir(outdir) if n.endswith(".pst") and n != "directory.pst")
             if names != files:
                 bad("files: mapping CSV names %r, files %r", names, files)
     for p in problems[:60]:

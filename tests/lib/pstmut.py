@@ -7,7 +7,8 @@ usage: pstmut.py IN OUT KIND    write the damaged copy; print the text the
                                 "nodes N blocks N pages N folders N messages N"
 
 KIND: block-crc, trailer-bid, amap-bit, contents-row, message-size (one
-check each, every other CRC kept right), and the hostile ones: nbt-loop,
+check each, every other CRC kept right), subject (one letter of a
+message's subject changed, every CRC kept right: for `verify pst`), and the hostile ones: nbt-loop,
 bbt-loop, block-outside, block-ib-2^32, eof-2^32, nbt-root-2^32, bbt-cb-max.
 
 Structures are located with pstdump.py (next to this file), a reader that
@@ -111,6 +112,26 @@ def message_size(p, d):
     raise SystemExit("no PidTagMessageSize")
 
 
+def subject(p, d):
+    """Change one letter of a message's subject (its heap block's CRC kept
+    right): a file every structural check passes whose content differs."""
+    for nid in messages(p):
+        e = p.nbt[nid]
+        node = pstdump.Node(p, nid, e["bidData"], e["bidSub"], "x")
+        pc = pstdump.PC(node)
+        prop = pc.get(0x0037)
+        if prop is None or prop[2] & 0x1F != 0 or len(prop[3]) < 6:
+            continue
+        be, off = heap_offset(p, node, pc.heap, prop[2])
+        for i in range(4, len(prop[3]), 2):   # past the prefix marker
+            c = d[off + i]
+            if d[off + i + 1] == 0 and (0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A):
+                d[off + i] = c ^ 0x20
+                fix_block(d, be)
+                return "node 0x%X: subject" % nid
+    raise SystemExit("no message with a subject")
+
+
 def amap_bit(p, d):
     eof = len(d)
     ib = 0x4400
@@ -170,6 +191,8 @@ def main():
         out = contents_row(p, d)
     elif kind == "message-size":
         out = message_size(p, d)
+    elif kind == "subject":
+        out = subject(p, d)
     elif kind == "nbt-loop":
         out = loop(p, d, "NBT")
     elif kind == "bbt-loop":

@@ -38,6 +38,10 @@ function message(m, depth) {
     const a = m.getAttachment(i);
     const e = { name: a.longFilename || a.filename, method: a.attachMethod };
     if (a.attachMethod === 5) {
+      // pst-extractor builds an attachment without the node it belongs to
+      // and then returns no embedded message at all; it only needs some
+      // node to be set, so the enclosing message's is lent to it
+      if (!a.descriptorIndexNode) a.descriptorIndexNode = m.descriptorIndexNode;
       const em = a.embeddedPSTMessage;
       e.embedded = em && depth < 16 ? message(em, depth + 1) : null;
     } else {

@@ -23,6 +23,8 @@ struct rec {
 	int pending;        /* deliver as pending, confirm at mailbox_end */
 	int64_t pend_ids[16];
 	int n_pend;
+	int many;           /* at the first mailbox's end: this many more rows */
+	int lookup_ok;      /* a spilled row was found by mf_export_ledger_remote_id */
 	struct mf_export *ex;
 };
 
@@ -93,6 +95,20 @@ static int r_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, int faile
 	if (!failed)
 		for (int i = 0; i < R.n_pend; i++)
 			mf_export_confirm(R.ex, "message", R.pend_ids[i], mb->id, "pend", NULL, 1);
+	if (!failed && R.many && R.ended == 1) {
+		struct mf_arena a = MF_ARENA_INIT;
+		const char *rid;
+		for (int i = 0; i < R.many; i++) {
+			char id[32];
+			snprintf(id, sizeof(id), "many-%d", i);
+			mf_export_confirm(R.ex, "calendar", 1000000 + i, mb->id, id,
+					  i < R.many / 2 ? "aaaa" : "bbbb", 1);
+		}
+		/* the first rows went to the spill file; they are still found */
+		rid = mf_export_ledger_remote_id(R.ex, "calendar", 1000000, &a);
+		R.lookup_ok = rid && !strcmp(rid, "many-0");
+		mf_arena_release(&a);
+	}
 	return MF_OK;
 }
 
@@ -246,6 +262,31 @@ static void pending_confirmed(void)
 	T_EQ_INT(mf_export_run(f.st, &rec_exporter, &o, &s, &d), MF_OK);
 	T_EQ_INT(s.delivered, 4);
 	T_EQ_INT(q_int(f.st, "SELECT count(*) FROM deliveries WHERE remote_id = 'pend'"), 4);
+	mf_export_summary_release(&s);
+	t_fixture_release(&f);
+}
+
+/* A mailbox confirmed at its end with far more rows than the driver keeps
+ * in memory: the older ones wait in the spill file and reach the ledger
+ * with the others, in one flush, each once and intact. */
+static void pending_spilled(void)
+{
+	struct t_fixture f;
+	struct mf_export_opts o;
+	struct mf_export_summary s;
+	struct mf_diag d;
+
+	setup(&f, &o);
+	R.pending = 1;
+	R.many = 10000;
+	T_EQ_INT(mf_export_run(f.st, &rec_exporter, &o, &s, &d), MF_OK);
+	T_EQ_INT(q_int(f.st, "SELECT count(*) FROM deliveries WHERE item_kind = 'calendar' AND "
+			     "remote_id LIKE 'many-%' AND status = 'delivered'"), 10000);
+	T_EQ_INT(q_int(f.st, "SELECT count(*) FROM deliveries WHERE item_kind = 'calendar' AND "
+			     "remote_id = 'many-' || (item_id - 1000000) AND bytes = 1 AND "
+			     "sha256 = CASE WHEN item_id < 1005000 THEN 'aaaa' ELSE 'bbbb' END"), 10000);
+	T_EQ_INT(q_int(f.st, "SELECT count(*) FROM deliveries WHERE remote_id = 'pend'"), 4);
+	T_EQ_INT(R.lookup_ok, 1);
 	mf_export_summary_release(&s);
 	t_fixture_release(&f);
 }
@@ -535,6 +576,7 @@ const struct t_case t_export[] = {
 	{ "export/--no-mail and selection", no_mail_and_selection },
 	{ "export/refused items and failed mailboxes are retried", refusals_and_failures },
 	{ "export/pending items confirmed at mailbox end", pending_confirmed },
+	{ "export/rows past the spill threshold reach the ledger intact", pending_spilled },
 	{ "export/leases held by live runs, taken over from dead ones", leases },
 	{ "export/folder patterns", folder_patterns },
 	{ "export/stops on the caller's flag, installs no signal handler", stop_flag_not_signals },

@@ -233,6 +233,18 @@ int pstr_hnid(struct pstr_node *n, uint32_t hnid, struct pstr_val *v, size_t cap
 /* UTF-16LE to UTF-8 (owned, NUL-terminated; bad units become U+FFFD). */
 char *pstr_utf16(const unsigned char *p, size_t len);
 
+/* --- pstr_pim.c --- */
+/* The name-to-ID map's GUID and entry streams (owned). */
+struct pstr_namemap {
+	unsigned char *guids, *entries;
+	size_t nguids, nentries;
+};
+void pstr_namemap_load(struct pstr_namemap *m, struct pstr_pc *pc);
+void pstr_namemap_release(struct pstr_namemap *m);
+/* Contacts, distribution lists and tasks: their own checks. */
+void pstr_check_pim(struct pstr *f, const struct pstr_namemap *m, uint32_t nid,
+		    struct pstr_pc *pc, const unsigned char store_uid[16]);
+
 /* --- pstr_msg.c --- */
 /* The messaging checks; with json != NULL, the folders and messages as JSON
  * ({"folders":[...]}) are appended there. */

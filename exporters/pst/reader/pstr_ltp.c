@@ -731,8 +731,11 @@ static int tc_load(struct pstr_tc *tc, struct pstr_node *n)
 		}
 		for (size_t i = 0; i < tc->rows_node->nleaves; i++) {
 			uint32_t cb = tc->rows_node->leaves[i].cb;
-			if (cb % tc->row_size != 0 ||
-			    (i + 1 < tc->rows_node->nleaves && cb / tc->row_size != rpb))
+			/* rows never span blocks: every block but the last holds
+			 * rpb rows, padded or not to 8,176 bytes; the last holds
+			 * whole rows */
+			if (i + 1 < tc->rows_node->nleaves ? cb / tc->row_size != rpb
+							   : cb % tc->row_size != 0)
 				pstr_report(f, MF_NO_OFFSET, n->nid,
 					    "row matrix block %zu holds %u bytes: rows of %zu bytes, "
 					    "%zu per full block", i, cb, tc->row_size, rpb);

@@ -59,6 +59,7 @@ struct walk {
 	uint8_t store_uid[16];
 	uint32_t ipm;          /* IPM subtree NID */
 	int nfolders_json;
+	struct pstr_namemap nm; /* for contacts, lists, tasks (pstr_pim.c) */
 };
 
 static const struct pstr_nent *nent_at(struct walk *w, size_t i) { return &w->f->nbt[w->by_parent[i]]; }
@@ -448,6 +449,7 @@ static void check_message(struct walk *w, struct pstr_node *n, struct pstr_pc *p
 			(void)h;
 		}
 	}
+	pstr_check_pim(f, &w->nm, n->nid, pc, w->store_uid);
 	check_recipients(w, n, jb);
 	check_attachments(w, n, pc, depth, jb);
 	if (jb)
@@ -720,6 +722,7 @@ void pstr_check_msg(struct pstr *f, struct mf_buf *json)
 		if (!pstr_pc_u32(&pc, 0x0001, &buckets) || buckets != 251)
 			pstr_report(f, MF_NO_OFFSET, 0x61, "PidTagNameidBucketCount %u, not 251",
 				    buckets);
+		pstr_namemap_load(&w.nm, &pc);
 		pstr_pc_release(&pc);
 	} else {
 		pstr_report(f, MF_NO_OFFSET, 0x61, "name-to-ID map cannot be read");
@@ -762,6 +765,7 @@ void pstr_check_msg(struct pstr *f, struct mf_buf *json)
 		mf_buf_addstr(json, "}}");
 	}
 	free(w.by_parent);
+	pstr_namemap_release(&w.nm);
 }
 
 /* ---- input ---- */

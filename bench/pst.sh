@@ -1,0 +1,194 @@
+#!/bin/sh
+# bench/pst.sh: `mailferry export pst` (make bench runs it after
+# bench/run.sh).  Two parts, each measured in the same run on the same data:
+#
+#  1. the bench corpora (small: 2,000 messages in 10 mailboxes; medium:
+#     100,000 in 100, when bench/run.sh has staged it): export pst against
+#     `cp -r` of the files it wrote and against readpst reading them back
+#     (MB/s of the PST bytes), with the export's peak memory;
+#  2. one mailbox whose messages all sit in ONE folder, at 2,000, 20,000
+#     and 100,000 messages (BENCH_PST_FOLDER): the export's peak memory at
+#     each size (the goal: under 64 MiB and flat), then the file read back
+#     by libpff (pypff: every message opened), libpst (readpst -e: one
+#     file per message), pst-extractor (every message opened) and
+#     mailferry's own reader (verify pst against staging), each count
+#     compared with the staged one.
+#
+# The results replace the block between the bench-pst markers of
+# docs/BENCHMARKS.md (BENCH_PST_DOC=0 leaves the file alone) and go to
+# bench/out/pst/results.md.  Runs niced.
+#
+#   BENCH_PST_FOLDER="2000 20000 100000"  one-folder sizes
+#   BENCH_PST_CORPORA="small medium"      corpora of part 1
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+MF="$top/mailferry"
+[ -x "$MF" ] || MF="$top/build/mailferry"
+OUT="$top/bench/out/pst"
+T="$OUT/work"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+NODE_DIR="$top/tests/node"
+FOLDER=${BENCH_PST_FOLDER:-"2000 20000 100000"}
+CORPORA=${BENCH_PST_CORPORA:-"small medium"}
+TIME=/usr/bin/time
+rm -rf "$T"
+mkdir -p "$T"
+RES="$OUT/results.md"
+: > "$RES.new"
+
+# the npm reader, installed inside the repository
+if [ ! -d "$NODE_DIR/node_modules/pst-extractor" ] && command -v npm >/dev/null 2>&1; then
+	(cd "$NODE_DIR" && npm install --no-audit --no-fund --silent >/dev/null 2>&1) || true
+fi
+
+# timed CMD: run it niced; prints "seconds peak-KiB"
+timed() {
+	if ! nice $TIME -f "%e %M" -o "$T/one" sh -c "$*" >"$T/log" 2>&1; then
+		echo "bench/pst.sh: failed: $*" >&2
+		tail -n 20 "$T/log" >&2
+		return 1
+	fi
+	tail -n 1 "$T/one"
+}
+mbs() { awk -v b="$1" -v s="$2" 'BEGIN { if (s <= 0) s = 0.01; printf "%.1f", b / s / 1e6 }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+dirbytes() { du -sb "$1" | cut -f1; }
+
+# ---- part 1: the bench corpora ----
+{
+	echo "Export pst against \`cp -r\` of its output and against \`readpst -e\` reading it"
+	echo "back (MB/s of the PST bytes; one run each, niced, in the same run):"
+	echo
+	echo "| corpus | messages | PST MB | export pst s | MB/s | cp -r s | MB/s | export / cp -r | readpst s | MB/s | export peak MiB |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+} >> "$RES.new"
+for size in $CORPORA; do
+	db="$top/bench/out/work/stage-ccmail-$size.db"
+	if [ ! -f "$db" ] && [ "$size" = small ]; then
+		# the small corpus of bench/run.sh, staged here
+		"$top/build/tools/gen-ccmail" --users 10 --messages 2000 --attach-pct 10 \
+			--attach-min 10240 --attach-max 2097152 --seed 1 "$T/small" >/dev/null
+		db="$T/stage-small.db"
+		nice "$MF" import ccmail --quiet --db "$db" "$T/small" >/dev/null 2>&1 || true
+	fi
+	if [ ! -f "$db" ]; then
+		echo "| $size | (not staged: bench/run.sh stages it) | | | | | | | | | |" >> "$RES.new"
+		continue
+	fi
+	echo "== pst: corpus $size"
+	msgs=$(sqlite3 "$db" "SELECT count(*) FROM messages WHERE parent_id IS NULL")
+	set -- $(timed "'$MF' export pst --db '$db' --out '$T/out-$size' --quiet")
+	es=$1 ek=$2
+	bytes=$(dirbytes "$T/out-$size")
+	set -- $(timed "cp -r '$T/out-$size' '$T/copy'")
+	cs=$1
+	rm -rf "$T/copy"
+	mkdir -p "$T/rp"
+	set -- $(timed "for f in '$T/out-$size'/*.pst; do readpst -q -j 0 -e -o '$T/rp' \"\$f\" || exit 1; done")
+	rs=$1
+	rm -rf "$T/rp" "$T/out-$size"
+	ratio=$(awk -v e="$es" -v c="$cs" 'BEGIN { if (e <= 0) e = 0.01; printf "%.2f", c / e }')
+	line="| $size | $msgs | $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') | $es | $(mbs "$bytes" "$es") | $cs | $(mbs "$bytes" "$cs") | ${ratio}× | $rs | $(mbs "$bytes" "$rs") | $(mib "$ek") |"
+	echo "$line" >> "$RES.new"
+	echo "  $line"
+done
+
+# ---- part 2: one folder ----
+{
+	echo
+	echo "One mailbox, every message in ONE folder (contents table of as many rows):"
+	echo "the export's peak memory, and the file read back by each reader, its count"
+	echo "compared with the staged one (pypff and pst-extractor open every message,"
+	echo "readpst writes one file per message, \`verify pst\` compares each with staging):"
+	echo
+	echo "| messages in the folder | PST MB | export pst s | MB/s | export peak MiB | pypff | readpst | pst-extractor | verify pst |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+} >> "$RES.new"
+peaks=""
+for n in $FOLDER; do
+	echo "== pst: $n messages in one folder"
+	rm -rf "$T/f" "$T/f.db"* "$T/fo" "$T/rp"
+	"$top/build/tools/gen-ccmail" --users 1 --messages "$n" --bboards 0 --attach-pct 2 \
+		--attach-max 20000 --seed 7 "$T/f" >/dev/null
+	nice "$MF" import ccmail --quiet --db "$T/f.db" "$T/f" >/dev/null 2>&1 || true
+	sqlite3 "$T/f.db" "UPDATE messages SET folder_id = (SELECT min(id) FROM folders WHERE path = 'Inbox')
+		WHERE folder_id IS NOT NULL"
+	want=$(sqlite3 "$T/f.db" "SELECT count(*) FROM messages WHERE parent_id IS NULL")
+	set -- $(timed "'$MF' export pst --db '$T/f.db' --out '$T/fo' --quiet")
+	es=$1 ek=$2
+	peaks="$peaks $ek"
+	bytes=$(dirbytes "$T/fo")
+	# libpff: every message of every folder opened
+	pf=$(nice "$PY" - "$T/fo" <<'EOF' 2>&1 | tail -n 1
+import glob, sys
+import pypff
+n = 0
+def walk(fo):
+    global n
+    for i in range(fo.number_of_sub_messages):
+        m = fo.get_sub_message(i)
+        _ = m.subject, m.plain_text_body
+        n += 1
+    for i in range(fo.number_of_sub_folders):
+        walk(fo.get_sub_folder(i))
+for p in glob.glob(sys.argv[1] + "/*.pst"):
+    f = pypff.file()
+    f.open(p)
+    walk(f.get_root_folder())
+    f.close()
+print(n)
+EOF
+)
+	# libpst: one .eml per message
+	mkdir -p "$T/rp"
+	for f in "$T/fo"/*.pst; do nice readpst -q -j 0 -e -o "$T/rp" "$f" >/dev/null 2>&1 || true; done
+	rp=$(find "$T/rp" -name '*.eml' | wc -l | tr -d ' ')
+	rm -rf "$T/rp"
+	# pst-extractor: every message opened
+	ex=$(cd "$NODE_DIR" && nice node -e '
+		const { PSTFile } = require("pst-extractor");
+		let n = 0;
+		function walk(f) {
+			if (f.contentCount > 0) { let m = f.getNextChild(); while (m) { void m.subject; n++; m = f.getNextChild(); } }
+			if (f.hasSubfolders) for (const s of f.getSubFolders()) walk(s);
+		}
+		for (const p of process.argv.slice(1)) walk(new PSTFile(p).getRootFolder());
+		console.log(n);' "$T/fo"/*.pst 2>&1 | tail -n 1)
+	# mailferry's own reader against staging
+	vf=$(nice "$MF" verify pst --db "$T/f.db" --out "$T/fo" 2>&1 | tail -n 1)
+	vn=$(echo "$vf" | sed -n 's/.* \([0-9]*\) messages read back; 0 mismatches$/\1/p')
+	cell() { [ "$1" = "$want" ] && echo "$1 of $want" || echo "**$1 of $want**"; }
+	line="| $n | $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') | $es | $(mbs "$bytes" "$es") | $(mib "$ek") | $(cell "$pf") | $(cell "$rp") | $(cell "$ex") | $(cell "${vn:-?}") |"
+	echo "$line" >> "$RES.new"
+	echo "  $line"
+	rm -rf "$T/f" "$T/fo" "$T/f.db"*
+done
+set -- $peaks
+if [ $# -ge 2 ]; then
+	first=$1
+	eval "last=\${$#}"
+	awk -v a="$first" -v b="$last" 'BEGIN {
+		printf "\nPeak memory from the smallest to the largest folder: %.1f to %.1f MiB (%+.0f %%); ", a / 1024, b / 1024, (b - a) * 100 / a
+		printf "the goal is under 64 MiB and flat.\n" }' >> "$RES.new"
+fi
+{
+	echo
+	echo "Measured $(date -u '+%Y-%m-%d') on $(nproc) cores, mailferry $(git rev-parse --short HEAD 2>/dev/null || echo '?'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (the machine is shared: ratios measured in the same run are the figures to trust)."
+} >> "$RES.new"
+mv "$RES.new" "$RES"
+cat "$RES"
+
+# ---- docs/BENCHMARKS.md ----
+if [ "${BENCH_PST_DOC:-1}" != 0 ]; then
+	doc=docs/BENCHMARKS.md
+	if ! grep -q '<!-- bench-pst:begin' "$doc"; then
+		printf '\n## PST export\n\n<!-- bench-pst:begin (generated by bench/pst.sh; do not edit by hand) -->\n<!-- bench-pst:end -->\n' >> "$doc"
+	fi
+	awk -v f="$RES" '
+		/<!-- bench-pst:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next }
+		/<!-- bench-pst:end -->/ { skip = 0 }
+		!skip { print }' "$doc" > "$T/doc.new" && mv "$T/doc.new" "$doc"
+	echo "bench/pst.sh: results written into $doc"
+fi
