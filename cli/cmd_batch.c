@@ -469,9 +469,8 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 		goto out;
 	}
 	if (j->shard_n) {
-		const char **al;
 		size_t n;
-		if (cli_job_shard(st, &j->eo.o, j->shard_i, j->shard_n, &al, &n, &sa, &d) < 0) {
+		if (cli_job_shard(st, &j->eo.o, j->shard_i, j->shard_n, &n, &d) < 0) {
 			fail_with(r, &d);
 			goto out;
 		}
@@ -481,8 +480,8 @@ static void run_job(struct bctx *c, struct cli_job *j, struct job_result *r)
 				       j->shard_i, j->shard_n);
 			goto report;
 		}
-		j->eo.o.mailboxes = al;
-		j->eo.o.n_mailboxes = n;
+		j->eo.o.shard_i = j->shard_i;
+		j->eo.o.shard_n = j->shard_n;
 	}
 	if (c->json) {
 		/* mailbox_done events as the driver finishes each mailbox */

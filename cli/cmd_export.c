@@ -33,13 +33,26 @@ const char cmd_export_help[] =
 	"finds an error nothing is exported and each error is printed.  Every run\n"
 	"ends with a summary per mailbox (plan action, messages planned, delivered,\n"
 	"already there, failed, bytes, attachments, calendar items, problems),\n"
-	"printed and stored in the run's row (runs.summary); --json prints it as\n"
+	"printed and stored (one row per mailbox in the run_mailboxes table, the\n"
+	"totals in the run's row, runs.summary); --json prints it as\n"
 	"{\"run_id\",\"format\",\"target\",\"status\",\"mailboxes\":[...],\"totals\":{...},\n"
 	"\"preflight\":{...}}.\n"
 	"\n"
 	"Exit codes: 0 everything exported, 1 some items or mailboxes failed or were\n"
 	"left to another run, or the preflight check failed (nothing moved), 2 usage,\n"
 	"3 the target or the database could not be used.\n";
+
+/* One line of the table (the run's figures are read back from the store). */
+static int print_mailbox(void *arg, const struct mf_store_run_mailbox *m)
+{
+	(void)arg;
+	printf("%-20s %-8s %7lld %9lld %7lld %6lld %10lld %6lld %8lld %8lld %-11s\n",
+	       m->alias, m->action ? m->action : "-", (long long)m->planned,
+	       (long long)m->delivered, (long long)m->already, (long long)m->failed,
+	       (long long)m->bytes, (long long)m->attachments, (long long)m->calendar_items,
+	       (long long)m->problems, m->state);
+	return MF_OK;
+}
 
 int cmd_export(int argc, char **argv)
 {
@@ -109,11 +122,10 @@ int cmd_export(int argc, char **argv)
 		cli_stop_end(&stop);
 	}
 	if (co.o.json) {
-		struct mf_buf b;
-		mf_buf_init(&b, MF_BUF_UNBOUNDED);
-		mf_export_summary_json(&b, &sum, exp->name, co.o.out ? co.o.out : co.o.url);
-		printf("%s\n", b.data);
-		mf_buf_release(&b);
+		struct mf_diag d2;
+		mf_export_summary_json_print(stdout, st, &sum, exp->name,
+					     co.o.out ? co.o.out : co.o.url, &d2);
+		putchar('\n');
 	} else if (sum.preflight_failed) {
 		/* nothing moved: say why, one line per finding */
 		for (size_t i = 0; i < sum.preflight.n; i++)
@@ -124,15 +136,9 @@ int cmd_export(int argc, char **argv)
 		printf("%-20s %-8s %7s %9s %7s %6s %10s %6s %8s %8s %-11s\n", "ALIAS", "ACTION",
 		       "PLANNED", "DELIVERED", "ALREADY", "FAILED", "BYTES", "ATTACH", "CALENDAR",
 		       "PROBLEMS", "STATE");
-		for (size_t i = 0; i < sum.n_mbox; i++) {
-			const struct mf_export_mbox_sum *m = &sum.mbox[i];
-			printf("%-20s %-8s %7lld %9lld %7lld %6lld %10lld %6lld %8lld %8lld %-11s\n",
-			       m->alias, m->action[0] ? m->action : "-", (long long)m->planned,
-			       (long long)m->delivered, (long long)m->already, (long long)m->failed,
-			       (long long)m->bytes, (long long)m->attachments,
-			       (long long)m->calendar_items, (long long)m->problems,
-			       m->skipped_leased ? "leased" : m->interrupted ? "interrupted" :
-			       m->failed_mailbox ? "failed" : m->visited ? "done" : "not-reached");
+		{
+			struct mf_diag d2;
+			mf_export_summary_mailboxes(st, &sum, print_mailbox, NULL, &d2);
 		}
 		printf("export %s: %lld mailboxes, %lld messages delivered (%lld already there), "
 		       "%lld failed, %lld bytes, %lld attachments, %lld calendar items, "

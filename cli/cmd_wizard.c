@@ -740,6 +740,16 @@ static int step_plan(struct wiz *w)
 	return v ? 0 : 1;
 }
 
+/* One line of the summary table (read back from the store). */
+static int print_mailbox(void *arg, const struct mf_store_run_mailbox *m)
+{
+	(void)arg;
+	printf("%-20s %-8s %7lld %9lld %7lld %6lld %8lld %-11s\n", m->alias,
+	       m->action ? m->action : "-", (long long)m->planned, (long long)m->delivered,
+	       (long long)m->already, (long long)m->failed, (long long)m->calendar_items, m->state);
+	return MF_OK;
+}
+
 /* 0 ok, 1 problems, 130 interrupted, <0 error. */
 static int step_migrate(struct wiz *w)
 {
@@ -763,14 +773,9 @@ static int step_migrate(struct wiz *w)
 	if (sum.started && !sum.preflight_failed) {
 		printf("\n%-20s %-8s %7s %9s %7s %6s %8s %-11s\n", "ALIAS", "ACTION", "PLANNED",
 		       "DELIVERED", "ALREADY", "FAILED", "CALENDAR", "STATE");
-		for (size_t i = 0; i < sum.n_mbox; i++) {
-			const struct mf_export_mbox_sum *m = &sum.mbox[i];
-			printf("%-20s %-8s %7lld %9lld %7lld %6lld %8lld %-11s\n", m->alias,
-			       m->action[0] ? m->action : "-", (long long)m->planned,
-			       (long long)m->delivered, (long long)m->already, (long long)m->failed,
-			       (long long)m->calendar_items,
-			       m->skipped_leased ? "leased" : m->interrupted ? "interrupted" :
-			       m->failed_mailbox ? "failed" : m->visited ? "done" : "not-reached");
+		{
+			struct mf_diag d2;
+			mf_export_summary_mailboxes(w->st, &sum, print_mailbox, NULL, &d2);
 		}
 		printf("\nSummary: %lld mailboxes migrated to %s, %lld messages delivered (%lld "
 		       "already there), %lld failed, %lld calendar items, %lld problems; run %lld: %s\n",

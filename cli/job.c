@@ -5,6 +5,7 @@
 #include "engine/plan.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cli_job_init(struct cli_job *j)
@@ -104,31 +105,18 @@ int cli_job_plan(struct mf_store *st, const char *alias_map, struct mf_diag *dia
 }
 
 int cli_job_shard(struct mf_store *st, const struct mf_export_opts *o, unsigned i, unsigned n,
-		  const char ***out, size_t *n_out, struct mf_arena *arena, struct mf_diag *diag)
+		  size_t *n_out, struct mf_diag *diag)
 {
-	struct mf_mailbox *mbs = NULL;
-	size_t nmb = 0, k = 0;
-	const char **al;
+	struct mf_export_opts so = *o;
+	int64_t *ids = NULL;
 	int rc;
 
-	*out = NULL;
 	*n_out = 0;
-	if ((rc = mf_export_select(st, o, &mbs, &nmb, arena, diag)) < 0)
+	so.shard_i = i;
+	so.shard_n = n;
+	if ((rc = mf_export_select(st, &so, &ids, n_out, diag)) < 0)
 		return rc;
-	al = mf_arena_alloc(arena, (nmb ? nmb : 1) * sizeof(*al));
-	for (size_t j = 0; j < nmb; j++) {
-		const char *key = mbs[j].source_address ? mbs[j].source_address : mbs[j].name;
-		if (n && mf_shard_hash(key) % n != i)
-			continue;
-		if (!mbs[j].alias)
-			return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
-					   "mailbox '%s' has no alias, so a shard cannot name it; give "
-					   "it one with an alias map (see 'mailferry plan')",
-					   mbs[j].name ? mbs[j].name : "?");
-		al[k++] = mbs[j].alias;
-	}
-	*out = al;
-	*n_out = k;
+	free(ids);
 	return MF_OK;
 }
 

@@ -50,12 +50,12 @@ void cli_opts_keys(struct mf_buf *b, const struct mf_optvals *v);
 int cli_job_plan(struct mf_store *st, const char *alias_map, struct mf_diag *diag);
 
 /*
- * The aliases of the mailboxes o selects that fall in shard i of n
- * (core/jobfile.h mf_shard_hash), in alias order; the plan must be
- * current (aliases are final after it).  Array and strings in arena.
+ * How many of the mailboxes o selects fall in shard i of n (core/jobfile.h
+ * mf_shard_hash); the export takes them with opts.shard_i/shard_n set, so
+ * no list of them is held.
  */
 int cli_job_shard(struct mf_store *st, const struct mf_export_opts *o, unsigned i, unsigned n,
-		  const char ***out, size_t *n_out, struct mf_arena *arena, struct mf_diag *diag);
+		  size_t *n_out, struct mf_diag *diag);
 
 /* Append s to b quoted for a POSIX shell when it needs quoting. */
 void cli_shell_quote(struct mf_buf *b, const char *s);

@@ -173,6 +173,15 @@ int mf_store_mailbox_list(struct mf_store *st, struct mf_mailbox **out,
 			  size_t *n_out, struct mf_arena *arena,
 			  struct mf_diag *diag);
 
+/* Every mailbox in the export order (alias, or name when it has none,
+ * ASCII case-insensitive, then id), one row at a time: visit gets the id
+ * and the strings (valid during the call); a negative return stops and is
+ * returned.  Holds nothing per mailbox. */
+int mf_store_mailbox_order(struct mf_store *st,
+			   int (*visit)(void *arg, int64_t id, const char *alias, const char *name,
+					const char *source_address),
+			   void *arg, struct mf_diag *diag);
+
 /* Find a mailbox by its exact alias: id, kind, display_name, given_name,
  * surname, source_address and alias are filled (strings in arena).
  * MF_ENOTFOUND if none. */
@@ -299,6 +308,25 @@ struct mf_store_beat;
 int mf_store_beat_open(struct mf_store_beat **out, const char *path, int64_t run_id);
 int mf_store_beat(struct mf_store_beat *b);
 void mf_store_beat_close(struct mf_store_beat **b);
+
+/* One export run's figures for one mailbox (the run_mailboxes table). */
+struct mf_store_run_mailbox {
+	int64_t seq;                 /* position in the run's selection */
+	int64_t mailbox_id;
+	const char *alias;
+	const char *action;          /* NULL: none */
+	int64_t planned, delivered, already, failed, bytes, attachments;
+	int64_t calendar_items, problems;
+	const char *state;           /* done, failed, leased, interrupted, not-reached */
+};
+/* Record (or replace) row r of run_id. */
+int mf_store_run_mailbox_put(struct mf_store *st, int64_t run_id,
+			     const struct mf_store_run_mailbox *r, struct mf_diag *diag);
+/* The rows of run_id in seq order, one at a time (valid during the call; a
+ * negative return of visit stops and is returned). */
+int mf_store_run_mailboxes(struct mf_store *st, int64_t run_id,
+			   int (*visit)(void *arg, const struct mf_store_run_mailbox *r),
+			   void *arg, struct mf_diag *diag);
 
 /* ---- leases: one run per mailbox and target ---- */
 

@@ -219,6 +219,37 @@ int mf_store_mailbox_list(struct mf_store *st, struct mf_mailbox **out,
 	return MF_OK;
 }
 
+/* The export order (engine/export_select.c): alias, or name when there is
+ * none, without ASCII case (as strcasecmp), then id.  One pass per run. */
+static const char SQL_MB_ORDER[] =
+	"SELECT id, alias, name, source_address FROM mailboxes "
+	"ORDER BY coalesce(alias, name) COLLATE NOCASE, id";
+
+int mf_store_mailbox_order(struct mf_store *st,
+			   int (*visit)(void *arg, int64_t id, const char *alias, const char *name,
+					const char *source_address),
+			   void *arg, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_MB_ORDER, diag);
+	int rc, vr = MF_OK;
+
+	if (!s)
+		return MF_ESTORE;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		vr = visit(arg, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+			   (const char *)sqlite3_column_text(s, 2),
+			   (const char *)sqlite3_column_text(s, 3));
+		if (vr < 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (vr < 0)
+		return vr;
+	if (rc != SQLITE_DONE)
+		return mf_store_fail(st, diag, "cannot list mailboxes");
+	return MF_OK;
+}
+
 static const char SQL_FOLDER_FIND[] = "SELECT id FROM folders WHERE mailbox_id = ?1 AND path = ?2";
 static const char SQL_FOLDER_INS[] =
 	"INSERT INTO folders(mailbox_id, path, source_name, special) VALUES (?1, ?2, ?3, ?4)";

@@ -321,3 +321,74 @@ void mf_store_lease_release(struct mf_store *st, int64_t mailbox_id, const char 
 	sqlite3_step(s);
 	sqlite3_reset(s);
 }
+
+/* ---- an export run's figures per mailbox ---- */
+
+static const char SQL_RUN_MB_PUT[] =
+	"INSERT OR REPLACE INTO run_mailboxes(run_id, seq, mailbox_id, alias, action, planned, "
+	"delivered, already, failed, bytes, attachments, calendar_items, problems, state) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+int mf_store_run_mailbox_put(struct mf_store *st, int64_t run_id,
+			     const struct mf_store_run_mailbox *r, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_RUN_MB_PUT, diag);
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, r->seq);
+	sqlite3_bind_int64(s, 3, r->mailbox_id);
+	mf_store_bind_text(s, 4, r->alias ? r->alias : "");
+	mf_store_bind_text(s, 5, r->action);
+	sqlite3_bind_int64(s, 6, r->planned);
+	sqlite3_bind_int64(s, 7, r->delivered);
+	sqlite3_bind_int64(s, 8, r->already);
+	sqlite3_bind_int64(s, 9, r->failed);
+	sqlite3_bind_int64(s, 10, r->bytes);
+	sqlite3_bind_int64(s, 11, r->attachments);
+	sqlite3_bind_int64(s, 12, r->calendar_items);
+	sqlite3_bind_int64(s, 13, r->problems);
+	mf_store_bind_text(s, 14, r->state);
+	return mf_store_step_done(st, s, diag, "cannot record a mailbox of the run");
+}
+
+static const char SQL_RUN_MB_LIST[] =
+	"SELECT seq, mailbox_id, alias, action, planned, delivered, already, failed, bytes, "
+	"attachments, calendar_items, problems, state FROM run_mailboxes WHERE run_id = ?1 "
+	"ORDER BY seq";
+
+int mf_store_run_mailboxes(struct mf_store *st, int64_t run_id,
+			   int (*visit)(void *arg, const struct mf_store_run_mailbox *r),
+			   void *arg, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_RUN_MB_LIST, diag);
+	int rc, vr = MF_OK;
+
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mf_store_run_mailbox r;
+		r.seq = sqlite3_column_int64(s, 0);
+		r.mailbox_id = sqlite3_column_int64(s, 1);
+		r.alias = (const char *)sqlite3_column_text(s, 2);
+		r.action = (const char *)sqlite3_column_text(s, 3);
+		r.planned = sqlite3_column_int64(s, 4);
+		r.delivered = sqlite3_column_int64(s, 5);
+		r.already = sqlite3_column_int64(s, 6);
+		r.failed = sqlite3_column_int64(s, 7);
+		r.bytes = sqlite3_column_int64(s, 8);
+		r.attachments = sqlite3_column_int64(s, 9);
+		r.calendar_items = sqlite3_column_int64(s, 10);
+		r.problems = sqlite3_column_int64(s, 11);
+		r.state = (const char *)sqlite3_column_text(s, 12);
+		if ((vr = visit(arg, &r)) < 0)
+			break;
+	}
+	sqlite3_reset(s);
+	if (vr < 0)
+		return vr;
+	if (rc != SQLITE_DONE)
+		return mf_store_fail(st, diag, "cannot read the mailboxes of a run");
+	return MF_OK;
+}

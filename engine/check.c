@@ -173,7 +173,7 @@ int mf_run_owner_gone(const char *host, int64_t pid, int64_t heartbeat,
 	return mf_now() - heartbeat > (timeout > 0 ? timeout : 120);
 }
 
-int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
+int mf_check_run(struct mf_store *st, const int64_t *ids, size_t n,
 		 const struct mf_exporter *exp, struct mf_export_ctx *ctx,
 		 const char *target, const struct mf_export_opts *opts,
 		 struct mf_check_report *rep, struct mf_diag *diag)
@@ -186,8 +186,18 @@ int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
 	if ((rc = mf_plan_ensure(st, &rep->plan, diag)) < 0)
 		return rc;
 	for (size_t i = 0; i < n && rc == MF_OK; i++) {
-		const struct mf_mailbox *mb = &mbs[i];
+		struct mf_mailbox mbx;
+		const struct mf_mailbox *mb = &mbx;
 		mf_arena_reset(&arena);
+		rc = mf_store_mailbox_load(st, &mbx, ids[i], &arena, diag);
+		if (rc == MF_ENOTFOUND) {
+			/* gone since the selection */
+			mf_diag_clear(diag);
+			rc = MF_OK;
+			continue;
+		}
+		if (rc < 0)
+			break;
 		rep->mailboxes++;
 		rc = mailbox_checks(st, mb, opts, rep, &arena, diag);
 		if (rc < 0)

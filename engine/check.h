@@ -56,7 +56,8 @@ void mf_check_report_init(struct mf_check_report *r);
 void mf_check_report_release(struct mf_check_report *r);
 
 /*
- * Check the selected mailboxes mbs[0..n) (see mf_export_select), after
+ * Check the selected mailboxes ids[0..n) (see mf_export_select; each is
+ * loaded in its turn, none held), after
  * making the plan current (mf_plan_ensure; rep->plan has its totals).  exp
  * and ctx (both may be NULL) are an
  * opened exporter whose check_mailbox is called for every mailbox, and
@@ -64,7 +65,7 @@ void mf_check_report_release(struct mf_check_report *r);
  * MF_OK whether or not they include errors (rep->errors says), or a
  * negative code when the check itself could not run (the store failed).
  */
-int mf_check_run(struct mf_store *st, const struct mf_mailbox *mbs, size_t n,
+int mf_check_run(struct mf_store *st, const int64_t *ids, size_t n,
 		 const struct mf_exporter *exp, struct mf_export_ctx *ctx,
 		 const char *target, const struct mf_export_opts *opts,
 		 struct mf_check_report *rep, struct mf_diag *diag);

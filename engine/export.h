@@ -22,6 +22,7 @@
 #define MF_CORE_EXPORT_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include "core/buf.h"
 #include "engine/check.h"
 #include "core/store.h"
@@ -52,7 +53,8 @@ struct mf_export_summary {
 	int started;           /* the exporter opened its target */
 	int64_t mailboxes, mailboxes_failed, mailboxes_leased;
 	int64_t delivered, already, failed, bytes, calendar_items;
-	struct mf_export_mbox_sum *mbox;   /* owned; mf_export_summary_release */
+	/* the selected mailboxes; their figures are in the store
+	 * (run_mailboxes, mf_export_summary_mailboxes), not in memory */
 	size_t n_mbox;
 	/* added with the plan: */
 	int64_t planned, attachments, problems;
@@ -105,15 +107,27 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
  */
 int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
 			   const char *format, const char *target);
+/* The same on f, the mailboxes read from the store one at a time (st: the
+ * run's database).  What the run row keeps (runs.summary) is the same
+ * document without "mailboxes": the store's run_mailboxes table holds
+ * them. */
+int mf_export_summary_json_print(FILE *f, struct mf_store *st, const struct mf_export_summary *s,
+				 const char *format, const char *target, struct mf_diag *diag);
+/* Each mailbox's figures of run s, in selection order (visit's row valid
+ * during the call). */
+int mf_export_summary_mailboxes(struct mf_store *st, const struct mf_export_summary *s,
+				int (*visit)(void *arg, const struct mf_store_run_mailbox *r),
+				void *arg, struct mf_diag *diag);
 
 /*
  * The mailboxes opts selects (opts->mailboxes: by alias, case-insensitive;
- * none: all), in alias order.  An alias that names no mailbox is a usage
- * error (MF_EUSAGE, diag names it).  Array and strings in arena.
+ * opts->shard_n: those of shard opts->shard_i; none: all), in alias order,
+ * as ids (*out malloc'd, 8 bytes a mailbox: the mailboxes themselves are
+ * loaded one at a time, mf_store_mailbox_load).  An alias that names no
+ * mailbox is a usage error (MF_EUSAGE, diag names it).
  */
-int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts,
-		     struct mf_mailbox **out, size_t *n_out, struct mf_arena *arena,
-		     struct mf_diag *diag);
+int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts, int64_t **out,
+		     size_t *n_out, struct mf_diag *diag);
 
 /*
  * The messages of a mailbox opts selects (dates, folder globs), in export

@@ -26,6 +26,7 @@
 
 #define LEDGER_BATCH 200
 #define LEDGER_MS 2000
+#define RUNMB_BATCH 128
 /* rows held past this many (an exporter confirming a whole mailbox at its
  * end: PST) go to a temporary spill file until the flush writes them */
 #define LEDGER_SPILL 4096
@@ -77,6 +78,15 @@ struct mf_export {
 	 * (mf_export_calendar_rest leaves them out) */
 	int64_t *cal_passed;
 	size_t n_cal_passed, cap_cal_passed;
+	/* the figures of mailboxes this handle is through with, not yet
+	 * written to run_mailboxes (a short transaction per RUNMB_BATCH) */
+	struct mf_exp_done {
+		size_t seq;
+		struct mf_export_mbox_sum s;
+	} done[RUNMB_BATCH];
+	size_t ndone;
+	/* the run's own handle: a bit per selected mailbox already recorded */
+	unsigned char *seen;
 	/* a reader (mf_export_reader_open): no run, the read calls only */
 	int reader;
 	char *reader_target;
@@ -120,14 +130,17 @@ struct mf_exp_msg_ref {
 int mf_exp_select_refs(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_msg_ref **out,
 		       size_t *n_out, struct mf_diag *diag);
 
-/* one mailbox (export_run.c), and every mailbox with the run's jobs
- * (export_workers.c).  mf_exp_run_one returns MF_OK to go on, 1 when the
+/* one mailbox, seq of the selection (export_run.c: loaded, exported, its
+ * figures recorded), and every mailbox with the run's jobs
+ * (export_workers.c).  mf_exp_run_seq returns MF_OK to go on, 1 when the
  * run was stopped, MF_ESTORE when the database failed. */
-int mf_exp_run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export_mbox_sum *sum,
+int mf_exp_run_seq(struct mf_export *ex, size_t seq, int64_t mailbox_id,
 		   struct mf_export_summary *summary, int *final, struct mf_arena *arena,
 		   struct mf_diag *diag);
-int mf_exp_run_mailboxes(struct mf_export *ex, struct mf_mailbox *mbs, size_t nmb,
+int mf_exp_run_mailboxes(struct mf_export *ex, const int64_t *ids, size_t nmb,
 			 struct mf_export_summary *summary, int *final, struct mf_arena *arena,
 			 struct mf_diag *diag);
+/* Write the figures kept in ex->done to run_mailboxes. */
+int mf_exp_done_flush(struct mf_export *ex, struct mf_diag *diag);
 
 #endif

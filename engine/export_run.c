@@ -39,7 +39,6 @@ int mf_exp_stopping(const struct mf_export *ex)
 
 void mf_export_summary_release(struct mf_export_summary *s)
 {
-	free(s->mbox);
 	mf_check_report_release(&s->preflight);
 	memset(s, 0, sizeof(*s));
 }
@@ -241,7 +240,7 @@ out:
 /* The messages the run will deliver (selected, not yet on the target), so
  * the progress line can show a bar and the time left.  Only when a
  * terminal shows it. */
-static void progress_totals(struct mf_export *ex, struct mf_mailbox *mbs, size_t nmb)
+static void progress_totals(struct mf_export *ex, const int64_t *ids, size_t nmb)
 {
 	int64_t items = 0;
 
@@ -251,7 +250,7 @@ static void progress_totals(struct mf_export *ex, struct mf_mailbox *mbs, size_t
 		struct mf_exp_msg_ref *refs = NULL;
 		size_t n = 0;
 		struct mf_diag d;
-		if (mbs[i].mail_skipped || mf_exp_select_refs(ex, mbs[i].id, &refs, &n, &d) < 0)
+		if (mf_exp_select_refs(ex, ids[i], &refs, &n, &d) < 0)
 			continue;
 		for (size_t k = 0; k < n; k++)
 			items += !refs[k].delivered;
@@ -274,7 +273,7 @@ static void mailbox_event(struct mf_export *ex, const struct mf_export_mbox_sum 
 		ex->opts->mailbox_done(ex->opts->mailbox_done_arg, sum);
 }
 
-int mf_exp_run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export_mbox_sum *sum,
+static int run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export_mbox_sum *sum,
 		   struct mf_export_summary *summary, int *final, struct mf_arena *arena,
 		   struct mf_diag *diag)
 {
@@ -363,36 +362,152 @@ static const char *mbox_state(const struct mf_export_mbox_sum *m)
 	return m->visited ? "done" : "not-reached";
 }
 
-int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
-			   const char *format, const char *target)
+static void row_of(struct mf_store_run_mailbox *r, size_t seq,
+		   const struct mf_export_mbox_sum *m)
+{
+	r->seq = (int64_t)seq;
+	r->mailbox_id = m->mailbox_id;
+	r->alias = m->alias;
+	r->action = m->action[0] ? m->action : NULL;
+	r->planned = m->planned;
+	r->delivered = m->delivered;
+	r->already = m->already;
+	r->failed = m->failed;
+	r->bytes = m->bytes;
+	r->attachments = m->attachments;
+	r->calendar_items = m->calendar_items;
+	r->problems = m->problems;
+	r->state = mbox_state(m);
+}
+
+int mf_exp_done_flush(struct mf_export *ex, struct mf_diag *diag)
+{
+	int rc;
+
+	if (!ex->ndone)
+		return MF_OK;
+	if ((rc = mf_store_begin(ex->st, diag)) < 0)
+		return rc;
+	for (size_t i = 0; i < ex->ndone; i++) {
+		struct mf_store_run_mailbox r;
+		row_of(&r, ex->done[i].seq, &ex->done[i].s);
+		if ((rc = mf_store_run_mailbox_put(ex->st, ex->run_id, &r, diag)) < 0) {
+			mf_store_rollback(ex->st);
+			return rc;
+		}
+	}
+	ex->ndone = 0;
+	return mf_store_commit(ex->st, diag);
+}
+
+/* Keep mailbox seq's figures for run_mailboxes and count them in the run's
+ * totals. */
+static int record_done(struct mf_export *ex, size_t seq, const struct mf_export_mbox_sum *m,
+		       struct mf_export_summary *summary, struct mf_diag *diag)
+{
+	struct mf_export *run = mf_exp_run_of(ex);
+
+	mf_exp_lock(ex);
+	run->seen[seq / 8] |= (unsigned char)(1u << (seq % 8));
+	summary->planned += m->planned;
+	summary->delivered += m->delivered;
+	summary->already += m->already;
+	summary->failed += m->failed;
+	summary->bytes += m->bytes;
+	summary->attachments += m->attachments;
+	summary->calendar_items += m->calendar_items;
+	mf_exp_unlock(ex);
+	ex->done[ex->ndone].seq = seq;
+	ex->done[ex->ndone].s = *m;
+	if (++ex->ndone == RUNMB_BATCH)
+		return mf_exp_done_flush(ex, diag);
+	return MF_OK;
+}
+
+/* A mailbox's figures before the run reaches it: id, alias, plan action. */
+static void sum_init(struct mf_export *ex, struct mf_export_mbox_sum *sum,
+		     const struct mf_mailbox *mb, struct mf_arena *arena)
+{
+	struct mf_plan_entry pe;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->mailbox_id = mb->id;
+	snprintf(sum->alias, sizeof(sum->alias), "%s", mb->alias ? mb->alias : mb->name);
+	if (mf_plan_mailbox_action(ex->st, &pe, mb->id, arena, NULL) == MF_OK)
+		snprintf(sum->action, sizeof(sum->action), "%s", mf_plan_action_name(pe.action));
+}
+
+int mf_exp_run_seq(struct mf_export *ex, size_t seq, int64_t mailbox_id,
+		   struct mf_export_summary *summary, int *final, struct mf_arena *arena,
+		   struct mf_diag *diag)
+{
+	struct mf_arena ma = MF_ARENA_INIT;
+	struct mf_mailbox mb;
+	struct mf_export_mbox_sum sum;
+	int rc, rrc;
+
+	rc = mf_store_mailbox_load(ex->st, &mb, mailbox_id, &ma, diag);
+	if (rc == MF_ENOTFOUND) {
+		/* gone since the selection: left for the end (not reached) */
+		mf_diag_clear(diag);
+		mf_arena_release(&ma);
+		return MF_OK;
+	}
+	if (rc < 0) {
+		mf_arena_release(&ma);
+		return rc;
+	}
+	sum_init(ex, &sum, &mb, &ma);
+	rc = run_one(ex, &mb, &sum, summary, final, arena, diag);
+	{
+		struct mf_diag d2;
+		mf_diag_clear(&d2);
+		rrc = record_done(ex, seq, &sum, summary, &d2);
+		if (rrc < 0 && rc >= 0) {
+			*diag = d2;
+			rc = rrc;
+		}
+	}
+	mf_arena_release(&ma);
+	return rc;
+}
+
+/* Record every selected mailbox the run did not reach. */
+static int record_unreached(struct mf_export *ex, const int64_t *ids, size_t nmb,
+			    struct mf_export_summary *summary, struct mf_diag *diag)
+{
+	struct mf_arena ma = MF_ARENA_INIT;
+	int rc = MF_OK;
+
+	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
+		struct mf_mailbox mb;
+		struct mf_export_mbox_sum sum;
+		if (ex->seen[i / 8] & (1u << (i % 8)))
+			continue;
+		mf_arena_reset(&ma);
+		if (mf_store_mailbox_load(ex->st, &mb, ids[i], &ma, NULL) < 0)
+			continue;
+		sum_init(ex, &sum, &mb, &ma);
+		rc = record_done(ex, i, &sum, summary, diag);
+	}
+	if (rc == MF_OK)
+		rc = mf_exp_done_flush(ex, diag);
+	mf_arena_release(&ma);
+	return rc;
+}
+
+static void summary_head(struct mf_buf *b, const struct mf_export_summary *s, const char *format,
+			 const char *target)
 {
 	mf_buf_addch(b, '{');
 	mf_json_kv_int(b, "run_id", s->run_id, 1);
 	mf_json_kv_str(b, "format", format, 0);
 	mf_json_kv_str(b, "target", target, 0);
 	mf_json_kv_str(b, "status", s->status[0] ? s->status : "failed", 0);
-	mf_json_key(b, "mailboxes", 0);
-	mf_buf_addch(b, '[');
-	for (size_t i = 0; i < s->n_mbox; i++) {
-		const struct mf_export_mbox_sum *m = &s->mbox[i];
-		if (i)
-			mf_buf_addch(b, ',');
-		mf_buf_addch(b, '{');
-		mf_json_kv_str(b, "alias", m->alias, 1);
-		mf_json_kv_int(b, "mailbox_id", m->mailbox_id, 0);
-		mf_json_kv_str(b, "action", m->action[0] ? m->action : NULL, 0);
-		mf_json_kv_int(b, "planned", m->planned, 0);
-		mf_json_kv_int(b, "delivered", m->delivered, 0);
-		mf_json_kv_int(b, "already", m->already, 0);
-		mf_json_kv_int(b, "failed", m->failed, 0);
-		mf_json_kv_int(b, "bytes", m->bytes, 0);
-		mf_json_kv_int(b, "attachments", m->attachments, 0);
-		mf_json_kv_int(b, "calendar_items", m->calendar_items, 0);
-		mf_json_kv_int(b, "problems", m->problems, 0);
-		mf_json_kv_str(b, "state", mbox_state(m), 0);
-		mf_buf_addch(b, '}');
-	}
-	mf_buf_addch(b, ']');
+}
+
+static void summary_tail(struct mf_buf *b, const struct mf_export_summary *s)
+{
 	mf_json_key(b, "totals", 0);
 	mf_buf_addch(b, '{');
 	mf_json_kv_int(b, "mailboxes", s->mailboxes, 1);
@@ -417,7 +532,79 @@ int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
 		mf_buf_addstr(b, s->forced ? "true" : "false");
 		mf_buf_addch(b, '}');
 	}
-	return mf_buf_addch(b, '}');
+	mf_buf_addch(b, '}');
+}
+
+int mf_export_summary_json(struct mf_buf *b, const struct mf_export_summary *s,
+			   const char *format, const char *target)
+{
+	summary_head(b, s, format, target);
+	summary_tail(b, s);
+	return MF_OK;
+}
+
+int mf_export_summary_mailboxes(struct mf_store *st, const struct mf_export_summary *s,
+				int (*visit)(void *arg, const struct mf_store_run_mailbox *r),
+				void *arg, struct mf_diag *diag)
+{
+	if (!s->run_id)
+		return MF_OK;
+	return mf_store_run_mailboxes(st, s->run_id, visit, arg, diag);
+}
+
+struct json_out {
+	FILE *f;
+	struct mf_buf b;
+	size_t n;
+};
+
+static int mailbox_json(void *arg, const struct mf_store_run_mailbox *m)
+{
+	struct json_out *o = arg;
+	struct mf_buf *b = &o->b;
+
+	mf_buf_reset(b);
+	if (o->n++)
+		mf_buf_addch(b, ',');
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "alias", m->alias, 1);
+	mf_json_kv_int(b, "mailbox_id", m->mailbox_id, 0);
+	mf_json_kv_str(b, "action", m->action, 0);
+	mf_json_kv_int(b, "planned", m->planned, 0);
+	mf_json_kv_int(b, "delivered", m->delivered, 0);
+	mf_json_kv_int(b, "already", m->already, 0);
+	mf_json_kv_int(b, "failed", m->failed, 0);
+	mf_json_kv_int(b, "bytes", m->bytes, 0);
+	mf_json_kv_int(b, "attachments", m->attachments, 0);
+	mf_json_kv_int(b, "calendar_items", m->calendar_items, 0);
+	mf_json_kv_int(b, "problems", m->problems, 0);
+	mf_json_kv_str(b, "state", m->state, 0);
+	mf_buf_addch(b, '}');
+	fwrite(b->data, 1, b->len, o->f);
+	return MF_OK;
+}
+
+int mf_export_summary_json_print(FILE *f, struct mf_store *st, const struct mf_export_summary *s,
+				 const char *format, const char *target, struct mf_diag *diag)
+{
+	struct json_out o;
+	int rc;
+
+	o.f = f;
+	o.n = 0;
+	mf_buf_init(&o.b, MF_BUF_UNBOUNDED);
+	summary_head(&o.b, s, format, target);
+	mf_json_key(&o.b, "mailboxes", 0);
+	mf_buf_addch(&o.b, '[');
+	fwrite(o.b.data, 1, o.b.len, f);
+	rc = mf_export_summary_mailboxes(st, s, mailbox_json, &o, diag);
+	mf_buf_reset(&o.b);
+	mf_buf_addch(&o.b, ']');
+	summary_tail(&o.b, s);
+	/* summary_tail writes the key with a leading comma: fine after ']' */
+	fwrite(o.b.data, 1, o.b.len, f);
+	mf_buf_release(&o.b);
+	return rc;
 }
 
 /* Record the preflight's errors as problems of the run. */
@@ -453,8 +640,8 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 		  struct mf_diag *diag)
 {
 	struct mf_export ex;
-	struct mf_arena arena = MF_ARENA_INIT, marena = MF_ARENA_INIT;
-	struct mf_mailbox *mbs = NULL;
+	struct mf_arena arena = MF_ARENA_INIT;
+	int64_t *ids = NULL;
 	size_t nmb = 0;
 	int rc, final = MF_OK, opened = 0;
 	struct mf_buf opts_json, sum_json;
@@ -477,8 +664,9 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	/* 1. the plan; 2. the selection (by the plan's final aliases) */
 	if ((rc = mf_plan_ensure(st, &pt, diag)) < 0)
 		goto out_arena;
-	if ((rc = mf_export_select(st, opts, &mbs, &nmb, &marena, diag)) < 0)
+	if ((rc = mf_export_select(st, opts, &ids, &nmb, diag)) < 0)
 		goto out_arena;
+	ex.seen = mf_xcalloc(nmb / 8 + 1, 1);
 
 	mf_buf_init(&opts_json, 1 << 20);
 	options_json(&opts_json, opts);
@@ -491,18 +679,7 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	ex.last_flush_ms = ex.last_beat_ms = mf_now_ms();
 	mf_exp_beat_start(&ex);
 
-	summary->mbox = mf_xcalloc(nmb ? nmb : 1, sizeof(*summary->mbox));
 	summary->n_mbox = nmb;
-	for (size_t i = 0; i < nmb; i++) {
-		struct mf_plan_entry pe;
-		summary->mbox[i].mailbox_id = mbs[i].id;
-		snprintf(summary->mbox[i].alias, sizeof(summary->mbox[i].alias), "%s",
-			 mbs[i].alias ? mbs[i].alias : mbs[i].name);
-		mf_arena_reset(&arena);
-		if (mf_plan_mailbox_action(st, &pe, mbs[i].id, &arena, NULL) == MF_OK)
-			snprintf(summary->mbox[i].action, sizeof(summary->mbox[i].action), "%s",
-				 mf_plan_action_name(pe.action));
-	}
 
 	/* 3. the target */
 	if ((rc = exp->open(&ex.ctx, &ex, st, opts, diag)) < 0) {
@@ -515,7 +692,7 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	mf_store_run_target(st, ex.run_id, ex.target, NULL);
 
 	/* 4. preflight: nothing moves while it finds an error */
-	if ((rc = mf_check_run(st, mbs, nmb, exp, ex.ctx, ex.target, opts,
+	if ((rc = mf_check_run(st, ids, nmb, exp, ex.ctx, ex.target, opts,
 			       &summary->preflight, diag)) < 0) {
 		final = rc;
 		goto stop;
@@ -545,8 +722,8 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 
 	/* 5. the mailboxes */
 	mf_progress_begin(&ex.prog, exp->name, 0, 0, opts->quiet || opts->json);
-	progress_totals(&ex, mbs, nmb);
-	if ((rc = mf_exp_run_mailboxes(&ex, mbs, nmb, summary, &final, &arena, diag)) < 0)
+	progress_totals(&ex, ids, nmb);
+	if ((rc = mf_exp_run_mailboxes(&ex, ids, nmb, summary, &final, &arena, diag)) < 0)
 		goto stop_progress;
 	rc = MF_OK;
 	if (exp->finish && !mf_exp_stopping(&ex))
@@ -561,18 +738,11 @@ stop:
 		if (mf_exp_ledger_flush(&ex, &d4) == MF_ESTORE && final == MF_OK)
 			final = mf_diag_set(diag, MF_ESTORE, d4.file, d4.offset, "%s", d4.msg);
 		mf_exp_ledger_clear(&ex);
+		if (record_unreached(&ex, ids, nmb, summary, &d4) < 0 && final == MF_OK)
+			final = mf_diag_set(diag, MF_ESTORE, d4.file, d4.offset, "%s", d4.msg);
 	}
 	mf_exp_beat_stop(&ex);
 	summary->interrupted = mf_exp_stopping(&ex);
-	for (size_t i = 0; i < summary->n_mbox; i++) {
-		summary->planned += summary->mbox[i].planned;
-		summary->delivered += summary->mbox[i].delivered;
-		summary->already += summary->mbox[i].already;
-		summary->failed += summary->mbox[i].failed;
-		summary->bytes += summary->mbox[i].bytes;
-		summary->attachments += summary->mbox[i].attachments;
-		summary->calendar_items += summary->mbox[i].calendar_items;
-	}
 	mf_store_run_problems(st, &summary->problems, ex.run_id, NULL);
 	snprintf(summary->status, sizeof(summary->status), "%s",
 		 summary->interrupted ? "interrupted" : final < 0 ? "failed" :
@@ -591,8 +761,9 @@ stop:
 		final = MF_EBUSY;
 	rc = final;
 out_arena:
+	free(ids);
+	free(ex.seen);
 	mf_arena_release(&arena);
-	mf_arena_release(&marena);
 	return rc;
 }
 
@@ -601,8 +772,7 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 		    struct mf_diag *diag)
 {
 	struct mf_export ex;
-	struct mf_arena marena = MF_ARENA_INIT;
-	struct mf_mailbox *mbs = NULL;
+	int64_t *ids = NULL;
 	size_t nmb = 0;
 	struct mf_buf js;
 	struct mf_plan_totals pt;
@@ -617,7 +787,7 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 	ex.host[sizeof(ex.host) - 1] = '\0';
 	if ((rc = mf_plan_ensure(st, &pt, diag)) < 0)
 		goto out;
-	if ((rc = mf_export_select(st, opts, &mbs, &nmb, &marena, diag)) < 0)
+	if ((rc = mf_export_select(st, opts, &ids, &nmb, diag)) < 0)
 		goto out;
 	mf_buf_init(&js, 1 << 20);
 	options_json(&js, opts);
@@ -643,7 +813,7 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 		mf_check_report_add(rep, MF_ERROR, "check.target-unreachable", NULL,
 				    "exporter '%s' is not built in this mailferry", exp->name);
 	}
-	rc = mf_check_run(st, mbs, nmb, opened ? exp : NULL, opened ? ex.ctx : NULL, ex.target,
+	rc = mf_check_run(st, ids, nmb, opened ? exp : NULL, opened ? ex.ctx : NULL, ex.target,
 			  opts, rep, diag);
 	if (opened)
 		exp->close(&ex.ctx);
@@ -653,6 +823,6 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 			 js.data, NULL);
 	mf_buf_release(&js);
 out:
-	mf_arena_release(&marena);
+	free(ids);
 	return rc;
 }

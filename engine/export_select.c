@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/jobfile.h"
+#include "core/strmap.h"
 
 int mf_folder_match(const char *pattern, const char *path)
 {
@@ -146,49 +148,65 @@ int mf_exp_select_refs(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_m
 	return rc;
 }
 
-static int cmp_alias(const void *a, const void *b)
+struct order {
+	const struct mf_export_opts *opts;
+	struct mf_strmap want;      /* opts->mailboxes, case-insensitive -> found */
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static int order_visit(void *arg, int64_t id, const char *alias, const char *name,
+		       const char *source_address)
 {
-	const struct mf_mailbox *x = a, *y = b;
-	const char *p = x->alias ? x->alias : x->name, *q = y->alias ? y->alias : y->name;
-	int c = strcasecmp(p, q);
-	return c ? c : (x->id < y->id ? -1 : x->id > y->id);
+	struct order *o = arg;
+	if (o->opts->n_mailboxes) {
+		uint64_t *f;
+		if (!alias || !mf_strmap_get(&o->want, alias, NULL))
+			return MF_OK;
+		f = mf_strmap_ref(&o->want, alias, NULL);
+		*f = 1;
+	}
+	if (o->opts->shard_n) {
+		const char *key = source_address ? source_address : name ? name : "";
+		if (mf_shard_hash(key) % o->opts->shard_n != o->opts->shard_i)
+			return MF_OK;
+	}
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 256;
+		o->ids = mf_xreallocarray(o->ids, o->cap, sizeof(*o->ids));
+	}
+	o->ids[o->n++] = id;
+	return MF_OK;
 }
 
-int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts,
-		     struct mf_mailbox **out, size_t *n_out, struct mf_arena *arena,
-		     struct mf_diag *diag)
+int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts, int64_t **out,
+		     size_t *n_out, struct mf_diag *diag)
 {
-	struct mf_mailbox *mbs = NULL;
-	size_t nmb = 0;
+	struct order o;
 	int rc;
 
 	*out = NULL;
 	*n_out = 0;
-	if ((rc = mf_store_mailbox_list(st, &mbs, &nmb, arena, diag)) < 0)
-		return rc;
-	if (opts->n_mailboxes) {
-		size_t k = 0;
-		for (size_t j = 0; j < opts->n_mailboxes; j++) {
-			int found = 0;
-			for (size_t i = 0; i < nmb && !found; i++)
-				found = mbs[i].alias && mf_strcaseeq(mbs[i].alias, opts->mailboxes[j]);
-			if (!found)
-				return mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
-						   "no mailbox with alias '%s' (see 'mailferry status')",
-						   opts->mailboxes[j]);
-		}
-		for (size_t i = 0; i < nmb; i++) {
-			int keep = 0;
-			for (size_t j = 0; j < opts->n_mailboxes && !keep; j++)
-				keep = mbs[i].alias && mf_strcaseeq(mbs[i].alias, opts->mailboxes[j]);
-			if (keep)
-				mbs[k++] = mbs[i];
-		}
-		nmb = k;
+	memset(&o, 0, sizeof(o));
+	o.opts = opts;
+	mf_strmap_init(&o.want, MF_STRMAP_NOCASE);
+	for (size_t j = 0; j < opts->n_mailboxes; j++)
+		mf_strmap_add(&o.want, opts->mailboxes[j], 0);
+	rc = mf_store_mailbox_order(st, order_visit, &o, diag);
+	for (size_t j = 0; rc == MF_OK && j < opts->n_mailboxes; j++) {
+		uint64_t f = 0;
+		mf_strmap_get(&o.want, opts->mailboxes[j], &f);
+		if (!f)
+			rc = mf_diag_set(diag, MF_EUSAGE, NULL, MF_NO_OFFSET,
+					 "no mailbox with alias '%s' (see 'mailferry status')",
+					 opts->mailboxes[j]);
 	}
-	if (nmb)
-		qsort(mbs, nmb, sizeof(*mbs), cmp_alias);
-	*out = mbs;
-	*n_out = nmb;
+	mf_strmap_release(&o.want);
+	if (rc < 0) {
+		free(o.ids);
+		return rc;
+	}
+	*out = o.ids;
+	*n_out = o.n;
 	return MF_OK;
 }

@@ -26,7 +26,7 @@
  * (pthread_once in core/mime.c).
  */
 struct par {
-	struct mf_mailbox *mbs;
+	const int64_t *ids;
 	size_t nmb, next;
 	struct mf_export_summary *summary;
 	int *final;
@@ -56,8 +56,7 @@ static void worker_loop(struct mf_export *ex, struct par *par, struct mf_arena *
 		}
 		i = par->next++;
 		mf_exp_unlock(ex);
-		rc = mf_exp_run_one(ex, &par->mbs[i], &par->summary->mbox[i], par->summary, par->final,
-			     arena, diag);
+		rc = mf_exp_run_seq(ex, i, par->ids[i], par->summary, par->final, arena, diag);
 		if (rc == 1)
 			return;
 		if (rc < 0) {
@@ -87,6 +86,13 @@ static void worker_release(struct worker *w)
 	struct mf_diag d;
 	if (w->ex.st && mf_exp_ledger_flush(&w->ex, &d) == MF_ESTORE)
 		mf_exp_ledger_clear(&w->ex);
+	if (w->ex.st && mf_exp_done_flush(&w->ex, &d) < 0) {
+		/* their mailboxes are recorded as not reached, by the run's handle */
+		for (size_t i = 0; i < w->ex.ndone; i++)
+			w->ex.root->seen[w->ex.done[i].seq / 8] &=
+				(unsigned char)~(1u << (w->ex.done[i].seq % 8));
+		w->ex.ndone = 0;
+	}
 	mf_exp_ledger_clear(&w->ex);
 	free(w->ex.rows);
 	free(w->ex.cal_passed);
@@ -149,7 +155,7 @@ static int jobs_for(const struct mf_export *ex, size_t nmb)
 
 /* Export every selected mailbox, with the run's jobs.  MF_OK, or
  * MF_ESTORE (diag set) when the database failed. */
-int mf_exp_run_mailboxes(struct mf_export *ex, struct mf_mailbox *mbs, size_t nmb,
+int mf_exp_run_mailboxes(struct mf_export *ex, const int64_t *ids, size_t nmb,
 			 struct mf_export_summary *summary, int *final, struct mf_arena *arena,
 			 struct mf_diag *diag)
 {
@@ -160,7 +166,7 @@ int mf_exp_run_mailboxes(struct mf_export *ex, struct mf_mailbox *mbs, size_t nm
 
 	if (jobs <= 1) {
 		for (size_t i = 0; i < nmb && !mf_exp_stopping(ex); i++) {
-			rc = mf_exp_run_one(ex, &mbs[i], &summary->mbox[i], summary, final, arena, diag);
+			rc = mf_exp_run_seq(ex, i, ids[i], summary, final, arena, diag);
 			if (rc == 1)
 				return MF_OK;
 			if (rc < 0)
@@ -174,7 +180,7 @@ int mf_exp_run_mailboxes(struct mf_export *ex, struct mf_mailbox *mbs, size_t nm
 		mf_tz_utc_to_local(&c, NULL, "Etc/UTC", 0);
 	}
 	memset(&par, 0, sizeof(par));
-	par.mbs = mbs;
+	par.ids = ids;
 	par.nmb = nmb;
 	par.summary = summary;
 	par.final = final;

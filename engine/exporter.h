@@ -130,6 +130,9 @@ struct mf_export_opts {
 	/* selection (honoured by the driver) */
 	const char *const *mailboxes;  /* aliases; NULL/0: all */
 	size_t n_mailboxes;
+	/* only the mailboxes of shard shard_i of shard_n (mf_shard_hash of the
+	 * source address, or of the name, modulo shard_n); shard_n 0: all */
+	unsigned shard_i, shard_n;
 	int has_since, has_until;
 	int64_t since, until;       /* UTC seconds; messages with unknown dates are kept */
 	int no_mail;                /* mailboxes and mail sections only */

@@ -141,6 +141,11 @@ struct mf_plan_object {
  */
 int mf_plan_objects(struct mf_store *st, struct mf_plan_object **out, size_t *n_out,
 		    struct mf_arena *arena, struct mf_diag *diag);
+/* The same one at a time (o valid during the call; a negative return of
+ * visit stops the walk and is returned): nothing held per object. */
+int mf_plan_objects_each(struct mf_store *st,
+			 int (*visit)(void *arg, const struct mf_plan_object *o), void *arg,
+			 struct mf_diag *diag);
 
 /* ---- making the plan ---- */
 

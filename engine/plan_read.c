@@ -94,20 +94,9 @@ static const char *dup(struct mf_arena *a, const char *s)
 	return s ? mf_arena_strdup(a, s) : NULL;
 }
 
-static int add_object(void *arg, const struct mf_store_plan_row *r)
+static void object_of(struct mf_plan_object *o, const struct mf_store_plan_row *r,
+		      struct mf_arena *arena)
 {
-	struct objects *ob = arg;
-	struct mf_arena *arena = ob->arena;
-	struct mf_plan_object *o;
-	if (ob->n == ob->cap) {
-		struct mf_plan_object *nv;
-		ob->cap = ob->cap ? ob->cap * 2 : 64;
-		nv = mf_arena_alloc(arena, ob->cap * sizeof(*nv));
-		if (ob->n)
-			memcpy(nv, ob->v, ob->n * sizeof(*nv));
-		ob->v = nv;
-	}
-	o = &ob->v[ob->n++];
 	memset(o, 0, sizeof(*o));
 	o->entry_id = r->id;
 	o->kind = dup(arena, r->kind);
@@ -127,7 +116,47 @@ static int add_object(void *arg, const struct mf_store_plan_row *r)
 		o->action = (!strcmp(o->kind, "list") || o->address) ? MF_PLAN_CREATE : MF_PLAN_SKIP;
 		o->message = "not planned yet: the default applies";
 	}
+}
+
+static int add_object(void *arg, const struct mf_store_plan_row *r)
+{
+	struct objects *ob = arg;
+	struct mf_arena *arena = ob->arena;
+	if (ob->n == ob->cap) {
+		struct mf_plan_object *nv;
+		ob->cap = ob->cap ? ob->cap * 2 : 64;
+		nv = mf_arena_alloc(arena, ob->cap * sizeof(*nv));
+		if (ob->n)
+			memcpy(nv, ob->v, ob->n * sizeof(*nv));
+		ob->v = nv;
+	}
+	object_of(&ob->v[ob->n++], r, arena);
 	return MF_OK;
+}
+
+struct each {
+	int (*visit)(void *arg, const struct mf_plan_object *o);
+	void *arg;
+	struct mf_arena a;
+};
+
+static int each_object(void *arg, const struct mf_store_plan_row *r)
+{
+	struct each *e = arg;
+	struct mf_plan_object o;
+	mf_arena_reset(&e->a);
+	object_of(&o, r, &e->a);
+	return e->visit(e->arg, &o);
+}
+
+int mf_plan_objects_each(struct mf_store *st,
+			 int (*visit)(void *arg, const struct mf_plan_object *o), void *arg,
+			 struct mf_diag *diag)
+{
+	struct each e = { visit, arg, MF_ARENA_INIT };
+	int rc = mf_store_plan_object_walk(st, each_object, &e, diag);
+	mf_arena_release(&e.a);
+	return rc;
 }
 
 int mf_plan_objects(struct mf_store *st, struct mf_plan_object **out, size_t *n_out,

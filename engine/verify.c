@@ -18,8 +18,10 @@ struct mf_verify {
 	const struct mf_export_opts *opts;
 	FILE *out;
 	struct mf_verify_sum *sum;
-	struct mf_mailbox *mbs;
+	int64_t *ids;
 	size_t nmb;
+	struct mf_mailbox cur;
+	struct mf_arena cur_arena;
 };
 
 int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
@@ -27,7 +29,6 @@ int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 		  struct mf_diag *diag)
 {
 	struct mf_verify v;
-	struct mf_arena arena = MF_ARENA_INIT;
 	int rc;
 
 	memset(sum, 0, sizeof(*sum));
@@ -39,9 +40,11 @@ int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 	v.opts = opts;
 	v.out = out;
 	v.sum = sum;
-	if ((rc = mf_export_select(st, opts, &v.mbs, &v.nmb, &arena, diag)) == MF_OK)
+	v.cur_arena = (struct mf_arena)MF_ARENA_INIT;
+	if ((rc = mf_export_select(st, opts, &v.ids, &v.nmb, diag)) == MF_OK)
 		rc = exp->verify(&v, diag);
-	mf_arena_release(&arena);
+	free(v.ids);
+	mf_arena_release(&v.cur_arena);
 	return rc;
 }
 
@@ -65,10 +68,23 @@ FILE *mf_verify_out(struct mf_verify *v)
 	return v->out;
 }
 
-void mf_verify_mailboxes(const struct mf_verify *v, const struct mf_mailbox **out, size_t *n)
+size_t mf_verify_count(const struct mf_verify *v)
 {
-	*out = v->mbs;
-	*n = v->nmb;
+	return v->nmb;
+}
+
+const struct mf_mailbox *mf_verify_mailbox_at(struct mf_verify *v, size_t i)
+{
+	struct mf_diag d;
+	if (i >= v->nmb)
+		return NULL;
+	mf_arena_reset(&v->cur_arena);
+	if (mf_store_mailbox_load(v->st, &v->cur, v->ids[i], &v->cur_arena, &d) < 0) {
+		mf_verify_mismatch(v, "mailbox %lld: cannot be read back from the staging database "
+				   "(%s)", (long long)v->ids[i], d.msg);
+		return NULL;
+	}
+	return &v->cur;
 }
 
 const char *mf_verify_name(const struct mf_mailbox *mb)

@@ -47,8 +47,12 @@ int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 
 const struct mf_export_opts *mf_verify_opts(const struct mf_verify *v);
 struct mf_verify_sum *mf_verify_sum(struct mf_verify *v);
-/* The selected mailboxes, in alias order (valid for the whole run). */
-void mf_verify_mailboxes(const struct mf_verify *v, const struct mf_mailbox **out, size_t *n);
+/* How many mailboxes are selected; mf_verify_mailbox_at(v, i) loads the
+ * i-th, in alias order (valid until the next call: none is held, so the
+ * run's memory does not grow with the mailboxes; NULL when it is gone or
+ * cannot be read, which a mismatch line then says). */
+size_t mf_verify_count(const struct mf_verify *v);
+const struct mf_mailbox *mf_verify_mailbox_at(struct mf_verify *v, size_t i);
 /* The name mismatch lines give a mailbox: its alias, else its name. */
 const char *mf_verify_name(const struct mf_mailbox *mb);
 

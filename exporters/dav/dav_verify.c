@@ -253,7 +253,6 @@ int mf_dav_verify(struct mf_verify *mv, enum mf_dav_kind kind, struct mf_diag *d
 	struct mf_store *st = mf_verify_store(mv);
 	const struct mf_export_opts *o = mf_verify_opts(mv);
 	struct mf_verify_sum *sum = mf_verify_sum(mv);
-	const struct mf_mailbox *mbs = NULL;
 	struct mf_dav_target t;
 	struct vctx v;
 	enum mf_vcard_version ver;
@@ -281,13 +280,13 @@ int mf_dav_verify(struct mf_verify *mv, enum mf_dav_kind kind, struct mf_diag *d
 	v.sum = sum;
 	v.what = kind == MF_DAV_CARD ? "carddav" : "caldav";
 	mf_buf_init(&coll, MF_BUF_UNBOUNDED);
-	mf_verify_mailboxes(mv, &mbs, &nmb);
+	nmb = mf_verify_count(mv);
 	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
-		const struct mf_mailbox *mb = &mbs[i];
+		const struct mf_mailbox *mb = mf_verify_mailbox_at(mv, i);
 		struct mf_arena ia = MF_ARENA_INIT;
 		struct want *w = NULL;
 		size_t nw = 0;
-		if (!mb->alias)
+		if (!mb || !mb->alias)
 			continue;
 		sum->mailboxes++;
 		mf_buf_reset(&coll);

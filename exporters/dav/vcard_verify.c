@@ -135,7 +135,6 @@ int mf_dav_vcard_verify(struct mf_verify *v, struct mf_diag *diag)
 	const struct mf_export_opts *o = mf_verify_opts(v);
 	struct mf_verify_sum *sum = mf_verify_sum(v);
 	struct mf_arena arena = MF_ARENA_INIT;
-	const struct mf_mailbox *mbs;
 	enum mf_vcard_version ver;
 	char *root = NULL, *target = NULL, **known = NULL, **names = NULL, **files = NULL;
 	size_t nmb, nknown = 0, nnames = 0, nfiles = 0;
@@ -146,15 +145,18 @@ int mf_dav_vcard_verify(struct mf_verify *v, struct mf_diag *diag)
 	if ((rc = mf_verify_out_target(v, ver == MF_VCARD_40 ? "vcard" : "vcard3", &root, &target,
 				       diag)) < 0)
 		return rc;
-	mf_verify_mailboxes(v, &mbs, &nmb);
+	nmb = mf_verify_count(v);
 	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
-		const struct mf_mailbox *mb = &mbs[i];
-		const char *name = mf_verify_name(mb);
+		const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
+		const char *name;
 		struct mf_ledger_row *rows = NULL;
 		size_t nrows = 0;
 		char fname[128];
 		struct mf_diag d;
 
+		if (!mb)
+			continue;
+		name = mf_verify_name(mb);
 		mf_arena_reset(&arena);
 		mf_diag_clear(&d);
 		if (mf_files_mailbox_name(fname, sizeof(fname), mb, &d) == MF_OK)

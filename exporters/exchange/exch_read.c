@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* exch_read.c: reading and validating migration file sets (see exch_read.h). */
 #include "exporters/exchange/exch_read.h"
+#include "core/arena.h"
 #include "core/buf.h"
 #include "core/date.h"
 #include "core/fsutil.h"
@@ -14,6 +15,9 @@
 #include <sys/stat.h>
 
 #define LINE_MAX_BYTES (1u << 20)
+/* A packing list names two files per mailbox of the set: a set of 100,000
+ * mailboxes has one of about 5 MB (issue 15), so the bound is far above. */
+#define PKL_MAX_BYTES (64u << 20)
 #define FIELDS_MAX 512
 #define CHAIN_MAX 100000
 
@@ -30,8 +34,9 @@ struct sec_section {
 };
 
 struct sec_file {
-	char name[256];
-	char path[4096];
+	const char *name;        /* the packing list's (in its arena) */
+	char *path;              /* NULL: in memory (exr_walk_memory) */
+	int mapped;              /* map holds it now (mapped while its PRI is walked) */
 	struct mf_map map;
 	const unsigned char *data;
 	size_t len;
@@ -45,7 +50,10 @@ struct ctx {
 	struct exr_stats *st;
 	char dir[4096];
 	struct sec_file *secs;
-	size_t nsecs;
+	size_t nsecs, capsecs;
+	size_t *by_name;         /* secs sorted by name (then order): sec_find */
+	size_t *mapped;          /* secs mapped for the PRI being walked */
+	size_t nmapped, capmapped;
 };
 
 static void problem(struct ctx *c, const char *file, uint64_t off, const char *fmt, ...)
@@ -135,12 +143,85 @@ int exr_split_values(char **out, size_t max, size_t *n, const char *field)
 
 /* ---- secondary files ---- */
 
+/* The first secondary file of that name (ASCII case-insensitive): a
+ * binary search, not a scan per pointer (a set holds a SEC per mailbox). */
 static struct sec_file *sec_find(struct ctx *c, const char *name)
 {
-	for (size_t i = 0; i < c->nsecs; i++)
-		if (mf_strcaseeq(c->secs[i].name, name))
-			return &c->secs[i];
+	size_t lo = 0, hi = c->nsecs;
+	if (!c->by_name) {
+		for (size_t i = 0; i < c->nsecs; i++)
+			if (mf_strcaseeq(c->secs[i].name, name))
+				return &c->secs[i];
+		return NULL;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcasecmp(c->secs[c->by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < c->nsecs && mf_strcaseeq(c->secs[c->by_name[lo]].name, name))
+		return &c->secs[c->by_name[lo]];
 	return NULL;
+}
+
+static const struct ctx *sort_ctx;
+
+static int cmp_sec_name(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int r = strcasecmp(sort_ctx->secs[x].name, sort_ctx->secs[y].name);
+	return r ? r : (x > y) - (x < y);
+}
+
+static void sec_sort(struct ctx *c)
+{
+	c->by_name = mf_xreallocarray(NULL, c->nsecs ? c->nsecs : 1, sizeof(*c->by_name));
+	for (size_t i = 0; i < c->nsecs; i++)
+		c->by_name[i] = i;
+	sort_ctx = c;
+	if (c->nsecs)
+		qsort(c->by_name, c->nsecs, sizeof(*c->by_name), cmp_sec_name);
+	sort_ctx = NULL;
+}
+
+/* Map a listed secondary file for reading (it is unmapped when the PRI
+ * being walked is done: a set of 100,000 mailboxes would otherwise hold
+ * 100,000 maps).  0, or -1 when it cannot be read (then a problem). */
+static int sec_map(struct ctx *c, struct sec_file *sf)
+{
+	struct mf_diag d;
+	if (!sf->path || sf->mapped)
+		return 0;
+	if (mf_map_open(&sf->map, sf->path, &d) < 0) {
+		problem(c, sf->name, 0, "listed secondary file cannot be read");
+		sf->indexed = 1;
+		free(sf->path);
+		sf->path = NULL;
+		return -1;
+	}
+	sf->mapped = 1;
+	sf->data = sf->map.data;
+	sf->len = sf->map.len;
+	if (c->nmapped == c->capmapped) {
+		c->capmapped = c->capmapped ? c->capmapped * 2 : 16;
+		c->mapped = mf_xreallocarray(c->mapped, c->capmapped, sizeof(*c->mapped));
+	}
+	c->mapped[c->nmapped++] = (size_t)(sf - c->secs);
+	return 0;
+}
+
+static void sec_unmap_all(struct ctx *c)
+{
+	for (size_t i = 0; i < c->nmapped; i++) {
+		struct sec_file *sf = &c->secs[c->mapped[i]];
+		mf_map_close(&sf->map);
+		sf->mapped = 0;
+		sf->data = NULL;
+		sf->len = 0;
+	}
+	c->nmapped = 0;
 }
 
 static const char *const sec_types[] = { "Body", "Attachment", "Document", "Schedule", "Other", NULL };
@@ -324,8 +405,10 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 		return;
 	}
 	*sec_name = sf->name;
-	if (!sf->indexed)
+	if (!sf->indexed && sec_map(c, sf) == 0)
 		sec_index(c, sf);
+	else if (sf->indexed && sec_map(c, sf) < 0)
+		return;
 	s = sec_at(sf, off, &i);
 	if (!s) {
 		problem(c, pri, line_off, "pointer %s does not land on a section header of %s", ptr,
@@ -621,8 +704,9 @@ static void check_unreferenced(struct ctx *c)
 {
 	for (size_t i = 0; i < c->nsecs; i++) {
 		struct sec_file *sf = &c->secs[i];
-		if (!sf->indexed)
+		if (!sf->indexed && sec_map(c, sf) == 0)
 			sec_index(c, sf);
+		sec_unmap_all(c);
 		for (size_t k = 0; k < sf->n; k++)
 			if (!sf->s[k].referenced) {
 				/* a section after a non-last one was reached through the chain */
@@ -642,10 +726,12 @@ static void release(struct ctx *c)
 			free(c->secs[i].s[k].format);
 		}
 		free(c->secs[i].s);
-		if (c->secs[i].map.fd >= 0 && c->secs[i].map.path)
-			mf_map_close(&c->secs[i].map);
+		free(c->secs[i].path);
 	}
+	sec_unmap_all(c);
 	free(c->secs);
+	free(c->by_name);
+	free(c->mapped);
 }
 
 static int valid_name(const char *n)
@@ -670,8 +756,10 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 	struct mf_span line;
 	enum mf_eol eol;
 	int rc, phase = 0;
-	struct { char name[256]; char kind; } *files = NULL;
-	size_t nfiles = 0;
+	/* a packing list names two files per mailbox: names in an arena */
+	struct { const char *name; char kind; } *files = NULL;
+	size_t nfiles = 0, capfiles = 0;
+	struct mf_arena names = MF_ARENA_INIT;
 
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
@@ -695,7 +783,7 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 			return mf_diag_set(diag, MF_EFORMAT, pkl_arg, MF_NO_OFFSET,
 					   "folder holds %d packing lists (.pkl), expected one", found);
 	}
-	if ((rc = mf_read_file(&text, &len, pkl, 1u << 20, diag)) < 0)
+	if ((rc = mf_read_file(&text, &len, pkl, PKL_MAX_BYTES, diag)) < 0)
 		return rc;
 	{
 		const char *slash = strrchr(pkl, '/');
@@ -745,8 +833,11 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 			else if (!mf_strcaseeq(f[1], "Primary") && !mf_strcaseeq(f[1], "Secondary"))
 				problem(&c, "packing list", off, "file type '%s' is neither Primary nor Secondary", f[1]);
 			else {
-				files = mf_xreallocarray(files, nfiles + 1, sizeof(*files));
-				snprintf(files[nfiles].name, sizeof(files[nfiles].name), "%s", f[0]);
+				if (nfiles == capfiles) {
+					capfiles = capfiles ? capfiles * 2 : 64;
+					files = mf_xreallocarray(files, capfiles, sizeof(*files));
+				}
+				files[nfiles].name = mf_arena_strdup(&names, f[0]);
 				files[nfiles].kind = mf_strcaseeq(f[1], "Primary") ? 'P' : 'S';
 				nfiles++;
 			}
@@ -762,23 +853,29 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 		struct mf_diag d;
 		if (files[i].kind != 'S')
 			continue;
-		c.secs = mf_xreallocarray(c.secs, c.nsecs + 1, sizeof(*c.secs));
+		if (c.nsecs == c.capsecs) {
+			c.capsecs = c.capsecs ? c.capsecs * 2 : 64;
+			c.secs = mf_xreallocarray(c.secs, c.capsecs, sizeof(*c.secs));
+		}
 		sf = &c.secs[c.nsecs++];
 		memset(sf, 0, sizeof(*sf));
 		sf->map.fd = -1;
-		snprintf(sf->name, sizeof(sf->name), "%s", files[i].name);
-		if (mf_path_resolve(&path, c.dir, files[i].name, &d) < 0 ||
-		    mf_map_open(&sf->map, path, &d) < 0) {
-			problem(&c, files[i].name, 0, "listed secondary file cannot be read");
-			sf->indexed = 1;
-			free(path);
-			continue;
+		sf->name = files[i].name;
+		{
+			struct mf_map probe;
+			if (mf_path_resolve(&path, c.dir, files[i].name, &d) < 0 ||
+			    mf_map_open(&probe, path, &d) < 0) {
+				problem(&c, files[i].name, 0, "listed secondary file cannot be read");
+				sf->indexed = 1;
+				free(path);
+				continue;
+			}
+			mf_map_close(&probe);
 		}
-		free(path);
+		sf->path = path;       /* mapped again when a pointer reaches it */
 		st->files++;
-		sf->data = sf->map.data;
-		sf->len = sf->map.len;
 	}
+	sec_sort(&c);
 	for (size_t i = 0; i < nfiles; i++) {
 		char *path = NULL;
 		struct mf_diag d;
@@ -796,10 +893,12 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 			problem(&c, files[i].name, m.len, "the last line does not end in CR LF");
 		walk_pri(&c, files[i].name, m.data, m.len);
 		mf_map_close(&m);
+		sec_unmap_all(&c);
 	}
 	check_unreferenced(&c);
 	release(&c);
 	free(files);
+	mf_arena_release(&names);
 	free(text);
 	return MF_OK;
 }
@@ -814,7 +913,7 @@ int exr_walk_memory(const unsigned char *pri, size_t pri_len, const unsigned cha
 	memset(st, 0, sizeof(*st));
 	memset(&sf, 0, sizeof(sf));
 	sf.map.fd = -1;
-	snprintf(sf.name, sizeof(sf.name), "F.SEC");
+	sf.name = "F.SEC";
 	sf.data = sec;
 	sf.len = sec_len;
 	c.v = v;

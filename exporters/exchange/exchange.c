@@ -76,24 +76,36 @@ static int source_info(struct mf_export_ctx *c, int64_t source_id, struct po_set
 
 /* ---- sets ---- */
 
-/* Read the first line of a pair's .PRI: "! mailferry: mailbox ALIAS new|more". */
-static void scan_pair(struct po_set *s, const char *path, int number)
+int exx_pair_head(const char *path, char alias[64], int *is_new)
 {
-	char line[512];
+	char line[512], kind[16] = "";
 	FILE *f = fopen(path, "rb");
-	struct pair *p;
-	char alias[64] = "", kind[16] = "";
+	int ok = 0;
+	alias[0] = '\0';
 	if (!f)
-		return;
+		return 0;
 	if (fgets(line, sizeof(line), f) &&
 	    sscanf(line, "! mailferry: mailbox %63s %15s", alias, kind) == 2) {
-		s->pairs = mf_xreallocarray(s->pairs, s->npairs + 1, sizeof(*s->pairs));
-		p = &s->pairs[s->npairs++];
-		p->number = number;
-		snprintf(p->alias, sizeof(p->alias), "%s", alias);
-		p->is_new = !strcmp(kind, "new");
+		*is_new = !strcmp(kind, "new");
+		ok = 1;
 	}
 	fclose(f);
+	return ok;
+}
+
+/* A pair an unfinished set already holds (resumed: its mailbox keeps the
+ * number). */
+static void scan_pair(struct po_set *s, const char *path, int number)
+{
+	char alias[64];
+	int is_new;
+	if (!exx_pair_head(path, alias, &is_new))
+		return;
+	/* the alias's last pair wins, as it was written last */
+	mf_strmap_set(&s->resumed, alias, (uint64_t)number);
+	if (number > s->maxn)
+		s->maxn = number;
+	s->npairs++;
 }
 
 /* Choose the folder of a post office's set: resume an unfinished one or
@@ -176,6 +188,7 @@ static int set_for(struct mf_export_ctx *c, const struct mf_mailbox *mb, struct 
 	c->sets = mf_xreallocarray(c->sets, c->nsets + 1, sizeof(*c->sets));
 	s = &c->sets[c->nsets];
 	memset(s, 0, sizeof(*s));
+	mf_strmap_init(&s->resumed, MF_STRMAP_COPY);
 	s->source_id = mb->source_id;
 	if ((rc = source_info(c, mb->source_id, s)) < 0)
 		return mf_diag_set(d, rc, NULL, MF_NO_OFFSET, "mailbox %s has no source", mb->name);
@@ -189,6 +202,7 @@ static int set_for(struct mf_export_ctx *c, const struct mf_mailbox *mb, struct 
 		}
 	c->nsets++;
 	if ((rc = choose_folder(c, s, d)) < 0) {
+		mf_strmap_release(&s->resumed);
 		c->nsets--;
 		return rc;
 	}
@@ -299,15 +313,11 @@ int exx_ex_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	 * set (a resumed run rewrites it identically), else the next free one */
 	c->number = 0;
 	{
-		int maxn = 0;
-		for (size_t i = 0; i < c->set->npairs; i++) {
-			if (mb->alias && !strcmp(c->set->pairs[i].alias, mb->alias))
-				c->number = c->set->pairs[i].number;
-			if (c->set->pairs[i].number > maxn)
-				maxn = c->set->pairs[i].number;
-		}
+		uint64_t n;
+		if (mb->alias && mf_strmap_get(&c->set->resumed, mb->alias, &n))
+			c->number = (int)n;
 		if (!c->number)
-			c->number = maxn + 1;
+			c->number = c->set->maxn + 1;
 		if (c->number > PAIR_MAX)
 			return mf_diag_set(d, MF_ETOOBIG, c->set->folder, MF_NO_OFFSET,
 					   "too many mailboxes in one set");

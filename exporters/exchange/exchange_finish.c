@@ -7,12 +7,14 @@
 #include "exporters/exchange/exchange_priv.h"
 #include "exporters/exchange/exch_verify.h"
 
+#include <fcntl.h>
+
 /* ---- end of a mailbox: the pair goes into place ---- */
 
-static int close_file(FILE **f, const char *path, struct mf_diag *d)
+static int close_file(FILE **f, const char *path, int sync, struct mf_diag *d)
 {
 	int rc = MF_OK;
-	if (fflush(*f) != 0 || fsync(fileno(*f)) != 0)
+	if (fflush(*f) != 0 || (sync && fsync(fileno(*f)) != 0))
 		rc = exx_fail_io(d, path, "cannot write");
 	if (fclose(*f) != 0 && rc == MF_OK)
 		rc = exx_fail_io(d, path, "cannot close");
@@ -24,7 +26,7 @@ static int ex_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, 
 			  struct mf_diag *d)
 {
 	char pri_path[PATH_MAX + 32], sec_path[PATH_MAX + 32], rid[256];
-	int rc;
+	int rc, sync;
 
 	if (failed) {
 		exx_discard_tmp(c);
@@ -79,8 +81,12 @@ static int ex_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, 
 		exx_discard_tmp(c);
 		return exx_fail_io(d, c->tmp_sec, "cannot write secondary file");
 	}
-	if ((rc = close_file(&c->secf, c->tmp_sec, d)) < 0 ||
-	    (rc = close_file(&c->pri, c->tmp_pri, d)) < 0) {
+	/* synced before the ledger hears of its items; a pair with none (a
+	 * mailbox without mail, --no-mail) is made durable with the set, by
+	 * the syncfs() before its packing list (ex_finish) */
+	sync = c->nmsgs || c->ncals || c->pab_pending;
+	if ((rc = close_file(&c->secf, c->tmp_sec, sync, d)) < 0 ||
+	    (rc = close_file(&c->pri, c->tmp_pri, sync, d)) < 0) {
 		exx_discard_tmp(c);
 		return rc;
 	}
@@ -101,20 +107,10 @@ static int ex_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, 
 		unlink(c->tmp_sec);
 		return rc;
 	}
-	{
-		int known = 0;
-		for (size_t i = 0; i < c->set->npairs; i++)
-			if (c->set->pairs[i].number == c->number)
-				known = 1;
-		if (!known) {
-			struct pair *p;
-			c->set->pairs = mf_xreallocarray(c->set->pairs, c->set->npairs + 1,
-							 sizeof(*c->set->pairs));
-			p = &c->set->pairs[c->set->npairs++];
-			p->number = c->number;
-			snprintf(p->alias, sizeof(p->alias), "%s", mb->alias ? mb->alias : "-");
-			p->is_new = !c->prev_delivered;
-		}
+	if (c->number > c->set->maxn) {
+		/* a new pair (a resumed one has a number up to maxn already) */
+		c->set->maxn = c->number;
+		c->set->npairs++;
 	}
 	/* the files are in place: now the ledger may say so */
 	for (size_t i = 0; i < c->nmsgs; i++) {
@@ -182,224 +178,336 @@ static int64_t entry_source(struct mf_export_ctx *c, int64_t entry_id)
 	return sid;
 }
 
-/* The Common-Name a list member will have on the target, or NULL. */
-static const char *member_alias(struct mf_export_ctx *c, const struct mf_plan_object *objs,
-				size_t n, int64_t entry_id, const char *mailbox_alias,
-				struct mf_arena *a)
+/* The custom recipients and lists the plan creates, by entry id (sorted,
+ * for a binary search per list member). */
+struct created {
+	int64_t entry_id;
+	size_t idx;              /* its place among the objects: the first one wins */
+	const char *alias;
+};
+
+static int cmp_created(const void *a, const void *b)
+{
+	const struct created *x = a, *y = b;
+	if (x->entry_id != y->entry_id)
+		return (x->entry_id > y->entry_id) - (x->entry_id < y->entry_id);
+	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The Common-Name a list member will have on the target, or NULL (the
+ * first object of that entry the plan creates, else the target's object
+ * the plan matched it with). */
+static const char *member_alias(struct mf_export_ctx *c, const struct created *cr, size_t n,
+				int64_t entry_id, const char *mailbox_alias, struct mf_arena *a)
 {
 	struct mf_plan_entry e;
+	size_t lo = 0, hi = n;
 	if (mailbox_alias)
 		return mailbox_alias;
-	for (size_t i = 0; i < n; i++)
-		if (objs[i].entry_id == entry_id && objs[i].action == MF_PLAN_CREATE)
-			return objs[i].alias;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cr[mid].entry_id < entry_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && cr[lo].entry_id == entry_id)
+		return cr[lo].alias;
 	if (mf_plan_recipient_action(c->st, &e, entry_id, a, NULL) == MF_OK &&
 	    e.action == MF_PLAN_EXISTS && e.object_alias)
 		return e.object_alias;
 	return NULL;
 }
 
+/* The DIRECTRY.PRI of a set, written as it is made (a temporary file,
+ * synced and renamed into place when complete). */
+struct dirfile {
+	char path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+	FILE *f;
+};
+
+/* Append the line to the directory file, opening it (with its first line)
+ * on the first one. */
+static int dir_put(struct dirfile *df, struct mf_export_ctx *c, struct po_set *s,
+		   const char *data, size_t len, struct mf_diag *d)
+{
+	if (!df->f) {
+		snprintf(df->path, sizeof(df->path), "%s/DIRECTRY.PRI", s->folder);
+		snprintf(df->tmp, sizeof(df->tmp), "%s/.DIRECTRY.PRI.tmp.%ld", s->folder,
+			 (long)getpid());
+		if (!(df->f = fopen(df->tmp, "wb")))
+			return exx_fail_io(d, df->tmp, "cannot create");
+		setvbuf(df->f, NULL, _IOFBF, 1u << 16);
+		fprintf(df->f, "! mailferry %s: %s post office %s, code page %s\r\n", MF_VERSION,
+			s->format, s->tag, c->cpnum);
+	}
+	fwrite(data, 1, len, df->f);
+	return MF_OK;
+}
+
+/* The state of the passes over the plan's objects (write_directory). */
+struct dirpass {
+	struct mf_export_ctx *c;
+	struct po_set *s;
+	struct dirfile *df;
+	struct mf_buf *line;
+	struct mf_arena *a, *sa;
+	struct mf_diag *d;
+	struct created *cr;
+	size_t ncr, capcr, idx;
+	const char *kind;        /* the pass: "custom" or "list" */
+	int nr, nl, rc;
+};
+
+static int pass_created(void *arg, const struct mf_plan_object *o)
+{
+	struct dirpass *p = arg;
+	size_t idx = p->idx++;
+	if (o->action != MF_PLAN_CREATE)
+		return MF_OK;
+	if (p->ncr == p->capcr) {
+		p->capcr = p->capcr ? p->capcr * 2 : 256;
+		p->cr = mf_xreallocarray(p->cr, p->capcr, sizeof(*p->cr));
+	}
+	p->cr[p->ncr].entry_id = o->entry_id;
+	p->cr[p->ncr].idx = idx;
+	p->cr[p->ncr++].alias = o->alias ? mf_arena_strdup(p->a, o->alias) : NULL;
+	return MF_OK;
+}
+
+static int pass_write(void *arg, const struct mf_plan_object *o)
+{
+	struct dirpass *p = arg;
+	struct mf_export_ctx *c = p->c;
+	struct mf_buf *line = p->line;
+
+	if (o->action != MF_PLAN_CREATE || strcmp(o->kind, p->kind) ||
+	    entry_source(c, o->entry_id) != p->s->source_id)
+		return MF_OK;
+	mf_buf_reset(line);
+	if (!strcmp(p->kind, "custom")) {
+		struct mf_buf ta;
+		const char *colon = o->address ? strchr(o->address, ':') : NULL;
+		if (p->nr++ == 0)
+			mf_buf_addstr(line, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
+				      "Given-Name,Surname,Target-Address\r\n");
+		mf_buf_init(&ta, 1u << 16);
+		if (colon) {
+			char type[32];
+			snprintf(type, sizeof(type), "%.*s", (int)(colon - o->address), o->address);
+			exx_typed_address(&ta, type, colon + 1);
+		}
+		exw_fieldz(line, "remote", EXW_NEVER, 1);
+		exw_fieldz(line, "create", EXW_NEVER, 0);
+		exw_fieldz(line, o->alias, EXW_DIRECTORY, 0);
+		dir_field(c, line, o->display_name ? o->display_name : o->name, 0);
+		dir_field(c, line, o->given_name, 0);
+		dir_field(c, line, o->surname, 0);
+		dir_field_q(c, line, ta.data, EXW_DOTS, 0);
+		exw_eol(line);
+		mf_buf_release(&ta);
+	} else {
+		struct mf_buf mem;
+		struct mf_export_member *mm;
+		size_t nmm;
+		mf_buf_init(&mem, 1u << 20);
+		mf_arena_reset(p->sa);
+		if (mf_export_list_members(c->ex, o->entry_id, &mm, &nmm, p->sa, p->d) < 0) {
+			mf_buf_release(&mem);
+			p->rc = MF_ESTORE;
+			return MF_ESTORE;
+		}
+		for (size_t k = 0; k < nmm; k++) {
+			const char *al = NULL;
+			if (mm[k].entry_id)
+				al = member_alias(c, p->cr, p->ncr, mm[k].entry_id, mm[k].mailbox_alias,
+						  p->sa);
+			if (!al) {
+				mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved", 0, 0,
+						  "list '%s': member '%s' will not be in the target's "
+						  "directory; left out of the distribution list",
+						  o->name, mm[k].address);
+				continue;
+			}
+			if (mem.len)
+				mf_buf_addch(&mem, '%');
+			mf_buf_addstr(&mem, al);
+		}
+		if (p->nl++ == 0)
+			mf_buf_addstr(line, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,"
+				      "Display-Name,Members\r\n");
+		exw_fieldz(line, "dl", EXW_NEVER, 1);
+		exw_fieldz(line, "create", EXW_NEVER, 0);
+		exw_fieldz(line, o->alias, EXW_DIRECTORY, 0);
+		dir_field(c, line, o->display_name ? o->display_name : o->name, 0);
+		exw_field(line, mem.data, mem.len, EXW_NEVER, 0);
+		exw_eol(line);
+		mf_buf_release(&mem);
+	}
+	if ((p->rc = dir_put(p->df, c, p->s, line->data, line->len, p->d)) < 0)
+		return p->rc;
+	return MF_OK;
+}
+
 static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *written,
 			   struct mf_diag *d)
 {
-	struct mf_buf out, line;
-	struct mf_arena a = MF_ARENA_INIT;
-	struct mf_plan_object *objs = NULL;
-	size_t nobjs = 0;
-	int rc, n = 0;
-	char path[PATH_MAX + 32];
+	struct mf_buf line;
+	struct mf_arena a = MF_ARENA_INIT, sa = MF_ARENA_INIT;
+	struct created *cr = NULL;
+	struct dirfile df;
+	size_t ncr = 0;
+	int rc = MF_OK, n = 0;
 
 	*written = 0;
-	mf_buf_init(&out, MF_BUF_UNBOUNDED);
+	memset(&df, 0, sizeof(df));
 	mf_buf_init(&line, 1u << 20);
-	mf_buf_addf(&out, "! mailferry %s: %s post office %s, code page %s\r\n", MF_VERSION,
-		    s->format, s->tag, c->cpnum);
 
-	/* mailboxes whose first MAILMESSAGE section is in this set */
-	for (size_t i = 0; i < s->npairs; i++) {
-		if (!s->pairs[i].is_new)
+	/* mailboxes whose first MAILMESSAGE section is in this set, in pair
+	 * order (each pair's .PRI says whose it is) */
+	for (int k = 1; k <= s->maxn && rc == MF_OK; k++) {
+		char pri[PATH_MAX + 32], alias[64];
+		int is_new = 0;
+		snprintf(pri, sizeof(pri), "%s/%08d.PRI", s->folder, k);
+		if (!exx_pair_head(pri, alias, &is_new) || !is_new)
 			continue;
 		{
 			struct mf_arena ma = MF_ARENA_INIT;
 			struct mf_mailbox m;
-			int rc2 = mf_export_mailbox_by_alias(c->ex, s->pairs[i].alias, &m, &ma, d);
+			int rc2 = mf_export_mailbox_by_alias(c->ex, alias, &m, &ma, d);
 			if (rc2 < 0 && rc2 != MF_ENOTFOUND) {
 				mf_arena_release(&ma);
 				goto fail;
 			}
 			if (rc2 == MF_OK && !strcmp(m.kind, "mailbox") && plan_creates_mailbox(c, m.id)) {
-				char *dn = mf_xstrdup(m.display_name);
-				char *gn = m.given_name ? mf_xstrdup(m.given_name) : NULL;
-				char *sn = m.surname ? mf_xstrdup(m.surname) : NULL;
 				char *proxy = mf_xasprintf("MIGRATE:%s", m.source_address);
-				if (n++ == 0)
-					mf_buf_addstr(&out, "DIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
-						      "Given-Name,Surname,Secondary-Proxy-Addresses,Home-Server\r\n");
 				mf_buf_reset(&line);
+				if (n++ == 0)
+					mf_buf_addstr(&line, "DIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
+						      "Given-Name,Surname,Secondary-Proxy-Addresses,Home-Server\r\n");
 				exw_fieldz(&line, "mailbox", EXW_NEVER, 1);
 				exw_fieldz(&line, "create", EXW_NEVER, 0);
-				exw_fieldz(&line, s->pairs[i].alias, EXW_DIRECTORY, 0);
-				dir_field(c, &line, dn, 0);
-				dir_field(c, &line, gn, 0);
-				dir_field(c, &line, sn, 0);
+				exw_fieldz(&line, alias, EXW_DIRECTORY, 0);
+				dir_field(c, &line, m.display_name, 0);
+				dir_field(c, &line, m.given_name, 0);
+				dir_field(c, &line, m.surname, 0);
 				dir_field_q(c, &line, proxy, EXW_DOTS, 0);
 				exw_fieldz(&line, "~Server", EXW_NEVER, 0);
 				exw_eol(&line);
-				mf_buf_add(&out, line.data, line.len);
-				free(dn);
-				free(gn);
-				free(sn);
+				rc = dir_put(&df, c, s, line.data, line.len, d);
 				free(proxy);
 			}
 			mf_arena_release(&ma);
 		}
 	}
+	if (rc < 0)
+		goto out;
 
 	/* custom recipients and lists of this post office's source, once, in
-	 * its first set */
-	if (s->first && mf_plan_objects(c->st, &objs, &nobjs, &a, d) < 0)
-		goto fail;
+	 * its first set; the plan's objects are walked, not held (three
+	 * passes: what the plan creates, the custom recipients, the lists) */
 	if (s->first) {
-		int nr = 0, nl = 0;
-		for (size_t i = 0; i < nobjs; i++) {
-			const struct mf_plan_object *o = &objs[i];
-			if (o->action != MF_PLAN_CREATE || strcmp(o->kind, "custom") ||
-			    entry_source(c, o->entry_id) != s->source_id)
-				continue;
-			if (nr++ == 0)
-				mf_buf_addstr(&out, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,Display-Name,"
-					      "Given-Name,Surname,Target-Address\r\n");
-			{
-				struct mf_buf ta;
-				const char *colon = o->address ? strchr(o->address, ':') : NULL;
-				mf_buf_init(&ta, 1u << 16);
-				if (colon) {
-					char type[32];
-					snprintf(type, sizeof(type), "%.*s", (int)(colon - o->address),
-						 o->address);
-					exx_typed_address(&ta, type, colon + 1);
-				}
-				mf_buf_reset(&line);
-				exw_fieldz(&line, "remote", EXW_NEVER, 1);
-				exw_fieldz(&line, "create", EXW_NEVER, 0);
-				exw_fieldz(&line, o->alias, EXW_DIRECTORY, 0);
-				dir_field(c, &line, o->display_name ? o->display_name : o->name, 0);
-				dir_field(c, &line, o->given_name, 0);
-				dir_field(c, &line, o->surname, 0);
-				dir_field_q(c, &line, ta.data, EXW_DOTS, 0);
-				exw_eol(&line);
-				mf_buf_add(&out, line.data, line.len);
-				mf_buf_release(&ta);
-			}
+		struct dirpass p;
+		memset(&p, 0, sizeof(p));
+		p.c = c;
+		p.s = s;
+		p.df = &df;
+		p.line = &line;
+		p.a = &a;
+		p.sa = &sa;
+		p.d = d;
+		if (mf_plan_objects_each(c->st, pass_created, &p, d) < 0) {
+			free(p.cr);
+			goto fail;
 		}
-		for (size_t i = 0; i < nobjs; i++) {
-			const struct mf_plan_object *o = &objs[i];
-			struct mf_buf mem;
-			if (o->action != MF_PLAN_CREATE || strcmp(o->kind, "list") ||
-			    entry_source(c, o->entry_id) != s->source_id)
-				continue;
-			mf_buf_init(&mem, 1u << 20);
-			{
-				struct mf_export_member *mm;
-				size_t nmm;
-				if (mf_export_list_members(c->ex, o->entry_id, &mm, &nmm, &a, d) < 0) {
-					mf_buf_release(&mem);
-					goto fail;
-				}
-				for (size_t k = 0; k < nmm; k++) {
-					const char *al = NULL;
-					if (mm[k].entry_id)
-						al = member_alias(c, objs, nobjs, mm[k].entry_id,
-								  mm[k].mailbox_alias, &a);
-					if (!al) {
-						mf_export_problem(c->ex, MF_WARNING, "exchange.dl-member-unresolved",
-								  0, 0, "list '%s': member '%s' will not be in the "
-								  "target's directory; left out of the distribution list",
-								  o->name, mm[k].address);
-						continue;
-					}
-					if (mem.len)
-						mf_buf_addch(&mem, '%');
-					mf_buf_addstr(&mem, al);
-				}
-			}
-			if (nl++ == 0)
-				mf_buf_addstr(&out, "\r\nDIRECTORY\r\nObj-Class,Mode,Common-Name,"
-					      "Display-Name,Members\r\n");
-			mf_buf_reset(&line);
-			exw_fieldz(&line, "dl", EXW_NEVER, 1);
-			exw_fieldz(&line, "create", EXW_NEVER, 0);
-			exw_fieldz(&line, o->alias, EXW_DIRECTORY, 0);
-			dir_field(c, &line, o->display_name ? o->display_name : o->name, 0);
-			exw_field(&line, mem.data, mem.len, EXW_NEVER, 0);
-			exw_eol(&line);
-			mf_buf_add(&out, line.data, line.len);
-			mf_buf_release(&mem);
+		cr = p.cr;
+		ncr = p.ncr;
+		if (ncr)
+			qsort(cr, ncr, sizeof(*cr), cmp_created);
+		p.cr = cr;
+		p.ncr = ncr;
+		p.kind = "custom";
+		if ((rc = mf_plan_objects_each(c->st, pass_write, &p, d)) == MF_OK && !p.rc) {
+			p.kind = "list";
+			rc = mf_plan_objects_each(c->st, pass_write, &p, d);
 		}
-		n += nr + nl;
+		if (p.rc < 0)
+			rc = p.rc;
+		else if (rc < 0)
+			goto fail;
+		n += p.nr + p.nl;
 	}
-	rc = MF_OK;
-	if (n) {
-		snprintf(path, sizeof(path), "%s/DIRECTRY.PRI", s->folder);
-		rc = mf_write_atomic(path, out.data, out.len, 0644, 1, d);
-		*written = rc == MF_OK;
+out:
+	if (df.f) {
+		int ok = rc == MF_OK;
+		if (ok && (fflush(df.f) != 0 || fsync(fileno(df.f)) != 0))
+			ok = 0, rc = exx_fail_io(d, df.tmp, "cannot write");
+		if (fclose(df.f) != 0 && ok)
+			ok = 0, rc = exx_fail_io(d, df.tmp, "cannot close");
+		if (ok && rename(df.tmp, df.path) != 0)
+			ok = 0, rc = exx_fail_io(d, df.path, "cannot rename into place");
+		if (!ok)
+			unlink(df.tmp);
+		*written = ok;
 	}
+	free(cr);
 	mf_arena_release(&a);
-	mf_buf_release(&out);
+	mf_arena_release(&sa);
 	mf_buf_release(&line);
 	return rc;
 fail:
-	mf_arena_release(&a);
-	mf_buf_release(&out);
-	mf_buf_release(&line);
-	return MF_ESTORE;
-}
-
-static int cmp_pair(const void *a, const void *b)
-{
-	const struct pair *x = a, *y = b;
-	return (x->number > y->number) - (x->number < y->number);
+	rc = MF_ESTORE;
+	goto out;
 }
 
 static int ex_finish(struct mf_export_ctx *c, struct mf_diag *d)
 {
+	/* the pairs written without a sync of their own (ex_mailbox_end) are
+	 * on disk before any packing list says the set is complete */
+	if (c->nsets) {
+		int fd = open(c->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int bad = fd < 0 || syncfs(fd) != 0;
+		if (fd >= 0)
+			close(fd);
+		if (bad)
+			return exx_fail_io(d, c->out, "cannot sync");
+	}
 	for (size_t i = 0; i < c->nsets; i++) {
 		struct po_set *s = &c->sets[i];
-		struct mf_buf pkl;
-		const char **names;
-		char *kinds;
-		size_t n = 0;
 		int dir_written = 0, rc;
-		char path[PATH_MAX + 32];
+		char path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+		FILE *f;
+		int ok;
 
 		if (!s->exists || !s->npairs)
 			continue;
 		if (!c->directory_skip && (rc = write_directory(c, s, &dir_written, d)) < 0)
 			return rc;
-		qsort(s->pairs, s->npairs, sizeof(*s->pairs), cmp_pair);
-		names = mf_xcalloc(2 * s->npairs + 1, sizeof(*names));
-		kinds = mf_xcalloc(2 * s->npairs + 2, 1);
-		if (dir_written) {
-			names[n] = mf_xstrdup("DIRECTRY.PRI");
-			kinds[n++] = 'P';
-		}
-		for (size_t k = 0; k < s->npairs; k++) {
-			names[n] = mf_xasprintf("%08d.PRI", s->pairs[k].number);
-			kinds[n++] = 'P';
-			names[n] = mf_xasprintf("%08d.SEC", s->pairs[k].number);
-			kinds[n++] = 'S';
-		}
-		mf_buf_init(&pkl, MF_BUF_UNBOUNDED);
-		exw_pkl(&pkl, c->cpnum, names, kinds, n);
+		/* the packing list, written as it is made: DIRECTRY.PRI, then
+		 * every pair in number order */
 		snprintf(path, sizeof(path), "%s/%s.PKL", s->folder, s->tag);
-		rc = mf_write_atomic(path, pkl.data, pkl.len, 0644, 1, d);
-		mf_buf_release(&pkl);
-		for (size_t k = 0; k < n; k++)
-			free((char *)names[k]);
-		free(names);
-		free(kinds);
-		if (rc < 0)
+		snprintf(tmp, sizeof(tmp), "%s/.%s.PKL.tmp.%ld", s->folder, s->tag, (long)getpid());
+		if (!(f = fopen(tmp, "wb")))
+			return exx_fail_io(d, tmp, "cannot create");
+		setvbuf(f, NULL, _IOFBF, 1u << 16);
+		fprintf(f, "%s\r\n\r\nFilename,Filetype\r\n", c->cpnum);
+		if (dir_written)
+			fputs("DIRECTRY.PRI,Primary\r\n", f);
+		for (int k = 1; k <= s->maxn; k++) {
+			char pri[PATH_MAX + 32], alias[64];
+			int is_new;
+			snprintf(pri, sizeof(pri), "%s/%08d.PRI", s->folder, k);
+			if (!exx_pair_head(pri, alias, &is_new))
+				continue;
+			fprintf(f, "%08d.PRI,Primary\r\n%08d.SEC,Secondary\r\n", k, k);
+		}
+		ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+		ok = fclose(f) == 0 && ok;
+		if (!ok || rename(tmp, path) != 0) {
+			rc = exx_fail_io(d, path, "cannot write the packing list");
+			unlink(tmp);
 			return rc;
+		}
 	}
 	return MF_OK;
 }
@@ -411,7 +519,7 @@ static void ex_close(struct mf_export_ctx **pc)
 		return;
 	exx_discard_tmp(c);
 	for (size_t i = 0; i < c->nsets; i++)
-		free(c->sets[i].pairs);
+		mf_strmap_release(&c->sets[i].resumed);
 	free(c->sets);
 	for (size_t i = 0; i < NAME_CACHE; i++)
 		free(c->names[i].name);

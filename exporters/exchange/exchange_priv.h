@@ -14,6 +14,7 @@
 #include "core/date.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
+#include "core/strmap.h"
 #include "core/version.h"
 
 #include <dirent.h>
@@ -29,12 +30,6 @@
 #define PAIR_MAX 99999999
 #define OUT_MAX 3000       /* output folder path; derived paths fit in PATH_MAX */
 
-struct pair {
-	int number;
-	char alias[32];
-	int is_new;              /* first section of this mailbox on this target */
-};
-
 struct po_set {
 	int64_t source_id;
 	char po[128];            /* as the source names it */
@@ -44,9 +39,18 @@ struct po_set {
 	int seq;
 	int exists;              /* the folder exists on disk */
 	int first;               /* no finished set of this post office before it */
-	struct pair *pairs;
+	/* The pairs are not held: their numbers run from 1 to maxn (a failed
+	 * mailbox leaves no gap, its number is taken by the next), and what
+	 * the end of the set needs of each (alias, first section or not) is
+	 * the first line of its .PRI, read again then (exx_pair_head). */
+	struct mf_strmap resumed; /* an unfinished set's pairs: alias -> number */
+	int maxn;                /* highest pair number in the set */
 	size_t npairs;
 };
+
+/* The first line of a pair's .PRI ("! mailferry: mailbox ALIAS new|more"):
+ * 1 with alias and *is_new, 0 when the file is missing or has none. */
+int exx_pair_head(const char *path, char alias[64], int *is_new);
 
 /* Display names of directory entries, by entry id (direct-mapped). */
 #define NAME_CACHE 4096

@@ -28,31 +28,82 @@
 
 #define KEY_MAX 300
 
-/* One MAILMESSAGE data line of a mailbox's .PRI. */
+/* One MAILMESSAGE data line of a mailbox's .PRI (its file: the xpri whose
+ * range holds it). */
 struct xline {
-	char key[KEY_MAX];        /* "<set>/<file>" */
 	int64_t line;             /* 1-based among the section's data lines */
 	char sha256[MF_SHA256_HEX];
 	int64_t bytes;
 	int schedule;             /* the Schedule+ line of the calendar */
 };
 
-/* One .PRI file holding a MAILMESSAGE section. */
+/* One MAILMESSAGE section of a .PRI file, with its data lines
+ * lines[first .. first + n). */
 struct xpri {
-	char key[KEY_MAX];
-	char alias[64];           /* from its "! mailferry: mailbox" line */
+	const char *key;          /* "<set>/<file>" */
+	const char *alias;        /* from its "! mailferry: mailbox" line ("" none) */
+	size_t first, n;
 };
 
 struct xwalk {
 	struct mf_verify *v;
 	const char *setdir, *setbase;
 	struct xline *lines;
-	size_t nlines;
+	size_t nlines, caplines;
 	struct xpri *pris;
-	size_t npris;
-	char cur[KEY_MAX];
+	size_t npris, cappris;
+	struct mf_arena strs;     /* keys and aliases */
+	/* pris sorted by alias and by key (then walk order), for look-ups
+	 * that do not scan every file once per mailbox */
+	size_t *by_alias, *by_key;
+	int in_section;           /* lines go to the last pri */
 	int64_t cur_line;
 };
+
+static const struct xwalk *sort_w;
+
+static int cmp_by_alias(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_w->pris[x].alias, sort_w->pris[y].alias);
+	return c ? c : (x > y) - (x < y);
+}
+
+static int cmp_by_key(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(sort_w->pris[x].key, sort_w->pris[y].key);
+	return c ? c : (x > y) - (x < y);
+}
+
+/* The first place in idx (sorted by field) whose pri has s there. */
+static size_t lower(const struct xwalk *w, const size_t *idx, int by_key, const char *s)
+{
+	size_t lo = 0, hi = w->npris;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct xpri *p = &w->pris[idx[mid]];
+		if (strcmp(by_key ? p->key : p->alias, s) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void index_pris(struct xwalk *w)
+{
+	w->by_alias = mf_xreallocarray(NULL, w->npris ? w->npris : 1, sizeof(size_t));
+	w->by_key = mf_xreallocarray(NULL, w->npris ? w->npris : 1, sizeof(size_t));
+	for (size_t i = 0; i < w->npris; i++)
+		w->by_alias[i] = w->by_key[i] = i;
+	sort_w = w;
+	if (w->npris) {
+		qsort(w->by_alias, w->npris, sizeof(size_t), cmp_by_alias);
+		qsort(w->by_key, w->npris, sizeof(size_t), cmp_by_key);
+	}
+	sort_w = NULL;
+}
 
 static void on_problem(void *p, const char *file, uint64_t off, const char *text)
 {
@@ -69,20 +120,34 @@ static void on_section(void *p, const char *file, const char *kind, const char *
 	FILE *f;
 
 	(void)arg;
-	if (strcmp(kind, "MAILMESSAGE") != 0)
+	if (strcmp(kind, "MAILMESSAGE") != 0) {
+		w->in_section = 0;
 		return;
-	snprintf(w->cur, sizeof(w->cur), "%s/%s", w->setbase, file);
+	}
 	w->cur_line = 0;
-	w->pris = mf_xreallocarray(w->pris, w->npris + 1, sizeof(*w->pris));
+	w->in_section = 1;
+	if (w->npris == w->cappris) {
+		w->cappris = w->cappris ? w->cappris * 2 : 256;
+		w->pris = mf_xreallocarray(w->pris, w->cappris, sizeof(*w->pris));
+	}
 	x = &w->pris[w->npris++];
 	memset(x, 0, sizeof(*x));
-	snprintf(x->key, sizeof(x->key), "%s", w->cur);
+	{
+		char key[KEY_MAX];
+		snprintf(key, sizeof(key), "%s/%s", w->setbase, file);
+		x->key = mf_arena_strdup(&w->strs, key);
+	}
+	x->first = w->nlines;
 	path = mf_xasprintf("%s/%s", w->setdir, file);
 	f = fopen(path, "rb");
-	if (f && fgets(buf, sizeof(buf), f) && sscanf(buf, "! mailferry: mailbox %63s", x->alias) == 1)
-		;
-	else
-		x->alias[0] = '\0';
+	{
+		char alias[64];
+		if (f && fgets(buf, sizeof(buf), f) &&
+		    sscanf(buf, "! mailferry: mailbox %63s", alias) == 1)
+			x->alias = mf_arena_strdup(&w->strs, alias);
+		else
+			x->alias = "";
+	}
 	if (f)
 		fclose(f);
 	free(path);
@@ -94,12 +159,15 @@ static void on_line(void *p, const struct exr_line *l)
 	struct xline *x;
 	struct mf_sha256 h;
 
-	if (strcmp(l->section, "MAILMESSAGE") != 0)
+	if (strcmp(l->section, "MAILMESSAGE") != 0 || !w->in_section || !w->npris)
 		return;
-	w->lines = mf_xreallocarray(w->lines, w->nlines + 1, sizeof(*w->lines));
+	if (w->nlines == w->caplines) {
+		w->caplines = w->caplines ? w->caplines * 2 : 1024;
+		w->lines = mf_xreallocarray(w->lines, w->caplines, sizeof(*w->lines));
+	}
 	x = &w->lines[w->nlines++];
 	memset(x, 0, sizeof(*x));
-	snprintf(x->key, sizeof(x->key), "%s", w->cur);
+	w->pris[w->npris - 1].n++;
 	x->line = ++w->cur_line;
 	mf_sha256_init(&h);
 	for (size_t i = 0; i < l->n_items; i++) {
@@ -142,7 +210,7 @@ static int walk_sets(struct xwalk *w, const char *root, struct mf_diag *diag)
 		}
 		w->setdir = dir;
 		w->setbase = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-		w->cur[0] = '\0';
+		w->in_section = 0;
 		mf_diag_clear(&d);
 		pkl = mf_xstrdup(dir);
 		if (exr_walk(pkl, &vis, &st, &d) < 0) {
@@ -183,8 +251,9 @@ static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
 	const char *name = mf_verify_name(mb);
 	int exists = 0;
 
-	for (size_t i = 0; i < w->npris; i++)
-		exists |= !strcmp(w->pris[i].key, key);
+	size_t at = lower(w, w->by_key, 1, key);
+
+	exists = at < w->npris && !strcmp(w->pris[w->by_key[at]].key, key);
 	for (size_t i = 0; i < vm->n_all; i++) {
 		const struct mf_ledger_row *r = &vm->all[i];
 		char k[KEY_MAX];
@@ -201,16 +270,19 @@ static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
 		snprintf(want[nw].sha256, sizeof(want[nw].sha256), "%s", r->sha256 ? r->sha256 : "");
 		rows[nw++] = r;
 	}
-	for (size_t i = 0; i < w->nlines; i++) {
-		const struct xline *x = &w->lines[i];
-		if (x->schedule || strcmp(x->key, key))
-			continue;
-		got = mf_xreallocarray(got, ng + 1, sizeof(*got));
-		memset(&got[ng], 0, sizeof(*got));
-		got[ng].pos = x->line;
-		got[ng].bytes = x->bytes;
-		memcpy(got[ng].sha256, x->sha256, sizeof(got[ng].sha256));
-		ng++;
+	for (size_t j = at; j < w->npris && !strcmp(w->pris[w->by_key[j]].key, key); j++) {
+		const struct xpri *p = &w->pris[w->by_key[j]];
+		for (size_t i = p->first; i < p->first + p->n; i++) {
+			const struct xline *x = &w->lines[i];
+			if (x->schedule)
+				continue;
+			got = mf_xreallocarray(got, ng + 1, sizeof(*got));
+			memset(&got[ng], 0, sizeof(*got));
+			got[ng].pos = x->line;
+			got[ng].bytes = x->bytes;
+			memcpy(got[ng].sha256, x->sha256, sizeof(got[ng].sha256));
+			ng++;
+		}
 	}
 	mf_verify_pair(want, nw, got, ng);
 	for (size_t i = 0; i < nw; i++) {
@@ -246,7 +318,6 @@ static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
 int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
 {
 	struct xwalk w;
-	const struct mf_mailbox *mbs;
 	size_t nmb;
 	struct mf_arena arena = MF_ARENA_INIT;
 	char *root = NULL, *target = NULL;
@@ -254,19 +325,23 @@ int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
 
 	memset(&w, 0, sizeof(w));
 	w.v = v;
+	w.strs = (struct mf_arena)MF_ARENA_INIT;
 	if ((rc = mf_verify_out_target(v, "exchange", &root, &target, diag)) < 0)
 		return rc;
 	if ((rc = walk_sets(&w, root, diag)) < 0)
 		goto out;
-	mf_verify_mailboxes(v, &mbs, &nmb);
+	index_pris(&w);
+	nmb = mf_verify_count(v);
 	for (size_t i = 0; i < nmb; i++) {
-		const struct mf_mailbox *mb = &mbs[i];
+		const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
 		struct mf_verify_mailbox vm;
-		char **keys = NULL;
+		const char **keys = NULL;
 		size_t nkeys = 0;
 		int64_t held = 0;
 		int sections = 0;
 
+		if (!mb)
+			continue;
 		mf_arena_reset(&arena);
 		if ((rc = mf_verify_mailbox_load(v, target, mb, &vm, &arena, diag)) < 0)
 			break;
@@ -280,12 +355,12 @@ int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
 		}
 		mf_verify_undelivered(v, mb, &vm);
 		/* its .PRI files: by their first line, and where the ledger points */
-		for (size_t k = 0; k < w.npris; k++)
-			if (mb->alias && !strcmp(w.pris[k].alias, mb->alias)) {
-				keys = mf_xreallocarray(keys, nkeys + 1, sizeof(*keys));
-				keys[nkeys++] = w.pris[k].key;
-				sections++;
-			}
+		for (size_t k = mb->alias ? lower(&w, w.by_alias, 0, mb->alias) : w.npris;
+		     k < w.npris && !strcmp(w.pris[w.by_alias[k]].alias, mb->alias); k++) {
+			keys = mf_xreallocarray(keys, nkeys + 1, sizeof(*keys));
+			keys[nkeys++] = w.pris[w.by_alias[k]].key;
+			sections++;
+		}
 		for (size_t k = 0; k < vm.n_all; k++) {
 			char key[KEY_MAX];
 			int64_t line;
@@ -318,6 +393,9 @@ out:
 	mf_arena_release(&arena);
 	free(w.lines);
 	free(w.pris);
+	free(w.by_alias);
+	free(w.by_key);
+	mf_arena_release(&w.strs);
 	free(root);
 	free(target);
 	return rc;

@@ -438,7 +438,6 @@ static int verify_run(struct mf_verify *v, enum fv_kind kind, const char *format
 		      struct mf_diag *diag)
 {
 	struct fv f;
-	const struct mf_mailbox *mbs;
 	size_t nmb;
 	struct mf_arena arena = MF_ARENA_INIT;
 	struct mf_verify_sum *sum = mf_verify_sum(v);
@@ -450,14 +449,16 @@ static int verify_run(struct mf_verify *v, enum fv_kind kind, const char *format
 	f.format = format;
 	if ((rc = mf_verify_out_target(v, format, &f.root, &f.target, diag)) < 0)
 		return rc;
-	mf_verify_mailboxes(v, &mbs, &nmb);
+	nmb = mf_verify_count(v);
 	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
-		const struct mf_mailbox *mb = &mbs[i];
+		const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
 		struct mf_verify_mailbox vm;
 		struct fv_folder *ff;
 		size_t nff;
 		char mrel[256], *mdir;
 
+		if (!mb)
+			continue;
 		mf_arena_reset(&arena);
 		if ((rc = mf_verify_mailbox_load(v, f.target, mb, &vm, &arena, diag)) < 0)
 			break;

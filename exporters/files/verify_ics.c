@@ -233,7 +233,6 @@ out:
 
 int mf_files_verify_ics(struct mf_verify *v, struct mf_diag *diag)
 {
-	const struct mf_mailbox *mbs;
 	size_t nmb;
 	struct mf_arena arena = MF_ARENA_INIT;
 	char *root = NULL, *target = NULL;
@@ -241,10 +240,13 @@ int mf_files_verify_ics(struct mf_verify *v, struct mf_diag *diag)
 
 	if ((rc = mf_verify_out_target(v, "ics", &root, &target, diag)) < 0)
 		return rc;
-	mf_verify_mailboxes(v, &mbs, &nmb);
+	nmb = mf_verify_count(v);
 	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
+		const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
+		if (!mb)
+			continue;
 		mf_arena_reset(&arena);
-		rc = verify_calendar(v, &mbs[i], root, target, &arena, diag);
+		rc = verify_calendar(v, mb, root, target, &arena, diag);
 	}
 	mf_arena_release(&arena);
 	free(root);

@@ -373,7 +373,7 @@ int mf_imap_verify(struct mf_store *st, const struct mf_export_opts *opts, FILE 
 		   struct mf_imap_verify_sum *sum, struct mf_diag *diag)
 {
 	struct mf_export_ctx *x = NULL;
-	struct mf_mailbox *mbs = NULL;
+	int64_t *ids = NULL;
 	size_t nmb = 0;
 	struct mf_arena marena = MF_ARENA_INIT;
 	int rc;
@@ -381,13 +381,24 @@ int mf_imap_verify(struct mf_store *st, const struct mf_export_opts *opts, FILE 
 	memset(sum, 0, sizeof(*sum));
 	if ((rc = imx_im_open(&x, NULL, st, opts, diag)) < 0)
 		return rc;
-	/* the export's selection: mailboxes, then messages through the driver */
+	/* the export's selection: mailboxes (one loaded at a time), then
+	 * messages through the driver */
 	x->ex = mf_export_reader_open(st, opts, imx_im_target(x));
-	if ((rc = mf_export_select(st, opts, &mbs, &nmb, &marena, diag)) < 0)
+	if ((rc = mf_export_select(st, opts, &ids, &nmb, diag)) < 0)
 		goto out;
-	for (size_t i = 0; i < nmb && rc == MF_OK; i++)
-		rc = verify_mailbox(x, &mbs[i], out, sum, diag);
+	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
+		struct mf_mailbox mb;
+		mf_arena_reset(&marena);
+		if ((rc = mf_store_mailbox_load(st, &mb, ids[i], &marena, diag)) == MF_ENOTFOUND) {
+			mf_diag_clear(diag);
+			rc = MF_OK;
+			continue;
+		}
+		if (rc == MF_OK)
+			rc = verify_mailbox(x, &mb, out, sum, diag);
+	}
 out:
+	free(ids);
 	mf_export_reader_close(&x->ex);
 	imx_im_close(&x);
 	mf_arena_release(&marena);

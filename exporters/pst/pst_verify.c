@@ -191,9 +191,8 @@ int mf_pst_verify(struct mf_verify *v, struct mf_diag *diag)
 	const struct mf_export_opts *o = mf_verify_opts(v);
 	struct mf_verify_sum *sum = mf_verify_sum(v);
 	struct mf_arena arena = MF_ARENA_INIT;
-	const struct mf_mailbox *mbs;
 	char *root = NULL, *target = NULL, **known = NULL;
-	const char **aliases;
+	char **aliases;
 	size_t nmb, nknown = 0, naliases = 0;
 	DIR *d;
 	struct dirent *de;
@@ -201,14 +200,19 @@ int mf_pst_verify(struct mf_verify *v, struct mf_diag *diag)
 
 	if ((rc = mf_verify_out_target(v, "pst", &root, &target, diag)) < 0)
 		return rc;
-	mf_verify_mailboxes(v, &mbs, &nmb);
-	aliases = mf_xcalloc(nmb ? nmb : 1, sizeof(*aliases));
+	nmb = mf_verify_count(v);
+	/* with a selection, the files of the others are not judged: their names */
+	aliases = mf_xcalloc(o->n_mailboxes ? nmb + 1 : 1, sizeof(*aliases));
 	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
-		const struct mf_mailbox *mb = &mbs[i];
-		const char *alias = mb->alias && *mb->alias ? mb->alias : "mailbox";
+		const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
+		const char *alias;
 		struct mf_verify_mailbox vm;
 
-		aliases[naliases++] = alias;
+		if (!mb)
+			continue;
+		alias = mb->alias && *mb->alias ? mb->alias : "mailbox";
+		if (o->n_mailboxes)
+			aliases[naliases++] = mf_xstrdup(alias);
 		mf_arena_reset(&arena);
 		if ((rc = mf_verify_mailbox_load(v, target, mb, &vm, &arena, diag)) < 0)
 			break;
@@ -247,6 +251,8 @@ int mf_pst_verify(struct mf_verify *v, struct mf_diag *diag)
 	for (size_t i = 0; i < nknown; i++)
 		free(known[i]);
 	free(known);
+	for (size_t i = 0; i < naliases; i++)
+		free(aliases[i]);
 	free(aliases);
 	mf_arena_release(&arena);
 	free(root);

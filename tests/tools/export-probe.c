@@ -331,7 +331,7 @@ static int do_export(const char *db, const char *dir, int argc, char **argv)
 	struct mf_diag d;
 	const char *sel[16];
 	size_t nsel = 0;
-	struct mf_buf b;
+	struct mf_diag d2;
 	int rc, exitc;
 
 	memset(&o, 0, sizeof(o));
@@ -373,10 +373,8 @@ static int do_export(const char *db, const char *dir, int argc, char **argv)
 	if (mf_store_open(&st, db, 0, &d) < 0)
 		return die(db, &d);
 	rc = mf_export_run(st, &probe_exporter, &o, &sum, &d);
-	mf_buf_init(&b, MF_BUF_UNBOUNDED);
-	mf_export_summary_json(&b, &sum, "probe", P.target);
-	printf("%s\n", b.data);
-	mf_buf_release(&b);
+	mf_export_summary_json_print(stdout, st, &sum, "probe", P.target, &d2);
+	putchar('\n');
 	if (rc < 0 && rc != MF_EBUSY && d.code != MF_OK) {
 		char line[1200];
 		fprintf(stderr, "export-probe: %s\n", mf_diag_format(&d, line, sizeof(line)));
