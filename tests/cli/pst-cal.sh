@@ -98,10 +98,11 @@ check_grep "... monthly by position: 1996-07-09 deleted" "^Second Tuesday board 
 check_out "... 7 recurring series in the hand-made calendar" 7 sh -c 'wc -l < "$1" | tr -d " "' sh "$T/appts.txt"
 
 # an event the iCalendar exporter refuses (a zone no one knows) is refused
-# here too, with a problem, and the others are written
+# here too, with a problem, and the others are written; a refused item of
+# any kind ends the run with exit 1 (README, exit codes)
 cp "$T/p.db" "$T/bad.db"
 sqlite3 "$T/bad.db" "UPDATE calendar_items SET ical = replace(ical, 'TZID=Europe/Berlin:19960320', 'TZID=Mars/Olympus:19960320')"
-check "refused: export pst with one event in an unknown zone" "$MF" export pst --db "$T/bad.db" --out "$T/bad-pst" --quiet
+check_exit 1 "refused: export pst with one event in an unknown zone (exit 1)" "$MF" export pst --db "$T/bad.db" --out "$T/bad-pst" --quiet
 check_out "... one pst.invalid-item problem naming it" 1 \
 	sqlite3 "$T/bad.db" "SELECT count(*) FROM problems WHERE code = 'pst.invalid-item' AND text LIKE '%Mars/Olympus%'"
 check_out "... the other 8 events are in the Calendar" 8 \
