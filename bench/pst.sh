@@ -18,8 +18,14 @@
 # docs/BENCHMARKS.md (BENCH_PST_DOC=0 leaves the file alone) and go to
 # bench/out/pst/results.md.  Runs niced.
 #
+#  3. an MS Mail corpus with a Schedule+ calendar in every mailbox
+#     (BENCH_PST_CAL mailboxes): export pst against `cp -r`, peak memory,
+#     and the appointments and tasks libpff finds in each file's Calendar
+#     and Tasks folders against the staged events and to-dos.
+#
 #   BENCH_PST_FOLDER="2000 20000 100000"  one-folder sizes
-#   BENCH_PST_CORPORA="small medium"      corpora of part 1
+#   BENCH_PST_CORPORA="small medium"      corpora of part 1 (empty: none; likewise FOLDER)
+#   BENCH_PST_CAL=200                     mailboxes of part 3 (0: none)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -30,8 +36,8 @@ T="$OUT/work"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 NODE_DIR="$top/tests/node"
-FOLDER=${BENCH_PST_FOLDER:-"2000 20000 100000"}
-CORPORA=${BENCH_PST_CORPORA:-"small medium"}
+FOLDER=${BENCH_PST_FOLDER-"2000 20000 100000"}
+CORPORA=${BENCH_PST_CORPORA-"small medium"}
 TIME=/usr/bin/time
 rm -rf "$T"
 mkdir -p "$T"
@@ -165,6 +171,61 @@ EOF
 	echo "  $line"
 	rm -rf "$T/f" "$T/fo" "$T/f.db"*
 done
+# ---- part 3: calendars ----
+CALN=${BENCH_PST_CAL:-200}
+if [ "$CALN" -gt 0 ]; then
+	echo "== pst: $CALN mailboxes with calendars"
+	rm -rf "$T/c" "$T/c.db"* "$T/co"
+	"$top/build/tools/gen-msmail" --users "$CALN" --messages $((CALN * 20)) --calendar-pct 100 \
+		--attach-pct 5 --attach-max 20000 --seed 5 "$T/c" >/dev/null
+	nice "$MF" import msmail --quiet --db "$T/c.db" "$T/c" >/dev/null 2>&1 || true
+	wev=$(sqlite3 "$T/c.db" "SELECT count(*) FROM calendar_items WHERE kind = 'event'")
+	wtd=$(sqlite3 "$T/c.db" "SELECT count(*) FROM calendar_items WHERE kind = 'todo'")
+	set -- $(timed "'$MF' export pst --db '$T/c.db' --out '$T/co' --quiet")
+	es=$1 ek=$2
+	bytes=$(dirbytes "$T/co")
+	set -- $(timed "cp -r '$T/co' '$T/copy'")
+	cs=$1
+	rm -rf "$T/copy"
+	# libpff: every item of each file's Calendar and Tasks folders opened
+	set -- $(nice "$PY" - "$T/co" <<'EOF' 2>&1 | tail -n 1
+import glob, sys
+import pypff
+n = {"Calendar": 0, "Tasks": 0}
+def walk(fo):
+    name = fo.name or ""
+    if name in n:
+        for i in range(fo.number_of_sub_messages):
+            _ = fo.get_sub_message(i).subject
+            n[name] += 1
+    for i in range(fo.number_of_sub_folders):
+        walk(fo.get_sub_folder(i))
+for p in glob.glob(sys.argv[1] + "/*.pst"):
+    f = pypff.file()
+    f.open(p)
+    walk(f.get_root_folder())
+    f.close()
+print(n["Calendar"], n["Tasks"])
+EOF
+)
+	gev=${1:-?} gtd=${2:-?}
+	ratio=$(awk -v e="$es" -v c="$cs" 'BEGIN { if (e <= 0) e = 0.01; printf "%.2f", c / e }')
+	cellw() { [ "$1" = "$2" ] && echo "$1 of $2" || echo "**$1 of $2**"; }
+	{
+		echo
+		echo "An MS Mail corpus with a Schedule+ calendar in every mailbox ($CALN mailboxes,"
+		echo "\`gen-msmail --calendar-pct 100\`): export pst against \`cp -r\` of its output, and"
+		echo "the appointments and tasks pypff finds in the Calendar and Tasks folders"
+		echo "against the staged events and to-dos:"
+		echo
+		echo "| mailboxes | PST MB | export pst s | cp -r s | export / cp -r | export peak MiB | appointments (pypff) | tasks (pypff) |"
+		echo "|---|---|---|---|---|---|---|---|"
+		echo "| $CALN | $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') | $es | $cs | ${ratio}× | $(mib "$ek") | $(cellw "$gev" "$wev") | $(cellw "$gtd" "$wtd") |"
+	} >> "$RES.new"
+	tail -n 1 "$RES.new"
+	rm -rf "$T/c" "$T/c.db"* "$T/co"
+fi
+
 set -- $peaks
 if [ $# -ge 2 ]; then
 	first=$1
