@@ -3,8 +3,7 @@
 -- memory).  One row per selected mailbox, written as the run is through
 -- with it (not-reached ones at the end); the run's summary (runs.summary)
 -- keeps the totals, and `export --json` and the printed table read these
--- rows back in seq order.  (005 is left to the directory work of the same
--- issue.)
+-- rows back in seq order.
 CREATE TABLE run_mailboxes (
   run_id         INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
   seq            INTEGER NOT NULL,       -- position in the run's selection (alias order)

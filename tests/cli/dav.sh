@@ -161,12 +161,17 @@ check_grep "... as missing" "WeissJ/calendar/.*missing on the server" "$T/.out"
 
 # a staging database from before schema 5 (cards as 'pab' rows with the
 # negative pab_entries.id) is upgraded when opened; the next run sends nothing
+# (what the later schema steps add is taken away too, so they run again)
 cp "$T/s.db" "$T/old.db"
 sqlite3 "$T/old.db" "UPDATE deliveries SET item_kind = 'pab', item_id = -item_id WHERE item_kind = 'card';
+	DROP TABLE run_mailboxes; DROP INDEX mailboxes_export_order;
+	DROP INDEX mailboxes_kind_alias; DROP INDEX target_objects_source;
+	DROP INDEX plan_mailboxes_object; DROP INDEX plan_recipients_object;
 	PRAGMA user_version = 4"
 before=$(puts)
 check "a database of schema 4 with negative card rows: carddav runs" dav carddav "$T/old.db"
-check_out "... its card rows became 'card' rows with the staged ids" "6 0 5" \
+latest=$(ls "$SRC"/schema/[0-9]*.sql | wc -l | tr -d ' ')
+check_out "... its card rows became 'card' rows with the staged ids (schema now $latest)" "6 0 $latest" \
 	sqlite3 -separator ' ' "$T/old.db" "SELECT (SELECT count(*) FROM deliveries d JOIN pab_entries e
 		ON e.id = d.item_id WHERE d.target LIKE 'carddav:%' AND d.item_kind = 'card'),
 		(SELECT count(*) FROM deliveries WHERE item_id < 0), (SELECT * FROM pragma_user_version)"
