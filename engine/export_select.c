@@ -121,31 +121,51 @@ int mf_export_select_messages(struct mf_store *st, const struct mf_export_opts *
 	return MF_OK;
 }
 
-/* The export's own copy: ids and delivered flags only (malloc'd), the
- * strings gone with a scratch arena. */
+/* The export's own copy: ids and delivered flags only (16 bytes a
+ * message, malloc'd), taken straight from the rows: no string of a row is
+ * kept, so a mailbox of 100,000 messages holds 1.6 MB here. */
+struct refs {
+	const struct mf_export_opts *opts;
+	struct mf_exp_msg_ref *arr;
+	size_t n, cap;
+};
+
+static int refs_visit(void *arg, const struct mf_store_msg_row *r)
+{
+	struct refs *s = arg;
+	if (!mf_export_folder_selected(s->opts, r->folder ? r->folder : ""))
+		return MF_OK;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 256;
+		s->arr = mf_xreallocarray(s->arr, s->cap, sizeof(*s->arr));
+	}
+	s->arr[s->n].id = r->id;
+	s->arr[s->n].delivered = r->status && !strcmp(r->status, "delivered");
+	s->n++;
+	return MF_OK;
+}
+
 int mf_exp_select_refs(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_msg_ref **out,
 		       size_t *n_out, struct mf_diag *diag)
 {
-	struct mf_arena a = MF_ARENA_INIT;
-	struct mf_export_msg *m;
-	struct mf_exp_msg_ref *arr = NULL;
-	size_t n;
+	const struct mf_export_opts *opts = ex->opts;
+	struct refs s;
 	int rc;
 
 	*out = NULL;
 	*n_out = 0;
-	rc = mf_export_select_messages(ex->st, ex->opts, ex->target, mailbox_id, &m, &n, &a, diag);
-	if (rc == MF_OK && n) {
-		arr = mf_xreallocarray(NULL, n, sizeof(*arr));
-		for (size_t i = 0; i < n; i++) {
-			arr[i].id = m[i].id;
-			arr[i].delivered = m[i].delivered;
-		}
-		*out = arr;
-		*n_out = n;
+	memset(&s, 0, sizeof(s));
+	s.opts = opts;
+	rc = mf_store_message_select(ex->st, mailbox_id, ex->target,
+				     opts->has_since ? &opts->since : NULL,
+				     opts->has_until ? &opts->until : NULL, refs_visit, &s, diag);
+	if (rc < 0 || !s.n) {
+		free(s.arr);
+		return rc < 0 ? rc : MF_OK;
 	}
-	mf_arena_release(&a);
-	return rc;
+	*out = s.arr;
+	*n_out = s.n;
+	return MF_OK;
 }
 
 struct order {
