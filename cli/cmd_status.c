@@ -183,7 +183,7 @@ int cmd_status(int argc, char **argv)
 	const char *db = NULL;
 	int json = 0, c, rc;
 	struct status_ctx sc = { .a = MF_ARENA_INIT, .first = 1 };
-	int64_t counts[3];
+	int64_t counts[3] = { 0, 0, 0 };
 	struct mf_buf *out = &sc.out;
 
 	optind = 1;

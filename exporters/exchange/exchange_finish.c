@@ -435,7 +435,6 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 			rc = p.rc;
 		else if (rc < 0)
 			goto fail;
-		n += p.nr + p.nl;
 	}
 out:
 	if (df.f) {

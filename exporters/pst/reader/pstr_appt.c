@@ -167,13 +167,15 @@ static void check_blob(struct pstr *f, struct pstr_node *msg, const unsigned cha
 		       struct mf_buf *jb)
 {
 	struct rd r = { p, len, 0, 0 };
-	uint32_t freq, pat, period, endtype, ndel, nmod, sdate, edate, wv2;
+	uint32_t freq, pat, period, endtype, ndel, nmod, sdate, edate, wv2, rv, wv;
 	uint32_t *del = NULL, *mod = NULL;
 	struct exc *x = NULL, *att = NULL;
 	size_t nx = 0, natt;
 	const char *why = NULL;
 
-	if (rd16(&r) != 0x3004 || rd16(&r) != 0x3004) {
+	rv = rd16(&r);
+	wv = rd16(&r);
+	if (rv != 0x3004 || wv != 0x3004) {
 		why = "ReaderVersion/WriterVersion is not 0x3004";
 		goto out;
 	}
@@ -349,8 +351,10 @@ static void check_blob(struct pstr *f, struct pstr_node *msg, const unsigned cha
 		pstr_report(f, MF_NO_OFFSET, msg->nid, "recurrence blob has %zu changed occurrences, "
 			    "the message %zu exception attachments", nx, natt);
 	} else {
-		qsort(att, natt, sizeof(*att), cmp_exc);
-		qsort(x, nx, sizeof(*x), cmp_exc);
+		if (nx) {
+			qsort(att, natt, sizeof(*att), cmp_exc);
+			qsort(x, nx, sizeof(*x), cmp_exc);
+		}
 		for (size_t i = 0; i < nx; i++)
 			if (att[i].start != x[i].start || att[i].end != x[i].end) {
 				char a[48], b[48];
