@@ -707,8 +707,14 @@ static int load_message(struct mf_store *st, struct mf_message **out, int64_t id
 		t->body_position = sqlite3_column_int64(s, 13);
 		t->nested_id = sqlite3_column_int64(s, 14);
 		t->src_offset = sqlite3_column_int64(s, 15);
-		if (with_data && t->has_data)
-			t->data = mf_arena_memdup(a, sqlite3_column_blob(s, 16), t->size);
+		if (with_data && t->has_data) {
+			/* the bytes stored, never more: a size column that
+			 * disagrees with its blob (a hand-edited database) must
+			 * not make this read past the blob */
+			size_t nb = (size_t)sqlite3_column_bytes(s, 16);
+			t->data = mf_arena_memdup(a, sqlite3_column_blob(s, 16), nb);
+			t->size = nb;
+		}
 		if (with_data && sqlite3_column_type(s, 17) != SQLITE_NULL)
 			t->original = mf_arena_memdup(a, sqlite3_column_blob(s, 17),
 						      (size_t)sqlite3_column_bytes(s, 17));
