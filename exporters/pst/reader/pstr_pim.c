@@ -191,6 +191,11 @@ static void check_list(struct pstr *f, const struct pstr_namemap *m, uint32_t ni
 	size_t nm = 0, no = 0, *om = NULL, *oof = NULL;
 	uint32_t crc = 0, sum = 0;
 
+	/* all three empty first: a list without its members property leaves
+	 * the second get() uncalled, and out: releases both */
+	memset(&mem, 0, sizeof(mem));
+	memset(&oo, 0, sizeof(oo));
+	memset(&ck, 0, sizeof(ck));
 	if (!get(pc, named(m, psetid_address, 0x8055), &mem) ||
 	    !get(pc, named(m, psetid_address, 0x8054), &oo)) {
 		pstr_report(f, MF_NO_OFFSET, nid, "distribution list without members properties");
