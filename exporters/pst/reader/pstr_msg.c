@@ -300,8 +300,9 @@ static void check_attachments(struct walk *w, struct pstr_node *msg, struct pstr
 				char hex[MF_SHA256_HEX];
 				uint64_t len = 0;
 				mf_sha256_init(&h);
-				if (pstr_pc_stream(&apc, 0x3701, sha_fn, &h, &len) == MF_OK) {
-					mf_sha256_final(&h, hex);
+				int ok = pstr_pc_stream(&apc, 0x3701, sha_fn, &h, &len) == MF_OK;
+				mf_sha256_final(&h, hex);       /* also frees the context */
+				if (ok) {
 					mf_json_kv_int(jb, "data_size", (int64_t)len, 0);
 					mf_json_kv_str(jb, "sha256", hex, 0);
 				}
