@@ -233,31 +233,6 @@ static const char SQL_PLAN[] =
 	"p.message FROM mailboxes m LEFT JOIN plan_mailboxes p ON p.mailbox_id = m.id "
 	"LEFT JOIN target_objects o ON o.id = p.object_id ORDER BY m.alias COLLATE NOCASE, m.id";
 
-int mf_store_view_plan(struct mf_store *st, struct mf_view_plan_row **out, size_t *n,
-		       struct mf_arena *arena, struct mf_diag *diag)
-{
-	sqlite3_stmt *s = mf_store_stmt(st, SQL_PLAN, diag);
-	size_t cap = 0;
-	int step;
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return MF_ESTORE;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mf_view_plan_row *r;
-		*out = grow(*out, *n, &cap, sizeof(**out), arena);
-		r = &(*out)[(*n)++];
-		r->alias = col(s, 0, arena);
-		r->name = col(s, 1, arena);
-		r->source_address = col(s, 2, arena);
-		r->action = col(s, 3, arena);
-		r->object_class = col(s, 4, arena);
-		r->object_alias = col(s, 5, arena);
-		r->message = col(s, 6, arena);
-	}
-	return done(st, s, step, diag, "cannot read the plan");
-}
-
 int mf_store_view_plan_each(struct mf_store *st,
 			    int (*fn)(void *ctx, const struct mf_view_plan_row *r), void *ctx,
 			    struct mf_diag *diag)
@@ -288,30 +263,6 @@ int mf_store_view_plan_each(struct mf_store *st,
 static const char SQL_PLAN_RECIPIENTS[] =
 	"SELECT e.kind, e.name, p.address, p.action, p.alias, p.message FROM plan_recipients p "
 	"JOIN dir_entries e ON e.id = p.entry_id ORDER BY e.kind, e.name COLLATE NOCASE, e.id";
-
-int mf_store_view_plan_recipients(struct mf_store *st, struct mf_view_plan_recipient **out,
-				  size_t *n, struct mf_arena *arena, struct mf_diag *diag)
-{
-	sqlite3_stmt *s = mf_store_stmt(st, SQL_PLAN_RECIPIENTS, diag);
-	size_t cap = 0;
-	int step;
-	*out = NULL;
-	*n = 0;
-	if (!s)
-		return MF_ESTORE;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		struct mf_view_plan_recipient *r;
-		*out = grow(*out, *n, &cap, sizeof(**out), arena);
-		r = &(*out)[(*n)++];
-		r->kind = col(s, 0, arena);
-		r->name = col(s, 1, arena);
-		r->address = col(s, 2, arena);
-		r->action = col(s, 3, arena);
-		r->alias = col(s, 4, arena);
-		r->message = col(s, 5, arena);
-	}
-	return done(st, s, step, diag, "cannot read the plan");
-}
 
 int mf_store_view_plan_recipients_each(struct mf_store *st,
 				       int (*fn)(void *ctx, const struct mf_view_plan_recipient *r),

@@ -70,11 +70,8 @@ int mf_store_view_targets(struct mf_store *st, int64_t mailbox_id, struct mf_vie
 struct mf_view_plan_row {
 	const char *alias, *name, *source_address, *action, *object_class, *object_alias, *message;
 };
-int mf_store_view_plan(struct mf_store *st, struct mf_view_plan_row **out, size_t *n,
-		       struct mf_arena *arena, struct mf_diag *diag);
-
-/* The same rows one at a time (strings live until fn returns; a negative
- * return stops the pass and is returned). */
+/* One row at a time (strings live until fn returns; a negative return
+ * stops the pass and is returned). */
 int mf_store_view_plan_each(struct mf_store *st,
 			    int (*fn)(void *ctx, const struct mf_view_plan_row *r), void *ctx,
 			    struct mf_diag *diag);
@@ -83,9 +80,6 @@ int mf_store_view_plan_each(struct mf_store *st,
 struct mf_view_plan_recipient {
 	const char *kind, *name, *address, *action, *alias, *message;
 };
-int mf_store_view_plan_recipients(struct mf_store *st, struct mf_view_plan_recipient **out,
-				  size_t *n, struct mf_arena *arena, struct mf_diag *diag);
-
 int mf_store_view_plan_recipients_each(struct mf_store *st,
 				       int (*fn)(void *ctx, const struct mf_view_plan_recipient *r),
 				       void *ctx, struct mf_diag *diag);
