@@ -39,10 +39,8 @@ struct sec_section {
  * mapped; no map: the few mapped ones are in ctx.mapped). */
 struct sec_file {
 	const char *name;        /* the packing list's (in its arena) */
-	const unsigned char *data; /* while mapped (or in memory: exr_walk_memory) */
-	size_t len;
 	struct sec_section *s;
-	size_t n, cap;
+	uint32_t n, cap;         /* its sections (sec_index bounds them) */
 	unsigned readable : 1;   /* a listed file that could be opened: mapped when needed */
 	unsigned mapped : 1;     /* mapped now (while the PRI pointing into it is walked) */
 	unsigned indexed : 1, ok : 1;
@@ -60,6 +58,8 @@ struct ctx {
 	struct sec_file *secs;
 	size_t nsecs, capsecs;
 	uint32_t *by_name;       /* secs sorted by name (then order): sec_find */
+	const unsigned char *mem_data; /* exr_walk_memory: its one secondary file */
+	size_t mem_len;
 	struct sec_map *mapped;  /* secs mapped for the PRI being walked */
 	size_t nmapped, capmapped;
 };
@@ -220,8 +220,6 @@ static int sec_map(struct ctx *c, struct sec_file *sf)
 	sm->idx = (size_t)(sf - c->secs);
 	c->nmapped++;
 	sf->mapped = 1;
-	sf->data = sm->map.data;
-	sf->len = sm->map.len;
 	return 0;
 }
 
@@ -231,10 +229,26 @@ static void sec_unmap_all(struct ctx *c)
 		struct sec_file *sf = &c->secs[c->mapped[i].idx];
 		mf_map_close(&c->mapped[i].map);
 		sf->mapped = 0;
-		sf->data = NULL;
-		sf->len = 0;
 	}
 	c->nmapped = 0;
+}
+
+/* The bytes of a secondary file: mapped (sec_map) or in memory; none
+ * (len 0) when it is neither. */
+static const unsigned char *sec_data(const struct ctx *c, const struct sec_file *sf, size_t *len)
+{
+	size_t idx = (size_t)(sf - c->secs);
+	if (c->mem_data) {
+		*len = c->mem_len;
+		return c->mem_data;
+	}
+	for (size_t i = 0; sf->mapped && i < c->nmapped; i++)
+		if (c->mapped[i].idx == idx) {
+			*len = c->mapped[i].map.len;
+			return c->mapped[i].map.data;
+		}
+	*len = 0;
+	return (const unsigned char *)"";
 }
 
 static const char *const sec_types[] = { "Body", "Attachment", "Document", "Schedule", "Other", NULL };
@@ -304,13 +318,15 @@ static void sec_index(struct ctx *c, struct sec_file *sf)
 {
 	static const char hdr[] = "Type,Length,Encoding,Islast,Name,Position,Format\r\n";
 	struct mf_rd r;
+	size_t len;
+	const unsigned char *data = sec_data(c, sf, &len);
 
 	sf->indexed = 1;
-	if (sf->len < sizeof(hdr) - 1 || memcmp(sf->data, hdr, sizeof(hdr) - 1) != 0) {
+	if (len < sizeof(hdr) - 1 || memcmp(data, hdr, sizeof(hdr) - 1) != 0) {
 		problem(c, sf->name, 0, "secondary file does not start with the 50-byte header line");
 		return;
 	}
-	mf_rd_init(&r, sf->data, sf->len);
+	mf_rd_init(&r, data, len);
 	mf_rd_seek(&r, sizeof(hdr) - 1);
 	while (!mf_rd_eof(&r)) {
 		struct mf_span line;
@@ -355,6 +371,12 @@ static void sec_index(struct ctx *c, struct sec_file *sf)
 					"no CR LF separator after the section data (Length wrong?)");
 		}
 		if (sf->n == sf->cap) {
+			if (sf->cap >= UINT32_MAX / 2) {
+				problem(c, sf->name, off, "more sections than can be indexed");
+				free(s.name);
+				free(s.format);
+				return;
+			}
 			sf->cap = sf->cap ? sf->cap * 2 : 64;
 			sf->s = mf_xreallocarray(sf->s, sf->cap, sizeof(*sf->s));
 		}
@@ -397,7 +419,8 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 	struct sec_file *sf;
 	size_t i, k = 0;
 	struct sec_section *s;
-	size_t body_len = 0;
+	size_t body_len = 0, slen;
+	const unsigned char *sdata;
 
 	*items = NULL;
 	*n_items = 0;
@@ -422,6 +445,7 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 		sec_index(c, sf);
 	else if (sf->indexed && sec_map(c, sf) < 0)
 		return;
+	sdata = sec_data(c, sf, &slen);
 	s = sec_at(sf, off, &i);
 	if (!s) {
 		problem(c, pri, line_off, "pointer %s does not land on a section header of %s", ptr,
@@ -437,7 +461,7 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 		s->referenced = 1;
 		*items = mf_xreallocarray(*items, k + 1, sizeof(**items));
 		(*items)[k].type = s->type;
-		(*items)[k].data = sf->data + s->data_off;
+		(*items)[k].data = sdata + s->data_off;
 		(*items)[k].len = s->len;
 		(*items)[k].name = s->name;
 		(*items)[k].position = s->position;
@@ -596,9 +620,14 @@ static int open_quote(const char *s, size_t n)
 	return q;
 }
 
-static void walk_pri(struct ctx *c, const char *file, const unsigned char *data, size_t len)
+/* map: the file's map (NULL: in memory), whose pages are given back as
+ * the walk passes them (DIRECTRY.PRI of a set of 100,000 mailboxes is
+ * 14 MB; nothing is kept pointing into the passed bytes). */
+static void walk_pri(struct ctx *c, const char *file, const unsigned char *data, size_t len,
+		     struct mf_map *map)
 {
 	struct mf_rd r;
+	uint64_t given_back = 0;
 	int state = 0;          /* 0 title, 1 header, 2 data */
 	int kind = SEC_NONE;
 	char kindname[32] = "";
@@ -614,6 +643,10 @@ static void walk_pri(struct ctx *c, const char *file, const unsigned char *data,
 		enum mf_eol eol;
 		uint64_t off = mf_rd_offset(&r);
 
+		if (map && off - given_back >= (1u << 20)) {
+			mf_map_release_before(map, off);
+			given_back = off;
+		}
 		if (mf_rd_line(&r, &line, &eol, MF_EOLS_LF_CRLF, LINE_MAX_BYTES) != MF_OK) {
 			problem(c, file, off, "line longer than %u bytes", LINE_MAX_BYTES);
 			break;
@@ -758,9 +791,9 @@ static int valid_name(const char *n)
 
 /*
  * One pass over the packing list (mapped, its pages given back as they are
- * passed, so that a set of 100,000 mailboxes holds no copy of it): pass 1
- * checks it (the problems), lists the secondary files and probes each;
- * pass 2 walks the primary files in the listed order.  Both passes take
+ * passed, so that a set of 100,000 mailboxes holds no copy of it): pass 0
+ * counts the secondary files; pass 1 checks it (the problems) and lists
+ * them; pass 2 walks the primary files in the listed order.  Both passes take
  * the same lines for file lines.
  */
 static void pkl_pass(struct ctx *c, struct mf_map *m, int pass, struct mf_arena *names)
@@ -834,7 +867,9 @@ static void pkl_pass(struct ctx *c, struct mf_map *m, int pass, struct mf_arena 
 				continue;
 			}
 			kind = mf_strcaseeq(f[1], "Primary") ? 'P' : 'S';
-			if (pass == 1 && kind == 'S') {
+			if (pass == 0 && kind == 'S') {
+				c->capsecs++;
+			} else if (pass == 1 && kind == 'S') {
 				struct sec_file *sf;
 				if (c->nsecs == c->capsecs) {
 					c->capsecs = c->capsecs ? c->capsecs * 2 : 64;
@@ -855,7 +890,7 @@ static void pkl_pass(struct ctx *c, struct mf_map *m, int pass, struct mf_arena 
 					if (pm.len && (pm.len < 2 || pm.data[pm.len - 1] != '\n' ||
 						       pm.data[pm.len - 2] != '\r'))
 						problem(c, f[0], pm.len, "the last line does not end in CR LF");
-					walk_pri(c, f[0], pm.data, pm.len);
+					walk_pri(c, f[0], pm.data, pm.len, &pm);
 					mf_map_close(&pm);
 					sec_unmap_all(c);
 				}
@@ -918,6 +953,12 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 			snprintf(c.dir, sizeof(c.dir), ".");
 	}
 	st->files = 1;
+	/* counted first: the table of secondary files is made once, at its
+	 * size (grown by doubling, a set of 100,000 would leave the smaller
+	 * copies in the heap) */
+	pkl_pass(&c, &m, 0, &names);
+	if (c.capsecs)
+		c.secs = mf_xreallocarray(NULL, c.capsecs, sizeof(*c.secs));
 	pkl_pass(&c, &m, 1, &names);
 	/* secondary files first: pointers resolve against them */
 	for (size_t i = 0; i < c.nsecs; i++) {
@@ -956,14 +997,14 @@ int exr_walk_memory(const unsigned char *pri, size_t pri_len, const unsigned cha
 	memset(st, 0, sizeof(*st));
 	memset(&sf, 0, sizeof(sf));
 	sf.name = "F.SEC";
-	sf.data = sec;
-	sf.len = sec_len;
+	c.mem_data = sec;
+	c.mem_len = sec_len;
 	c.v = v;
 	c.st = st;
 	c.secs = mf_xmalloc(sizeof(sf));
 	c.secs[0] = sf;
 	c.nsecs = 1;
-	walk_pri(&c, "F.PRI", pri, pri_len);
+	walk_pri(&c, "F.PRI", pri, pri_len, NULL);
 	check_unreferenced(&c);
 	release(&c);
 	return MF_OK;

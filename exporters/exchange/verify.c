@@ -21,6 +21,7 @@
 #include "engine/verify.h"
 #include "core/hash.h"
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,22 @@ static void on_line(void *p, const struct exr_line *l)
 					   &w->d);
 }
 
+/* Whether dir holds a packing list (a name ending in .pkl, any case):
+ * its names only, no stat of each (a set holds two files per mailbox). */
+static int dir_has_pkl(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int found = 0;
+	while (d && !found && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		found = l > 4 && mf_strcaseeq(de->d_name + l - 4, ".pkl");
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /* Walk every set under root (root itself when it holds a .pkl). */
 static int walk_sets(struct xwalk *w, const char *root, struct mf_diag *diag)
 {
@@ -116,19 +133,10 @@ static int walk_sets(struct xwalk *w, const char *root, struct mf_diag *diag)
 		char *pkl = NULL;
 		if (i == ns && !has_pkl)
 			break;
-		{
-			/* a folder without a packing list is a set an interrupted run
-			 * left unfinished: nothing in it counts as delivered */
-			char **sub = NULL;
-			size_t nsub = 0;
-			int hp = 0;
-			mf_exch_list_sets(dir, &sub, &nsub, &hp);
-			for (size_t k = 0; k < nsub; k++)
-				free(sub[k]);
-			free(sub);
-			if (!hp)
-				continue;
-		}
+		/* a folder without a packing list is a set an interrupted run
+		 * left unfinished: nothing in it counts as delivered */
+		if (!dir_has_pkl(dir))
+			continue;
 		w->setdir = dir;
 		w->setbase = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 		w->in_section = 0;
