@@ -251,8 +251,9 @@ void mf_store_vscratch_end(struct mf_store *st)
 {
 	if (sqlite3_get_autocommit(mf_store_db(st)) == 0)
 		mf_store_exec(st, "ROLLBACK", NULL);
-	mf_store_exec(st, "DROP TABLE IF EXISTS temp.vx_lines; DROP TABLE IF EXISTS temp.vx_files;",
-		      NULL);
+	/* and the store's own setting back (core/store.c) */
+	mf_store_exec(st, "DROP TABLE IF EXISTS temp.vx_lines; DROP TABLE IF EXISTS temp.vx_files;"
+		      "PRAGMA temp_store = MEMORY;", NULL);
 }
 
 int mf_store_vscratch_files_by_alias(struct mf_store *st, const char *alias,
