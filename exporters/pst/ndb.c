@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,10 +23,14 @@
 #define WB_CAP (1u << 20)
 #define PAGE 512u
 
-/* ---- CRC ([MS-PST] 5.3: reflected 0xEDB88320, no final inversion) ---- */
+/* ---- CRC ([MS-PST] 5.3: reflected 0xEDB88320, no final inversion) ----
+ *
+ * Slicing by 8: eight tables, eight bytes per step (every byte written
+ * goes through this once, so it was a quarter of an export's CPU when it
+ * went a byte at a time).  Same value as the bytewise loop. */
 
-static uint32_t crc_table[256];
-static int crc_ready;
+static uint32_t crc_table[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
@@ -32,18 +38,34 @@ static void crc_init(void)
 		uint32_t c = i;
 		for (int k = 0; k < 8; k++)
 			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
+		crc_table[0][i] = c;
 	}
-	crc_ready = 1;
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc_table[t][i] = crc_table[0][crc_table[t - 1][i] & 0xFF] ^
+					  (crc_table[t - 1][i] >> 8);
 }
 
 uint32_t pst_crc(uint32_t crc, const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	if (!crc_ready)
-		crc_init();
-	for (size_t i = 0; i < n; i++)
-		crc = crc_table[(crc ^ b[i]) & 0xFF] ^ (crc >> 8);
+	pthread_once(&crc_once, crc_init);
+	while (n && ((uintptr_t)b & 7)) {
+		crc = crc_table[0][(crc ^ *b++) & 0xFF] ^ (crc >> 8);
+		n--;
+	}
+	while (n >= 8) {
+		uint32_t lo = crc ^ ((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+				     (uint32_t)b[3] << 24);
+		crc = crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^
+		      crc_table[5][(lo >> 16) & 0xFF] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][b[4]] ^ crc_table[2][b[5]] ^ crc_table[1][b[6]] ^
+		      crc_table[0][b[7]];
+		b += 8;
+		n -= 8;
+	}
+	while (n--)
+		crc = crc_table[0][(crc ^ *b++) & 0xFF] ^ (crc >> 8);
 	return crc;
 }
 
@@ -624,8 +646,12 @@ int pst_ndb_finish(struct pst_ndb *nb, struct mf_diag *d)
 	raw_write(nb, 0, hdr, sizeof(hdr));
 	if (!nb->err && ftruncate(nb->fd, (off_t)eof) != 0)
 		nb->err = errno;
-	if (!nb->err && fsync(nb->fd) != 0)
+	if (!nb->err && !nb->nosync && fsync(nb->fd) != 0)
 		nb->err = errno;
+	/* nosync: the export driver's sync barrier makes the file durable
+	 * before the ledger names it; the kernel may start writing it now */
+	if (!nb->err && nb->nosync)
+		(void)sync_file_range(nb->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (nb->err) {
 		errno = nb->err;
 		mf_diag_errno(d, MF_EIO, nb->path, "cannot write");

@@ -16,6 +16,14 @@
  *   - no mailbox row (new, or an interrupted run): the mailbox is written
  *     again whole from part 1, and parts past the new last one are removed.
  * Temporary files of runs that are gone are removed by the next run.
+ *
+ * Durability.  Parts are not fsynced one by one (two fsyncs per mailbox
+ * were most of the time of a directory of empty mailboxes): the driver
+ * keeps the ledger rows of the mailboxes finished in the last two seconds
+ * and calls pst_sync, one syncfs() of the output file system, right before
+ * it commits them (engine/exporter.h, sync).  A power cut can take files
+ * the ledger does not name yet, never one it names; a run that finds no
+ * mailbox row writes the mailbox again (docs/decisions.md).
  */
 #include "exporters/pst/pst.h"
 #include "exporters/pst/reader/pstr_inspect.h"
@@ -57,6 +65,7 @@ struct mf_export_ctx {
 	struct mf_export *ex;
 	struct mf_store *st;
 	char *out, *target, *domain;
+	int outfd;               /* DIR, for the syncfs() of pst_sync */
 	uint64_t split;
 	int directory;           /* --directory create: DIR/directory.pst */
 	char *tzid;              /* the mailbox's post office zone (calendar items) */
@@ -126,6 +135,12 @@ static int pst_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 		return rc;
 	sweep(real);
 	c = mf_xcalloc(1, sizeof(*c));
+	c->outfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->outfd < 0) {
+		rc = mf_diag_errno(d, MF_EIO, real, "cannot open");
+		free(c);
+		return rc;
+	}
 	c->ex = ex;
 	c->st = st;
 	c->out = mf_xstrdup(real);
@@ -208,6 +223,7 @@ static int part_open(struct mf_export_ctx *c, struct mf_diag *d)
 	snprintf(seed, sizeof(seed), "%s\n%d", c->alias, c->part);
 	if ((rc = pst_store_open(&c->store, c->tmp, seed, dn, c->mb, d)) < 0)
 		return rc;
+	c->store.nb.nosync = 1;  /* pst_sync, before the ledger names it */
 	c->open = 1;
 	for (size_t i = 0; i < c->nfolders; i++)
 		pst_store_folder(&c->store, c->folders[i], NULL);
@@ -489,14 +505,7 @@ static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 				break;
 		}
 	}
-	{
-		int dfd = open(c->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	/* every part is in place: the ledger may say so */
+	/* every part is in place: the ledger may say so, after pst_sync */
 	if (c->npend && (fflush(c->pendf) != 0 || fseek(c->pendf, 0, SEEK_SET) != 0)) {
 		pend_reset(c);
 		return mf_diag_errno(d, MF_EIO, NULL, "cannot read a journal file back");
@@ -658,12 +667,23 @@ static int pst_finish(struct mf_export_ctx *c, struct mf_diag *d)
 	return rc;
 }
 
+/* The driver's barrier before it commits ledger rows: the parts written
+ * and renamed since the last one (and the removed ones) on disk. */
+static int pst_sync(struct mf_export_ctx *c, struct mf_diag *d)
+{
+	if (syncfs(c->outfd) != 0)
+		return mf_diag_errno(d, MF_EIO, c->out, "cannot sync the output file system");
+	return MF_OK;
+}
+
 static void pst_close(struct mf_export_ctx **pc)
 {
 	struct mf_export_ctx *c = *pc;
 	if (!c)
 		return;
 	discard(c);
+	if (c->outfd >= 0)
+		close(c->outfd);
 	drop_folders(c);
 	for (size_t i = 0; i < c->nrows; i++) {
 		free(c->rows[i].name);
@@ -712,4 +732,5 @@ const struct mf_exporter mf_exporter_pst = {
 	.close = pst_close,
 	.verify = mf_pst_verify,
 	.inspect = pstr_inspect_cb,   /* the independent verifier (exporters/pst/reader) */
+	.sync = pst_sync,
 };
