@@ -435,9 +435,10 @@ static void deep_folders(void)
 	mf_store_close(&st);
 }
 
-/* pst_crc (slicing by 8) against the bytewise definition of [MS-PST]
- * 5.3, at every alignment and length up to 100, on a whole block, and
- * continued across calls. */
+/* pst_crc (carry-less multiplication where the processor has it, else
+ * slicing by 8) against the bytewise definition of [MS-PST] 5.3, at every
+ * alignment and length up to 600, from a start value other than 0, on a
+ * whole block, and continued across calls. */
 static uint32_t crc_bytewise(uint32_t crc, const uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -458,8 +459,9 @@ static void pst_crc_slicing(void)
 		buf[i] = (uint8_t)(x >> 16);
 	}
 	for (size_t a = 0; a < 8; a++)
-		for (size_t n = 0; n <= 100; n++)
-			bad += pst_crc(0, buf + a, n) != crc_bytewise(0, buf + a, n);
+		for (size_t n = 0; n <= 600; n++)
+			bad += pst_crc(0, buf + a, n) != crc_bytewise(0, buf + a, n) ||
+			       pst_crc(0xDEADBEEFu, buf + a, n) != crc_bytewise(0xDEADBEEFu, buf + a, n);
 	T_EQ_INT(bad, 0);
 	T_EQ_INT(pst_crc(0, buf, 8176) == crc_bytewise(0, buf, 8176), 1);
 	T_EQ_INT(pst_crc(pst_crc(0, buf, 3001), buf + 3001, 5175) == crc_bytewise(0, buf, 8176), 1);
