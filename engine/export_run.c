@@ -741,8 +741,11 @@ stop_progress:
 stop:
 	{
 		struct mf_diag d4;
-		if (mf_exp_ledger_flush(&ex, &d4) == MF_ESTORE && final == MF_OK)
-			final = mf_diag_set(diag, MF_ESTORE, d4.file, d4.offset, "%s", d4.msg);
+		int frc = mf_exp_ledger_flush(&ex, &d4);
+		/* MF_EIO: the exporter's sync barrier failed, the rows kept are
+		 * not committed (their mailboxes go again next run) */
+		if ((frc == MF_ESTORE || frc == MF_EIO) && final == MF_OK)
+			final = mf_diag_set(diag, frc, d4.file, d4.offset, "%s", d4.msg);
 		mf_exp_ledger_clear(&ex);
 		if (record_unreached(&ex, ids, nmb, summary, &d4) < 0 && final == MF_OK)
 			final = mf_diag_set(diag, MF_ESTORE, d4.file, d4.offset, "%s", d4.msg);
