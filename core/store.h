@@ -549,6 +549,12 @@ int mf_store_planw_seen_get(struct mf_store *st, int64_t *entry_id, const char *
 			    const char *key, struct mf_arena *arena, struct mf_diag *diag);
 int mf_store_planw_seen_put(struct mf_store *st, const char *key, int64_t entry_id,
 			    const char *name, struct mf_diag *diag);
+/* Per alias base, the number to try next when numbering (get: 1 and
+ * *next, or 0 none; put replaces). */
+int mf_store_planw_base_get(struct mf_store *st, int64_t *next, const char *base,
+			    struct mf_diag *diag);
+int mf_store_planw_base_put(struct mf_store *st, const char *base, int64_t next,
+			    struct mf_diag *diag);
 /* Replace the plan's mailbox rows by the decisions in plan_work. */
 int mf_store_planw_write_plan(struct mf_store *st, struct mf_diag *diag);
 

@@ -14,6 +14,11 @@
 static const char SQL_W_DEL[] = "DELETE FROM plan_work";
 static const char SQL_WA_DEL[] = "DELETE FROM plan_work_aliases";
 static const char SQL_WS_DEL[] = "DELETE FROM plan_work_seen";
+static const char SQL_WB_DEL[] = "DELETE FROM plan_work_bases";
+static const char SQL_WB_GET[] = "SELECT next FROM plan_work_bases WHERE base = ?1";
+static const char SQL_WB_PUT[] =
+	"INSERT INTO plan_work_bases(base, next) VALUES (?1, ?2) "
+	"ON CONFLICT(base) DO UPDATE SET next = excluded.next";
 static const char SQL_W_ADD[] =
 	"INSERT INTO plan_work(mailbox_id, kind, name, display_name, source_address, match_key, "
 	"loose_key, current_alias, origin_alias) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -55,6 +60,8 @@ int mf_store_planw_reset(struct mf_store *st, struct mf_diag *diag)
 		rc = mf_store_exec(st, SQL_WA_DEL, diag);
 	if (rc == MF_OK)
 		rc = mf_store_exec(st, SQL_WS_DEL, diag);
+	if (rc == MF_OK)
+		rc = mf_store_exec(st, SQL_WB_DEL, diag);
 	return rc;
 }
 
@@ -280,6 +287,35 @@ int mf_store_planw_seen_put(struct mf_store *st, const char *key, int64_t entry_
 	mf_store_bind_text(s, 1, key);
 	sqlite3_bind_int64(s, 2, entry_id);
 	mf_store_bind_text(s, 3, name ? name : "");
+	return mf_store_step_done(st, s, diag, "cannot store plan work");
+}
+
+int mf_store_planw_base_get(struct mf_store *st, int64_t *next, const char *base,
+			    struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_WB_GET, diag);
+	int step;
+	*next = 0;
+	if (!s)
+		return MF_ESTORE;
+	mf_store_bind_text(s, 1, base);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW)
+		*next = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (step == SQLITE_ROW)
+		return 1;
+	return step == SQLITE_DONE ? 0 : mf_store_fail(st, diag, "cannot read plan work");
+}
+
+int mf_store_planw_base_put(struct mf_store *st, const char *base, int64_t next,
+			    struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_WB_PUT, diag);
+	if (!s)
+		return MF_ESTORE;
+	mf_store_bind_text(s, 1, base);
+	sqlite3_bind_int64(s, 2, next);
 	return mf_store_step_done(st, s, diag, "cannot store plan work");
 }
 

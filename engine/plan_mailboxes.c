@@ -44,6 +44,23 @@ int mf_pl_alias_taken_any(const char *alias, void *payload)
 	return alias_given(p, alias) || target_alias_owner(p, alias, 0) != 0;
 }
 
+/* base made unique among the aliases given and the target's (as
+ * mf_alias_unique), starting past the number this base was given last;
+ * the caller takes the alias it gets. */
+int mf_pl_alias_unique(struct planner *p, char out[MF_ALIAS_MAX + 1], const char *base)
+{
+	int64_t next = 0;
+	unsigned k;
+	int rc;
+	if (mf_store_planw_base_get(p->st, &next, base, NULL) < 0)
+		p->failed = 1;
+	k = next > 1 && next < 100000 ? (unsigned)next : 0;
+	rc = mf_alias_unique_from(out, &k, base, mf_pl_alias_taken_any, p);
+	if (rc == MF_OK && mf_store_planw_base_put(p->st, base, (int64_t)k + 1, NULL) < 0)
+		p->failed = 1;
+	return rc;
+}
+
 /* ---- a mailbox to and from its plan_work row ---- */
 
 static void pmb_from_row(struct pmb *m, const struct mf_store_planw *w)
@@ -90,6 +107,21 @@ static int pmb_store(struct planner *p, const struct pmb *m, struct mf_diag *dia
 	return mf_store_planw_update(p->st, &w, diag);
 }
 
+static int str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Did a pass change nothing that pmb_store writes? */
+static int pmb_same(const struct pmb *a, const struct pmb *b)
+{
+	return a->action == b->action && a->object_id == b->object_id &&
+	       str_same(a->obj_class, b->obj_class) && str_same(a->obj_alias, b->obj_alias) &&
+	       str_same(a->obj_dn, b->obj_dn) && a->has_alias == b->has_alias &&
+	       (!a->has_alias || (!strcmp(a->alias, b->alias) && str_same(a->alias_from, b->alias_from))) &&
+	       str_same(a->conflict, b->conflict) && str_same(a->message, b->message);
+}
+
 /* One mailbox by id (1, or 0 none; strings in the arena). */
 static int mailbox_get(struct planner *p, struct pmb *out, int64_t id)
 {
@@ -129,10 +161,11 @@ static int each_mailbox(struct planner *p, int write,
 		if ((rc = mf_store_planw_page(p->st, w, PAGE, &n, after, &p->a, diag)) < 0)
 			break;
 		for (size_t i = 0; i < n && rc == MF_OK; i++) {
-			struct pmb m;
+			struct pmb m, was;
 			pmb_from_row(&m, &w[i]);
+			was = m;
 			rc = fn(p, &m, diag);
-			if (rc == MF_OK && write)
+			if (rc == MF_OK && write && (!w[i].action || !pmb_same(&was, &m)))
 				rc = pmb_store(p, &m, diag);
 		}
 		if (rc < 0 || n < PAGE)
@@ -616,7 +649,7 @@ static int alias_as_staged(struct planner *p, struct pmb *m, struct mf_diag *dia
 	} else {
 		char base[MF_ALIAS_MAX + 1];
 		snprintf(base, sizeof(base), "%s", m->origin);
-		if (mf_alias_unique(m->alias, base, mf_pl_alias_taken_any, p) < 0)
+		if (mf_pl_alias_unique(p, m->alias, base) < 0)
 			return MF_OK;
 	}
 	m->has_alias = 1;

@@ -62,6 +62,7 @@ int mf_pl_load_totals(struct mf_store *st, struct mf_plan_totals *t, struct mf_d
 int mf_pl_alias_conflicts_and_messages(struct planner *p, struct mf_diag *diag);
 int mf_pl_alias_taken_any(const char *alias, void *payload);
 int mf_pl_alias_take(struct planner *p, const char *alias);
+int mf_pl_alias_unique(struct planner *p, char out[MF_ALIAS_MAX + 1], const char *base);
 int mf_pl_mailbox_by_key(struct planner *p, struct pmb *out, const char *key, int64_t before_id);
 void mf_pl_conflict(struct planner *p, struct pmb *m, const char *code, int64_t other,
 		    const char *fmt, ...) MF_ATTR_PRINTF(5, 6);

@@ -117,7 +117,7 @@ static int plan_entry(void *arg, const struct mf_store_plan_row *row)
 					    : person_alias_base(base, e);
 			if (!bl && e->dn && is_list)
 				bl = mf_alias_base(base, NULL, NULL, e->dn);
-			if (!bl || mf_alias_unique(e->alias, base, mf_pl_alias_taken_any, p) < 0) {
+			if (!bl || mf_pl_alias_unique(p, e->alias, base) < 0) {
 				e->action = MF_PLAN_SKIP;
 				t = mf_xasprintf("no ASCII alias could be formed from '%s', so it "
 						 "cannot be created", e->name);

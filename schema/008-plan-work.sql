@@ -46,3 +46,12 @@ CREATE TABLE plan_work_seen (
   entry_id      INTEGER NOT NULL,
   name          TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- Per alias base, the number to try next when the plan numbers an alias
+-- (base2, base3, ...): aliases are only ever added during a plan, so the
+-- numbers below it stay taken, and a thousand recipients named alike cost
+-- a thousand look-ups, not half a million.
+CREATE TABLE plan_work_bases (
+  base          TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+  next          INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
