@@ -430,6 +430,7 @@ static void apply_line(void *arg, const char *k, const char *al)
 	}
 	if (mf_store_planw_set_map_alias(p->st, first.id, al, NULL) < 0)
 		p->failed = 1;
+	p->n_mapped++;
 }
 
 /* Apply the stored map to the mailboxes; counts lines naming none. */
@@ -662,7 +663,8 @@ static int alias_as_staged(struct planner *p, struct pmb *m, struct mf_diag *dia
 int mf_pl_final_aliases(struct planner *p, struct mf_diag *diag)
 {
 	int rc;
-	if ((rc = each_mailbox(p, 1, alias_from_map, diag)) < 0 ||
+	/* pass 1 only when a map line names a mailbox (it changes no other) */
+	if ((p->n_mapped && (rc = each_mailbox(p, 1, alias_from_map, diag)) < 0) ||
 	    (rc = each_mailbox(p, 1, alias_from_target, diag)) < 0 ||
 	    (rc = each_mailbox(p, 1, alias_as_staged, diag)) < 0)
 		return rc;

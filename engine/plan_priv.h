@@ -53,6 +53,7 @@ struct planner {
 	struct mf_arena a;
 	int failed;                 /* a query failed inside a callback */
 	int64_t n_changed;          /* aliases changed (mf_pl_store_mailboxes) */
+	int64_t n_mapped;           /* mailboxes the alias map names (mf_pl_map_apply) */
 };
 
 enum mf_plan_action mf_pl_action_parse(const char *s);
