@@ -243,11 +243,22 @@ struct mf_store_msg_row {
 	const char *folder;
 	const char *status;
 	const char *remote_id;
+	/* mf_store_message_scan only: coalesce(sent_utc, received_utc), its
+	 * class in SQLite's order (0 NULL, 1 a number, 2 anything else) */
+	int date_class;
+	int64_t date;
 };
 int mf_store_message_select(struct mf_store *st, int64_t mailbox_id, const char *target,
 			    const int64_t *since, const int64_t *until,
 			    int (*visit)(void *arg, const struct mf_store_msg_row *row),
 			    void *arg, struct mf_diag *diag);
+/* The rows of mf_store_message_select in no particular order, with their
+ * date (row->date_class, row->date): the caller sorts them by (folder,
+ * date, id) itself. */
+int mf_store_message_scan(struct mf_store *st, int64_t mailbox_id, const char *target,
+			  const int64_t *since, const int64_t *until,
+			  int (*visit)(void *arg, const struct mf_store_msg_row *row),
+			  void *arg, struct mf_diag *diag);
 
 /* ---- calendars and address books ---- */
 

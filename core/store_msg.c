@@ -900,6 +900,55 @@ int mf_store_message_select(struct mf_store *st, int64_t mailbox_id, const char 
 		r.folder = (const char *)sqlite3_column_text(s, 1);
 		r.status = (const char *)sqlite3_column_text(s, 2);
 		r.remote_id = (const char *)sqlite3_column_text(s, 3);
+		r.date_class = 0;
+		r.date = 0;
+		if ((vr = visit(arg, &r)) < 0) {
+			sqlite3_reset(s);
+			return vr;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return mf_store_fail(st, diag, "cannot select messages");
+	return MF_OK;
+}
+
+/* The same selection in no order, with the sort key: the export sorts it
+ * itself in bounded memory (core/extsort.h) where SQLite's sorter would
+ * hold every row (temp_store is MEMORY). */
+static const char SQL_MSG_SCAN[] =
+	"SELECT g.id, f.path, d.status, d.remote_id, coalesce(g.sent_utc, g.received_utc) "
+	"FROM messages g JOIN folders f ON f.id = g.folder_id "
+	"LEFT JOIN deliveries d ON d.target = ?2 AND d.item_kind = 'message' AND d.item_id = g.id "
+	"WHERE g.mailbox_id = ?1 AND g.parent_id IS NULL "
+	"AND (?3 IS NULL OR coalesce(g.sent_utc, g.received_utc) IS NULL OR coalesce(g.sent_utc, g.received_utc) >= ?3) "
+	"AND (?4 IS NULL OR coalesce(g.sent_utc, g.received_utc) IS NULL OR coalesce(g.sent_utc, g.received_utc) < ?4)";
+
+int mf_store_message_scan(struct mf_store *st, int64_t mailbox_id, const char *target,
+			  const int64_t *since, const int64_t *until,
+			  int (*visit)(void *arg, const struct mf_store_msg_row *row),
+			  void *arg, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_MSG_SCAN, diag);
+	int rc;
+
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, mailbox_id);
+	mf_store_bind_text(s, 2, target);
+	if (since)
+		sqlite3_bind_int64(s, 3, *since);
+	if (until)
+		sqlite3_bind_int64(s, 4, *until);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct mf_store_msg_row r;
+		int vr, t = sqlite3_column_type(s, 4);
+		r.id = sqlite3_column_int64(s, 0);
+		r.folder = (const char *)sqlite3_column_text(s, 1);
+		r.status = (const char *)sqlite3_column_text(s, 2);
+		r.remote_id = (const char *)sqlite3_column_text(s, 3);
+		r.date_class = t == SQLITE_NULL ? 0 : t == SQLITE_INTEGER || t == SQLITE_FLOAT ? 1 : 2;
+		r.date = r.date_class == 1 ? sqlite3_column_int64(s, 4) : 0;
 		if ((vr = visit(arg, &r)) < 0) {
 			sqlite3_reset(s);
 			return vr;

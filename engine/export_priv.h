@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdatomic.h>
 #include "core/progress.h"
+#include "core/strmap.h"
 #include "engine/export.h"
 
 #define LEDGER_BATCH 200
@@ -133,10 +134,23 @@ struct mf_exp_msg_ref {
 	int64_t id;
 	int delivered;
 };
-/* The messages of a mailbox the options select, in export order (*out
- * malloc'd). */
-int mf_exp_select_refs(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_msg_ref **out,
-		       size_t *n_out, struct mf_diag *diag);
+/* The messages of a mailbox the options select, in export order, read
+ * one at a time (export_select.c): memory stays the same for any size of
+ * mailbox (an external sort spills to a temporary file past 8,192).  n and
+ * already are known once open returns. */
+struct mf_extsort;
+struct mf_exp_refs {
+	struct mf_extsort *sort;
+	struct mf_strmap ord;    /* folder path -> index into paths */
+	char **paths;
+	size_t npaths;
+	size_t n, already;       /* selected, of which delivered */
+};
+int mf_exp_refs_open(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_refs *out,
+		     struct mf_diag *diag);
+/* 1 and *out, 0 at the end, < 0 on error. */
+int mf_exp_refs_next(struct mf_exp_refs *r, struct mf_exp_msg_ref *out, struct mf_diag *diag);
+void mf_exp_refs_close(struct mf_exp_refs *r);
 
 /* one mailbox, seq of the selection (export_run.c: loaded, exported, its
  * figures recorded), and every mailbox with the run's jobs

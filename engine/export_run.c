@@ -137,13 +137,14 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 			  struct mf_export_mbox_sum *sum, struct mf_arena *arena,
 			  struct mf_diag *diag)
 {
-	struct mf_exp_msg_ref *refs = NULL;
-	size_t nrefs = 0;
+	struct mf_exp_refs refs;
+	struct mf_exp_msg_ref ref;
 	const char **folders = NULL;
 	size_t nf = 0, fcap = 0;
 	int rc = MF_OK;
 	struct mf_arena farena = MF_ARENA_INIT;
 
+	memset(&refs, 0, sizeof(refs));
 	ex->n_cal_passed = 0;
 	if (ex->opts->no_mail)
 		mb->mail_skipped = 1;
@@ -166,27 +167,27 @@ static int export_mailbox(struct mf_export *ex, struct mf_mailbox *mb,
 	/* an exporter of calendars only (ics) reads no message: the selection
 	 * would walk the whole messages table for nothing */
 	if (!mb->mail_skipped && ex->exp->put_message &&
-	    (rc = mf_exp_select_refs(ex, mb->id, &refs, &nrefs, diag)) < 0)
+	    (rc = mf_exp_refs_open(ex, mb->id, &refs, diag)) < 0)
 		goto out;
-	for (size_t i = 0; i < nrefs; i++) {
-		sum->planned++;
-		if (refs[i].delivered)
-			sum->already++;
-	}
+	sum->planned += (int64_t)refs.n;
+	sum->already += (int64_t)refs.already;
 	rc = ex->exp->mailbox_begin(ex->ctx, mb, folders, nf, diag);
 	if (rc < 0)
 		goto end;
-	for (size_t i = 0; i < nrefs && ex->exp->put_message; i++) {
+	while (ex->exp->put_message && (rc = mf_exp_refs_next(&refs, &ref, diag)) != 0) {
 		struct mf_message *m;
 		struct mf_put_result res;
-		if (refs[i].delivered)
+		if (rc < 0)
+			goto end;
+		rc = MF_OK;
+		if (ref.delivered)
 			continue;
 		if (mf_exp_stopping(ex)) {
 			rc = mf_exp_stop_diag(diag);
 			goto end;
 		}
 		mf_arena_reset(arena);
-		if ((rc = mf_store_message_load(ex->st, &m, refs[i].id, 1, arena, diag)) < 0)
+		if ((rc = mf_store_message_load(ex->st, &m, ref.id, 1, arena, diag)) < 0)
 			goto end;
 		memset(&res, 0, sizeof(res));
 		res.bytes = -1;
@@ -234,7 +235,7 @@ end:
 		}
 	}
 out:
-	free(refs);
+	mf_exp_refs_close(&refs);
 	free(folders);
 	mf_arena_release(&farena);
 	return rc;
@@ -250,14 +251,12 @@ static void progress_totals(struct mf_export *ex, const int64_t *ids, size_t nmb
 	if (ex->prog.quiet || !ex->prog.tty || ex->opts->no_mail || !ex->exp->put_message)
 		return;
 	for (size_t i = 0; i < nmb; i++) {
-		struct mf_exp_msg_ref *refs = NULL;
-		size_t n = 0;
+		struct mf_exp_refs refs;
 		struct mf_diag d;
-		if (mf_exp_select_refs(ex, ids[i], &refs, &n, &d) < 0)
+		if (mf_exp_refs_open(ex, ids[i], &refs, &d) < 0)
 			continue;
-		for (size_t k = 0; k < n; k++)
-			items += !refs[k].delivered;
-		free(refs);
+		items += (int64_t)(refs.n - refs.already);
+		mf_exp_refs_close(&refs);
 	}
 	mf_progress_set_totals(&ex->prog, items, 0);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "core/extsort.h"
 #include "core/jobfile.h"
 #include "core/strmap.h"
 
@@ -121,51 +122,118 @@ int mf_export_select_messages(struct mf_store *st, const struct mf_export_opts *
 	return MF_OK;
 }
 
-/* The export's own copy: ids and delivered flags only (16 bytes a
- * message, malloc'd), taken straight from the rows: no string of a row is
- * kept, so a mailbox of 100,000 messages holds 1.6 MB here. */
+/* The export's own copy of the selection, in export order (folder path,
+ * date, id) without SQLite's sorter, which would hold every row in memory
+ * (temp_store is MEMORY): one 24-byte record a message goes to an external
+ * sort (core/extsort.h) that keeps REFS_RUN of them in memory and spills
+ * the rest to a temporary file, so memory does not grow with the mailbox.
+ * The order is exactly the ORDER BY of mf_store_message_select: paths
+ * compare as bytes with NULL first, dates with NULL first, then the id. */
+#define REFS_RUN 8192
+
+struct ref_rec {
+	uint32_t ord;            /* the folder path's index in refs.paths */
+	uint8_t path_null, date_class, delivered, pad;
+	int64_t date, id;
+};
+
 struct refs {
 	const struct mf_export_opts *opts;
-	struct mf_exp_msg_ref *arr;
-	size_t n, cap;
+	struct mf_exp_refs *out;
+	struct mf_diag *diag;
 };
+
+static int cmp_ref(const void *a, const void *b, void *arg)
+{
+	const struct ref_rec *x = a, *y = b;
+	const struct mf_exp_refs *r = arg;
+	if (x->path_null != y->path_null)
+		return x->path_null ? -1 : 1;
+	if (x->ord != y->ord) {
+		int c = strcmp(r->paths[x->ord], r->paths[y->ord]);
+		if (c)
+			return c;
+	}
+	if (x->date_class != y->date_class)
+		return x->date_class < y->date_class ? -1 : 1;
+	if (x->date != y->date)
+		return x->date < y->date ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
 
 static int refs_visit(void *arg, const struct mf_store_msg_row *r)
 {
 	struct refs *s = arg;
+	struct mf_exp_refs *o = s->out;
+	struct ref_rec rec;
 	if (!mf_export_folder_selected(s->opts, r->folder ? r->folder : ""))
 		return MF_OK;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 256;
-		s->arr = mf_xreallocarray(s->arr, s->cap, sizeof(*s->arr));
+	memset(&rec, 0, sizeof(rec));
+	rec.path_null = !r->folder;
+	if (r->folder) {
+		int created;
+		uint64_t *v = mf_strmap_ref(&o->ord, r->folder, &created);
+		if (created) {
+			*v = o->npaths;
+			o->paths = mf_xreallocarray(o->paths, o->npaths + 1, sizeof(*o->paths));
+			o->paths[o->npaths++] = mf_xstrdup(r->folder);
+		}
+		rec.ord = (uint32_t)*v;
 	}
-	s->arr[s->n].id = r->id;
-	s->arr[s->n].delivered = r->status && !strcmp(r->status, "delivered");
-	s->n++;
-	return MF_OK;
+	rec.date_class = (uint8_t)r->date_class;
+	rec.date = r->date;
+	rec.id = r->id;
+	rec.delivered = r->status && !strcmp(r->status, "delivered");
+	o->n++;
+	o->already += rec.delivered;
+	return mf_extsort_add(o->sort, &rec, s->diag);
 }
 
-int mf_exp_select_refs(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_msg_ref **out,
-		       size_t *n_out, struct mf_diag *diag)
+int mf_exp_refs_open(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_refs *out,
+		     struct mf_diag *diag)
 {
 	const struct mf_export_opts *opts = ex->opts;
 	struct refs s;
 	int rc;
 
-	*out = NULL;
-	*n_out = 0;
+	memset(out, 0, sizeof(*out));
+	mf_strmap_init(&out->ord, MF_STRMAP_COPY);
+	out->sort = mf_extsort_new(sizeof(struct ref_rec), REFS_RUN, cmp_ref, out, NULL);
 	memset(&s, 0, sizeof(s));
 	s.opts = opts;
-	rc = mf_store_message_select(ex->st, mailbox_id, ex->target,
-				     opts->has_since ? &opts->since : NULL,
-				     opts->has_until ? &opts->until : NULL, refs_visit, &s, diag);
-	if (rc < 0 || !s.n) {
-		free(s.arr);
-		return rc < 0 ? rc : MF_OK;
-	}
-	*out = s.arr;
-	*n_out = s.n;
-	return MF_OK;
+	s.out = out;
+	s.diag = diag;
+	rc = mf_store_message_scan(ex->st, mailbox_id, ex->target,
+				   opts->has_since ? &opts->since : NULL,
+				   opts->has_until ? &opts->until : NULL, refs_visit, &s, diag);
+	if (rc == MF_OK)
+		rc = mf_extsort_finish(out->sort, diag);
+	if (rc < 0)
+		mf_exp_refs_close(out);
+	return rc;
+}
+
+int mf_exp_refs_next(struct mf_exp_refs *r, struct mf_exp_msg_ref *out, struct mf_diag *diag)
+{
+	struct ref_rec rec;
+	int rc;
+	if (!r->sort)
+		return 0;
+	if ((rc = mf_extsort_next(r->sort, &rec, diag)) <= 0)
+		return rc;
+	out->id = rec.id;
+	out->delivered = rec.delivered;
+	return 1;
+}
+
+void mf_exp_refs_close(struct mf_exp_refs *r)
+{
+	mf_extsort_free(r->sort);
+	mf_strmap_release(&r->ord);
+	for (size_t i = 0; i < r->npaths; i++)
+		free(r->paths[i]);
+	free(r->paths);
+	memset(r, 0, sizeof(*r));
 }
 
 struct order {

@@ -563,24 +563,70 @@ static int cmp_nbt(const void *a, const void *b)
 
 /* ---- B-trees, bottom-up ---- */
 
-struct bt_ref {
-	uint64_t key, bid, ib;
-};
+/* The entries (first key, BID, IB) of one B-tree level: in memory up to
+ * LVL_MEM, then in a journal file (temporary, unlinked), so a file of any
+ * size builds its B-trees in the same memory. */
+#define LVL_MEM 512
 
 struct bt_level {
-	struct bt_ref *v;
-	size_t n, cap;
+	uint8_t mem[LVL_MEM * 24];
+	FILE *f;
+	size_t n;
+	uint64_t key0, bid0, ib0;    /* the first entry (the root when n == 1) */
 };
 
-static void lvl_add(struct bt_level *l, uint64_t key, uint64_t bid, uint64_t ib)
+static void lvl_add(struct pst_ndb *nb, struct bt_level *l, uint64_t key, uint64_t bid,
+		    uint64_t ib)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->v = mf_xreallocarray(l->v, l->cap, sizeof(*l->v));
+	uint8_t e[24];
+	pst_w64(e, key);
+	pst_w64(e + 8, bid);
+	pst_w64(e + 16, ib);
+	if (!l->n) {
+		l->key0 = key;
+		l->bid0 = bid;
+		l->ib0 = ib;
 	}
-	l->v[l->n].key = key;
-	l->v[l->n].bid = bid;
-	l->v[l->n++].ib = ib;
+	if (l->n < LVL_MEM) {
+		memcpy(l->mem + 24 * l->n++, e, 24);
+		return;
+	}
+	if (!l->f && !(l->f = tmpfile())) {
+		if (!nb->err)
+			nb->err = errno ? errno : EIO;
+		return;
+	}
+	if (fwrite(e, 1, 24, l->f) != 24 && !nb->err)
+		nb->err = errno ? errno : EIO;
+	l->n++;
+}
+
+/* Entry i of l, read in order from 0. */
+static int lvl_get(struct pst_ndb *nb, struct bt_level *l, size_t i, uint8_t e[24])
+{
+	if (i < LVL_MEM) {
+		memcpy(e, l->mem + 24 * i, 24);
+		return 0;
+	}
+	if (i == LVL_MEM && (!l->f || fflush(l->f) != 0 || fseeko(l->f, 0, SEEK_SET) != 0)) {
+		if (!nb->err)
+			nb->err = errno ? errno : EIO;
+		return -1;
+	}
+	if (fread(e, 1, 24, l->f) != 24) {
+		if (!nb->err)
+			nb->err = errno ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static void lvl_release(struct bt_level *l)
+{
+	if (l->f)
+		fclose(l->f);
+	l->f = NULL;
+	l->n = 0;
 }
 
 static void bt_page(struct pst_ndb *nb, uint64_t *pid, uint8_t pg[PAGE], uint8_t ptype,
@@ -604,29 +650,31 @@ static void bt_index(struct pst_ndb *nb, uint64_t *pid, uint8_t ptype, struct bt
 		     uint64_t *root_bid, uint64_t *root_ib)
 {
 	unsigned level = 1;
-	while (l->n > 1) {
-		struct bt_level up = { 0 };
-		for (size_t a = 0; a < l->n; a += 20) {
+	while (l->n > 1 && !nb->err) {
+		struct bt_level upl, *up = &upl;
+		memset(up, 0, sizeof(*up));
+		for (size_t a = 0; a < l->n && !nb->err; a += 20) {
 			uint8_t pg[PAGE];
 			size_t b = a + 20 < l->n ? a + 20 : l->n;
-			uint64_t bid, ib;
+			uint64_t bid, ib, first = 0;
 			memset(pg, 0, sizeof(pg));
 			for (size_t k = a; k < b; k++) {
-				pst_w64(pg + 24 * (k - a), l->v[k].key);
-				pst_w64(pg + 24 * (k - a) + 8, l->v[k].bid);
-				pst_w64(pg + 24 * (k - a) + 16, l->v[k].ib);
+				if (lvl_get(nb, l, k, pg + 24 * (k - a)) < 0)
+					break;
+				if (k == a)
+					for (int q = 7; q >= 0; q--)
+						first = first << 8 | pg[q];
 			}
 			bt_page(nb, pid, pg, ptype, (unsigned)(b - a), 20, 24, level, &bid, &ib);
-			lvl_add(&up, l->v[a].key, bid, ib);
+			lvl_add(nb, up, first, bid, ib);
 		}
-		free(l->v);
-		*l = up;
+		lvl_release(l);
+		memcpy(l, up, sizeof(*l));
 		level++;
 	}
-	*root_bid = l->n ? l->v[0].bid : 0;
-	*root_ib = l->n ? l->v[0].ib : 0;
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	*root_bid = l->n ? l->bid0 : 0;
+	*root_ib = l->n ? l->ib0 : 0;
+	lvl_release(l);
 }
 
 static int nbt_next(struct pst_ndb *nb, size_t *si, struct pst_nbt_rec *j, int *jhave,
@@ -649,12 +697,13 @@ static int nbt_next(struct pst_ndb *nb, size_t *si, struct pst_nbt_rec *j, int *
 int pst_ndb_finish(struct pst_ndb *nb, struct mf_diag *d)
 {
 	uint8_t pg[PAGE], hdr[564];
-	struct bt_level lv = { 0 };
+	struct bt_level lv;
 	uint64_t pid = nb->next_bid, nbt_bid, nbt_ib, bbt_bid, bbt_ib, eof;
 	struct pst_nbt_rec j, r;
 	int jhave = 0;
 	size_t si = 0;
 
+	memset(&lv, 0, sizeof(lv));
 	qsort(nb->small, nb->nsmall, sizeof(*nb->small), cmp_nbt);
 	/* NBT leaves: 15 entries of 32 bytes */
 	if (fflush(nb->nbt_j) != 0 || fseeko(nb->nbt_j, 0, SEEK_SET) != 0)
@@ -676,7 +725,7 @@ int pst_ndb_finish(struct pst_ndb *nb, struct mf_diag *d)
 		if (!n)
 			break;
 		bt_page(nb, &pid, pg, 0x81, n, 15, 32, 0, &bid, &ib);
-		lvl_add(&lv, first, bid, ib);
+		lvl_add(nb, &lv, first, bid, ib);
 	}
 	bt_index(nb, &pid, 0x81, &lv, &nbt_bid, &nbt_ib);
 	/* BBT leaves: 20 entries of 24 bytes, already in BID order */
@@ -696,7 +745,7 @@ int pst_ndb_finish(struct pst_ndb *nb, struct mf_diag *d)
 			uint64_t key = 0;
 			for (int k = 7; k >= 0; k--)
 				key = key << 8 | pg[k];
-			lvl_add(&lv, key, bid, ib);
+			lvl_add(nb, &lv, key, bid, ib);
 		}
 	}
 	bt_index(nb, &pid, 0x80, &lv, &bbt_bid, &bbt_ib);

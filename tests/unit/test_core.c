@@ -5,6 +5,7 @@
 #include "core/alias.h"
 #include "core/arena.h"
 #include "core/buf.h"
+#include "core/extsort.h"
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/rd.h"
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 static void buf_bounds(void)
@@ -425,6 +427,104 @@ static void safe_names(void)
 	T_ASSERT(!mf_filename_is_safe("../x", 255));
 }
 
+
+/* core/extsort: runs spilled to an unlinked file and merged give the same
+ * order as sorting in memory; a selection that fits one run never spills;
+ * a spill file that cannot be created is an error naming it. */
+struct es_rec {
+	uint32_t k;
+	uint32_t seq;
+};
+
+static int es_cmp(const void *a, const void *b, void *arg)
+{
+	const struct es_rec *x = a, *y = b;
+	(void)arg;
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int es_cmp_q(const void *a, const void *b)
+{
+	return es_cmp(a, b, NULL);
+}
+
+static size_t dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void es_run(size_t n, size_t run, size_t want_runs)
+{
+	struct mf_extsort *s = mf_extsort_new(sizeof(struct es_rec), run, es_cmp, NULL, t_tmpdir());
+	struct es_rec *ref = malloc(n ? n * sizeof(*ref) : 1), r;
+	struct mf_diag d;
+	uint32_t x = 12345;
+	size_t got = 0;
+	int rc, ok = 1;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		ref[i].k = (x >> 8) % 1000;  /* many equal keys: seq decides */
+		ref[i].seq = (uint32_t)i;
+		T_EQ_INT(mf_extsort_add(s, &ref[i], &d), MF_OK);
+	}
+	T_EQ_INT(mf_extsort_finish(s, &d), MF_OK);
+	T_EQ_INT(mf_extsort_runs(s), want_runs);
+	T_EQ_INT(mf_extsort_count(s), n);
+	/* the spill file is unlinked as soon as it is made */
+	T_EQ_INT(dir_entries(t_tmpdir()), 0);
+	qsort(ref, n, sizeof(*ref), es_cmp_q);
+	while ((rc = mf_extsort_next(s, &r, &d)) == 1) {
+		if (got >= n || r.k != ref[got].k || r.seq != ref[got].seq)
+			ok = 0;
+		got++;
+	}
+	T_EQ_INT(rc, 0);
+	T_EQ_INT(got, n);
+	T_ASSERT(ok);
+	mf_extsort_free(s);
+	free(ref);
+}
+
+static void extsort_order(void)
+{
+	es_run(0, 100, 0);
+	es_run(1, 100, 0);
+	es_run(100, 100, 0);        /* exactly one run: in memory */
+	es_run(101, 100, 2);        /* one record over: two runs on disk */
+	es_run(50000, 100, 500);    /* many runs merged */
+	es_run(50000, 8192, 7);
+}
+
+static void extsort_spill_fails(void)
+{
+	char dir[600];
+	struct mf_extsort *s;
+	struct es_rec r = { 1, 1 };
+	struct mf_diag d;
+	int rc = MF_OK;
+	snprintf(dir, sizeof(dir), "%s/no-such-dir", t_tmpdir());
+	s = mf_extsort_new(sizeof(r), 4, es_cmp, NULL, dir);
+	for (int i = 0; i < 10 && rc == MF_OK; i++)
+		rc = mf_extsort_add(s, &r, &d);
+	T_EQ_INT(rc, MF_EIO);
+	T_ASSERT(strstr(d.file, "no-such-dir/mailferry-sort.") != NULL);
+	T_ASSERT(strstr(d.msg, "spill file") != NULL);
+	/* unusable from then on, but freed cleanly */
+	T_EQ_INT(mf_extsort_next(s, &r, &d), MF_EIO);
+	mf_extsort_free(s);
+}
+
 const struct t_case t_core[] = {
 	{ "core/safe file names", safe_names },
 	{ "core/buf bounds", buf_bounds },
@@ -442,5 +542,7 @@ const struct t_case t_core[] = {
 	{ "core/parse_u64", parse_u64 },
 	{ "core/map refuses a FIFO without blocking", map_refuses_fifo },
 	{ "core/rd scans are linear and tell what they passed", rd_scan_linear },
+	{ "core/extsort spilled runs merge in order", extsort_order },
+	{ "core/extsort spill file cannot be created", extsort_spill_fails },
 	{ NULL, NULL }
 };
