@@ -166,22 +166,38 @@ size_t mf_alias_base(char out[MF_ALIAS_MAX + 1], const char *given,
 int mf_alias_unique(char out[MF_ALIAS_MAX + 1], const char *base,
 		    int (*taken)(const char *alias, void *payload), void *payload)
 {
+	return mf_alias_unique_from(out, NULL, base, 1, taken, payload);
+}
+
+int mf_alias_unique_from(char out[MF_ALIAS_MAX + 1], unsigned *k_out, const char *base,
+			 unsigned first, int (*taken)(const char *alias, void *payload),
+			 void *payload)
+{
 	size_t blen = strlen(base);
 
 	if (blen == 0 || blen > MF_ALIAS_MAX)
 		return MF_ENOTFOUND;
-	snprintf(out, MF_ALIAS_MAX + 1, "%s", base);
-	if (!taken(out, payload))
-		return MF_OK;
-	for (unsigned k = 2; k < 100000; k++) {
+	if (first <= 1) {
+		snprintf(out, MF_ALIAS_MAX + 1, "%s", base);
+		if (!taken(out, payload)) {
+			if (k_out)
+				*k_out = 1;
+			return MF_OK;
+		}
+		first = 2;
+	}
+	for (unsigned k = first; k < 100000; k++) {
 		char suf[8];
 		int sl = snprintf(suf, sizeof(suf), "%u", k);
 		size_t keep = blen;
 		if (keep + (size_t)sl > MF_ALIAS_MAX)
 			keep = MF_ALIAS_MAX - (size_t)sl;
 		snprintf(out, MF_ALIAS_MAX + 1, "%.*s%s", (int)keep, base, suf);
-		if (!taken(out, payload))
+		if (!taken(out, payload)) {
+			if (k_out)
+				*k_out = k;
 			return MF_OK;
+		}
 	}
 	out[0] = '\0';
 	return MF_ENOTFOUND;

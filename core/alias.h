@@ -52,6 +52,15 @@ size_t mf_alias_base(char out[MF_ALIAS_MAX + 1], const char *given,
  */
 int mf_alias_unique(char out[MF_ALIAS_MAX + 1], const char *base,
 		    int (*taken)(const char *alias, void *payload), void *payload);
+/*
+ * The same search started at candidate first (1: base itself, k >= 2:
+ * base followed by k), for a caller that knows every earlier candidate is
+ * taken: the result is the one mf_alias_unique would give.  *k_out (may be
+ * NULL) receives the number of the candidate returned.
+ */
+int mf_alias_unique_from(char out[MF_ALIAS_MAX + 1], unsigned *k_out, const char *base,
+			 unsigned first, int (*taken)(const char *alias, void *payload),
+			 void *payload);
 
 /* Is s a well-formed alias (1-20 of [A-Za-z0-9._-], not starting with . or -)? */
 int mf_alias_valid(const char *s);
