@@ -23,33 +23,6 @@
  */
 #include "importers/msmail/msmail_imp.h"
 
-/* ---- the directory as a lookup table ---- */
-
-/* First entry wins: a later one with the same key is ignored. */
-void msi_dmap_put(struct dmap *m, const char *key, int64_t id, const char *display)
-{
-	int created;
-	uint64_t *v = mf_strmap_ref(&m->keys, key, &created);
-	if (created) {
-		struct dent *e = mf_arena_alloc(&m->arena, sizeof(*e));
-		e->id = id;
-		e->display = display;
-		*v = (uint64_t)(uintptr_t)e;
-	}
-}
-
-const struct dent *msi_dmap_get(const struct dmap *m, const char *key)
-{
-	uint64_t v;
-	return mf_strmap_get(&m->keys, key, &v) ? (const struct dent *)(uintptr_t)v : NULL;
-}
-
-void msi_dmap_release(struct dmap *m)
-{
-	mf_strmap_release(&m->keys);
-	mf_arena_release(&m->arena);
-}
-
 /* ---- single-byte code pages through a table ---- */
 
 static void sbcs_build(struct sbcs *t, struct mf_charset *cs, const char *cp)
@@ -220,13 +193,18 @@ char *msi_utf8_dup(struct msm *s, const char *in, uint64_t off)
 {
 	struct mf_buf b;
 	size_t r = 0;
+	char *out;
 	struct mf_span t = mf_span_trim((struct mf_span){ (const unsigned char *)in, strlen(in) });
 	mf_buf_init(&b, MF_BUF_LINE_MAX);
 	mf_utf8_sanitize(t.p, t.len, &b, &r);
 	if (r)
 		msi_problem(s, MF_WARNING, "msmail.users-value", off,
 			    "%zu byte(s) of ill-formed UTF-8 replaced by U+FFFD", r);
-	return mf_buf_detach(&b, NULL);
+	/* a copy of its own size: the buffer's first growth is 64 bytes, held
+	 * five times per user for the whole import */
+	out = mf_xstrndup(b.alloc ? b.data : "", b.len);
+	mf_buf_release(&b);
+	return out;
 }
 
 /* The relative path of abs inside the bundle. */
@@ -559,7 +537,7 @@ out:
 		user_free(&s.users[i]);
 	free(s.users);
 	mf_strmap_release(&s.user_index);
-	msi_dmap_release(&s.dir);
+	mf_store_msdir_drop(st);
 	mf_pending_release(&s.pend);
 	mf_arena_release(&s.arena);
 	mf_buf_release(&s.conv);

@@ -319,25 +319,58 @@ out:
 	return rc;
 }
 
+struct dir_keys {
+	struct msm *s;
+	struct mf_arena arena;      /* one row's keys */
+};
+
 static int dir_add(void *ctx, const struct mf_store_dir_row *r)
 {
-	struct dmap *dir = ctx;
-	const char *d = mf_arena_strdup(&dir->arena, r->display_name ? r->display_name : r->name);
+	struct dir_keys *k = ctx;
+	const char *d = r->display_name ? r->display_name : r->name;
+	int rc = MF_OK;
+	mf_arena_reset(&k->arena);
 	if (r->address) {
 		char *pre = mf_xasprintf("%s:", r->address_type ? r->address_type : "");
-		msi_dmap_put(dir, msi_make_key(&dir->arena, pre, r->address, strlen(r->address)), r->id, d);
+		rc = mf_store_msdir_put(k->s->st, msi_make_key(&k->arena, pre, r->address,
+							       strlen(r->address)), r->id, d, k->s->diag);
 		free(pre);
 	}
-	if (r->name)
-		msi_dmap_put(dir, msi_make_key(&dir->arena, "N:", r->name, strlen(r->name)), r->id, d);
-	return MF_OK;
+	if (rc == MF_OK && r->name)
+		rc = mf_store_msdir_put(k->s->st, msi_make_key(&k->arena, "N:", r->name,
+							       strlen(r->name)), r->id, d, k->s->diag);
+	return rc;
 }
 
-/* (Re)build the lookup table from the staged directory of this source. */
+/* (Re)build the look-up keys from the staged directory of this source: in
+ * the store (core/store_msdir.h), first entry by id wins. */
 static int load_dir(struct msm *s)
 {
-	msi_dmap_release(&s->dir);
-	return mf_store_dir_scan(s->st, s->source_id, dir_add, &s->dir, s->diag);
+	struct dir_keys k = { s, MF_ARENA_INIT };
+	int rc = mf_store_msdir_reset(s->st, s->diag);
+	if (rc == MF_OK)
+		rc = mf_store_dir_scan(s->st, s->source_id, dir_add, &k, s->diag);
+	mf_arena_release(&k.arena);
+	return rc;
+}
+
+/* The entry of key, copied into the arena; NULL when absent (a store
+ * failure is remembered: the caller's next check stops the import). */
+static const struct dent *dir_get(struct msm *s, const char *key)
+{
+	int64_t id;
+	char *display;
+	struct dent *e;
+	int rc = mf_store_msdir_get(s->st, &id, &display, key, s->diag);
+	if (rc < 0)
+		s->store_failed = 1;
+	if (rc <= 0)
+		return NULL;
+	e = mf_arena_alloc(&s->arena, sizeof(*e));
+	e->id = id;
+	e->display = display ? mf_arena_strdup(&s->arena, display) : NULL;
+	free(display);
+	return e;
 }
 
 /* Look an address ("[TYPE:]address" or a name, UTF-8) up in the directory. */
@@ -351,25 +384,37 @@ const struct dent *msi_lookup(struct msm *s, const char *v)
 		char pre[32];
 		snprintf(pre, sizeof(pre), "%s:", type);
 		k = msi_make_key(&s->arena, pre, (const char *)addr.p, addr.len);
-		e = msi_dmap_get(&s->dir, k);
+		e = dir_get(s, k);
 		if (!e && !type[0]) {
 			k = msi_make_key(&s->arena, "N:", (const char *)addr.p, addr.len);
-			e = msi_dmap_get(&s->dir, k);
+			e = dir_get(s, k);
 		}
 	}
 	return e;
 }
 
+/* Is l a group definition (G, or R read as one)? */
+static int group_line(const struct mf_msdir_line *l)
+{
+	return l->code == 'G' || l->code == 'g' || l->code == 'R' || l->code == 'r';
+}
+
+/*
+ * groups.txt in two passes over the mapped file: the first stages the
+ * groups (and says what is wrong with the file), the second resolves and
+ * stores the members against the whole directory, groups included.  The
+ * members are read again rather than held: a large site has more members
+ * than users.  Only the lists' ids are kept (one per group, in file order).
+ */
 static int read_groups(struct msm *s, const char *abs)
 {
 	struct mapped f;
 	struct mf_msdir d;
 	struct mf_msdir_line l;
-	int64_t file_id, list_id = 0;
+	int64_t file_id, list_id = 0, *lists = NULL;
+	size_t n_lists = 0, cap_lists = 0, g;
 	enum mf_file_state state;
 	int rc = msi_map_file(s, &f, abs), position = 0;
-	struct { int64_t list; int pos; uint64_t off; char *addr; } *mem = NULL;
-	size_t n_mem = 0;
 
 	if (rc < 0)
 		return rc;
@@ -384,7 +429,7 @@ static int read_groups(struct msm *s, const char *abs)
 		mf_arena_reset(&s->arena);
 		if (l.code == '#')
 			continue;
-		if (l.code == 'G' || l.code == 'g' || l.code == 'R' || l.code == 'r') {
+		if (group_line(&l)) {
 			struct mf_dir_entry e;
 			char type[24];
 			struct mf_span addr;
@@ -412,19 +457,15 @@ static int read_groups(struct msm *s, const char *abs)
 			if ((rc = mf_store_dir_entry(s->st, &list_id, s->source_id, &e, s->diag)) < 0)
 				goto out;
 			s->stats->dir_entries++;
-			position = 0;
+			if (n_lists == cap_lists) {
+				cap_lists = cap_lists ? cap_lists * 2 : 64;
+				lists = mf_xreallocarray(lists, cap_lists, sizeof(*lists));
+			}
+			lists[n_lists++] = list_id;
 		} else if (l.code == 'A' || l.code == 'a') {
-			if (!list_id) {
+			if (!list_id)
 				msi_problem(s, MF_WARNING, "msmail.group-syntax", l.offset,
 					    "member line before any group ('G') line; ignored");
-				continue;
-			}
-			mem = mf_xreallocarray(mem, n_mem + 1, sizeof(*mem));
-			mem[n_mem].list = list_id;
-			mem[n_mem].pos = position++;
-			mem[n_mem].off = l.offset;
-			mem[n_mem].addr = mf_xstrdup(msi_span_utf8(s, l.address.len ? l.address : l.name));
-			n_mem++;
 		} else {
 			msi_problem(s, MF_WARNING, "msmail.group-code", l.offset,
 				    "group line with code '%c' ignored (an extract has G, A and # lines)",
@@ -434,22 +475,34 @@ static int read_groups(struct msm *s, const char *abs)
 	/* members resolve against the whole directory, groups included */
 	if ((rc = load_dir(s)) < 0)
 		goto out;
-	for (size_t i = 0; i < n_mem; i++) {
+	/* the second pass: the same lines (the parser is pure), told nothing */
+	mf_msdir_init(&d, f.map.data, f.map.len, NULL, s);
+	mf_map_watch(&f.map, &d.rd);
+	g = 0;
+	list_id = 0;
+	while (mf_msdir_next(&d, &l) == MF_OK) {
 		const struct dent *e;
+		const char *addr;
 		mf_arena_reset(&s->arena);
-		e = msi_lookup(s, mem[i].addr);
+		if (group_line(&l)) {
+			list_id = g < n_lists ? lists[g++] : 0;
+			position = 0;
+			continue;
+		}
+		if ((l.code != 'A' && l.code != 'a') || !list_id)
+			continue;
+		addr = msi_span_utf8(s, l.address.len ? l.address : l.name);
+		e = msi_lookup(s, addr);
 		if (!e)
-			msi_problem(s, MF_WARNING, "msmail.member-unresolved", mem[i].off,
-				    "group member '%s' is not in the directory", mem[i].addr);
-		if ((rc = mf_store_list_member(s->st, mem[i].list, mem[i].pos, mem[i].addr,
-					       e ? e->id : 0, s->diag)) < 0)
+			msi_problem(s, MF_WARNING, "msmail.member-unresolved", l.offset,
+				    "group member '%s' is not in the directory", addr);
+		if ((rc = mf_store_list_member(s->st, list_id, position++, addr, e ? e->id : 0,
+					       s->diag)) < 0)
 			goto out;
 	}
 	rc = mf_store_file_end(s->st, file_id, "done", 0, 0, s->diag);
 out:
-	for (size_t i = 0; i < n_mem; i++)
-		free(mem[i].addr);
-	free(mem);
+	free(lists);
 	mf_map_close(&f.map);
 	return rc;
 }

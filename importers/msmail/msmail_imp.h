@@ -30,6 +30,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/progress.h"
+#include "core/store_msdir.h"
 #include "core/strmap.h"
 #include "importers/msmail/msmail_dir.h"
 #include "importers/msmail/msmail_mmff.h"
@@ -39,16 +40,10 @@
 #define MAX_BLOB 999000000u       /* under SQLite's default SQLITE_MAX_LENGTH */
 #define HASH_CHUNK (8u << 20)
 
+/* A directory entry an address resolves to (msi_lookup; in the arena). */
 struct dent {
 	int64_t id;
 	const char *display;
-};
-
-/* "MS:ACMENET/HQPO/ERAMIREZ", "N:ELLEN RAMIREZ" -> struct dent (in the
- * arena); the keys live in the arena too. */
-struct dmap {
-	struct mf_strmap keys;
-	struct mf_arena arena;
 };
 
 /* The DOS and Windows code pages of MS Mail bundles are mostly single-byte:
@@ -89,7 +84,6 @@ struct msm {
 	struct msm_user *users;
 	size_t n_users, cap_users;
 	struct mf_strmap user_index; /* mailbox (ASCII case-insensitive) -> index + 1 */
-	struct dmap dir;
 	/* problem routing */
 	char file[1024];            /* relative path of the file being read */
 	int64_t mailbox_id;
@@ -111,9 +105,6 @@ struct mapped {
 	const char *rel;            /* into map.path */
 };
 
-void msi_dmap_put(struct dmap *m, const char *key, int64_t id, const char *display);
-const struct dent *msi_dmap_get(const struct dmap *m, const char *key);
-void msi_dmap_release(struct dmap *m);
 void msi_set_file(struct msm *s, const char *rel);
 void msi_on_problem(void *ctx, enum mf_severity sev, const char *code, uint64_t off,
 		    const char *text);
