@@ -32,7 +32,7 @@ struct mf_store {
 	struct stmt_slot cache[STMT_CACHE];
 	size_t ncache;
 	struct mf_strmap *alias_hints; /* core/store_alias.c; NULL until used */
-	int msdir_keys;                /* core/store_msdir.c: temp.msdir_keys exists */
+	int msdir_keys, msdir_users;   /* core/store_msdir.c: the temporary tables exist */
 };
 
 /* The connection (borrowed), for statements of the store modules. */

@@ -357,16 +357,6 @@ static int msmail_probe(const char *path)
 	return score;
 }
 
-static void user_free(struct msm_user *u)
-{
-	free(u->mailbox);
-	free(u->full_name);
-	free(u->dir_name);
-	free(u->mail_dir);
-	free(u->calendar);
-	free(u->hexid);
-}
-
 static int msmail_import(struct mf_store *st, const char *path,
 			 const struct mf_import_opts *opts, struct mf_import_stats *stats,
 			 struct mf_diag *diag)
@@ -380,7 +370,6 @@ static int msmail_import(struct mf_store *st, const char *path,
 
 	memset(&s, 0, sizeof(s));
 	memset(&man, 0, sizeof(man));
-	mf_strmap_init(&s.user_index, MF_STRMAP_NOCASE);
 	s.st = st;
 	s.opts = opts;
 	s.stats = stats;
@@ -466,8 +455,9 @@ static int msmail_import(struct mf_store *st, const char *path,
 		goto out;
 	mf_store_set_context(st, s.run_id, s.source_id);
 
-	/* the directory, in one transaction */
-	if ((rc = mf_store_begin(st, diag)) < 0)
+	/* the directory, in one transaction; what the importer knows of it
+	 * is kept in the store's temporary tables (core/store_msdir.h) */
+	if ((rc = mf_store_msdir_begin(st, diag)) < 0 || (rc = mf_store_begin(st, diag)) < 0)
 		goto out;
 	{
 		int64_t fid;
@@ -494,30 +484,38 @@ static int msmail_import(struct mf_store *st, const char *path,
 
 	/* mail and calendars, one mailbox at a time */
 	mf_progress_begin(&s.progress, "msmail", 0, 0, opts->quiet);
-	for (size_t i = 0; i < s.n_users; i++) {
-		struct msm_user *u = &s.users[i];
-		int64_t msgs = 0, items = 0;
-		int folders = 0;
-		if (!u->mailbox_id)
-			continue;
-		s.mailbox_id = u->mailbox_id;
-		if (u->in_csv && u->mail_dir && *u->mail_dir) {
-			if ((rc = msi_read_mail(&s, u, &msgs, &folders)) < 0)
+	{
+		struct mf_store_msuser uu, *u = &uu;
+		int64_t seq = 0;
+		while ((rc = mf_store_msuser_next(st, u, seq, diag)) == 1) {
+			int64_t msgs = 0, items = 0, inbox = u->inbox_messages;
+			int folders = 0;
+			seq = u->seq;
+			if (!u->mailbox_id) {
+				mf_store_msuser_release(u);
+				continue;
+			}
+			s.mailbox_id = u->mailbox_id;
+			if (u->in_csv && u->mail_dir && *u->mail_dir)
+				rc = msi_read_mail(&s, u, &msgs, &folders);
+			if (rc >= 0 && u->in_csv && u->calendar && *u->calendar)
+				rc = msi_read_calendar(&s, u, &items);
+			/* the maildata check reads the inbox's count back */
+			if (rc >= 0 && u->inbox_messages != inbox)
+				rc = mf_store_msuser_update(st, u, diag);
+			if (rc >= 0 && s.store_failed)
+				rc = mf_store_fail(st, diag, "cannot store a problem");
+			if (rc >= 0 && !opts->quiet)
+				mf_progress_note(&s.progress, "%s: %lld messages in %d folders, %lld calendar "
+						 "items%s", u->mailbox, (long long)msgs, folders, (long long)items,
+						 !u->in_csv ? " (no users.csv row: no mail)"
+						 : !u->mail_dir || !*u->mail_dir ? " (no mail exported)" : "");
+			mf_store_msuser_release(u);
+			if (rc < 0)
 				goto out;
 		}
-		if (u->in_csv && u->calendar && *u->calendar) {
-			if ((rc = msi_read_calendar(&s, u, &items)) < 0)
-				goto out;
-		}
-		if (s.store_failed) {
-			rc = mf_store_fail(st, diag, "cannot store a problem");
+		if (rc < 0)
 			goto out;
-		}
-		if (!opts->quiet)
-			mf_progress_note(&s.progress, "%s: %lld messages in %d folders, %lld calendar items%s",
-					 u->mailbox, (long long)msgs, folders, (long long)items,
-					 !u->in_csv ? " (no users.csv row: no mail)"
-					 : !u->mail_dir || !*u->mail_dir ? " (no mail exported)" : "");
 	}
 	mf_progress_end(&s.progress);
 	s.mailbox_id = 0;
@@ -533,10 +531,6 @@ fail:
 out:
 	mf_map_close(&man.map);
 	free(abs);
-	for (size_t i = 0; i < s.n_users; i++)
-		user_free(&s.users[i]);
-	free(s.users);
-	mf_strmap_release(&s.user_index);
 	mf_store_msdir_drop(st);
 	mf_pending_release(&s.pend);
 	mf_arena_release(&s.arena);

@@ -9,27 +9,8 @@
 
 /* ---- directory ---- */
 
-static struct msm_user *find_user(struct msm *s, const char *mailbox)
-{
-	uint64_t i;
-	return mf_strmap_get(&s->user_index, mailbox, &i) ? &s->users[i - 1] : NULL;
-}
-
-/* A new user named mailbox (owned from now on); mailbox is not taken. */
-static struct msm_user *add_user(struct msm *s, char *mailbox)
-{
-	struct msm_user *u;
-	if (!s->users || s->n_users == s->cap_users) {
-		s->cap_users = s->n_users ? s->n_users * 2 : 64;
-		s->users = mf_xreallocarray(s->users, s->cap_users, sizeof(*s->users));
-	}
-	u = &s->users[s->n_users++];
-	memset(u, 0, sizeof(*u));
-	u->inbox_messages = -1;
-	u->mailbox = mailbox;
-	mf_strmap_add(&s->user_index, mailbox, s->n_users);
-	return u;
-}
+/* The users met so far live in the store (core/store_msdir.h), not in
+ * memory: a site of 100,000 users costs no more memory than a small one. */
 
 static int read_users(struct msm *s)
 {
@@ -39,7 +20,7 @@ static int read_users(struct msm *s)
 	struct mf_msuser row;
 	int64_t file_id;
 	enum mf_file_state state;
-	int rc;
+	int rc, store_rc = MF_OK;
 
 	if (!abs)
 		return mf_diag_set(s->diag, MF_ENOTFOUND, "users.csv", MF_NO_OFFSET,
@@ -48,7 +29,8 @@ static int read_users(struct msm *s)
 	free(abs);
 	if (rc < 0)
 		return rc;
-	if ((rc = msi_begin_file(s, &f, "users", "UTF-8", 0, &file_id, &state)) < 0)
+	if ((rc = msi_begin_file(s, &f, "users", "UTF-8", 0, &file_id, &state)) < 0 ||
+	    (rc = mf_store_msuser_reset(s->st, s->diag)) < 0)
 		goto out;
 	if (state == MF_FILE_CHANGED) {
 		rc = mf_diag_set(s->diag, MF_EFORMAT, f.rel, MF_NO_OFFSET,
@@ -59,27 +41,45 @@ static int read_users(struct msm *s)
 	mf_msusers_init(&u, f.map.data, f.map.len, msi_on_problem, s);
 	mf_map_watch(&f.map, &u.csv.rd);
 	while ((rc = mf_msusers_next(&u, &row)) == MF_OK) {
+		struct mf_store_msuser x;
+		int found;
 		char *mbx = msi_utf8_dup(s, row.mailbox, row.offset);
-		struct msm_user *x = find_user(s, mbx);
-		if (x) {
-			msi_problem(s, MF_WARNING, "msmail.users-duplicate", row.offset,
-				    "mailbox %s listed twice in users.csv; the first row is used", mbx);
+		if ((found = mf_store_msuser_find(s->st, &x, mbx, s->diag)) != 0) {
+			mf_store_msuser_release(&x);
+			if (found > 0)
+				msi_problem(s, MF_WARNING, "msmail.users-duplicate", row.offset,
+					    "mailbox %s listed twice in users.csv; the first row is used",
+					    mbx);
 			free(mbx);
+			if (found < 0) {
+				store_rc = found;
+				break;
+			}
 			continue;
 		}
 		if (strlen(mbx) > 10)
 			msi_problem(s, MF_WARNING, "msmail.users-value", row.offset,
 				    "mailbox name %s is longer than MS Mail's 10 characters", mbx);
-		x = add_user(s, mbx);
-		x->full_name = msi_utf8_dup(s, row.full_name, row.offset);
-		x->mail_dir = msi_utf8_dup(s, row.mail_dir, row.offset);
-		x->calendar = msi_utf8_dup(s, row.calendar, row.offset);
-		x->hexid = msi_utf8_dup(s, row.hexid, row.offset);
-		x->deleted = row.deleted;
-		x->in_csv = 1;
-		x->csv_offset = row.offset;
+		x.seq = ++s->n_users;
+		x.mailbox = mbx;
+		x.inbox_messages = -1;
+		x.full_name = msi_utf8_dup(s, row.full_name, row.offset);
+		x.mail_dir = msi_utf8_dup(s, row.mail_dir, row.offset);
+		x.calendar = msi_utf8_dup(s, row.calendar, row.offset);
+		x.hexid = msi_utf8_dup(s, row.hexid, row.offset);
+		x.deleted = row.deleted;
+		x.in_csv = 1;
+		x.csv_offset = row.offset;
+		store_rc = mf_store_msuser_add(s->st, &x, s->diag);
+		mf_store_msuser_release(&x);
+		if (store_rc < 0)
+			break;
 	}
 	mf_msusers_release(&u);
+	if (store_rc < 0) {
+		rc = store_rc;
+		goto out;
+	}
 	if (rc == MF_EFORMAT) {
 		rc = mf_diag_set(s->diag, MF_EFORMAT, f.rel, 0,
 				 "users.csv has no header row with a 'mailbox' column");
@@ -92,7 +92,7 @@ out:
 }
 
 /* Stage the mailbox of u (find or create). */
-static int stage_mailbox(struct msm *s, struct msm_user *u, const char *network,
+static int stage_mailbox(struct msm *s, struct mf_store_msuser *u, const char *network,
 			 const char *postoffice, const char *mailbox, int in_directory)
 {
 	struct mf_mailbox mb;
@@ -131,7 +131,7 @@ static int stage_mailbox(struct msm *s, struct msm_user *u, const char *network,
 }
 
 /* Does a deleted user's export still hold mail or a calendar? */
-static int has_content(struct msm *s, const struct msm_user *u)
+static int has_content(struct msm *s, const struct mf_store_msuser *u)
 {
 	int found = 0;
 	if (u->mail_dir && *u->mail_dir) {
@@ -240,26 +240,36 @@ static int dir_entry(struct msm *s, const struct mf_msdir_line *l, int64_t file_
 				msi_problem(s, MF_WARNING, "msmail.dir-address", l->offset,
 					    "a part of '%s' is longer than MS Mail's 10 characters", addr_s);
 			if (mf_strcaseeq(net, s->mx.network) && mf_strcaseeq(po, s->mx.postoffice)) {
-				struct msm_user *u = find_user(s, mbx);
-				if (u && u->in_pol) {
+				struct mf_store_msuser u;
+				int found = mf_store_msuser_find(s->st, &u, mbx, s->diag);
+				if (found < 0)
+					return found;
+				if (found && u.in_pol) {
 					msi_problem(s, MF_WARNING, "msmail.dir-duplicate", l->offset,
 						    "mailbox %s listed twice in pol.txt", mbx);
 				} else {
-					if (!u) {
-						u = add_user(s, mf_xstrdup(mbx));
-					} else if (u->deleted) {
-						msi_problem(s, MF_WARNING, "msmail.users-deleted-listed", u->csv_offset,
+					if (!found) {
+						u.seq = ++s->n_users;
+						u.mailbox = mf_xstrdup(mbx);
+						u.inbox_messages = -1;
+					} else if (u.deleted) {
+						msi_problem(s, MF_WARNING, "msmail.users-deleted-listed", u.csv_offset,
 							    "mailbox %s is marked deleted in users.csv but listed in "
 							    "pol.txt; staged as deleted", mbx);
 					}
-					u->in_pol = 1;
-					free(u->dir_name);
-					u->dir_name = mf_xstrdup(name);
-					if ((rc = stage_mailbox(s, u, s->mx.network, s->mx.postoffice, mbx, 1)) < 0)
+					u.in_pol = 1;
+					free(u.dir_name);
+					u.dir_name = mf_xstrdup(name);
+					if ((rc = stage_mailbox(s, &u, s->mx.network, s->mx.postoffice, mbx, 1)) < 0 ||
+					    (rc = (found ? mf_store_msuser_update : mf_store_msuser_add)(s->st, &u,
+													 s->diag)) < 0) {
+						mf_store_msuser_release(&u);
 						return rc;
+					}
 				}
 				e.kind = "user";
-				e.mailbox_id = u->mailbox_id;
+				e.mailbox_id = u.mailbox_id;
+				mf_store_msuser_release(&u);
 			} else if (write && (rc = msi_store_po(s, po, net, "remote", NULL)) < 0) {
 				return rc;
 			}
@@ -569,22 +579,35 @@ int msi_read_directory(struct msm *s)
 		return rc;
 	/* users.csv rows that pol.txt does not list */
 	msi_set_file(s, "users.csv");
-	for (size_t i = 0; i < s->n_users; i++) {
-		struct msm_user *u = &s->users[i];
-		if (u->in_pol)
-			continue;
-		if (u->deleted && !has_content(s, u)) {
-			msi_problem(s, MF_INFO, "msmail.deleted-no-mail", u->csv_offset,
-				    "deleted mailbox %s has no mail or calendar in the export; not migrated",
-				    u->mailbox);
-			continue;
+	{
+		struct mf_store_msuser u;
+		int64_t seq = 0;
+		while ((rc = mf_store_msuser_next(s->st, &u, seq, s->diag)) == 1) {
+			seq = u.seq;
+			if (u.in_pol) {
+				mf_store_msuser_release(&u);
+				continue;
+			}
+			if (u.deleted && !has_content(s, &u)) {
+				msi_problem(s, MF_INFO, "msmail.deleted-no-mail", u.csv_offset,
+					    "deleted mailbox %s has no mail or calendar in the export; not "
+					    "migrated", u.mailbox);
+				mf_store_msuser_release(&u);
+				continue;
+			}
+			if (!u.deleted)
+				msi_problem(s, MF_WARNING, "msmail.user-not-in-directory", u.csv_offset,
+					    "mailbox %s is in users.csv but not in pol.txt; staged as a "
+					    "mailbox outside the directory", u.mailbox);
+			if ((rc = stage_mailbox(s, &u, s->mx.network, s->mx.postoffice, u.mailbox, 0)) >= 0)
+				rc = mf_store_msuser_update(s->st, &u, s->diag);
+			mf_store_msuser_release(&u);
+			if (rc < 0)
+				return rc;
 		}
-		if (!u->deleted)
-			msi_problem(s, MF_WARNING, "msmail.user-not-in-directory", u->csv_offset,
-				    "mailbox %s is in users.csv but not in pol.txt; staged as a mailbox "
-				    "outside the directory", u->mailbox);
-		if ((rc = stage_mailbox(s, u, s->mx.network, s->mx.postoffice, u->mailbox, 0)) < 0)
+		if (rc < 0)
 			return rc;
+		rc = MF_OK;
 	}
 	/* gateway lists */
 	dir = msi_resolve(s, "directory", 0, MF_INFO, "");

@@ -57,17 +57,6 @@ struct sbcs {
 	char seq[256][4];
 };
 
-struct msm_user {
-	char *mailbox;              /* as written (UTF-8) */
-	char *full_name;            /* from users.csv (UTF-8) */
-	char *dir_name;             /* friendly name from pol.txt (UTF-8) */
-	char *mail_dir, *calendar, *hexid;
-	int deleted, in_csv, in_pol;
-	uint64_t csv_offset;
-	int64_t mailbox_id;
-	int64_t inbox_messages;     /* for the maildata check; -1: no inbox.mmff */
-};
-
 struct msm {
 	struct mf_store *st;
 	const struct mf_import_opts *opts;
@@ -81,9 +70,7 @@ struct msm {
 	struct sbcs table;          /* for cs */
 	int64_t source_id, run_id;
 	int64_t dtstamp;
-	struct msm_user *users;
-	size_t n_users, cap_users;
-	struct mf_strmap user_index; /* mailbox (ASCII case-insensitive) -> index + 1 */
+	int64_t n_users;            /* users met (core/store_msdir.h: in the store) */
 	/* problem routing */
 	char file[1024];            /* relative path of the file being read */
 	int64_t mailbox_id;
@@ -133,8 +120,8 @@ int msi_store_po(struct msm *s, const char *name, const char *network, const cha
 const struct dent *msi_lookup(struct msm *s, const char *v);
 void msi_free_list(char **v, size_t n);
 int msi_read_directory(struct msm *s);
-int msi_read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_folders);
-int msi_read_calendar(struct msm *s, struct msm_user *u, int64_t *n_items);
+int msi_read_mail(struct msm *s, struct mf_store_msuser *u, int64_t *n_msgs, int *n_folders);
+int msi_read_calendar(struct msm *s, struct mf_store_msuser *u, int64_t *n_items);
 void msi_check_maildata(struct msm *s);
 
 #endif
