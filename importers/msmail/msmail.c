@@ -380,8 +380,10 @@ static int msmail_import(struct mf_store *st, const char *path,
 	mf_buf_init(&s.body, MF_BUF_TEXT_MAX);
 
 	/* fewer, larger WAL checkpoints (each one syncs the database file)
-	 * and a 16 MiB page cache while importing */
-	mf_store_bulk_begin(st, &bulk, 16384, 65536);
+	 * and an 8 MiB page cache while importing: the import's memory is
+	 * bounded by it (the directory lives in the store, core/store_msdir.h),
+	 * and 16 MiB held 10,000 users' indexes but not 100,000 (issue 15) */
+	mf_store_bulk_begin(st, &bulk, 8192, 65536);
 	s.root = realpath(path, NULL);
 	if (!s.root) {
 		rc = mf_diag_errno(diag, MF_ENOTFOUND, path, "cannot open the bundle");
