@@ -199,6 +199,18 @@ static void alias_unique(void)
 	T_EQ_INT(mf_alias_unique(out, "AbcdefghijklmnopqrsX", taken_smith, NULL), MF_OK);
 	T_EQ_STR(out, "Abcdefghijklmnopqrs2");
 	T_EQ_INT(mf_alias_unique(out, "", taken_smith, NULL), MF_ENOTFOUND);
+	/* resumed at a candidate: the same answer, and the number of it */
+	{
+		unsigned k = 0;
+		T_EQ_INT(mf_alias_unique_from(out, &k, "SmithJ", 2, taken_smith, NULL), MF_OK);
+		T_EQ_STR(out, "SmithJ3");
+		T_EQ_INT(k, 3);
+		T_EQ_INT(mf_alias_unique_from(out, &k, "SmithJ", 7, taken_smith, NULL), MF_OK);
+		T_EQ_STR(out, "SmithJ7");
+		T_EQ_INT(mf_alias_unique_from(out, &k, "JonesA", 1, taken_smith, NULL), MF_OK);
+		T_EQ_STR(out, "JonesA");
+		T_EQ_INT(k, 1);
+	}
 }
 
 static void fold(void)
