@@ -25,7 +25,7 @@ static const char SQL_USER_ADD[] =
 	"hexid, deleted, in_csv, in_pol, csv_offset, mailbox_id, inbox_messages) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_USER_SET[] =
-	"UPDATE temp.msdir_users SET mailbox = ?2, full_name = ?3, dir_name = ?4, mail_dir = ?5, "
+	"UPDATE temp.msdir_users SET full_name = ?3, dir_name = ?4, mail_dir = ?5, "
 	"calendar = ?6, hexid = ?7, deleted = ?8, in_csv = ?9, in_pol = ?10, csv_offset = ?11, "
 	"mailbox_id = ?12, inbox_messages = ?13 WHERE seq = ?1";
 #define USER_COLS "seq, mailbox, full_name, dir_name, mail_dir, calendar, hexid, deleted, " \

@@ -41,7 +41,7 @@ int mf_store_msuser_reset(struct mf_store *st, struct mf_diag *diag);
 /* A new user (u->seq and u->mailbox set; the mailbox not yet known). */
 int mf_store_msuser_add(struct mf_store *st, const struct mf_store_msuser *u,
 			struct mf_diag *diag);
-/* Every field of the user u->seq written back. */
+/* Every field of the user u->seq but its mailbox name written back. */
 int mf_store_msuser_update(struct mf_store *st, const struct mf_store_msuser *u,
 			   struct mf_diag *diag);
 /* The user named mailbox into *u (owned): 1, 0 when absent, negative MF_E*. */
