@@ -361,6 +361,7 @@ static int load_dir(struct msm *s)
 	if (rc == MF_OK)
 		rc = mf_store_dir_scan(s->st, s->source_id, dir_add, &k, s->diag);
 	mf_arena_release(&k.arena);
+	s->dir_loaded = rc == MF_OK;
 	return rc;
 }
 
@@ -638,5 +639,7 @@ int msi_read_directory(struct msm *s)
 		if (rc < 0)
 			return rc;
 	}
-	return load_dir(s);
+	/* groups.txt, read last, loaded the keys already when it was read:
+	 * only its members came after, and they are no entries */
+	return s->dir_loaded ? MF_OK : load_dir(s);
 }

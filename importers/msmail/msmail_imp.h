@@ -77,6 +77,7 @@ struct msm {
 	int collecting;             /* hold problems until the message row exists */
 	struct mf_pending pend;
 	int store_failed;
+	int dir_loaded;              /* the look-up keys hold the whole directory */
 	struct mf_arena arena;      /* per message */
 	struct mf_buf conv;
 	struct mf_buf body;         /* the current message's body text */
