@@ -163,30 +163,23 @@ size_t mf_alias_base(char out[MF_ALIAS_MAX + 1], const char *given,
 	return n;
 }
 
-int mf_alias_unique(char out[MF_ALIAS_MAX + 1], const char *base,
-		    int (*taken)(const char *alias, void *payload), void *payload)
-{
-	return mf_alias_unique_from(out, NULL, base, 1, taken, payload);
-}
-
-int mf_alias_unique_from(char out[MF_ALIAS_MAX + 1], unsigned *k_out, const char *base,
-			 unsigned first, int (*taken)(const char *alias, void *payload),
-			 void *payload)
+int mf_alias_unique_from(char out[MF_ALIAS_MAX + 1], unsigned *k_io, const char *base,
+			 int (*taken)(const char *alias, void *payload), void *payload)
 {
 	size_t blen = strlen(base);
+	unsigned k = *k_io;
 
 	if (blen == 0 || blen > MF_ALIAS_MAX)
 		return MF_ENOTFOUND;
-	if (first <= 1) {
+	if (k < 2) {
 		snprintf(out, MF_ALIAS_MAX + 1, "%s", base);
 		if (!taken(out, payload)) {
-			if (k_out)
-				*k_out = 1;
+			*k_io = 1;
 			return MF_OK;
 		}
-		first = 2;
+		k = 2;
 	}
-	for (unsigned k = first; k < 100000; k++) {
+	for (; k < 100000; k++) {
 		char suf[8];
 		int sl = snprintf(suf, sizeof(suf), "%u", k);
 		size_t keep = blen;
@@ -194,13 +187,19 @@ int mf_alias_unique_from(char out[MF_ALIAS_MAX + 1], unsigned *k_out, const char
 			keep = MF_ALIAS_MAX - (size_t)sl;
 		snprintf(out, MF_ALIAS_MAX + 1, "%.*s%s", (int)keep, base, suf);
 		if (!taken(out, payload)) {
-			if (k_out)
-				*k_out = k;
+			*k_io = k;
 			return MF_OK;
 		}
 	}
 	out[0] = '\0';
 	return MF_ENOTFOUND;
+}
+
+int mf_alias_unique(char out[MF_ALIAS_MAX + 1], const char *base,
+		    int (*taken)(const char *alias, void *payload), void *payload)
+{
+	unsigned k = 0;
+	return mf_alias_unique_from(out, &k, base, taken, payload);
 }
 
 int mf_alias_valid(const char *s)

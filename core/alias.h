@@ -53,14 +53,13 @@ size_t mf_alias_base(char out[MF_ALIAS_MAX + 1], const char *given,
 int mf_alias_unique(char out[MF_ALIAS_MAX + 1], const char *base,
 		    int (*taken)(const char *alias, void *payload), void *payload);
 /*
- * The same search started at candidate first (1: base itself, k >= 2:
- * base followed by k), for a caller that knows every earlier candidate is
- * taken: the result is the one mf_alias_unique would give.  *k_out (may be
- * NULL) receives the number of the candidate returned.
+ * The same, starting at number *k_io (0 or 1: base itself first, then 2,
+ * 3, ...); *k_io receives the number used (1: base itself).  A caller that
+ * never frees an alias it took can start the next search for the same base
+ * one past the number used last and gets what mf_alias_unique would.
  */
-int mf_alias_unique_from(char out[MF_ALIAS_MAX + 1], unsigned *k_out, const char *base,
-			 unsigned first, int (*taken)(const char *alias, void *payload),
-			 void *payload);
+int mf_alias_unique_from(char out[MF_ALIAS_MAX + 1], unsigned *k_io, const char *base,
+			 int (*taken)(const char *alias, void *payload), void *payload);
 
 /* Is s a well-formed alias (1-20 of [A-Za-z0-9._-], not starting with . or -)? */
 int mf_alias_valid(const char *s);

@@ -502,6 +502,62 @@ int mf_store_plan_mailbox_get(struct mf_store *st, struct mf_store_plan_row *r, 
 int mf_store_plan_recipient_get(struct mf_store *st, struct mf_store_plan_row *r, int64_t entry_id,
 				struct mf_arena *arena, struct mf_diag *diag);
 
+/* ---- the plan's working tables (core/store_plan_work.c) ---- */
+
+/* A mailbox being planned (plan_work): what it was staged as, then the
+ * plan's decision (strings in arena). */
+struct mf_store_planw {
+	int64_t id;                  /* mailboxes.id */
+	const char *kind, *name, *display_name, *source_address, *match_key, *loose_key;
+	const char *current_alias, *origin_alias, *map_alias;
+	const char *action, *obj_class, *obj_alias, *obj_dn;
+	int64_t object_id;           /* 0: none */
+	const char *alias, *alias_from, *conflict, *message;
+};
+/* Empty the working tables (inside the plan's transaction). */
+int mf_store_planw_reset(struct mf_store *st, struct mf_diag *diag);
+/* Add a mailbox (id, kind, name, display_name, source_address, keys,
+ * current and origin alias). */
+int mf_store_planw_add(struct mf_store *st, const struct mf_store_planw *w, struct mf_diag *diag);
+/* Up to max mailboxes after after_id, in id order (*n_out < max: the last
+ * page); one by id (1, or 0 none). */
+int mf_store_planw_page(struct mf_store *st, struct mf_store_planw *out, size_t max, size_t *n_out,
+			int64_t after_id, struct mf_arena *arena, struct mf_diag *diag);
+int mf_store_planw_get(struct mf_store *st, struct mf_store_planw *out, int64_t mailbox_id,
+		       struct mf_arena *arena, struct mf_diag *diag);
+/* Store a mailbox's decision (action .. message). */
+int mf_store_planw_update(struct mf_store *st, const struct mf_store_planw *w, struct mf_diag *diag);
+/* The mailboxes an alias-map key names (source address, also after a
+ * MIGRATE: prefix, or name; ASCII case ignored): how many, the first id. */
+int mf_store_planw_resolve(struct mf_store *st, int64_t *n_out, int64_t *first_id, const char *key,
+			   struct mf_diag *diag);
+int mf_store_planw_set_map_alias(struct mf_store *st, int64_t mailbox_id, const char *alias,
+				 struct mf_diag *diag);
+/* The first mailbox with match key key before before_id (0: any) (1/0);
+ * the first mailbox before before_id that converts into or goes into
+ * target object object_id (1/0). */
+int mf_store_planw_first_by_key(struct mf_store *st, int64_t *mailbox_id, const char *key,
+				int64_t before_id, struct mf_diag *diag);
+int mf_store_planw_claimed(struct mf_store *st, int64_t *mailbox_id, int64_t object_id,
+			   int64_t before_id, struct mf_diag *diag);
+/* The aliases given so far (case ignored): 1 taken, 0 not; add one. */
+int mf_store_planw_alias_has(struct mf_store *st, const char *alias, struct mf_diag *diag);
+int mf_store_planw_alias_add(struct mf_store *st, const char *alias, struct mf_diag *diag);
+/* The first custom recipient or list with an address key: get (1/0,
+ * name in arena), put (the first put wins). */
+int mf_store_planw_seen_get(struct mf_store *st, int64_t *entry_id, const char **name,
+			    const char *key, struct mf_arena *arena, struct mf_diag *diag);
+int mf_store_planw_seen_put(struct mf_store *st, const char *key, int64_t entry_id,
+			    const char *name, struct mf_diag *diag);
+/* Per alias base, the number to try next when numbering (get: 1 and
+ * *next, or 0 none; put replaces). */
+int mf_store_planw_base_get(struct mf_store *st, int64_t *next, const char *base,
+			    struct mf_diag *diag);
+int mf_store_planw_base_put(struct mf_store *st, const char *base, int64_t next,
+			    struct mf_diag *diag);
+/* Replace the plan's mailbox rows by the decisions in plan_work. */
+int mf_store_planw_write_plan(struct mf_store *st, struct mf_diag *diag);
+
 /* ---- helpers for loaders ---- */
 
 /* Copy column i of stmt as a string into arena (NULL for SQL NULL). */

@@ -183,6 +183,20 @@ int mf_store_pab_next_position(struct mf_store *st, int *pos_out, int64_t mailbo
 
 /* ---- the target directory snapshot ---- */
 
+/*
+ * Dropping the old snapshot: its target objects go a batch at a time (each
+ * DELETE cascades to the objects' proxies and clears the plan rows naming
+ * them), then its sources row.  One DELETE of the sources row alone did
+ * the same in one statement, and inside the import's transaction SQLite
+ * keeps a statement journal of every page that statement changes - in
+ * memory (temp_store = MEMORY): 28 MB more at 30,000 objects (issue 15).
+ * A batch's journal is dropped when its statement ends.  Everything stays
+ * in the caller's transaction, so the replacement is still all or nothing.
+ */
+#define SNAPSHOT_DROP_BATCH 500
+static const char SQL_DROP_OBJECTS[] =
+	"DELETE FROM target_objects WHERE id IN (SELECT o.id FROM sources s "
+	"JOIN target_objects o ON o.source_id = s.id WHERE s.format = 'directory' LIMIT ?1)";
 static const char SQL_DROP_OLD[] = "DELETE FROM sources WHERE format = 'directory'";
 static const char SQL_OBJ_INS[] =
 	"INSERT INTO target_objects(source_id, class, alias, display_name, given_name, surname, "
@@ -195,6 +209,17 @@ static const char SQL_ALIAS_DUP[] =
 
 int mf_store_snapshot_drop(struct mf_store *st, struct mf_diag *diag)
 {
+	for (;;) {
+		sqlite3_stmt *s = mf_store_stmt(st, SQL_DROP_OBJECTS, diag);
+		int rc;
+		if (!s)
+			return MF_ESTORE;
+		sqlite3_bind_int(s, 1, SNAPSHOT_DROP_BATCH);
+		if ((rc = mf_store_step_done(st, s, diag, "cannot drop the old snapshot")) < 0)
+			return rc;
+		if (sqlite3_changes(mf_store_db(st)) == 0)
+			break;
+	}
 	return mf_store_exec(st, SQL_DROP_OLD, diag);
 }
 

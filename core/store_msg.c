@@ -71,11 +71,13 @@ int mf_store_mailbox(struct mf_store *st, int64_t *id_out, int *created_out,
 	if (mb->alias && mf_alias_valid(mb->alias) && !alias_taken(mb->alias, &tc)) {
 		snprintf(alias, sizeof(alias), "%s", mb->alias);
 		have_alias = 1;
-	} else if (mf_alias_base(base, mb->given_name, mb->surname, mb->name) &&
-		   mf_alias_unique_from(alias, &k, base, mf_store_alias_hint(st, base),
-					alias_taken, &tc) == MF_OK) {
+	} else if (mf_alias_base(base, mb->given_name, mb->surname, mb->name)) {
 		/* the search resumes after the last namesake (store_alias.c) */
-		have_alias = 1;
+		k = mf_store_alias_hint(st, base);
+		if (mf_alias_unique_from(alias, &k, base, alias_taken, &tc) == MF_OK)
+			have_alias = 1;
+		else
+			k = 0;
 	}
 	if (tc.failed)
 		return mf_store_fail(st, diag, "cannot check alias");

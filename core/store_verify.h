@@ -59,4 +59,37 @@ int mf_store_verify_calendar(struct mf_store *st, int64_t mailbox_id,
 			     struct mf_calendar_item **out, size_t *n_out,
 			     struct mf_arena *arena, struct mf_diag *diag);
 
+/*
+ * A scratch list of what verify read back from a target, for a target of
+ * one file per mailbox (Exchange: one record per .PRI section and per
+ * message line of it): kept in temporary tables of the connection, in a
+ * temporary file (PRAGMA temp_store = FILE, a small page cache of their
+ * own), so that verify holds none of it in memory however large the set.
+ * begin makes the tables empty and opens the transaction the records go
+ * in; file_add and line_add add them (line_add to the last file); ready
+ * commits (the reads follow); end drops the tables.
+ */
+int mf_store_vscratch_begin(struct mf_store *st, struct mf_diag *diag);
+int mf_store_vscratch_file_add(struct mf_store *st, int64_t *id_out, const char *key,
+			       const char *alias, struct mf_diag *diag);
+int mf_store_vscratch_line_add(struct mf_store *st, int64_t file_id, int64_t line,
+			       const char *sha256, int64_t bytes, int schedule,
+			       struct mf_diag *diag);
+int mf_store_vscratch_ready(struct mf_store *st, struct mf_diag *diag);
+void mf_store_vscratch_end(struct mf_store *st);
+
+/* The keys of the files whose alias is alias, in the order they were
+ * added: fn(arg, key) for each (a negative return stops and is returned). */
+int mf_store_vscratch_files_by_alias(struct mf_store *st, const char *alias,
+				     int (*fn)(void *arg, const char *key), void *arg,
+				     struct mf_diag *diag);
+
+/* Whether a file of that key was added (*exists 1 or 0), and the lines
+ * of every file of that key, files in the order added, lines in theirs:
+ * fn(arg, line, sha256, bytes, schedule) for each. */
+int mf_store_vscratch_lines_by_key(struct mf_store *st, const char *key, int *exists,
+				   int (*fn)(void *arg, int64_t line, const char *sha256,
+					     int64_t bytes, int schedule),
+				   void *arg, struct mf_diag *diag);
+
 #endif

@@ -34,8 +34,27 @@ static void rows_free(struct mf_export *ex)
 	ex->nrows = 0;
 }
 
+/* The leases of finished mailboxes kept with their rows (an exporter with
+ * a sync barrier): dropped once the rows are committed or given up. */
+static void release_held(struct mf_export *ex)
+{
+	for (size_t i = 0; i < ex->nheld; i++)
+		mf_exp_lease_release(ex, ex->held[i]);
+	ex->nheld = 0;
+}
+
+void mf_exp_lease_hold(struct mf_export *ex, int64_t mailbox_id)
+{
+	if (ex->nheld == ex->capheld) {
+		ex->capheld = ex->capheld ? ex->capheld * 2 : 64;
+		ex->held = mf_xreallocarray(ex->held, ex->capheld, sizeof(*ex->held));
+	}
+	ex->held[ex->nheld++] = mailbox_id;
+}
+
 void mf_exp_ledger_clear(struct mf_export *ex)
 {
+	release_held(ex);
 	rows_free(ex);
 	if (ex->spill)
 		fclose(ex->spill);
@@ -180,8 +199,15 @@ int mf_exp_ledger_flush(struct mf_export *ex, struct mf_diag *diag)
 			return rc;
 		ex->last_beat_ms = ex->last_flush_ms;
 	}
-	if (ex->nrows == 0 && !ex->nspill && !ex->cur_mailbox)
+	if (ex->nrows == 0 && !ex->nspill && !ex->cur_mailbox) {
+		release_held(ex);
 		return MF_OK;
+	}
+	/* an exporter that syncs in batches: its data on disk first, so no
+	 * row committed here can be taken away by a power cut */
+	if ((ex->nrows || ex->nspill) && ex->exp && ex->exp->sync && ex->ctx &&
+	    (rc = ex->exp->sync(ex->ctx, diag)) < 0)
+		return rc;
 	if ((rc = mf_store_begin(ex->st, diag)) < 0)
 		return rc;
 	if (ex->cur_mailbox) {
@@ -232,8 +258,12 @@ int mf_exp_ledger_flush(struct mf_export *ex, struct mf_diag *diag)
 		if (mf_store_delivery_put(ex->st, ex->target, ex->run_id, &d, diag) < 0)
 			goto fail;
 	}
+	/* the held leases go in the same transaction as their rows */
+	for (size_t i = 0; i < ex->nheld; i++)
+		mf_store_lease_release(ex->st, ex->held[i], ex->target, ex->run_id);
 	if ((rc = mf_store_commit(ex->st, diag)) < 0)
 		return rc;
+	ex->nheld = 0;
 	mf_exp_ledger_clear(ex);
 	if (lost || atomic_load(&mf_exp_run_of(ex)->beat.declared_gone))
 		return mf_diag_set(diag, MF_EBUSY, NULL, MF_NO_OFFSET,
@@ -248,7 +278,9 @@ fail:
 
 int mf_exp_ledger_maybe(struct mf_export *ex, int force, struct mf_diag *diag)
 {
-	if (!force && ex->nrows < LEDGER_BATCH && mf_now_ms() - ex->last_flush_ms < LEDGER_MS)
+	/* with a sync barrier: about every two seconds, not every 200 rows */
+	size_t batch = ex->exp && ex->exp->sync ? LEDGER_SPILL : LEDGER_BATCH;
+	if (!force && ex->nrows + ex->nspill < batch && mf_now_ms() - ex->last_flush_ms < LEDGER_MS)
 		return MF_OK;
 	return mf_exp_ledger_flush(ex, diag);
 }

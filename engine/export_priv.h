@@ -61,6 +61,10 @@ struct mf_export {
 	int64_t cur_mailbox;
 	struct ledger_row *rows;
 	size_t nrows, caprows;
+	/* exporter with a sync barrier: the leases of finished mailboxes
+	 * whose rows are not committed yet, released with them */
+	int64_t *held;
+	size_t nheld, capheld;
 	FILE *spill;          /* older unflushed rows (tmpfile; NULL: none) */
 	size_t nspill;        /* rows in it, written before the ones in rows */
 	long spill_end;       /* its size */
@@ -110,7 +114,11 @@ int mf_exp_ledger_put(struct mf_export *ex, const char *kind, int64_t item_id,
 int mf_exp_ledger_flush(struct mf_export *ex, struct mf_diag *diag);
 /* Write when enough is kept (or force). */
 int mf_exp_ledger_maybe(struct mf_export *ex, int force, struct mf_diag *diag);
+/* Drop the rows kept (and release the held leases). */
 void mf_exp_ledger_clear(struct mf_export *ex);
+/* Keep a finished mailbox's lease until its rows are committed (an
+ * exporter with a sync barrier). */
+void mf_exp_lease_hold(struct mf_export *ex, int64_t mailbox_id);
 
 /* leases and heartbeat (export_lease.c) */
 enum mf_exp_lease { MF_LEASE_TAKEN, MF_LEASE_TAKEN_OVER, MF_LEASE_BUSY };

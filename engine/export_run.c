@@ -226,6 +226,9 @@ end:
 			struct mf_diag d3;
 			if (mf_exp_ledger_flush(ex, &d3) == MF_ESTORE)
 				mf_exp_ledger_clear(ex);
+		} else if (ex->exp->sync) {
+			/* rows of several mailboxes behind one sync (exporter.h) */
+			rc = mf_exp_ledger_maybe(ex, 0, diag);
 		} else {
 			rc = mf_exp_ledger_flush(ex, diag);
 		}
@@ -316,7 +319,10 @@ static int run_one(struct mf_export *ex, struct mf_mailbox *mb, struct mf_export
 	ex->cur = sum;
 	ex->cur_mailbox = mb->id;
 	rc = export_mailbox(ex, mb, sum, arena, diag);
-	mf_exp_lease_release(ex, mb->id);
+	if (ex->exp->sync)
+		mf_exp_lease_hold(ex, mb->id);
+	else
+		mf_exp_lease_release(ex, mb->id);
 	ex->cur = NULL;
 	ex->cur_mailbox = 0;
 	if (rc == MF_ESTORE)
@@ -735,8 +741,11 @@ stop_progress:
 stop:
 	{
 		struct mf_diag d4;
-		if (mf_exp_ledger_flush(&ex, &d4) == MF_ESTORE && final == MF_OK)
-			final = mf_diag_set(diag, MF_ESTORE, d4.file, d4.offset, "%s", d4.msg);
+		int frc = mf_exp_ledger_flush(&ex, &d4);
+		/* MF_EIO: the exporter's sync barrier failed, the rows kept are
+		 * not committed (their mailboxes go again next run) */
+		if ((frc == MF_ESTORE || frc == MF_EIO) && final == MF_OK)
+			final = mf_diag_set(diag, frc, d4.file, d4.offset, "%s", d4.msg);
 		mf_exp_ledger_clear(&ex);
 		if (record_unreached(&ex, ids, nmb, summary, &d4) < 0 && final == MF_OK)
 			final = mf_diag_set(diag, MF_ESTORE, d4.file, d4.offset, "%s", d4.msg);
@@ -754,6 +763,7 @@ stop:
 	if (opened)
 		exp->close(&ex.ctx);
 	free(ex.rows);
+	free(ex.held);
 	free(ex.cal_passed);
 	if (summary->interrupted && final == MF_OK)
 		final = mf_exp_stop_diag(diag);

@@ -95,6 +95,7 @@ static void worker_release(struct worker *w)
 	}
 	mf_exp_ledger_clear(&w->ex);
 	free(w->ex.rows);
+	free(w->ex.held);
 	free(w->ex.cal_passed);
 	if (w->ex.ctx)
 		w->ex.exp->close(&w->ex.ctx);

@@ -291,6 +291,19 @@ struct mf_exporter {
 	 */
 	int (*inspect)(struct mf_inspect_sum *sum, const char *path, unsigned flags,
 		       FILE *out, FILE *err, struct mf_diag *diag);
+
+	/*
+	 * Durability barrier, for an exporter that does not sync its files
+	 * one by one (pst: one syncfs() instead of two fsyncs per mailbox).
+	 * When set, the driver commits ledger rows only right after a sync
+	 * that returned MF_OK, and keeps the ledger rows and the leases of
+	 * finished mailboxes for up to two seconds (not one transaction per
+	 * mailbox): no row ever says delivered for data a power cut could
+	 * still take away, and a mailbox stays leased until its rows are
+	 * committed.  MF_OK when everything written so far is on disk.  NULL:
+	 * the exporter syncs before it confirms, rows go at each mailbox end.
+	 */
+	int (*sync)(struct mf_export_ctx *ctx, struct mf_diag *diag);
 };
 
 /* NULL-terminated. */

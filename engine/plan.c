@@ -136,47 +136,6 @@ char *mf_pl_key_of(struct mf_arena *a, const char *addr, int loose)
 	return r;
 }
 
-/* ---- small helpers ---- */
-
-int mf_pl_sset_has(const struct sset *set, const char *s)
-{
-	return mf_strmap_get(&set->m, s, NULL);
-}
-
-void mf_pl_sset_add(struct sset *set, struct mf_arena *a, const char *s)
-{
-	set->m.flags = MF_STRMAP_NOCASE;
-	if (!mf_pl_sset_has(set, s))
-		mf_strmap_add(&set->m, mf_arena_strdup(a, s), 1);
-}
-
-static void sset_release(struct sset *set)
-{
-	mf_strmap_release(&set->m);
-}
-
-int mf_pl_smap_get(const struct smap *m, const char *k, size_t *v)
-{
-	uint64_t x;
-	if (!k || !mf_strmap_get(&m->m, k, &x))
-		return 0;
-	*v = (size_t)x;
-	return 1;
-}
-
-void mf_pl_smap_put(struct smap *m, const char *k, size_t v)
-{
-	if (!k)
-		return;
-	m->m.flags = MF_STRMAP_NOCASE;
-	mf_strmap_add(&m->m, k, v);
-}
-
-void mf_pl_smap_release(struct smap *m)
-{
-	mf_strmap_release(&m->m);
-}
-
 /* ---- fingerprint: everything the plan is made from ---- */
 
 int mf_plan_is_current(struct mf_store *st, struct mf_diag *diag)
@@ -271,7 +230,8 @@ static int build(struct mf_store *st, const char *alias_map, int64_t run_id, int
 	    (rc = mf_pl_match_mailboxes(&p, diag)) < 0 ||
 	    (rc = mf_pl_final_aliases(&p, diag)) < 0)
 		goto fail;
-	mf_pl_alias_conflicts_and_messages(&p);
+	if ((rc = mf_pl_alias_conflicts_and_messages(&p, diag)) < 0)
+		goto fail;
 	if (p.failed) {
 		rc = mf_store_fail(st, diag, "cannot describe plan");
 		goto fail;
@@ -294,9 +254,6 @@ static int build(struct mf_store *st, const char *alias_map, int64_t run_id, int
 fail:
 	mf_store_rollback(st);
 out:
-	sset_release(&p.aliases);
-	mf_pl_smap_release(&p.by_key);
-	free(p.mb);
 	mf_arena_release(&p.a);
 	return rc;
 }

@@ -3,6 +3,12 @@
  * plan_mailboxes.c: the mailboxes being planned, the alias map, matching mailboxes
  * with the target's objects and making their aliases final
  * (see plan.c and plan_priv.h).
+ *
+ * The mailboxes live in the store's working table (plan_work): each pass
+ * reads them a page at a time, in id order, decides and writes each one
+ * back before the next is looked at, so a later mailbox sees the
+ * decisions of every earlier one (which mailbox claimed a target object
+ * first, which aliases are taken), as when all of them were in memory.
  */
 #include "engine/plan_priv.h"
 
@@ -15,10 +21,160 @@ static int64_t target_alias_owner(struct planner *p, const char *alias, int64_t 
 	return id;
 }
 
+/* Has the plan given alias already? */
+static int alias_given(struct planner *p, const char *alias)
+{
+	int rc = mf_store_planw_alias_has(p->st, alias, NULL);
+	if (rc < 0)
+		p->failed = 1;
+	return rc == 1;
+}
+
+int mf_pl_alias_take(struct planner *p, const char *alias)
+{
+	int rc = mf_store_planw_alias_add(p->st, alias, NULL);
+	if (rc < 0)
+		p->failed = 1;
+	return rc;
+}
+
 int mf_pl_alias_taken_any(const char *alias, void *payload)
 {
 	struct planner *p = payload;
-	return mf_pl_sset_has(&p->aliases, alias) || target_alias_owner(p, alias, 0) != 0;
+	return alias_given(p, alias) || target_alias_owner(p, alias, 0) != 0;
+}
+
+/* base made unique among the aliases given and the target's (as
+ * mf_alias_unique), starting past the number this base was given last;
+ * the caller takes the alias it gets. */
+int mf_pl_alias_unique(struct planner *p, char out[MF_ALIAS_MAX + 1], const char *base)
+{
+	int64_t next = 0;
+	unsigned k;
+	int rc;
+	if (mf_store_planw_base_get(p->st, &next, base, NULL) < 0)
+		p->failed = 1;
+	k = next > 1 && next < 100000 ? (unsigned)next : 0;
+	rc = mf_alias_unique_from(out, &k, base, mf_pl_alias_taken_any, p);
+	if (rc == MF_OK && mf_store_planw_base_put(p->st, base, (int64_t)k + 1, NULL) < 0)
+		p->failed = 1;
+	return rc;
+}
+
+/* ---- a mailbox to and from its plan_work row ---- */
+
+static void pmb_from_row(struct pmb *m, const struct mf_store_planw *w)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = w->id;
+	m->kind = w->kind ? w->kind : "mailbox";
+	m->name = w->name ? w->name : "";
+	m->display_name = w->display_name;
+	m->source_address = w->source_address;
+	m->current = w->current_alias;
+	m->origin = w->origin_alias;
+	m->key = w->match_key;
+	m->loose = w->loose_key;
+	m->map_alias = w->map_alias;
+	m->action = w->action ? mf_pl_action_parse(w->action) : MF_PLAN_CREATE;
+	m->object_id = w->object_id;
+	m->obj_class = w->obj_class;
+	m->obj_alias = w->obj_alias;
+	m->obj_dn = w->obj_dn;
+	m->conflict = w->conflict;
+	m->message = (char *)w->message;
+	if (w->alias) {
+		snprintf(m->alias, sizeof(m->alias), "%s", w->alias);
+		m->has_alias = 1;
+		m->alias_from = w->alias_from;
+	}
+}
+
+static int pmb_store(struct planner *p, const struct pmb *m, struct mf_diag *diag)
+{
+	struct mf_store_planw w;
+	memset(&w, 0, sizeof(w));
+	w.id = m->id;
+	w.action = mf_plan_action_name(m->action);
+	w.object_id = m->object_id;
+	w.obj_class = m->obj_class;
+	w.obj_alias = m->obj_alias;
+	w.obj_dn = m->obj_dn;
+	w.alias = m->has_alias ? m->alias : NULL;
+	w.alias_from = m->has_alias ? m->alias_from : NULL;
+	w.conflict = m->conflict;
+	w.message = m->message;
+	return mf_store_planw_update(p->st, &w, diag);
+}
+
+static int str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Did a pass change nothing that pmb_store writes? */
+static int pmb_same(const struct pmb *a, const struct pmb *b)
+{
+	return a->action == b->action && a->object_id == b->object_id &&
+	       str_same(a->obj_class, b->obj_class) && str_same(a->obj_alias, b->obj_alias) &&
+	       str_same(a->obj_dn, b->obj_dn) && a->has_alias == b->has_alias &&
+	       (!a->has_alias || (!strcmp(a->alias, b->alias) && str_same(a->alias_from, b->alias_from))) &&
+	       str_same(a->conflict, b->conflict) && str_same(a->message, b->message);
+}
+
+/* One mailbox by id (1, or 0 none; strings in the arena). */
+static int mailbox_get(struct planner *p, struct pmb *out, int64_t id)
+{
+	struct mf_store_planw w;
+	int rc = mf_store_planw_get(p->st, &w, id, &p->a, NULL);
+	if (rc < 0)
+		p->failed = 1;
+	if (rc == 1)
+		pmb_from_row(out, &w);
+	return rc == 1;
+}
+
+/* The first mailbox with match key key before before_id (0: any). */
+int mf_pl_mailbox_by_key(struct planner *p, struct pmb *out, const char *key, int64_t before_id)
+{
+	int64_t id = 0;
+	int rc = mf_store_planw_first_by_key(p->st, &id, key, before_id, NULL);
+	if (rc < 0)
+		p->failed = 1;
+	return rc == 1 && mailbox_get(p, out, id);
+}
+
+#define PAGE 256
+
+/* Call fn on every mailbox in id order, a page at a time; with write, each
+ * one is stored back right after fn. */
+static int each_mailbox(struct planner *p, int write,
+			int (*fn)(struct planner *p, struct pmb *m, struct mf_diag *diag),
+			struct mf_diag *diag)
+{
+	struct mf_store_planw *w = mf_xreallocarray(NULL, PAGE, sizeof(*w));
+	int64_t after = 0;
+	int rc = MF_OK;
+	for (;;) {
+		size_t n = 0;
+		mf_arena_reset(&p->a);
+		if ((rc = mf_store_planw_page(p->st, w, PAGE, &n, after, &p->a, diag)) < 0)
+			break;
+		for (size_t i = 0; i < n && rc == MF_OK; i++) {
+			struct pmb m, was;
+			pmb_from_row(&m, &w[i]);
+			was = m;
+			rc = fn(p, &m, diag);
+			if (rc == MF_OK && write && (!w[i].action || !pmb_same(&was, &m)))
+				rc = pmb_store(p, &m, diag);
+		}
+		if (rc < 0 || n < PAGE)
+			break;
+		after = w[n - 1].id;
+	}
+	free(w);
+	mf_arena_reset(&p->a);
+	return rc;
 }
 
 static const char *class_words(const char *cls)
@@ -121,28 +277,19 @@ struct map_line {
 	char *key, *alias;
 	int64_t line;
 	uint64_t offset;
-	size_t mb;                   /* index of the mailbox it names */
+	int64_t mb;                  /* id of the mailbox it names */
 };
 
-/* Which mailboxes does key name?  Count and the first index. */
-static size_t map_resolve(const struct planner *p, const char *key, size_t *first)
+/* Which mailboxes does key name?  Count and the first one (in the arena). */
+static int64_t map_resolve(struct planner *p, const char *key, struct pmb *first)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < p->n; i++) {
-		const struct pmb *m = &p->mb[i];
-		int hit = 0;
-		if (m->source_address) {
-			hit = mf_strcaseeq(key, m->source_address);
-			if (!hit && mf_strncaseeq(key, "MIGRATE:", 8))
-				hit = mf_strcaseeq(key + 8, m->source_address);
-		}
-		if (!hit)
-			hit = mf_strcaseeq(key, m->name);
-		if (hit) {
-			if (n++ == 0)
-				*first = i;
-		}
+	int64_t n = 0, id = 0;
+	if (mf_store_planw_resolve(p->st, &n, &id, key, NULL) < 0) {
+		p->failed = 1;
+		return 0;
 	}
+	if (n > 0 && !mailbox_get(p, first, id))
+		return 0;
 	return n;
 }
 
@@ -178,7 +325,8 @@ int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag)
 	mf_csv_rec_init(&rec, 4096, 8);
 	for (;;) {
 		const char *k, *al;
-		size_t first = 0, hits;
+		struct pmb first;
+		int64_t hits;
 		rc = mf_csv_next(&r, &rec, path, diag);
 		if (rc == MF_DONE)
 			break;
@@ -218,6 +366,10 @@ int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag)
 			goto out;
 		}
 		hits = map_resolve(p, lines[n].key, &first);
+		if (p->failed) {
+			rc = mf_store_fail(p->st, diag, "cannot resolve alias map");
+			goto out;
+		}
 		if (hits == 0) {
 			rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
 					 "line %llu: no staged mailbox has the source address or name '%s' "
@@ -226,17 +378,17 @@ int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag)
 		}
 		if (hits > 1) {
 			rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
-					 "line %llu: '%s' names %zu mailboxes; use the full source address "
+					 "line %llu: '%s' names %lld mailboxes; use the full source address "
 					 "(for example '%s')", (unsigned long long)rec.number, lines[n].key,
-					 hits, p->mb[first].source_address);
+					 (long long)hits, first.source_address);
 			goto out;
 		}
-		lines[n].mb = first;
+		lines[n].mb = first.id;
 		for (size_t j = 0; j < n; j++) {
-			if (lines[j].mb == first) {
+			if (lines[j].mb == first.id) {
 				rc = mf_diag_set(diag, MF_EUSAGE, path, rec.offset,
 						 "line %llu: mailbox '%s' already got an alias on line %lld",
-						 (unsigned long long)rec.number, p->mb[first].name,
+						 (unsigned long long)rec.number, first.name,
 						 (long long)lines[j].line);
 				goto out;
 			}
@@ -271,57 +423,64 @@ static void apply_line(void *arg, const char *k, const char *al)
 {
 	struct apply_ctx *ac = arg;
 	struct planner *p = ac->p;
-	size_t first = 0;
-	if (!p->mb || !k || !al || !mf_alias_valid(al) || map_resolve(p, k, &first) != 1 ||
-	    first >= p->n || p->mb[first].map_alias) {
+	struct pmb first;
+	if (!k || !al || !mf_alias_valid(al) || map_resolve(p, k, &first) != 1 || first.map_alias) {
 		(*ac->unused)++;
 		return;
 	}
-	p->mb[first].map_alias = mf_arena_strdup(&p->a, al);
+	if (mf_store_planw_set_map_alias(p->st, first.id, al, NULL) < 0)
+		p->failed = 1;
+	p->n_mapped++;
 }
 
 /* Apply the stored map to the mailboxes; counts lines naming none. */
 int mf_pl_map_apply(struct planner *p, int64_t *unused, struct mf_diag *diag)
 {
 	struct apply_ctx ac = { p, unused };
+	int rc;
 	*unused = 0;
-	return mf_store_alias_map_walk(p->st, apply_line, &ac, diag);
+	rc = mf_store_alias_map_walk(p->st, apply_line, &ac, diag);
+	mf_arena_reset(&p->a);
+	if (rc == MF_OK && p->failed)
+		rc = mf_store_fail(p->st, diag, "cannot apply alias map");
+	return rc;
 }
 
 /* ---- mailboxes ---- */
 
+/* Copy a mailbox into plan_work, with the match keys of its address. */
 static int load_one(void *arg, const struct mf_store_plan_row *r)
 {
 	struct planner *p = arg;
-	struct pmb *m;
-	if (p->n == p->cap_mb) {
-		p->cap_mb = p->cap_mb ? p->cap_mb * 2 : 64;
-		p->mb = mf_xreallocarray(p->mb, p->cap_mb, sizeof(*p->mb));
-	}
-	m = &p->mb[p->n++];
-	memset(m, 0, sizeof(*m));
-	m->id = r->id;
-	m->kind = mf_arena_strdup(&p->a, r->kind);
-	m->name = mf_arena_strdup(&p->a, r->name);
-	m->display_name = mf_arena_strdup(&p->a, r->display_name);
-	m->source_address = mf_arena_strdup(&p->a, r->source_address);
-	m->current = mf_arena_strdup(&p->a, r->alias);
-	m->origin = mf_arena_strdup(&p->a, r->alias_from);
-	m->key = mf_pl_key_of(&p->a, m->source_address, 0);
-	m->loose = mf_pl_key_of(&p->a, m->source_address, 1);
-	if (!m->kind)
-		m->kind = "mailbox";
-	if (!m->name)
-		m->name = "";
-	return MF_OK;
+	struct mf_store_planw w;
+	int rc;
+	memset(&w, 0, sizeof(w));
+	w.id = r->id;
+	w.kind = r->kind;
+	w.name = r->name;
+	w.display_name = r->display_name;
+	w.source_address = r->source_address;
+	w.current_alias = r->alias;
+	w.origin_alias = r->alias_from;
+	w.match_key = mf_pl_key_of(&p->a, r->source_address, 0);
+	w.loose_key = mf_pl_key_of(&p->a, r->source_address, 1);
+	rc = mf_store_planw_add(p->st, &w, NULL);
+	mf_arena_reset(&p->a);
+	if (rc < 0)
+		p->failed = 1;
+	return rc;
 }
 
 int mf_pl_load_mailboxes(struct planner *p, struct mf_diag *diag)
 {
 	int rc;
-	if ((rc = mf_store_alias_origin(p->st, diag)) < 0)
+	if ((rc = mf_store_alias_origin(p->st, diag)) < 0 ||
+	    (rc = mf_store_planw_reset(p->st, diag)) < 0)
 		return rc;
-	return mf_store_plan_mailbox_walk(p->st, load_one, p, diag);
+	rc = mf_store_plan_mailbox_walk(p->st, load_one, p, diag);
+	if (rc < 0 && p->failed)
+		rc = mf_store_fail(p->st, diag, "cannot store plan work");
+	return rc;
 }
 
 /* Target objects carrying key (at most max), in id order. */
@@ -331,190 +490,206 @@ static int match_objects(struct planner *p, const char *key, struct mf_store_tob
 	return mf_store_target_match(p->st, out, max, n_out, key, &p->a, diag);
 }
 
+/* Decide a mailbox's action from the target's objects. */
+static int match_one(struct planner *p, struct pmb *m, struct mf_diag *diag)
+{
+	struct mf_store_tobj o[8];
+	size_t n = 0, nc = 0, nm = 0, nd = 0, ic = 0, im = 0, idl = 0;
+	const char *me = describe_mailbox(p, m);
+	struct pmb prev;
+	int rc;
+
+	m->action = !strcmp(m->kind, "public") ? MF_PLAN_PUBLIC : MF_PLAN_CREATE;
+	if (m->key && mf_pl_mailbox_by_key(p, &prev, m->key, m->id)) {
+		mf_pl_conflict(p, m, "plan.duplicate-address", 0,
+			 "%s has the same source address as %s (the same user staged twice?); "
+			 "on the target both would land in one mailbox; fix: export them to "
+			 "separate targets with --mailbox, or remove one source from the staging "
+			 "database", me, describe_mailbox(p, &prev));
+		return MF_OK;
+	}
+	if (p->failed)
+		return mf_store_fail(p->st, diag, "cannot read plan work");
+	if (m->action == MF_PLAN_PUBLIC || !m->key)
+		return MF_OK;
+	if ((rc = match_objects(p, m->key, o, MF_ARRAY_LEN(o), &n, diag)) < 0)
+		return rc;
+	if (n > MF_ARRAY_LEN(o))
+		n = MF_ARRAY_LEN(o);
+	for (size_t k = 0; k < n; k++) {
+		if (!strcmp(o[k].cls, "custom")) {
+			if (nc++ == 0)
+				ic = k;
+		} else if (!strcmp(o[k].cls, "mailbox")) {
+			if (nm++ == 0)
+				im = k;
+		} else {
+			if (nd++ == 0)
+				idl = k;
+		}
+	}
+	if (n == 0) {
+		/* a near miss: the Wizard compares exactly and would not find it */
+		struct mf_store_tobj lo;
+		int found = mf_store_target_loose(p->st, &lo, m->loose, &p->a, diag);
+		if (found < 0)
+			return found;
+		if (found == 1) {
+			int64_t oid = lo.id;
+			const char *px = lo.proxy;
+			mf_pl_conflict(p, m, "plan.near-match", oid,
+				 "%s: %s has the proxy address '%s', which differs from the source "
+				 "address only in blanks; the Migration Wizard compares addresses exactly "
+				 "and would create a second object beside it; fix: correct that proxy "
+				 "on the target to '%s' and import a new directory snapshot",
+				 me, mf_pl_describe_object(p, oid), px, m->source_address);
+		}
+		return MF_OK;
+	}
+	if (nd) {
+		mf_pl_conflict(p, m, "plan.matches-list", o[idl].id,
+			 "%s: its source address is a proxy address of %s; fix: remove that "
+			 "address from the list on the target and import a new directory snapshot",
+			 me, mf_pl_describe_object(p, o[idl].id));
+		return MF_OK;
+	}
+	if (nc > 1) {
+		size_t k2 = ic + 1;
+		while (k2 < n && strcmp(o[k2].cls, "custom"))
+			k2++;
+		mf_pl_conflict(p, m, "plan.ambiguous", o[ic].id,
+			 "%s: two custom recipients on the target carry its address, %s and %s; "
+			 "the Migration Wizard cannot tell which one to convert; fix: delete one of "
+			 "them (or remove the address from it) on the target and import a new "
+			 "directory snapshot", me, mf_pl_describe_object(p, o[ic].id),
+			 mf_pl_describe_object(p, o[k2 < n ? k2 : ic].id));
+		return MF_OK;
+	}
+	if (nc && nm) {
+		mf_pl_conflict(p, m, "plan.ambiguous", o[ic].id,
+			 "%s: both %s and %s on the target carry its address; fix: remove the "
+			 "address from the one that is not this user and import a new directory "
+			 "snapshot", me, mf_pl_describe_object(p, o[im].id), mf_pl_describe_object(p, o[ic].id));
+		return MF_OK;
+	}
+	if (nm > 1) {
+		mf_pl_conflict(p, m, "plan.ambiguous", o[im].id,
+			 "%s: several mailboxes on the target carry its address, first %s; fix: "
+			 "keep the address on one of them and import a new directory snapshot",
+			 me, mf_pl_describe_object(p, o[im].id));
+		return MF_OK;
+	}
+	{
+		const struct mf_store_tobj *t = nc ? &o[ic] : &o[im];
+		int64_t other = 0;
+		struct pmb om;
+		int found = mf_store_planw_claimed(p->st, &other, t->id, m->id, diag);
+		if (found < 0)
+			return found;
+		if (found == 1 && mailbox_get(p, &om, other)) {
+			mf_pl_conflict(p, m, "plan.ambiguous", t->id,
+				 "%s: %s on the target is also claimed by %s; fix: give one of the two "
+				 "mailboxes another source address or migrate them separately",
+				 me, mf_pl_describe_object(p, t->id), describe_mailbox(p, &om));
+			return MF_OK;
+		}
+		m->action = nc ? MF_PLAN_CONVERT : MF_PLAN_EXISTS;
+		m->object_id = t->id;
+		m->obj_class = t->cls;
+		m->obj_alias = t->alias;
+		m->obj_dn = t->display_name;
+	}
+	return MF_OK;
+}
+
 /* Decide each mailbox's action from the target's objects. */
 int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag)
 {
-	struct smap claimed = { 0 };  /* object id (as text) -> mailbox index */
-	int rc = MF_OK;
-
-	for (size_t i = 0; i < p->n && rc == MF_OK; i++) {
-		struct pmb *m = &p->mb[i];
-		struct mf_store_tobj o[8];
-		size_t n = 0, nc = 0, nm = 0, nd = 0, ic = 0, im = 0, idl = 0, prev;
-		const char *me = describe_mailbox(p, m);
-
-		m->action = !strcmp(m->kind, "public") ? MF_PLAN_PUBLIC : MF_PLAN_CREATE;
-		if (m->key && mf_pl_smap_get(&p->by_key, m->key, &prev)) {
-			mf_pl_conflict(p, m, "plan.duplicate-address", 0,
-				 "%s has the same source address as %s (the same user staged twice?); "
-				 "on the target both would land in one mailbox; fix: export them to "
-				 "separate targets with --mailbox, or remove one source from the staging "
-				 "database", me, describe_mailbox(p, &p->mb[prev]));
-			continue;
-		}
-		mf_pl_smap_put(&p->by_key, m->key, i);
-		if (m->action == MF_PLAN_PUBLIC || !m->key)
-			continue;
-		if ((rc = match_objects(p, m->key, o, MF_ARRAY_LEN(o), &n, diag)) < 0)
-			break;
-		if (n > MF_ARRAY_LEN(o))
-			n = MF_ARRAY_LEN(o);
-		for (size_t k = 0; k < n; k++) {
-			if (!strcmp(o[k].cls, "custom")) {
-				if (nc++ == 0)
-					ic = k;
-			} else if (!strcmp(o[k].cls, "mailbox")) {
-				if (nm++ == 0)
-					im = k;
-			} else {
-				if (nd++ == 0)
-					idl = k;
-			}
-		}
-		if (n == 0) {
-			/* a near miss: the Wizard compares exactly and would not find it */
-			struct mf_store_tobj lo;
-			int found = mf_store_target_loose(p->st, &lo, m->loose, &p->a, diag);
-			if (found < 0) {
-				rc = found;
-				break;
-			}
-			if (found == 1) {
-				int64_t oid = lo.id;
-				const char *px = lo.proxy;
-				mf_pl_conflict(p, m, "plan.near-match", oid,
-					 "%s: %s has the proxy address '%s', which differs from the source "
-					 "address only in blanks; the Migration Wizard compares addresses exactly "
-					 "and would create a second object beside it; fix: correct that proxy "
-					 "on the target to '%s' and import a new directory snapshot",
-					 me, mf_pl_describe_object(p, oid), px, m->source_address);
-				continue;
-			}
-			continue;
-		}
-		if (nd) {
-			mf_pl_conflict(p, m, "plan.matches-list", o[idl].id,
-				 "%s: its source address is a proxy address of %s; fix: remove that "
-				 "address from the list on the target and import a new directory snapshot",
-				 me, mf_pl_describe_object(p, o[idl].id));
-			continue;
-		}
-		if (nc > 1) {
-			size_t k2 = ic + 1;
-			while (k2 < n && strcmp(o[k2].cls, "custom"))
-				k2++;
-			mf_pl_conflict(p, m, "plan.ambiguous", o[ic].id,
-				 "%s: two custom recipients on the target carry its address, %s and %s; "
-				 "the Migration Wizard cannot tell which one to convert; fix: delete one of "
-				 "them (or remove the address from it) on the target and import a new "
-				 "directory snapshot", me, mf_pl_describe_object(p, o[ic].id),
-				 mf_pl_describe_object(p, o[k2 < n ? k2 : ic].id));
-			continue;
-		}
-		if (nc && nm) {
-			mf_pl_conflict(p, m, "plan.ambiguous", o[ic].id,
-				 "%s: both %s and %s on the target carry its address; fix: remove the "
-				 "address from the one that is not this user and import a new directory "
-				 "snapshot", me, mf_pl_describe_object(p, o[im].id), mf_pl_describe_object(p, o[ic].id));
-			continue;
-		}
-		if (nm > 1) {
-			mf_pl_conflict(p, m, "plan.ambiguous", o[im].id,
-				 "%s: several mailboxes on the target carry its address, first %s; fix: "
-				 "keep the address on one of them and import a new directory snapshot",
-				 me, mf_pl_describe_object(p, o[im].id));
-			continue;
-		}
-		{
-			const struct mf_store_tobj *t = nc ? &o[ic] : &o[im];
-			char idk[32];
-			size_t other;
-			snprintf(idk, sizeof(idk), "%lld", (long long)t->id);
-			if (mf_pl_smap_get(&claimed, idk, &other)) {
-				mf_pl_conflict(p, m, "plan.ambiguous", t->id,
-					 "%s: %s on the target is also claimed by %s; fix: give one of the two "
-					 "mailboxes another source address or migrate them separately",
-					 me, mf_pl_describe_object(p, t->id), describe_mailbox(p, &p->mb[other]));
-				continue;
-			}
-			mf_pl_smap_put(&claimed, mf_arena_strdup(&p->a, idk), i);
-			m->action = nc ? MF_PLAN_CONVERT : MF_PLAN_EXISTS;
-			m->object_id = t->id;
-			m->obj_class = t->cls;
-			m->obj_alias = t->alias;
-			m->obj_dn = t->display_name;
-		}
-	}
-	mf_pl_smap_release(&claimed);
+	int rc = each_mailbox(p, 1, match_one, diag);
 	if (rc == MF_OK && p->failed)
 		rc = mf_store_fail(p->st, diag, "cannot describe target objects");
 	return rc;
 }
 
+/* pass 1: the map */
+static int alias_from_map(struct planner *p, struct pmb *m, struct mf_diag *diag)
+{
+	(void)diag;
+	if (m->map_alias && !alias_given(p, m->map_alias)) {
+		snprintf(m->alias, sizeof(m->alias), "%s", m->map_alias);
+		m->has_alias = 1;
+		m->alias_from = "map";
+		mf_pl_alias_take(p, m->alias);
+	}
+	return MF_OK;
+}
+
+/* pass 2: the alias of the object the mailbox becomes */
+static int alias_from_target(struct planner *p, struct pmb *m, struct mf_diag *diag)
+{
+	(void)diag;
+	if (m->has_alias || (m->action != MF_PLAN_CONVERT && m->action != MF_PLAN_EXISTS))
+		return MF_OK;
+	if (m->obj_alias && mf_alias_valid(m->obj_alias) && !alias_given(p, m->obj_alias)) {
+		snprintf(m->alias, sizeof(m->alias), "%s", m->obj_alias);
+		m->has_alias = 1;
+		m->alias_from = "target";
+		mf_pl_alias_take(p, m->alias);
+	}
+	return MF_OK;
+}
+
+/* pass 3: as staged, numbered when another mailbox took it above */
+static int alias_as_staged(struct planner *p, struct pmb *m, struct mf_diag *diag)
+{
+	(void)diag;
+	if (m->has_alias || !m->origin || !*m->origin)
+		return MF_OK;
+	if (!alias_given(p, m->origin)) {
+		snprintf(m->alias, sizeof(m->alias), "%s", m->origin);
+	} else {
+		char base[MF_ALIAS_MAX + 1];
+		snprintf(base, sizeof(base), "%s", m->origin);
+		if (mf_pl_alias_unique(p, m->alias, base) < 0)
+			return MF_OK;
+	}
+	m->has_alias = 1;
+	m->alias_from = "staged";
+	mf_pl_alias_take(p, m->alias);
+	return MF_OK;
+}
+
 /* Make every mailbox's alias final: map, then target, then staged. */
 int mf_pl_final_aliases(struct planner *p, struct mf_diag *diag)
 {
-	/* pass 1: the map */
-	for (size_t i = 0; i < p->n; i++) {
-		struct pmb *m = &p->mb[i];
-		if (m->map_alias && !mf_pl_sset_has(&p->aliases, m->map_alias)) {
-			snprintf(m->alias, sizeof(m->alias), "%s", m->map_alias);
-			m->has_alias = 1;
-			m->alias_from = "map";
-			mf_pl_sset_add(&p->aliases, &p->a, m->alias);
-		}
-	}
-	/* pass 2: the alias of the object the mailbox becomes */
-	for (size_t i = 0; i < p->n; i++) {
-		struct pmb *m = &p->mb[i];
-		if (m->has_alias || (m->action != MF_PLAN_CONVERT && m->action != MF_PLAN_EXISTS))
-			continue;
-		if (m->obj_alias && mf_alias_valid(m->obj_alias) && !mf_pl_sset_has(&p->aliases, m->obj_alias)) {
-			snprintf(m->alias, sizeof(m->alias), "%s", m->obj_alias);
-			m->has_alias = 1;
-			m->alias_from = "target";
-			mf_pl_sset_add(&p->aliases, &p->a, m->alias);
-		}
-	}
-	/* pass 3: as staged, numbered when another mailbox took it above */
-	for (size_t i = 0; i < p->n; i++) {
-		struct pmb *m = &p->mb[i];
-		if (m->has_alias || !m->origin || !*m->origin)
-			continue;
-		if (!mf_pl_sset_has(&p->aliases, m->origin)) {
-			snprintf(m->alias, sizeof(m->alias), "%s", m->origin);
-		} else {
-			char base[MF_ALIAS_MAX + 1];
-			snprintf(base, sizeof(base), "%s", m->origin);
-			if (mf_alias_unique(m->alias, base, mf_pl_alias_taken_any, p) < 0)
-				continue;
-		}
-		m->has_alias = 1;
-		m->alias_from = "staged";
-		mf_pl_sset_add(&p->aliases, &p->a, m->alias);
-	}
+	int rc;
+	/* pass 1 only when a map line names a mailbox (it changes no other) */
+	if ((p->n_mapped && (rc = each_mailbox(p, 1, alias_from_map, diag)) < 0) ||
+	    (rc = each_mailbox(p, 1, alias_from_target, diag)) < 0 ||
+	    (rc = each_mailbox(p, 1, alias_as_staged, diag)) < 0)
+		return rc;
 	if (p->failed)
 		return mf_store_fail(p->st, diag, "cannot check aliases");
 	return MF_OK;
 }
 
 /* Conflicts that depend on the final alias, and the messages. */
-void mf_pl_alias_conflicts_and_messages(struct planner *p)
+static int conflicts_and_message(struct planner *p, struct pmb *m, struct mf_diag *diag)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		struct pmb *m = &p->mb[i];
+	(void)diag;
+	{
 		const char *me;
 		int64_t owner;
 
 		if (m->action == MF_PLAN_CONFLICT)
-			continue;
+			return MF_OK;
 		me = describe_mailbox(p, m);
 		if (!m->has_alias) {
 			mf_pl_conflict(p, m, "plan.no-alias", 0,
 				 "%s: no ASCII alias could be formed from its name; fix: give it one in "
 				 "an alias map (a line %s) and run 'mailferry plan --alias-map FILE'",
 				 me, map_line(p, m));
-			continue;
+			return MF_OK;
 		}
 		if (m->action != MF_PLAN_PUBLIC) {
 			owner = target_alias_owner(p, m->alias, m->object_id);
@@ -524,7 +699,7 @@ void mf_pl_alias_conflicts_and_messages(struct planner *p)
 					 "the mailbox another alias in an alias map (a line %s) and run "
 					 "'mailferry plan --alias-map FILE'",
 					 me, m->alias, mf_pl_describe_object(p, owner), map_line(p, m));
-				continue;
+				return MF_OK;
 			}
 		}
 		switch (m->action) {
@@ -548,6 +723,12 @@ void mf_pl_alias_conflicts_and_messages(struct planner *p)
 			break;
 		}
 	}
+	return MF_OK;
+}
+
+int mf_pl_alias_conflicts_and_messages(struct planner *p, struct mf_diag *diag)
+{
+	return each_mailbox(p, 1, conflicts_and_message, diag);
 }
 
 static int changed(const struct pmb *m)
@@ -558,41 +739,30 @@ static int changed(const struct pmb *m)
 	return strcmp(want, m->current) != 0;
 }
 
+static int unset_alias(struct planner *p, struct pmb *m, struct mf_diag *diag)
+{
+	int rc = MF_OK;
+	if (changed(m) && (rc = mf_store_mailbox_set_alias(p->st, m->id, NULL, diag)) == MF_OK)
+		p->n_changed++;
+	return rc;
+}
+
+static int set_alias(struct planner *p, struct pmb *m, struct mf_diag *diag)
+{
+	if (!changed(m) || !m->has_alias)
+		return MF_OK;
+	return mf_store_mailbox_set_alias(p->st, m->id, m->alias, diag);
+}
+
 int mf_pl_store_mailboxes(struct planner *p, int64_t *n_changed, struct mf_diag *diag)
 {
 	int rc;
 
-	*n_changed = 0;
 	/* two steps, so that two mailboxes can swap aliases */
-	for (int phase = 0; phase < 2; phase++) {
-		for (size_t i = 0; i < p->n; i++) {
-			struct pmb *m = &p->mb[i];
-			if (!changed(m))
-				continue;
-			if (phase == 1 && !m->has_alias)
-				continue;
-			if ((rc = mf_store_mailbox_set_alias(p->st, m->id, phase == 1 ? m->alias : NULL,
-							     diag)) < 0)
-				return rc;
-			if (phase == 0)
-				(*n_changed)++;
-		}
-	}
-	if ((rc = mf_store_plan_clear(p->st, 0, diag)) < 0)
+	p->n_changed = 0;
+	if ((rc = each_mailbox(p, 0, unset_alias, diag)) < 0 ||
+	    (rc = each_mailbox(p, 0, set_alias, diag)) < 0)
 		return rc;
-	for (size_t i = 0; i < p->n; i++) {
-		struct pmb *m = &p->mb[i];
-		struct mf_store_plan_row r;
-		memset(&r, 0, sizeof(r));
-		r.id = m->id;
-		r.action = mf_plan_action_name(m->action);
-		r.alias = m->has_alias ? m->alias : NULL;
-		r.alias_from = m->has_alias ? m->alias_from : NULL;
-		r.object_id = m->object_id;
-		r.conflict = m->conflict;
-		r.message = m->message ? m->message : "";
-		if ((rc = mf_store_plan_mailbox_put(p->st, &r, diag)) < 0)
-			return rc;
-	}
-	return MF_OK;
+	*n_changed = p->n_changed;
+	return mf_store_planw_write_plan(p->st, diag);
 }

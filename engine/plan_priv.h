@@ -23,22 +23,14 @@
 #define PLAN_VERSION "mailferry-plan-1"
 #define ALIAS_MAP_MAX (16u << 20)
 
-/* A set of strings compared case-insensitively (ASCII); zeroed = empty. */
-struct sset {
-	struct mf_strmap m;
-};
-
-/* A string -> index map (case-insensitive keys), for matching addresses;
- * zeroed = empty.  Keys are borrowed: they live in the plan's arena. */
-struct smap {
-	struct mf_strmap m;
-};
 /* ---- the mailboxes being planned ---- */
 
+/* One mailbox while the plan decides it; it lives in the store's working
+ * table (plan_work) and is read a page at a time (plan_mailboxes.c). */
 struct pmb {
 	int64_t id;
 	const char *kind, *name, *display_name, *source_address;
-	const char *current;        /* mailboxes.alias now */
+	const char *current;        /* mailboxes.alias when the plan started */
 	const char *origin;         /* alias it was staged with */
 	const char *key, *loose;    /* match keys of its source address */
 	const char *map_alias;      /* from the alias map */
@@ -52,27 +44,27 @@ struct pmb {
 	const char *alias_from;
 };
 
+/* The planner holds no list of mailboxes, aliases or keys: those are in
+ * the store's working tables (core/store_plan_work.c), so its memory does
+ * not grow with the post office.  The arena holds one page of mailboxes
+ * (or one recipient) at a time. */
 struct planner {
 	struct mf_store *st;
 	struct mf_arena a;
-	struct pmb *mb;
-	size_t n, cap_mb;
-	struct sset aliases;        /* final aliases of mailboxes and created recipients */
-	struct smap by_key;         /* mailbox source key -> index */
 	int failed;                 /* a query failed inside a callback */
+	int64_t n_changed;          /* aliases changed (mf_pl_store_mailboxes) */
+	int64_t n_mapped;           /* mailboxes the alias map names (mf_pl_map_apply) */
 };
 
 enum mf_plan_action mf_pl_action_parse(const char *s);
 int mf_pl_is_blank(int c);
 char *mf_pl_key_of(struct mf_arena *a, const char *addr, int loose);
 int mf_pl_load_totals(struct mf_store *st, struct mf_plan_totals *t, struct mf_diag *diag);
-int mf_pl_smap_get(const struct smap *m, const char *k, size_t *v);
-void mf_pl_smap_put(struct smap *m, const char *k, size_t v);
-void mf_pl_smap_release(struct smap *m);
-void mf_pl_sset_add(struct sset *set, struct mf_arena *a, const char *s);
-int mf_pl_sset_has(const struct sset *set, const char *s);
-void mf_pl_alias_conflicts_and_messages(struct planner *p);
+int mf_pl_alias_conflicts_and_messages(struct planner *p, struct mf_diag *diag);
 int mf_pl_alias_taken_any(const char *alias, void *payload);
+int mf_pl_alias_take(struct planner *p, const char *alias);
+int mf_pl_alias_unique(struct planner *p, char out[MF_ALIAS_MAX + 1], const char *base);
+int mf_pl_mailbox_by_key(struct planner *p, struct pmb *out, const char *key, int64_t before_id);
 void mf_pl_conflict(struct planner *p, struct pmb *m, const char *code, int64_t other,
 		    const char *fmt, ...) MF_ATTR_PRINTF(5, 6);
 const char *mf_pl_describe_object(struct planner *p, int64_t id);

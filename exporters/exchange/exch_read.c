@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,16 +34,21 @@ struct sec_section {
 	int64_t position;
 };
 
+/* One listed secondary file: a set holds one per mailbox, so this is kept
+ * small (no path: it is made again from the folder when the file is
+ * mapped; no map: the few mapped ones are in ctx.mapped). */
 struct sec_file {
 	const char *name;        /* the packing list's (in its arena) */
-	char *path;              /* NULL: in memory (exr_walk_memory) */
-	int mapped;              /* map holds it now (mapped while its PRI is walked) */
-	struct mf_map map;
-	const unsigned char *data;
-	size_t len;
-	int indexed, ok;
 	struct sec_section *s;
-	size_t n, cap;
+	uint32_t n, cap;         /* its sections (sec_index bounds them) */
+	unsigned readable : 1;   /* a listed file that could be opened: mapped when needed */
+	unsigned mapped : 1;     /* mapped now (while the PRI pointing into it is walked) */
+	unsigned indexed : 1, ok : 1;
+};
+
+struct sec_map {
+	size_t idx;              /* into ctx.secs */
+	struct mf_map map;
 };
 
 struct ctx {
@@ -51,8 +57,10 @@ struct ctx {
 	char dir[4096];
 	struct sec_file *secs;
 	size_t nsecs, capsecs;
-	size_t *by_name;         /* secs sorted by name (then order): sec_find */
-	size_t *mapped;          /* secs mapped for the PRI being walked */
+	uint32_t *by_name;       /* secs sorted by name (then order): sec_find */
+	const unsigned char *mem_data; /* exr_walk_memory: its one secondary file */
+	size_t mem_len;
+	struct sec_map *mapped;  /* secs mapped for the PRI being walked */
 	size_t nmapped, capmapped;
 };
 
@@ -170,7 +178,7 @@ static const struct ctx *sort_ctx;
 
 static int cmp_sec_name(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	int r = strcasecmp(sort_ctx->secs[x].name, sort_ctx->secs[y].name);
 	return r ? r : (x > y) - (x < y);
 }
@@ -179,7 +187,7 @@ static void sec_sort(struct ctx *c)
 {
 	c->by_name = mf_xreallocarray(NULL, c->nsecs ? c->nsecs : 1, sizeof(*c->by_name));
 	for (size_t i = 0; i < c->nsecs; i++)
-		c->by_name[i] = i;
+		c->by_name[i] = (uint32_t)i;
 	sort_ctx = c;
 	if (c->nsecs)
 		qsort(c->by_name, c->nsecs, sizeof(*c->by_name), cmp_sec_name);
@@ -192,36 +200,55 @@ static void sec_sort(struct ctx *c)
 static int sec_map(struct ctx *c, struct sec_file *sf)
 {
 	struct mf_diag d;
-	if (!sf->path || sf->mapped)
+	struct sec_map *sm;
+	char *path = NULL;
+	if (!sf->readable || sf->mapped)
 		return 0;
-	if (mf_map_open(&sf->map, sf->path, &d) < 0) {
-		problem(c, sf->name, 0, "listed secondary file cannot be read");
-		sf->indexed = 1;
-		free(sf->path);
-		sf->path = NULL;
-		return -1;
-	}
-	sf->mapped = 1;
-	sf->data = sf->map.data;
-	sf->len = sf->map.len;
 	if (c->nmapped == c->capmapped) {
 		c->capmapped = c->capmapped ? c->capmapped * 2 : 16;
 		c->mapped = mf_xreallocarray(c->mapped, c->capmapped, sizeof(*c->mapped));
 	}
-	c->mapped[c->nmapped++] = (size_t)(sf - c->secs);
+	sm = &c->mapped[c->nmapped];
+	if (mf_path_resolve(&path, c->dir, sf->name, &d) < 0 || mf_map_open(&sm->map, path, &d) < 0) {
+		problem(c, sf->name, 0, "listed secondary file cannot be read");
+		sf->indexed = 1;
+		sf->readable = 0;
+		free(path);
+		return -1;
+	}
+	free(path);
+	sm->idx = (size_t)(sf - c->secs);
+	c->nmapped++;
+	sf->mapped = 1;
 	return 0;
 }
 
 static void sec_unmap_all(struct ctx *c)
 {
 	for (size_t i = 0; i < c->nmapped; i++) {
-		struct sec_file *sf = &c->secs[c->mapped[i]];
-		mf_map_close(&sf->map);
+		struct sec_file *sf = &c->secs[c->mapped[i].idx];
+		mf_map_close(&c->mapped[i].map);
 		sf->mapped = 0;
-		sf->data = NULL;
-		sf->len = 0;
 	}
 	c->nmapped = 0;
+}
+
+/* The bytes of a secondary file: mapped (sec_map) or in memory; none
+ * (len 0) when it is neither. */
+static const unsigned char *sec_data(const struct ctx *c, const struct sec_file *sf, size_t *len)
+{
+	size_t idx = (size_t)(sf - c->secs);
+	if (c->mem_data) {
+		*len = c->mem_len;
+		return c->mem_data;
+	}
+	for (size_t i = 0; sf->mapped && i < c->nmapped; i++)
+		if (c->mapped[i].idx == idx) {
+			*len = c->mapped[i].map.len;
+			return c->mapped[i].map.data;
+		}
+	*len = 0;
+	return (const unsigned char *)"";
 }
 
 static const char *const sec_types[] = { "Body", "Attachment", "Document", "Schedule", "Other", NULL };
@@ -291,13 +318,15 @@ static void sec_index(struct ctx *c, struct sec_file *sf)
 {
 	static const char hdr[] = "Type,Length,Encoding,Islast,Name,Position,Format\r\n";
 	struct mf_rd r;
+	size_t len;
+	const unsigned char *data = sec_data(c, sf, &len);
 
 	sf->indexed = 1;
-	if (sf->len < sizeof(hdr) - 1 || memcmp(sf->data, hdr, sizeof(hdr) - 1) != 0) {
+	if (len < sizeof(hdr) - 1 || memcmp(data, hdr, sizeof(hdr) - 1) != 0) {
 		problem(c, sf->name, 0, "secondary file does not start with the 50-byte header line");
 		return;
 	}
-	mf_rd_init(&r, sf->data, sf->len);
+	mf_rd_init(&r, data, len);
 	mf_rd_seek(&r, sizeof(hdr) - 1);
 	while (!mf_rd_eof(&r)) {
 		struct mf_span line;
@@ -342,6 +371,12 @@ static void sec_index(struct ctx *c, struct sec_file *sf)
 					"no CR LF separator after the section data (Length wrong?)");
 		}
 		if (sf->n == sf->cap) {
+			if (sf->cap >= UINT32_MAX / 2) {
+				problem(c, sf->name, off, "more sections than can be indexed");
+				free(s.name);
+				free(s.format);
+				return;
+			}
 			sf->cap = sf->cap ? sf->cap * 2 : 64;
 			sf->s = mf_xreallocarray(sf->s, sf->cap, sizeof(*sf->s));
 		}
@@ -384,7 +419,8 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 	struct sec_file *sf;
 	size_t i, k = 0;
 	struct sec_section *s;
-	size_t body_len = 0;
+	size_t body_len = 0, slen;
+	const unsigned char *sdata;
 
 	*items = NULL;
 	*n_items = 0;
@@ -409,6 +445,7 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 		sec_index(c, sf);
 	else if (sf->indexed && sec_map(c, sf) < 0)
 		return;
+	sdata = sec_data(c, sf, &slen);
 	s = sec_at(sf, off, &i);
 	if (!s) {
 		problem(c, pri, line_off, "pointer %s does not land on a section header of %s", ptr,
@@ -424,7 +461,7 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 		s->referenced = 1;
 		*items = mf_xreallocarray(*items, k + 1, sizeof(**items));
 		(*items)[k].type = s->type;
-		(*items)[k].data = sf->data + s->data_off;
+		(*items)[k].data = sdata + s->data_off;
 		(*items)[k].len = s->len;
 		(*items)[k].name = s->name;
 		(*items)[k].position = s->position;
@@ -583,9 +620,14 @@ static int open_quote(const char *s, size_t n)
 	return q;
 }
 
-static void walk_pri(struct ctx *c, const char *file, const unsigned char *data, size_t len)
+/* map: the file's map (NULL: in memory), whose pages are given back as
+ * the walk passes them (DIRECTRY.PRI of a set of 100,000 mailboxes is
+ * 14 MB; nothing is kept pointing into the passed bytes). */
+static void walk_pri(struct ctx *c, const char *file, const unsigned char *data, size_t len,
+		     struct mf_map *map)
 {
 	struct mf_rd r;
+	uint64_t given_back = 0;
 	int state = 0;          /* 0 title, 1 header, 2 data */
 	int kind = SEC_NONE;
 	char kindname[32] = "";
@@ -601,6 +643,10 @@ static void walk_pri(struct ctx *c, const char *file, const unsigned char *data,
 		enum mf_eol eol;
 		uint64_t off = mf_rd_offset(&r);
 
+		if (map && off - given_back >= (1u << 20)) {
+			mf_map_release_before(map, off);
+			given_back = off;
+		}
 		if (mf_rd_line(&r, &line, &eol, MF_EOLS_LF_CRLF, LINE_MAX_BYTES) != MF_OK) {
 			problem(c, file, off, "line longer than %u bytes", LINE_MAX_BYTES);
 			break;
@@ -726,7 +772,6 @@ static void release(struct ctx *c)
 			free(c->secs[i].s[k].format);
 		}
 		free(c->secs[i].s);
-		free(c->secs[i].path);
 	}
 	sec_unmap_all(c);
 	free(c->secs);
@@ -744,21 +789,131 @@ static int valid_name(const char *n)
 	return 1;
 }
 
+/*
+ * One pass over the packing list (mapped, its pages given back as they are
+ * passed, so that a set of 100,000 mailboxes holds no copy of it): pass 0
+ * counts the secondary files; pass 1 checks it (the problems) and lists
+ * them; pass 2 walks the primary files in the listed order.  Both passes take
+ * the same lines for file lines.
+ */
+static void pkl_pass(struct ctx *c, struct mf_map *m, int pass, struct mf_arena *names)
+{
+	struct mf_rd r;
+	struct mf_span line;
+	enum mf_eol eol;
+	int phase = 0;
+	uint64_t given_back = 0;
+	int report = pass == 1;
+
+	mf_rd_init(&r, m->data, m->len);
+	while (mf_rd_line(&r, &line, &eol, MF_EOLS_LF_CRLF, 4096) == MF_OK) {
+		uint64_t off = (uint64_t)(line.p - m->data);
+		if (off - given_back >= (1u << 20)) {
+			mf_map_release_before(m, off);
+			given_back = off;
+		}
+		if (report && eol != MF_EOL_CRLF)
+			problem(c, "packing list", off, "line does not end in CR LF");
+		if (line.len && line.p[0] == '!')
+			continue;
+		if (phase == 0) {
+			uint64_t cp;
+			if (report) {
+				if (mf_parse_u64(&cp, (const char *)line.p, line.len, 100000) < 0)
+					problem(c, "packing list", off, "first line is not a code page number");
+				snprintf(c->st->codepage, sizeof(c->st->codepage), "%.*s",
+					 (int)(line.len < 15 ? line.len : 15), line.p);
+			}
+			phase = 1;
+		} else if (line.len == 0) {
+			continue;
+		} else if (phase == 1) {
+			if (report && !mf_span_eq_ci(line, "Filename,Filetype"))
+				problem(c, "packing list", off, "column header is not Filename,Filetype");
+			phase = 2;
+		} else {
+			char *f[4];
+			size_t n = 0;
+			char kind;
+			const char *nul = memchr(line.p, '\0', line.len);
+			if (nul) {
+				/* the fields are C strings: a NUL would cut the name short */
+				if (report)
+					problem(c, "packing list",
+						off + (uint64_t)(nul - (const char *)line.p),
+						"file line holds a NUL byte");
+				continue;
+			}
+			if (exr_split_fields(f, 4, &n, (const char *)line.p, line.len) < 0 || n != 2) {
+				if (report)
+					problem(c, "packing list", off,
+						"file line is not name,Primary|Secondary");
+				if (n <= 4)
+					exr_fields_free(f, n);
+				continue;
+			}
+			if (!valid_name(f[0]) || strlen(f[0]) >= 256) {
+				if (report)
+					problem(c, "packing list", off,
+						"file name '%s' has a forbidden character", f[0]);
+				exr_fields_free(f, n);
+				continue;
+			}
+			if (!mf_strcaseeq(f[1], "Primary") && !mf_strcaseeq(f[1], "Secondary")) {
+				if (report)
+					problem(c, "packing list", off,
+						"file type '%s' is neither Primary nor Secondary", f[1]);
+				exr_fields_free(f, n);
+				continue;
+			}
+			kind = mf_strcaseeq(f[1], "Primary") ? 'P' : 'S';
+			if (pass == 0 && kind == 'S') {
+				c->capsecs++;
+			} else if (pass == 1 && kind == 'S') {
+				struct sec_file *sf;
+				if (c->nsecs == c->capsecs) {
+					c->capsecs = c->capsecs ? c->capsecs * 2 : 64;
+					c->secs = mf_xreallocarray(c->secs, c->capsecs, sizeof(*c->secs));
+				}
+				sf = &c->secs[c->nsecs++];
+				memset(sf, 0, sizeof(*sf));
+				sf->name = mf_arena_strdup(names, f[0]);
+			} else if (pass == 2 && kind == 'P') {
+				char *path = NULL;
+				struct mf_diag d;
+				struct mf_map pm;
+				if (mf_path_resolve(&path, c->dir, f[0], &d) < 0 ||
+				    mf_map_open(&pm, path, &d) < 0) {
+					problem(c, f[0], 0, "listed primary file cannot be read");
+				} else {
+					c->st->files++;
+					if (pm.len && (pm.len < 2 || pm.data[pm.len - 1] != '\n' ||
+						       pm.data[pm.len - 2] != '\r'))
+						problem(c, f[0], pm.len, "the last line does not end in CR LF");
+					walk_pri(c, f[0], pm.data, pm.len, &pm);
+					mf_map_close(&pm);
+					sec_unmap_all(c);
+				}
+				free(path);
+			}
+			exr_fields_free(f, n);
+		}
+	}
+	mf_map_release_before(m, m->len);
+	if (report && (m->len < 2 || m->data[m->len - 1] != '\n' || m->data[m->len - 2] != '\r'))
+		problem(c, "packing list", m->len, "the last line does not end in CR LF");
+}
+
 int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats *st,
 	     struct mf_diag *diag)
 {
 	struct ctx c;
 	char pkl[4096];
-	char *text = NULL;
-	size_t len = 0;
 	struct stat sb;
-	struct mf_rd r;
-	struct mf_span line;
-	enum mf_eol eol;
-	int rc, phase = 0;
-	/* a packing list names two files per mailbox: names in an arena */
-	struct { const char *name; char kind; } *files = NULL;
-	size_t nfiles = 0, capfiles = 0;
+	struct mf_map m;
+	int rc;
+	/* the secondary files' names (two files per mailbox are listed: the
+	 * primary ones are not held) */
 	struct mf_arena names = MF_ARENA_INIT;
 
 	memset(&c, 0, sizeof(c));
@@ -783,8 +938,13 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 			return mf_diag_set(diag, MF_EFORMAT, pkl_arg, MF_NO_OFFSET,
 					   "folder holds %d packing lists (.pkl), expected one", found);
 	}
-	if ((rc = mf_read_file(&text, &len, pkl, PKL_MAX_BYTES, diag)) < 0)
+	if ((rc = mf_map_open(&m, pkl, diag)) < 0)
 		return rc;
+	if (m.len > PKL_MAX_BYTES) {
+		mf_map_close(&m);
+		return mf_diag_set(diag, MF_ETOOBIG, pkl, MF_NO_OFFSET,
+				   "file is larger than %zu bytes", (size_t)PKL_MAX_BYTES);
+	}
 	{
 		const char *slash = strrchr(pkl, '/');
 		if (slash)
@@ -793,113 +953,37 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 			snprintf(c.dir, sizeof(c.dir), ".");
 	}
 	st->files = 1;
-	mf_rd_init(&r, text, len);
-	while (mf_rd_line(&r, &line, &eol, MF_EOLS_LF_CRLF, 4096) == MF_OK) {
-		uint64_t off = (uint64_t)((const char *)line.p - text);
-		if (eol != MF_EOL_CRLF)
-			problem(&c, "packing list", off, "line does not end in CR LF");
-		if (line.len && line.p[0] == '!')
-			continue;
-		if (phase == 0) {
-			uint64_t cp;
-			if (mf_parse_u64(&cp, (const char *)line.p, line.len, 100000) < 0)
-				problem(&c, "packing list", off, "first line is not a code page number");
-			snprintf(st->codepage, sizeof(st->codepage), "%.*s", (int)(line.len < 15 ? line.len : 15), line.p);
-			phase = 1;
-		} else if (line.len == 0) {
-			continue;
-		} else if (phase == 1) {
-			if (!mf_span_eq_ci(line, "Filename,Filetype"))
-				problem(&c, "packing list", off, "column header is not Filename,Filetype");
-			phase = 2;
-		} else {
-			char *f[4];
-			size_t n = 0;
-			const char *nul = memchr(line.p, '\0', line.len);
-			if (nul) {
-				/* the fields are C strings: a NUL would cut the name short */
-				problem(&c, "packing list", off + (uint64_t)(nul - (const char *)line.p),
-					"file line holds a NUL byte");
-				continue;
-			}
-			if (exr_split_fields(f, 4, &n, (const char *)line.p, line.len) < 0 || n != 2) {
-				problem(&c, "packing list", off, "file line is not name,Primary|Secondary");
-				if (n <= 4)
-					exr_fields_free(f, n);
-				continue;
-			}
-			if (!valid_name(f[0]) || strlen(f[0]) >= 256)
-				problem(&c, "packing list", off, "file name '%s' has a forbidden character", f[0]);
-			else if (!mf_strcaseeq(f[1], "Primary") && !mf_strcaseeq(f[1], "Secondary"))
-				problem(&c, "packing list", off, "file type '%s' is neither Primary nor Secondary", f[1]);
-			else {
-				if (nfiles == capfiles) {
-					capfiles = capfiles ? capfiles * 2 : 64;
-					files = mf_xreallocarray(files, capfiles, sizeof(*files));
-				}
-				files[nfiles].name = mf_arena_strdup(&names, f[0]);
-				files[nfiles].kind = mf_strcaseeq(f[1], "Primary") ? 'P' : 'S';
-				nfiles++;
-			}
-			exr_fields_free(f, n);
-		}
-	}
-	if (len < 2 || text[len - 1] != '\n' || text[len - 2] != '\r')
-		problem(&c, "packing list", len, "the last line does not end in CR LF");
+	/* counted first: the table of secondary files is made once, at its
+	 * size (grown by doubling, a set of 100,000 would leave the smaller
+	 * copies in the heap) */
+	pkl_pass(&c, &m, 0, &names);
+	if (c.capsecs)
+		c.secs = mf_xreallocarray(NULL, c.capsecs, sizeof(*c.secs));
+	pkl_pass(&c, &m, 1, &names);
 	/* secondary files first: pointers resolve against them */
-	for (size_t i = 0; i < nfiles; i++) {
-		struct sec_file *sf;
+	for (size_t i = 0; i < c.nsecs; i++) {
+		struct sec_file *sf = &c.secs[i];
 		char *path = NULL;
 		struct mf_diag d;
-		if (files[i].kind != 'S')
-			continue;
-		if (c.nsecs == c.capsecs) {
-			c.capsecs = c.capsecs ? c.capsecs * 2 : 64;
-			c.secs = mf_xreallocarray(c.secs, c.capsecs, sizeof(*c.secs));
-		}
-		sf = &c.secs[c.nsecs++];
-		memset(sf, 0, sizeof(*sf));
-		sf->map.fd = -1;
-		sf->name = files[i].name;
-		{
-			struct mf_map probe;
-			if (mf_path_resolve(&path, c.dir, files[i].name, &d) < 0 ||
-			    mf_map_open(&probe, path, &d) < 0) {
-				problem(&c, files[i].name, 0, "listed secondary file cannot be read");
-				sf->indexed = 1;
-				free(path);
-				continue;
-			}
-			mf_map_close(&probe);
-		}
-		sf->path = path;       /* mapped again when a pointer reaches it */
-		st->files++;
-	}
-	sec_sort(&c);
-	for (size_t i = 0; i < nfiles; i++) {
-		char *path = NULL;
-		struct mf_diag d;
-		struct mf_map m;
-		if (files[i].kind != 'P')
-			continue;
-		if (mf_path_resolve(&path, c.dir, files[i].name, &d) < 0 || mf_map_open(&m, path, &d) < 0) {
-			problem(&c, files[i].name, 0, "listed primary file cannot be read");
+		struct mf_map probe;
+		if (mf_path_resolve(&path, c.dir, sf->name, &d) < 0 ||
+		    mf_map_open(&probe, path, &d) < 0) {
+			problem(&c, sf->name, 0, "listed secondary file cannot be read");
+			sf->indexed = 1;
 			free(path);
 			continue;
 		}
+		mf_map_close(&probe);
 		free(path);
+		sf->readable = 1;      /* mapped again when a pointer reaches it */
 		st->files++;
-		if (m.len && (m.len < 2 || m.data[m.len - 1] != '\n' || m.data[m.len - 2] != '\r'))
-			problem(&c, files[i].name, m.len, "the last line does not end in CR LF");
-		walk_pri(&c, files[i].name, m.data, m.len);
-		mf_map_close(&m);
-		sec_unmap_all(&c);
 	}
+	sec_sort(&c);
+	pkl_pass(&c, &m, 2, &names);
+	mf_map_close(&m);
 	check_unreferenced(&c);
 	release(&c);
-	free(files);
 	mf_arena_release(&names);
-	free(text);
 	return MF_OK;
 }
 
@@ -912,16 +996,15 @@ int exr_walk_memory(const unsigned char *pri, size_t pri_len, const unsigned cha
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
 	memset(&sf, 0, sizeof(sf));
-	sf.map.fd = -1;
 	sf.name = "F.SEC";
-	sf.data = sec;
-	sf.len = sec_len;
+	c.mem_data = sec;
+	c.mem_len = sec_len;
 	c.v = v;
 	c.st = st;
 	c.secs = mf_xmalloc(sizeof(sf));
 	c.secs[0] = sf;
 	c.nsecs = 1;
-	walk_pri(&c, "F.PRI", pri, pri_len);
+	walk_pri(&c, "F.PRI", pri, pri_len, NULL);
 	check_unreferenced(&c);
 	release(&c);
 	return MF_OK;

@@ -26,6 +26,8 @@
  */
 #include "exporters/exchange/exchange_priv.h"
 
+#include <fcntl.h>
+
 /* ---- small helpers ---- */
 
 int exx_fail_io(struct mf_diag *d, const char *path, const char *what)
@@ -79,17 +81,22 @@ static int source_info(struct mf_export_ctx *c, int64_t source_id, struct po_set
 int exx_pair_head(const char *path, char alias[64], int *is_new)
 {
 	char line[512], kind[16] = "";
-	FILE *f = fopen(path, "rb");
-	int ok = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok = 0;
+	ssize_t got;
 	alias[0] = '\0';
-	if (!f)
+	if (fd < 0)
 		return 0;
-	if (fgets(line, sizeof(line), f) &&
-	    sscanf(line, "! mailferry: mailbox %63s %15s", alias, kind) == 2) {
+	/* the first line only: one read of its first bytes */
+	got = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	line[got] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (sscanf(line, "! mailferry: mailbox %63s %15s", alias, kind) == 2) {
 		*is_new = !strcmp(kind, "new");
 		ok = 1;
 	}
-	fclose(f);
 	return ok;
 }
 

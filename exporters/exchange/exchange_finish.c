@@ -349,7 +349,14 @@ static int pass_write(void *arg, const struct mf_plan_object *o)
 	return MF_OK;
 }
 
-static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *written,
+/*
+ * The one pass over a set's pairs at its end: each pair's first line is read
+ * once, its packing-list lines go to pairs (the packing list's tail: its
+ * head waits for whether DIRECTRY.PRI was written), and, unless the
+ * DIRECTORY section is skipped, the directory lines of the mailboxes it
+ * creates to DIRECTRY.PRI, then those of its custom recipients and lists.
+ */
+static int write_directory(struct mf_export_ctx *c, struct po_set *s, FILE *pairs, int *written,
 			   struct mf_diag *d)
 {
 	struct mf_buf line;
@@ -369,7 +376,10 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 		char pri[PATH_MAX + 32], alias[64];
 		int is_new = 0;
 		snprintf(pri, sizeof(pri), "%s/%08d.PRI", s->folder, k);
-		if (!exx_pair_head(pri, alias, &is_new) || !is_new)
+		if (!exx_pair_head(pri, alias, &is_new))
+			continue;
+		fprintf(pairs, "%08d.PRI,Primary\r\n%08d.SEC,Secondary\r\n", k, k);
+		if (c->directory_skip || !is_new)
 			continue;
 		{
 			struct mf_arena ma = MF_ARENA_INIT;
@@ -406,7 +416,7 @@ static int write_directory(struct mf_export_ctx *c, struct po_set *s, int *writt
 	/* custom recipients and lists of this post office's source, once, in
 	 * its first set; the plan's objects are walked, not held (three
 	 * passes: what the plan creates, the custom recipients, the lists) */
-	if (s->first) {
+	if (s->first && !c->directory_skip) {
 		struct dirpass p;
 		memset(&p, 0, sizeof(p));
 		p.c = c;
@@ -475,30 +485,49 @@ static int ex_finish(struct mf_export_ctx *c, struct mf_diag *d)
 		struct po_set *s = &c->sets[i];
 		int dir_written = 0, rc;
 		char path[PATH_MAX + 32], tmp[PATH_MAX + 48];
-		FILE *f;
+		FILE *f, *pairs;
 		int ok;
 
 		if (!s->exists || !s->npairs)
 			continue;
-		if (!c->directory_skip && (rc = write_directory(c, s, &dir_written, d)) < 0)
+		/* the pairs' lines of the packing list, kept in an unlinked file
+		 * of the set folder until its head is known */
+		snprintf(tmp, sizeof(tmp), "%s/.%s.PKL.pairs.%ld", s->folder, s->tag, (long)getpid());
+		if (!(pairs = fopen(tmp, "w+b")))
+			return exx_fail_io(d, tmp, "cannot create");
+		unlink(tmp);
+		setvbuf(pairs, NULL, _IOFBF, 1u << 16);
+		if ((rc = write_directory(c, s, pairs, &dir_written, d)) < 0) {
+			fclose(pairs);
 			return rc;
-		/* the packing list, written as it is made: DIRECTRY.PRI, then
-		 * every pair in number order */
+		}
+		/* the packing list: DIRECTRY.PRI, then every pair in number order */
 		snprintf(path, sizeof(path), "%s/%s.PKL", s->folder, s->tag);
 		snprintf(tmp, sizeof(tmp), "%s/.%s.PKL.tmp.%ld", s->folder, s->tag, (long)getpid());
-		if (!(f = fopen(tmp, "wb")))
+		if (!(f = fopen(tmp, "wb"))) {
+			fclose(pairs);
 			return exx_fail_io(d, tmp, "cannot create");
+		}
 		setvbuf(f, NULL, _IOFBF, 1u << 16);
 		fprintf(f, "%s\r\n\r\nFilename,Filetype\r\n", c->cpnum);
 		if (dir_written)
 			fputs("DIRECTRY.PRI,Primary\r\n", f);
-		for (int k = 1; k <= s->maxn; k++) {
-			char pri[PATH_MAX + 32], alias[64];
-			int is_new;
-			snprintf(pri, sizeof(pri), "%s/%08d.PRI", s->folder, k);
-			if (!exx_pair_head(pri, alias, &is_new))
-				continue;
-			fprintf(f, "%08d.PRI,Primary\r\n%08d.SEC,Secondary\r\n", k, k);
+		ok = fflush(pairs) == 0 && !ferror(pairs) && fseek(pairs, 0, SEEK_SET) == 0;
+		while (ok) {
+			char buf[1u << 16];
+			size_t got = fread(buf, 1, sizeof(buf), pairs);
+			if (got && fwrite(buf, 1, got, f) != got)
+				ok = 0;
+			if (got < sizeof(buf)) {
+				ok = ok && !ferror(pairs);
+				break;
+			}
+		}
+		fclose(pairs);
+		if (!ok) {
+			fclose(f);
+			unlink(tmp);
+			return exx_fail_io(d, path, "cannot write the packing list");
 		}
 		ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 		ok = fclose(f) == 0 && ok;

@@ -42,7 +42,8 @@ struct po_set {
 	/* The pairs are not held: their numbers run from 1 to maxn (a failed
 	 * mailbox leaves no gap, its number is taken by the next), and what
 	 * the end of the set needs of each (alias, first section or not) is
-	 * the first line of its .PRI, read again then (exx_pair_head). */
+	 * the first line of its .PRI, read once at the end of the set
+	 * (exx_pair_head, write_directory). */
 	struct mf_strmap resumed; /* an unfinished set's pairs: alias -> number */
 	int maxn;                /* highest pair number in the set */
 	size_t npairs;

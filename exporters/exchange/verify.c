@@ -21,6 +21,7 @@
 #include "engine/verify.h"
 #include "core/hash.h"
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,82 +29,20 @@
 
 #define KEY_MAX 300
 
-/* One MAILMESSAGE data line of a mailbox's .PRI (its file: the xpri whose
- * range holds it). */
-struct xline {
-	int64_t line;             /* 1-based among the section's data lines */
-	char sha256[MF_SHA256_HEX];
-	int64_t bytes;
-	int schedule;             /* the Schedule+ line of the calendar */
-};
-
-/* One MAILMESSAGE section of a .PRI file, with its data lines
- * lines[first .. first + n). */
-struct xpri {
-	const char *key;          /* "<set>/<file>" */
-	const char *alias;        /* from its "! mailferry: mailbox" line ("" none) */
-	size_t first, n;
-};
-
+/* The walk of the sets: each MAILMESSAGE section of a .PRI file (its key
+ * "<set>/<file>" and the alias of its first line) and each of its data
+ * lines go to the store's scratch tables (core/store_verify.h), not into
+ * memory: a set holds a pair of files per mailbox. */
 struct xwalk {
 	struct mf_verify *v;
+	struct mf_store *st;
 	const char *setdir, *setbase;
-	struct xline *lines;
-	size_t nlines, caplines;
-	struct xpri *pris;
-	size_t npris, cappris;
-	struct mf_arena strs;     /* keys and aliases */
-	/* pris sorted by alias and by key (then walk order), for look-ups
-	 * that do not scan every file once per mailbox */
-	size_t *by_alias, *by_key;
-	int in_section;           /* lines go to the last pri */
+	int64_t file_id;          /* the section being read (0: none) */
+	int in_section;           /* lines go to file_id */
 	int64_t cur_line;
+	int rc;                   /* the first store failure */
+	struct mf_diag d;
 };
-
-static const struct xwalk *sort_w;
-
-static int cmp_by_alias(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(sort_w->pris[x].alias, sort_w->pris[y].alias);
-	return c ? c : (x > y) - (x < y);
-}
-
-static int cmp_by_key(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(sort_w->pris[x].key, sort_w->pris[y].key);
-	return c ? c : (x > y) - (x < y);
-}
-
-/* The first place in idx (sorted by field) whose pri has s there. */
-static size_t lower(const struct xwalk *w, const size_t *idx, int by_key, const char *s)
-{
-	size_t lo = 0, hi = w->npris;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct xpri *p = &w->pris[idx[mid]];
-		if (strcmp(by_key ? p->key : p->alias, s) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static void index_pris(struct xwalk *w)
-{
-	w->by_alias = mf_xreallocarray(NULL, w->npris ? w->npris : 1, sizeof(size_t));
-	w->by_key = mf_xreallocarray(NULL, w->npris ? w->npris : 1, sizeof(size_t));
-	for (size_t i = 0; i < w->npris; i++)
-		w->by_alias[i] = w->by_key[i] = i;
-	sort_w = w;
-	if (w->npris) {
-		qsort(w->by_alias, w->npris, sizeof(size_t), cmp_by_alias);
-		qsort(w->by_key, w->npris, sizeof(size_t), cmp_by_key);
-	}
-	sort_w = NULL;
-}
 
 static void on_problem(void *p, const char *file, uint64_t off, const char *text)
 {
@@ -115,8 +54,7 @@ static void on_problem(void *p, const char *file, uint64_t off, const char *text
 static void on_section(void *p, const char *file, const char *kind, const char *arg)
 {
 	struct xwalk *w = p;
-	struct xpri *x;
-	char *path, buf[256];
+	char *path, buf[256], key[KEY_MAX], alias[64] = "";
 	FILE *f;
 
 	(void)arg;
@@ -126,57 +64,57 @@ static void on_section(void *p, const char *file, const char *kind, const char *
 	}
 	w->cur_line = 0;
 	w->in_section = 1;
-	if (w->npris == w->cappris) {
-		w->cappris = w->cappris ? w->cappris * 2 : 256;
-		w->pris = mf_xreallocarray(w->pris, w->cappris, sizeof(*w->pris));
-	}
-	x = &w->pris[w->npris++];
-	memset(x, 0, sizeof(*x));
-	{
-		char key[KEY_MAX];
-		snprintf(key, sizeof(key), "%s/%s", w->setbase, file);
-		x->key = mf_arena_strdup(&w->strs, key);
-	}
-	x->first = w->nlines;
+	w->file_id = 0;
+	snprintf(key, sizeof(key), "%s/%s", w->setbase, file);
 	path = mf_xasprintf("%s/%s", w->setdir, file);
 	f = fopen(path, "rb");
-	{
-		char alias[64];
-		if (f && fgets(buf, sizeof(buf), f) &&
-		    sscanf(buf, "! mailferry: mailbox %63s", alias) == 1)
-			x->alias = mf_arena_strdup(&w->strs, alias);
-		else
-			x->alias = "";
-	}
+	if (!f || !fgets(buf, sizeof(buf), f) || sscanf(buf, "! mailferry: mailbox %63s", alias) != 1)
+		alias[0] = '\0';
 	if (f)
 		fclose(f);
 	free(path);
+	if (w->rc == MF_OK)
+		w->rc = mf_store_vscratch_file_add(w->st, &w->file_id, key, alias, &w->d);
 }
 
 static void on_line(void *p, const struct exr_line *l)
 {
 	struct xwalk *w = p;
-	struct xline *x;
 	struct mf_sha256 h;
+	char sha[MF_SHA256_HEX];
+	int64_t bytes = 0;
+	int schedule = 0;
 
-	if (strcmp(l->section, "MAILMESSAGE") != 0 || !w->in_section || !w->npris)
+	if (strcmp(l->section, "MAILMESSAGE") != 0 || !w->in_section || !w->file_id ||
+	    w->rc != MF_OK)
 		return;
-	if (w->nlines == w->caplines) {
-		w->caplines = w->caplines ? w->caplines * 2 : 1024;
-		w->lines = mf_xreallocarray(w->lines, w->caplines, sizeof(*w->lines));
-	}
-	x = &w->lines[w->nlines++];
-	memset(x, 0, sizeof(*x));
-	w->pris[w->npris - 1].n++;
-	x->line = ++w->cur_line;
+	w->cur_line++;
 	mf_sha256_init(&h);
 	for (size_t i = 0; i < l->n_items; i++) {
 		mf_sha256_update(&h, l->items[i].data, l->items[i].len);
-		x->bytes += (int64_t)l->items[i].len;
+		bytes += (int64_t)l->items[i].len;
 		if (!strcmp(l->items[i].type, "Schedule"))
-			x->schedule = 1;
+			schedule = 1;
 	}
-	mf_sha256_final(&h, x->sha256);
+	mf_sha256_final(&h, sha);
+	w->rc = mf_store_vscratch_line_add(w->st, w->file_id, w->cur_line, sha, bytes, schedule,
+					   &w->d);
+}
+
+/* Whether dir holds a packing list (a name ending in .pkl, any case):
+ * its names only, no stat of each (a set holds two files per mailbox). */
+static int dir_has_pkl(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int found = 0;
+	while (d && !found && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		found = l > 4 && mf_strcaseeq(de->d_name + l - 4, ".pkl");
+	}
+	if (d)
+		closedir(d);
+	return found;
 }
 
 /* Walk every set under root (root itself when it holds a .pkl). */
@@ -195,19 +133,10 @@ static int walk_sets(struct xwalk *w, const char *root, struct mf_diag *diag)
 		char *pkl = NULL;
 		if (i == ns && !has_pkl)
 			break;
-		{
-			/* a folder without a packing list is a set an interrupted run
-			 * left unfinished: nothing in it counts as delivered */
-			char **sub = NULL;
-			size_t nsub = 0;
-			int hp = 0;
-			mf_exch_list_sets(dir, &sub, &nsub, &hp);
-			for (size_t k = 0; k < nsub; k++)
-				free(sub[k]);
-			free(sub);
-			if (!hp)
-				continue;
-		}
+		/* a folder without a packing list is a set an interrupted run
+		 * left unfinished: nothing in it counts as delivered */
+		if (!dir_has_pkl(dir))
+			continue;
 		w->setdir = dir;
 		w->setbase = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 		w->in_section = 0;
@@ -241,9 +170,29 @@ static int split_rid(const char *rid, char key[KEY_MAX], int64_t *line)
 	return 1;
 }
 
-static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
-		       const struct mf_verify_mailbox *vm, const struct xwalk *w, const char *key,
-		       int64_t *held)
+/* The lines read back from the files of one key (verify_pri). */
+struct got_lines {
+	struct mf_verify_piece *got;
+	size_t n;
+};
+
+static int add_got(void *arg, int64_t line, const char *sha256, int64_t bytes, int schedule)
+{
+	struct got_lines *g = arg;
+	if (schedule)
+		return MF_OK;
+	g->got = mf_xreallocarray(g->got, g->n + 1, sizeof(*g->got));
+	memset(&g->got[g->n], 0, sizeof(*g->got));
+	g->got[g->n].pos = line;
+	g->got[g->n].bytes = bytes;
+	snprintf(g->got[g->n].sha256, sizeof(g->got[g->n].sha256), "%s", sha256);
+	g->n++;
+	return MF_OK;
+}
+
+static int verify_pri(struct mf_verify *v, struct mf_store *st, const struct mf_mailbox *mb,
+		      const struct mf_verify_mailbox *vm, const char *key, int64_t *held,
+		      struct mf_diag *diag)
 {
 	struct mf_verify_piece *want = NULL, *got = NULL;
 	const struct mf_ledger_row **rows = NULL;
@@ -251,9 +200,9 @@ static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
 	const char *name = mf_verify_name(mb);
 	int exists = 0;
 
-	size_t at = lower(w, w->by_key, 1, key);
+	struct got_lines gl = { NULL, 0 };
+	int rc;
 
-	exists = at < w->npris && !strcmp(w->pris[w->by_key[at]].key, key);
 	for (size_t i = 0; i < vm->n_all; i++) {
 		const struct mf_ledger_row *r = &vm->all[i];
 		char k[KEY_MAX];
@@ -270,20 +219,14 @@ static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
 		snprintf(want[nw].sha256, sizeof(want[nw].sha256), "%s", r->sha256 ? r->sha256 : "");
 		rows[nw++] = r;
 	}
-	for (size_t j = at; j < w->npris && !strcmp(w->pris[w->by_key[j]].key, key); j++) {
-		const struct xpri *p = &w->pris[w->by_key[j]];
-		for (size_t i = p->first; i < p->first + p->n; i++) {
-			const struct xline *x = &w->lines[i];
-			if (x->schedule)
-				continue;
-			got = mf_xreallocarray(got, ng + 1, sizeof(*got));
-			memset(&got[ng], 0, sizeof(*got));
-			got[ng].pos = x->line;
-			got[ng].bytes = x->bytes;
-			memcpy(got[ng].sha256, x->sha256, sizeof(got[ng].sha256));
-			ng++;
-		}
+	if ((rc = mf_store_vscratch_lines_by_key(st, key, &exists, add_got, &gl, diag)) < 0) {
+		free(want);
+		free(rows);
+		free(gl.got);
+		return rc;
 	}
+	got = gl.got;
+	ng = gl.n;
 	mf_verify_pair(want, nw, got, ng);
 	for (size_t i = 0; i < nw; i++) {
 		const struct mf_verify_piece *g = want[i].match >= 0 && got ? &got[want[i].match] : NULL;
@@ -313,6 +256,22 @@ static void verify_pri(struct mf_verify *v, const struct mf_mailbox *mb,
 	free(want);
 	free(got);
 	free(rows);
+	return MF_OK;
+}
+
+/* The keys of one mailbox's files (mf_exch_verify). */
+struct keyset {
+	const char **keys;
+	size_t n;
+	struct mf_arena *arena;
+};
+
+static int add_key(void *arg, const char *key)
+{
+	struct keyset *k = arg;
+	k->keys = mf_xreallocarray(k->keys, k->n + 1, sizeof(*k->keys));
+	k->keys[k->n++] = mf_arena_strdup(k->arena, key);
+	return MF_OK;
 }
 
 int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
@@ -321,24 +280,33 @@ int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
 	size_t nmb;
 	struct mf_arena arena = MF_ARENA_INIT;
 	char *root = NULL, *target = NULL;
+	struct mf_store *st = mf_verify_store(v);
 	int rc;
 
 	memset(&w, 0, sizeof(w));
 	w.v = v;
-	w.strs = (struct mf_arena)MF_ARENA_INIT;
+	w.st = st;
+	mf_diag_clear(&w.d);
 	if ((rc = mf_verify_out_target(v, "exchange", &root, &target, diag)) < 0)
 		return rc;
+	if ((rc = mf_store_vscratch_begin(st, diag)) < 0)
+		goto out;
 	if ((rc = walk_sets(&w, root, diag)) < 0)
 		goto out;
-	index_pris(&w);
+	if (w.rc < 0) {
+		*diag = w.d;
+		rc = w.rc;
+		goto out;
+	}
+	if ((rc = mf_store_vscratch_ready(st, diag)) < 0)
+		goto out;
 	nmb = mf_verify_count(v);
 	for (size_t i = 0; i < nmb; i++) {
 		const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
 		struct mf_verify_mailbox vm;
-		const char **keys = NULL;
-		size_t nkeys = 0;
+		struct keyset ks = { NULL, 0, &arena };
 		int64_t held = 0;
-		int sections = 0;
+		size_t sections = 0;
 
 		if (!mb)
 			continue;
@@ -355,12 +323,13 @@ int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
 		}
 		mf_verify_undelivered(v, mb, &vm);
 		/* its .PRI files: by their first line, and where the ledger points */
-		for (size_t k = mb->alias ? lower(&w, w.by_alias, 0, mb->alias) : w.npris;
-		     k < w.npris && !strcmp(w.pris[w.by_alias[k]].alias, mb->alias); k++) {
-			keys = mf_xreallocarray(keys, nkeys + 1, sizeof(*keys));
-			keys[nkeys++] = w.pris[w.by_alias[k]].key;
-			sections++;
+		if (mb->alias &&
+		    (rc = mf_store_vscratch_files_by_alias(st, mb->alias, add_key, &ks, diag)) < 0) {
+			free(ks.keys);
+			mf_verify_mailbox_release(&vm);
+			break;
 		}
+		sections = ks.n;
 		for (size_t k = 0; k < vm.n_all; k++) {
 			char key[KEY_MAX];
 			int64_t line;
@@ -368,34 +337,30 @@ int mf_exch_verify(struct mf_verify *v, struct mf_diag *diag)
 			if (!vm.all[k].status || strcmp(vm.all[k].status, "delivered") ||
 			    !split_rid(vm.all[k].remote_id, key, &line))
 				continue;
-			for (size_t j = 0; j < nkeys && !dup; j++)
-				dup = !strcmp(keys[j], key);
-			if (!dup) {
-				keys = mf_xreallocarray(keys, nkeys + 1, sizeof(*keys));
-				keys[nkeys++] = mf_arena_strdup(&arena, key);
-			}
+			for (size_t j = 0; j < ks.n && !dup; j++)
+				dup = !strcmp(ks.keys[j], key);
+			if (!dup)
+				add_key(&ks, key);
 		}
 		if (!sections)
 			mf_verify_mismatch(v, "%s: no .PRI file of a finished set holds its MAILMESSAGE "
 					   "section (the mailbox would not be created)",
 					   mf_verify_name(mb));
-		mf_verify_sum(v)->folders += sections;
-		for (size_t k = 0; k < nkeys; k++)
-			verify_pri(v, mb, &vm, &w, keys[k], &held);
-		if (held != (int64_t)vm.n_selected)
+		mf_verify_sum(v)->folders += (int64_t)sections;
+		for (size_t k = 0; k < ks.n && rc == MF_OK; k++)
+			rc = verify_pri(v, st, mb, &vm, ks.keys[k], &held, diag);
+		if (rc == MF_OK && held != (int64_t)vm.n_selected)
 			mf_verify_mismatch(v, "%s: its MAILMESSAGE sections hold %lld messages, the "
 					   "selection has %zu", mf_verify_name(mb), (long long)held,
 					   vm.n_selected);
-		free(keys);
+		free(ks.keys);
 		mf_verify_mailbox_release(&vm);
+		if (rc < 0)
+			break;
 	}
 out:
+	mf_store_vscratch_end(st);
 	mf_arena_release(&arena);
-	free(w.lines);
-	free(w.pris);
-	free(w.by_alias);
-	free(w.by_key);
-	mf_arena_release(&w.strs);
 	free(root);
 	free(target);
 	return rc;

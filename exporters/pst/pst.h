@@ -92,6 +92,7 @@ struct pst_ndb {
 	int fd;
 	char *path;
 	int err;                 /* errno of the first write failure */
+	int nosync;              /* finish does not fsync: the caller's barrier does */
 	/* forward allocation */
 	uint64_t cur;            /* next free byte */
 	uint64_t sec;            /* current AMap section */

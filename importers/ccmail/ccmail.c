@@ -5,8 +5,9 @@
  * staging store.
  *
  * Order of work: manifest -> directory (users get their mailboxes) ->
- * USERS.CSV (mailboxes and bulletin boards) -> LISTS.TXT -> the directory
- * is loaded into memory for address resolution -> private directories ->
+ * USERS.CSV (mailboxes and bulletin boards) -> LISTS.TXT (members resolved
+ * by looking names up in the staged directory, as every address later is)
+ * -> private directories ->
  * every message file, one message parsed, staged and released at a time,
  * one transaction per MF_IMPORT_BATCH messages.
  *
@@ -120,78 +121,78 @@ char *cci_strf(struct mf_arena *a, const char *fmt, ...)
 	return out;
 }
 
-/* ---- the in-memory directory ---- */
+/* ---- directory look-ups ---- */
 
-static void dirmap_release(struct dirmap *d)
-{
-	free(d->e);
-	mf_strmap_release(&d->by_name);
-	mf_strmap_release(&d->by_addr);
-	mf_arena_release(&d->strings);
-	memset(d, 0, sizeof(*d));
-	mf_strmap_init(&d->by_name, MF_STRMAP_NOCASE);
-	mf_strmap_init(&d->by_addr, MF_STRMAP_NOCASE);
-}
-
-static int dirmap_add(void *ctx, const struct mf_store_dir_row *r)
-{
-	struct dirmap *d = ctx;
-	struct dent *e;
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 64;
-		d->e = mf_xreallocarray(d->e, d->cap, sizeof(*d->e));
-	}
-	e = &d->e[d->n++];
-	memset(e, 0, sizeof(*e));
-	e->id = r->id;
-	snprintf(e->kind, sizeof(e->kind), "%s", r->kind);
-	e->name = mf_arena_strdup(&d->strings, r->name);
-	e->display = mf_arena_strdup(&d->strings, r->display_name ? r->display_name : r->name);
-	e->atype = mf_arena_strdup(&d->strings, r->address_type);
-	e->addr = mf_arena_strdup(&d->strings, r->address);
-	e->po = mf_arena_strdup(&d->strings, r->postoffice);
-	e->alias_of = r->alias_of;
-	return MF_OK;
-}
-
-int cci_dirmap_load(struct imp *im)
-{
-	struct dirmap *d = &im->dir;
-	int rc;
-
-	dirmap_release(d);
-	if ((rc = mf_store_dir_scan(im->st, im->source_id, dirmap_add, d, im->diag)) < 0)
-		return rc;
-	for (size_t i = d->n; i-- > 0;) {   /* chains keep file order */
-		struct dent *e = &d->e[i];
-		uint64_t *head = mf_strmap_ref(&d->by_name, e->name ? e->name : "", NULL);
-		e->next_name = (uint32_t)*head;
-		*head = (uint64_t)i + 1;
-		if (e->addr && e->atype && !strcmp(e->atype, "SMTP")) {
-			head = mf_strmap_ref(&d->by_addr, e->addr, NULL);
-			e->next_addr = (uint32_t)*head;
-			*head = (uint64_t)i + 1;
-		}
-	}
-	return MF_OK;
-}
-
-static struct dent *dirmap_by_id(struct dirmap *d, int64_t id)
-{
-	size_t lo = 0, hi = d->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (d->e[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < d->n && d->e[lo].id == id ? &d->e[lo] : NULL;
-}
+/*
+ * The directory is looked up in the store, one name at a time through the
+ * name and address indexes (core/store_ccdir.c): nothing of it is held in
+ * memory, so a directory of 100,000 users costs what one of 1,000 does
+ * (issue 15; a copy of the whole directory in memory was about 53 MB at
+ * 100,000 users).
+ */
 
 static int span_eq_str_ci(struct mf_span a, const char *b)
 {
 	return b && mf_addr_eq_ci(a, cci_cspan(b));
+}
+
+static void dent_copy(struct dent *d, const struct mf_store_dir_row *r, struct mf_arena *a)
+{
+	d->id = r->id;
+	d->name = mf_arena_strdup(a, r->name);
+	d->display = mf_arena_strdup(a, r->display_name ? r->display_name : r->name);
+	d->atype = mf_arena_strdup(a, r->address_type);
+	d->addr = mf_arena_strdup(a, r->address);
+	d->po = mf_arena_strdup(a, r->postoffice);
+	d->alias_of = r->alias_of;
+}
+
+struct dir_find {
+	struct imp *im;
+	struct mf_span name, po;
+	struct mf_arena *a;
+	struct dent any, best;
+	int have_any, have_best;
+};
+
+/* rows of the name in staging order: the first at the wanted post office
+ * is the answer, else the first of the name */
+static int find_named(void *ctx, const struct mf_store_dir_row *r)
+{
+	struct dir_find *f = ctx;
+	int po_ok;
+	if (!span_eq_str_ci(f->name, r->name))
+		return 0;
+	po_ok = f->po.len ? span_eq_str_ci(f->po, r->postoffice)
+			  : (!r->postoffice || mf_strcaseeq(r->postoffice, f->im->po));
+	if (po_ok) {
+		dent_copy(&f->best, r, f->a);
+		f->have_best = 1;
+		return 1;
+	}
+	if (!f->have_any) {
+		dent_copy(&f->any, r, f->a);
+		f->have_any = 1;
+	}
+	return 0;
+}
+
+static int find_smtp(void *ctx, const struct mf_store_dir_row *r)
+{
+	struct dir_find *f = ctx;
+	if (!span_eq_str_ci(f->name, r->address))
+		return 0;
+	dent_copy(&f->best, r, f->a);
+	f->have_best = 1;
+	return 1;
+}
+
+static int find_id(void *ctx, const struct mf_store_dir_row *r)
+{
+	struct dir_find *f = ctx;
+	dent_copy(&f->any, r, f->a);
+	f->have_any = 1;
+	return 1;
 }
 
 /*
@@ -199,77 +200,76 @@ static int span_eq_str_ci(struct mf_span a, const char *b)
  * name at that post office, else (no post office given) the local one,
  * else any entry of that name (names are unique across a cc:Mail
  * directory); an Internet address also matches an SMTP entry's address.
- * Aliases lead to the entry they name.
+ * Aliases lead to the entry they name.  1 and *out (strings in a), 0 when
+ * the directory has no such entry (or is not staged yet), < 0.
  */
-struct dent *cci_dir_lookup(struct imp *im, struct mf_span name, struct mf_span po)
+int cci_dir_lookup(struct imp *im, struct dent *out, struct mf_span name, struct mf_span po,
+		   struct mf_arena *a)
 {
-	struct dirmap *d = &im->dir;
-	struct dent *best = NULL, *any = NULL;
-	uint64_t head = 0;
-	uint32_t i;
+	struct dir_find f;
 	char key[1024];
+	int rc;
 
-	if (!d->n || name.len == 0 || name.len >= sizeof(key))
-		return NULL;
+	memset(out, 0, sizeof(*out));
+	if (!im->dir_ready || name.len == 0 || name.len >= sizeof(key))
+		return 0;
 	memcpy(key, name.p, name.len);
 	key[name.len] = '\0';
-	mf_strmap_get(&d->by_name, key, &head);
-	for (i = (uint32_t)head; i; i = d->e[i - 1].next_name) {
-		struct dent *e = &d->e[i - 1];
-		if (!span_eq_str_ci(name, e->name))
-			continue;
-		if (!any)
-			any = e;
-		if (po.len ? span_eq_str_ci(po, e->po)
-			   : (!e->po || mf_strcaseeq(e->po, im->po))) {
-			best = e;
+	memset(&f, 0, sizeof(f));
+	f.im = im;
+	f.name = name;
+	f.po = po;
+	f.a = a;
+	if ((rc = mf_store_dir_each_named(im->st, im->source_id, key, find_named, &f, im->diag)) < 0)
+		return rc;
+	if (!f.have_best && f.have_any) {
+		f.best = f.any;
+		f.have_best = 1;
+	}
+	if (!f.have_best && memchr(name.p, '@', name.len) &&
+	    (rc = mf_store_dir_each_smtp(im->st, im->source_id, key, find_smtp, &f, im->diag)) < 0)
+		return rc;
+	for (int hop = 0; f.have_best && f.best.alias_of && hop < 4; hop++) {
+		f.have_any = 0;
+		if ((rc = mf_store_dir_by_id(im->st, im->source_id, f.best.alias_of, find_id, &f,
+					     im->diag)) < 0)
+			return rc;
+		if (!f.have_any)
 			break;
-		}
+		f.best = f.any;
 	}
-	if (!best)
-		best = any;
-	if (!best && memchr(name.p, '@', name.len)) {
-		head = 0;
-		mf_strmap_get(&d->by_addr, key, &head);
-		for (i = (uint32_t)head; i; i = d->e[i - 1].next_addr)
-			if (span_eq_str_ci(name, d->e[i - 1].addr)) {
-				best = &d->e[i - 1];
-				break;
-			}
-	}
-	for (int hop = 0; best && best->alias_of && hop < 4; hop++) {
-		struct dent *t = dirmap_by_id(d, best->alias_of);
-		if (!t)
-			break;
-		best = t;
-	}
-	return best;
+	if (!f.have_best)
+		return 0;
+	*out = f.best;
+	return 1;
 }
 
 /* ---- addresses ---- */
 
 /* Turn one cc:Mail address (source bytes) into staged fields. */
-void cci_resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
-		      struct mf_arena *a)
+int cci_resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
+		     struct mf_arena *a)
 {
 	struct mf_ccaddr ca;
 	char *u = cci_to_utf8(im, mf_span_trim(raw), a);
-	struct dent *e;
+	struct dent e;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->raw = u;
 	if (mf_ccaddr_parse(&ca, u, strlen(u)) != MF_OK) {
 		o->damaged = 1; /* the caller keeps the text as written */
-		return;
+		return MF_OK;
 	}
-	e = cci_dir_lookup(im, ca.name, ca.po);
-	if (e) {
-		o->entry_id = e->id;
-		o->display = e->display;
-		o->type = e->atype;
-		o->address = e->addr;
+	if ((rc = cci_dir_lookup(im, &e, ca.name, ca.po, a)) < 0)
+		return rc;
+	if (rc == 1) {
+		o->entry_id = e.id;
+		o->display = e.display;
+		o->type = e.atype;
+		o->address = e.addr;
 		if (o->type || o->address)
-			return;
+			return MF_OK;
 	}
 	{
 		char *name = mf_arena_strndup(a, (const char *)ca.name.p, ca.name.len);
@@ -284,6 +284,7 @@ void cci_resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
 			o->address = cci_strf(a, "%s at %s", name, po ? po : im->po);
 		}
 	}
+	return MF_OK;
 }
 
 /* ---- files ---- */
@@ -390,7 +391,6 @@ int cci_open_file(struct imp *im, const char *real, const char *role, int64_t ma
 static void imp_release(struct imp *im)
 {
 	mf_pending_release(&im->pend);
-	dirmap_release(&im->dir);
 	mf_arena_release(&im->arena);
 	for (size_t i = 0; i < im->nbodies; i++)
 		mf_buf_release(&im->bodies[i]);
@@ -462,7 +462,6 @@ static int import_set(struct imp *im, const char *path)
 	int rc;
 
 	memset(&js, 0, sizeof(js));
-	mf_strmap_init(&js.ids, MF_STRMAP_COPY);
 	mf_diag_clear(&d);
 	if ((rc = mf_path_resolve(&mreal, im->root, "CCMX.TXT", &d)) < 0) {
 		rc = mf_diag_set(im->diag, rc == MF_ENOTFOUND ? MF_ENOTFOUND : rc, path, MF_NO_OFFSET,
@@ -553,17 +552,14 @@ static int import_set(struct imp *im, const char *path)
 		goto out;
 	mf_free(&real);
 
-	/* public mailing lists (optional) */
-	if ((rc = cci_dirmap_load(im)) < 0)
-		goto out;
+	/* public mailing lists (optional); from here on names resolve */
+	im->dir_ready = 1;
 	if (mf_path_resolve(&real, im->root, "LISTS.TXT", &d) == MF_OK) {
 		cci_mark_used(im, real);
 		if ((rc = cci_stage_lists(im, real)) < 0)
 			goto out;
 		mf_free(&real);
 	}
-	if ((rc = cci_dirmap_load(im)) < 0)
-		goto out;
 
 	/* private directories, then mail */
 	for (size_t i = 0; i < js.n; i++)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ccmail_imp.h: what the parts of the cc:Mail importer share (private to
- * importers/ccmail/): the importer's state, the directory it loads for
+ * importers/ccmail/): the importer's state, the directory look-up for
  * address resolution, and the helpers of each part.
  *
- *   ccmail.c        problems, text, the in-memory directory, addresses,
+ *   ccmail.c        problems, text, directory look-ups, addresses,
  *                   files, the manifest and the whole set, the probe
  *   ccmail_msgs.c   folders, message conversion, message files
  *   ccmail_stage.c  DIRECTRY.TXT, LISTS.TXT, private directories, USERS.CSV,
@@ -25,6 +25,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/progress.h"
+#include "core/store_ccdir.h"
 #include "core/strmap.h"
 #include <dirent.h>
 #include <stdarg.h>
@@ -34,19 +35,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+/* A directory entry found by cci_dir_lookup (strings in the caller's arena). */
 struct dent {
 	int64_t id;
-	char kind[12];
-	char *name, *display, *atype, *addr, *po;
+	const char *name, *display, *atype, *addr, *po;
 	int64_t alias_of;
-	uint32_t next_name, next_addr;   /* chains: index + 1, 0 = end */
-};
-
-struct dirmap {
-	struct dent *e;
-	size_t n, cap;
-	struct mf_strmap by_name, by_addr; /* first of the chain: index + 1 */
-	struct mf_arena strings;
 };
 
 struct imp {
@@ -61,7 +54,7 @@ struct imp {
 	struct mf_charset *cs;
 	char tz[CCX_VALUE_MAX];
 	enum mf_date_order order;
-	struct dirmap dir;
+	int dir_ready;                   /* the directory is staged: look-ups may answer */
 	struct mf_pending pend;          /* problems of the message being read */
 	struct mf_arena arena;           /* per message */
 	struct mf_buf *bodies;           /* text buffers reused per message */
@@ -83,10 +76,13 @@ struct job {
 	char *file, *pab;            /* real paths, or NULL */
 };
 
+/* The USERS.CSV rows with a file to read (message file or private
+ * directory); rows without one are staged and not held. */
 struct jobs {
 	struct job *j;
 	size_t n, cap;
-	struct mf_strmap ids;        /* mailbox ids (decimal) of the jobs */
+	uint64_t *seen;              /* bit per mailbox id: the mailbox had its row */
+	size_t nseen;                /* words in seen */
 };
 
 int cci_pend_flush(struct imp *im, const char *file, int64_t mailbox_id,
@@ -99,10 +95,10 @@ struct mf_span cci_cspan(const char *s);
 char *cci_display_of(const char *name, struct mf_arena *a);
 void cci_split_names(const char *name, struct mf_arena *a, char **given, char **sur);
 char *cci_strf(struct mf_arena *a, const char *fmt, ...) MF_ATTR_PRINTF(2, 3);
-int cci_dirmap_load(struct imp *im);
-struct dent *cci_dir_lookup(struct imp *im, struct mf_span name, struct mf_span po);
-void cci_resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
-		      struct mf_arena *a);
+int cci_dir_lookup(struct imp *im, struct dent *out, struct mf_span name, struct mf_span po,
+		   struct mf_arena *a);
+int cci_resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
+		     struct mf_arena *a);
 const char *cci_rel_of(struct imp *im, const char *real);
 int cci_mark_used(struct imp *im, const char *real);
 void cci_hash_range(struct mf_map *map, uint64_t off, uint64_t len, char hex[MF_SHA256_HEX]);

@@ -189,7 +189,9 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 			for (size_t j = 0; j < n; j++) {
 				struct addr_out ao;
 				struct mf_recipient *rc;
-				cci_resolve_addr(im, parts[j], &ao, a);
+				int lrc = cci_resolve_addr(im, parts[j], &ao, a);
+				if (lrc < 0)
+					return lrc;
 				if (ao.damaged) {
 					mf_pending_add(&im->pend, MF_WARNING, "ccmail.damaged-address", hd->offset,
 						       "address without a name (\" at PO\"): kept as written");
@@ -219,7 +221,9 @@ static int convert(struct msg_ctx *mc, const struct ccm_message *cm, int depth,
 
 	if ((h = ccm_header_find(cm, "From", 0))) {
 		struct addr_out ao;
-		cci_resolve_addr(im, h->value, &ao, a);
+		int lrc = cci_resolve_addr(im, h->value, &ao, a);
+		if (lrc < 0)
+			return lrc;
 		if (ao.damaged) {
 			mf_pending_add(&im->pend, MF_WARNING, "ccmail.damaged-address", h->offset,
 				       "sender without a name (\" at PO\"): kept as written");

@@ -261,12 +261,13 @@ out:
 
 /* ---- mailing lists (LISTS.TXT) ---- */
 
-/* Resolve a list member written as an address; 0 when not found. */
-static int64_t member_entry(struct imp *im, struct mf_span raw, struct mf_arena *a)
+/* Resolve a list member written as an address: *id_out, 0 when not found. */
+static int member_entry(struct imp *im, int64_t *id_out, struct mf_span raw, struct mf_arena *a)
 {
 	struct addr_out ao;
-	cci_resolve_addr(im, raw, &ao, a);
-	return ao.entry_id;
+	int rc = cci_resolve_addr(im, raw, &ao, a);
+	*id_out = rc < 0 ? 0 : ao.entry_id;
+	return rc;
 }
 
 int cci_stage_lists(struct imp *im, const char *real)
@@ -322,7 +323,7 @@ int cci_stage_lists(struct imp *im, const char *real)
 		ids[nids - 1] = eid;
 		mf_arena_reset(&ra);
 	}
-	if ((rc = cci_pend_flush(im, rel, 0, 0, NULL)) < 0 || (rc = cci_dirmap_load(im)) < 0)
+	if ((rc = cci_pend_flush(im, rel, 0, 0, NULL)) < 0)
 		goto fail;
 	/* pass 2: members */
 	ccx_recs_init(&recs, map.data, map.len, "list", NULL, NULL);
@@ -340,7 +341,8 @@ int cci_stage_lists(struct imp *im, const char *real)
 			if (!mf_span_eq_ci(f->label, "Member"))
 				continue;
 			addr = cci_to_utf8(im, f->value, &ra);
-			eid = member_entry(im, f->value, &ra);
+			if ((rc = member_entry(im, &eid, f->value, &ra)) < 0)
+				goto fail;
 			if (!eid)
 				cci_problemf(im, MF_WARNING, "ccmail.list-member-unresolved", rel,
 					     (int64_t)f->offset, 0,
@@ -452,10 +454,12 @@ int cci_stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 								      cci_to_utf8(im, po, &ra));
 					}
 				} else {
-					struct dent *e = cci_dir_lookup(im, cci_cspan(name), cci_cspan(NULL));
-					if (e && (e->atype || e->addr)) {
-						pe.address_type = e->atype;
-						pe.address = e->addr;
+					struct dent e;
+					if ((rc = cci_dir_lookup(im, &e, cci_cspan(name), cci_cspan(NULL), &ra)) < 0)
+						goto fail;
+					if (rc == 1 && (e.atype || e.addr)) {
+						pe.address_type = e.atype;
+						pe.address = e.addr;
 					} else {
 						cci_problemf(im, MF_WARNING, "ccmail.pab-no-address", rel,
 							     (int64_t)rec.offset, mailbox_id,
@@ -493,8 +497,9 @@ int cci_stage_pab(struct imp *im, const char *real, int64_t mailbox_id)
 								pm->member_pab_id = names[j].id;
 								break;
 							}
-					if (!pm->member_pab_id)
-						pm->entry_id = member_entry(im, f->value, &ra);
+					if (!pm->member_pab_id &&
+					    (rc = member_entry(im, &pm->entry_id, f->value, &ra)) < 0)
+						goto fail;
 					if (!pm->member_pab_id && !pm->entry_id)
 						cci_problemf(im, MF_WARNING, "ccmail.pab-member-unresolved", rel,
 							     (int64_t)f->offset, mailbox_id,
@@ -539,8 +544,28 @@ void cci_jobs_release(struct jobs *js)
 		free(js->j[i].pab);
 	}
 	free(js->j);
-	mf_strmap_release(&js->ids);
+	free(js->seen);
 	memset(js, 0, sizeof(*js));
+}
+
+/* 1 when mailbox id had a row already, else marks it and 0 (a bit per
+ * id: 12.5 KB at 100,000 mailboxes, where a map of the ids held 5 MB) */
+static int seen_before(struct jobs *js, int64_t id)
+{
+	size_t w = (size_t)((uint64_t)id / 64);
+	uint64_t bit = UINT64_C(1) << ((uint64_t)id % 64);
+	if (w >= js->nseen) {
+		size_t n = js->nseen ? js->nseen : 64;
+		while (n <= w)
+			n *= 2;
+		js->seen = mf_xreallocarray(js->seen, n, sizeof(*js->seen));
+		memset(js->seen + js->nseen, 0, (n - js->nseen) * sizeof(*js->seen));
+		js->nseen = n;
+	}
+	if (js->seen[w] & bit)
+		return 1;
+	js->seen[w] |= bit;
+	return 0;
 }
 
 /* Resolve a file named in USERS.CSV; NULL (with a problem) when it cannot
@@ -725,16 +750,12 @@ data_row:
 			continue;
 		}
 		jb.mailbox_id = mbid;
-		{
-			char key[24];
-			snprintf(key, sizeof(key), "%lld", (long long)mbid);
-			if (!mf_strmap_add(&js->ids, key, 1)) {
-				if (fresh)
-					cci_problemf(im, MF_WARNING, "ccmail.users-duplicate", rel,
-						     (int64_t)row.offset, mbid,
-						     "'%s' has a row already: this row is ignored", jb.name);
-				mbid = 0;
-			}
+		if (mbid > 0 && seen_before(js, mbid)) {
+			if (fresh)
+				cci_problemf(im, MF_WARNING, "ccmail.users-duplicate", rel,
+					     (int64_t)row.offset, mbid,
+					     "'%s' has a row already: this row is ignored", jb.name);
+			mbid = 0;
 		}
 		if (!mbid) {
 			mf_arena_reset(&ra);
@@ -748,6 +769,12 @@ data_row:
 			jb.file = *fname ? resolve_listed(im, rel, row.offset, "message", fname, mbid) : NULL;
 			jb.pab = *pname ? resolve_listed(im, rel, row.offset, "private directory", pname, mbid)
 					: NULL;
+		}
+		if (!jb.file && !jb.pab) {
+			/* nothing more to read for this mailbox */
+			free(jb.name);
+			mf_arena_reset(&ra);
+			continue;
 		}
 		if (js->n == js->cap) {
 			js->cap = js->cap ? js->cap * 2 : 64;

@@ -167,6 +167,8 @@ sqlite3 "$T/old.db" "UPDATE deliveries SET item_kind = 'pab', item_id = -item_id
 	DROP TABLE run_mailboxes; DROP INDEX mailboxes_export_order;
 	DROP INDEX mailboxes_kind_alias; DROP INDEX target_objects_source;
 	DROP INDEX plan_mailboxes_object; DROP INDEX plan_recipients_object;
+	DROP TABLE plan_work; DROP TABLE plan_work_aliases; DROP TABLE plan_work_seen;
+	DROP TABLE plan_work_bases;
 	PRAGMA user_version = 4"
 before=$(puts)
 check "a database of schema 4 with negative card rows: carddav runs" dav carddav "$T/old.db"

@@ -48,11 +48,7 @@ import vobject  # noqa: E402
 from dateutil import rrule as du  # noqa: E402
 from dateutil import tz as dtz  # noqa: E402
 
-problems = []
-
-
-def bad(fmt, *a):
-    problems.append(fmt % a)
+from pstcheck_common import bad, finish, problems, pypff_top  # noqa: E402
 
 
 APPT = "00062002-0000-0000-c000-000000000046"
@@ -430,15 +426,7 @@ def name_ids(path):
 
 
 def pypff_items(path):
-    import pypff
-    f = pypff.file()
-    f.open(path)
-    root = f.get_root_folder()
-    top = None
-    for i in range(root.number_of_sub_folders):
-        s = root.get_sub_folder(i)
-        if (s.name or "").startswith("Top of"):
-            top = s
+    f, root, top = pypff_top(path)
     cal, inbox = None, None
     for i in range(top.number_of_sub_folders if top else 0):
         s = top.get_sub_folder(i)
@@ -817,12 +805,7 @@ def main():
             check_extractor(alias, path, evs, node_dir)
         else:
             sys.exit("unknown reader " + reader)
-    for p in problems[:60]:
-        print(p)
-    if len(problems) > 60:
-        print("... %d more" % (len(problems) - 60))
-    print("%s: %d mailboxes, %d events, %d problems" % (reader, len(aliases), n, len(problems)))
-    sys.exit(1 if problems else 0)
+    finish("%s: %d mailboxes, %d events, %d problems" % (reader, len(aliases), n, len(problems)))
 
 
 if __name__ == "__main__":

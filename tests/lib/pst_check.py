@@ -58,11 +58,7 @@ SPECIAL = {"inbox": "Inbox", "sent": "Sent Items", "drafts": "Drafts", "trash": 
 FOLDERS5 = {"Inbox", "Sent Items", "Deleted Items", "Drafts", "Outbox"}
 PIM = {"Contacts", "Tasks", "Calendar"}
 
-problems = []
-
-
-def bad(fmt, *a):
-    problems.append(fmt % a if a else fmt)
+from pstcheck_common import bad, finish, problems, pypff_top  # noqa: E402
 
 
 def pst_folder(path, special):
@@ -346,15 +342,7 @@ def ft_unix(ft):
 
 
 def pypff_read(path):
-    import pypff
-    f = pypff.file()
-    f.open(path)
-    root = f.get_root_folder()
-    top = None
-    for i in range(root.number_of_sub_folders):
-        s = root.get_sub_folder(i)
-        if (s.name or "").startswith("Top of"):
-            top = s
+    f, root, top = pypff_top(path)
     found, folders = [], set()
 
     def props(rs):
@@ -671,12 +659,7 @@ def main():
             files = sorted(n for n in os.listdir(outdir) if n.endswith(".pst") and n != "directory.pst")
             if names != files:
                 bad("files: mapping CSV names %r, files %r", names, files)
-    for p in problems[:60]:
-        print(p)
-    if len(problems) > 60:
-        print("... %d more" % (len(problems) - 60))
-    print("%s: %d mailboxes, %d messages, %d problems" % (reader, len(exp), nmsg, len(problems)))
-    sys.exit(1 if problems else 0)
+    finish("%s: %d mailboxes, %d messages, %d problems" % (reader, len(exp), nmsg, len(problems)))
 
 
 if __name__ == "__main__":

@@ -44,11 +44,7 @@ PSETID_COMMON = bytes.fromhex("0820060000000000C000000000000046")
 ONE_OFF_UID = bytes.fromhex("812B1FA4BEA310199D6E00DD010F5402")
 WRAPPED_UID = bytes.fromhex("C091ADD3519DCF11A4A900AA0047FAA4")
 
-problems = []
-
-
-def bad(fmt, *a):
-    problems.append(fmt % a if a else fmt)
+from pstcheck_common import bad, finish, problems  # noqa: E402
 
 
 def is_smtp(t, a):
@@ -633,15 +629,10 @@ def main():
                     extractor_mailbox(alias, path, mb, node_dir)
                 else:
                     sys.exit("unknown reader " + reader)
-    for p in problems[:60]:
-        print(p)
-    if len(problems) > 60:
-        print("... %d more" % (len(problems) - 60))
     ne = sum(len(m["entries"]) for m in exp.values())
     nt = sum(len(m["todos"]) for m in exp.values())
-    print("%s: %d mailboxes, %d address book entries, %d to-dos, %d problems" %
+    finish("%s: %d mailboxes, %d address book entries, %d to-dos, %d problems" %
           (reader, len(exp), ne, nt, len(problems)))
-    sys.exit(1 if problems else 0)
 
 
 if __name__ == "__main__":

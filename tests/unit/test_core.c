@@ -199,18 +199,50 @@ static void alias_unique(void)
 	T_EQ_INT(mf_alias_unique(out, "AbcdefghijklmnopqrsX", taken_smith, NULL), MF_OK);
 	T_EQ_STR(out, "Abcdefghijklmnopqrs2");
 	T_EQ_INT(mf_alias_unique(out, "", taken_smith, NULL), MF_ENOTFOUND);
-	/* resumed at a candidate: the same answer, and the number of it */
-	{
-		unsigned k = 0;
-		T_EQ_INT(mf_alias_unique_from(out, &k, "SmithJ", 2, taken_smith, NULL), MF_OK);
-		T_EQ_STR(out, "SmithJ3");
-		T_EQ_INT(k, 3);
-		T_EQ_INT(mf_alias_unique_from(out, &k, "SmithJ", 7, taken_smith, NULL), MF_OK);
-		T_EQ_STR(out, "SmithJ7");
-		T_EQ_INT(mf_alias_unique_from(out, &k, "JonesA", 1, taken_smith, NULL), MF_OK);
-		T_EQ_STR(out, "JonesA");
-		T_EQ_INT(k, 1);
+}
+
+/* The plan's numbering: a search started past the number used last for
+ * the same base gives what a search from the start gives, as long as the
+ * aliases taken are only ever added to. */
+static int taken_list(const char *a, void *p)
+{
+	const char *const *set = p;
+	for (; *set; set++)
+		if (!strcasecmp(*set, a))
+			return 1;
+	return 0;
+}
+
+static void alias_unique_from(void)
+{
+	char out[MF_ALIAS_MAX + 1], full[MF_ALIAS_MAX + 1];
+	static char taken[8][MF_ALIAS_MAX + 1];
+	const char *set[16] = { "SmithJ3", "smithj5", NULL };
+	size_t n = 2;
+	unsigned k = 0;
+	/* base free: it is used, number 1 */
+	T_EQ_INT(mf_alias_unique_from(out, &k, "SmithJ", taken_list, set), MF_OK);
+	T_EQ_STR(out, "SmithJ");
+	T_EQ_INT(k, 1);
+	for (int i = 0; i < 5; i++) {
+		set[n++] = strcpy(taken[i], out);
+		set[n] = NULL;
+		k++;
+		T_EQ_INT(mf_alias_unique_from(out, &k, "SmithJ", taken_list, set), MF_OK);
+		T_EQ_INT(mf_alias_unique(full, "SmithJ", taken_list, set), MF_OK);
+		T_EQ_STR(out, full);
 	}
+	T_EQ_STR(out, "SmithJ8");           /* 2, 4, 6, 7, 8: 3 and 5 were taken */
+	T_EQ_INT(k, 8);
+	k = 0;
+	T_EQ_INT(mf_alias_unique_from(out, &k, "AbcdefghijklmnopqrsX", taken_smith, NULL), MF_OK);
+	T_EQ_STR(out, "Abcdefghijklmnopqrs2");
+	T_EQ_INT(k, 2);
+	k = 12;                             /* a longer number shortens the base */
+	T_EQ_INT(mf_alias_unique_from(out, &k, "AbcdefghijklmnopqrsX", taken_smith, NULL), MF_OK);
+	T_EQ_STR(out, "Abcdefghijklmnopqr12");
+	k = 5;
+	T_EQ_INT(mf_alias_unique_from(out, &k, "", taken_smith, NULL), MF_ENOTFOUND);
 }
 
 static void fold(void)
@@ -402,6 +434,7 @@ const struct t_case t_core[] = {
 	{ "core/strmap", strmap_basic },
 	{ "core/alias rules", alias_rules },
 	{ "core/alias unique", alias_unique },
+	{ "core/alias unique, from a number", alias_unique_from },
 	{ "core/ascii fold", fold },
 	{ "core/sha256", hash_known },
 	{ "core/path resolve stays inside the set", paths },
