@@ -176,6 +176,7 @@ void mf_store_close(struct mf_store **pst)
 		return;
 	for (size_t i = 0; i < st->ncache; i++)
 		sqlite3_finalize(st->cache[i].stmt);
+	mf_store_alias_hints_free(st);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->path);

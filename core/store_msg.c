@@ -46,7 +46,9 @@ int mf_store_mailbox(struct mf_store *st, int64_t *id_out, int *created_out,
 {
 	sqlite3_stmt *s = mf_store_stmt(st, SQL_MB_FIND, diag);
 	char alias[MF_ALIAS_MAX + 1] = "";
+	char base[MF_ALIAS_MAX + 1] = "";
 	struct taken_ctx tc = { st, 0 };
+	unsigned k = 0;
 	int rc, have_alias = 0;
 
 	if (created_out)
@@ -69,11 +71,13 @@ int mf_store_mailbox(struct mf_store *st, int64_t *id_out, int *created_out,
 	if (mb->alias && mf_alias_valid(mb->alias) && !alias_taken(mb->alias, &tc)) {
 		snprintf(alias, sizeof(alias), "%s", mb->alias);
 		have_alias = 1;
-	} else {
-		char base[MF_ALIAS_MAX + 1];
-		if (mf_alias_base(base, mb->given_name, mb->surname, mb->name) &&
-		    mf_alias_unique(alias, base, alias_taken, &tc) == MF_OK)
+	} else if (mf_alias_base(base, mb->given_name, mb->surname, mb->name)) {
+		/* the search resumes after the last namesake (store_alias.c) */
+		k = mf_store_alias_hint(st, base);
+		if (mf_alias_unique_from(alias, &k, base, alias_taken, &tc) == MF_OK)
 			have_alias = 1;
+		else
+			k = 0;
 	}
 	if (tc.failed)
 		return mf_store_fail(st, diag, "cannot check alias");
@@ -95,6 +99,8 @@ int mf_store_mailbox(struct mf_store *st, int64_t *id_out, int *created_out,
 	sqlite3_bind_int64(s, 13, mf_now());
 	if ((rc = mf_store_step_done(st, s, diag, "cannot store mailbox")) < 0)
 		return rc;
+	if (k)
+		mf_store_alias_hint_set(st, base, k);
 	*id_out = sqlite3_last_insert_rowid(st->db);
 	if (created_out)
 		*created_out = 1;

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 #include "core/store.h"
+#include "core/strmap.h"
 
 #define STMT_CACHE 96
 
@@ -30,6 +31,8 @@ struct mf_store {
 	int64_t source_id;
 	struct stmt_slot cache[STMT_CACHE];
 	size_t ncache;
+	struct mf_strmap *alias_hints; /* core/store_alias.c; NULL until used */
+	int msdir_keys, msdir_users;   /* core/store_msdir.c: the temporary tables exist */
 };
 
 /* The connection (borrowed), for statements of the store modules. */
@@ -49,5 +52,18 @@ int mf_store_step_done(struct mf_store *st, sqlite3_stmt *s, struct mf_diag *dia
 /* Bind a BLOB (NULL pointer: SQL NULL) / an offset that is NULL when negative. */
 int mf_store_bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n);
 int mf_store_bind_off(sqlite3_stmt *s, int i, int64_t v);
+
+/*
+ * Where the search for a free alias made from a base resumes
+ * (core/store_alias.c): every candidate before it (mf_alias_unique_from's
+ * numbering) is known to be taken.  The hints hold only within one write
+ * transaction of this connection: a commit, a rollback, or any UPDATE or
+ * DELETE of a mailboxes row forgets them all.  1 when nothing is known.
+ */
+unsigned mf_store_alias_hint(struct mf_store *st, const char *base);
+/* Candidate k of base was just stored: the next search starts after it. */
+void mf_store_alias_hint_set(struct mf_store *st, const char *base, unsigned k);
+/* Forget every hint and free the table (mf_store_close). */
+void mf_store_alias_hints_free(struct mf_store *st);
 
 #endif

@@ -9,27 +9,8 @@
 
 /* ---- directory ---- */
 
-static struct msm_user *find_user(struct msm *s, const char *mailbox)
-{
-	uint64_t i;
-	return mf_strmap_get(&s->user_index, mailbox, &i) ? &s->users[i - 1] : NULL;
-}
-
-/* A new user named mailbox (owned from now on); mailbox is not taken. */
-static struct msm_user *add_user(struct msm *s, char *mailbox)
-{
-	struct msm_user *u;
-	if (!s->users || s->n_users == s->cap_users) {
-		s->cap_users = s->n_users ? s->n_users * 2 : 64;
-		s->users = mf_xreallocarray(s->users, s->cap_users, sizeof(*s->users));
-	}
-	u = &s->users[s->n_users++];
-	memset(u, 0, sizeof(*u));
-	u->inbox_messages = -1;
-	u->mailbox = mailbox;
-	mf_strmap_add(&s->user_index, mailbox, s->n_users);
-	return u;
-}
+/* The users met so far live in the store (core/store_msdir.h), not in
+ * memory: a site of 100,000 users costs no more memory than a small one. */
 
 static int read_users(struct msm *s)
 {
@@ -39,7 +20,7 @@ static int read_users(struct msm *s)
 	struct mf_msuser row;
 	int64_t file_id;
 	enum mf_file_state state;
-	int rc;
+	int rc, store_rc = MF_OK;
 
 	if (!abs)
 		return mf_diag_set(s->diag, MF_ENOTFOUND, "users.csv", MF_NO_OFFSET,
@@ -48,7 +29,8 @@ static int read_users(struct msm *s)
 	free(abs);
 	if (rc < 0)
 		return rc;
-	if ((rc = msi_begin_file(s, &f, "users", "UTF-8", 0, &file_id, &state)) < 0)
+	if ((rc = msi_begin_file(s, &f, "users", "UTF-8", 0, &file_id, &state)) < 0 ||
+	    (rc = mf_store_msuser_reset(s->st, s->diag)) < 0)
 		goto out;
 	if (state == MF_FILE_CHANGED) {
 		rc = mf_diag_set(s->diag, MF_EFORMAT, f.rel, MF_NO_OFFSET,
@@ -59,27 +41,45 @@ static int read_users(struct msm *s)
 	mf_msusers_init(&u, f.map.data, f.map.len, msi_on_problem, s);
 	mf_map_watch(&f.map, &u.csv.rd);
 	while ((rc = mf_msusers_next(&u, &row)) == MF_OK) {
+		struct mf_store_msuser x;
+		int found;
 		char *mbx = msi_utf8_dup(s, row.mailbox, row.offset);
-		struct msm_user *x = find_user(s, mbx);
-		if (x) {
-			msi_problem(s, MF_WARNING, "msmail.users-duplicate", row.offset,
-				    "mailbox %s listed twice in users.csv; the first row is used", mbx);
+		if ((found = mf_store_msuser_find(s->st, &x, mbx, s->diag)) != 0) {
+			mf_store_msuser_release(&x);
+			if (found > 0)
+				msi_problem(s, MF_WARNING, "msmail.users-duplicate", row.offset,
+					    "mailbox %s listed twice in users.csv; the first row is used",
+					    mbx);
 			free(mbx);
+			if (found < 0) {
+				store_rc = found;
+				break;
+			}
 			continue;
 		}
 		if (strlen(mbx) > 10)
 			msi_problem(s, MF_WARNING, "msmail.users-value", row.offset,
 				    "mailbox name %s is longer than MS Mail's 10 characters", mbx);
-		x = add_user(s, mbx);
-		x->full_name = msi_utf8_dup(s, row.full_name, row.offset);
-		x->mail_dir = msi_utf8_dup(s, row.mail_dir, row.offset);
-		x->calendar = msi_utf8_dup(s, row.calendar, row.offset);
-		x->hexid = msi_utf8_dup(s, row.hexid, row.offset);
-		x->deleted = row.deleted;
-		x->in_csv = 1;
-		x->csv_offset = row.offset;
+		x.seq = ++s->n_users;
+		x.mailbox = mbx;
+		x.inbox_messages = -1;
+		x.full_name = msi_utf8_dup(s, row.full_name, row.offset);
+		x.mail_dir = msi_utf8_dup(s, row.mail_dir, row.offset);
+		x.calendar = msi_utf8_dup(s, row.calendar, row.offset);
+		x.hexid = msi_utf8_dup(s, row.hexid, row.offset);
+		x.deleted = row.deleted;
+		x.in_csv = 1;
+		x.csv_offset = row.offset;
+		store_rc = mf_store_msuser_add(s->st, &x, s->diag);
+		mf_store_msuser_release(&x);
+		if (store_rc < 0)
+			break;
 	}
 	mf_msusers_release(&u);
+	if (store_rc < 0) {
+		rc = store_rc;
+		goto out;
+	}
 	if (rc == MF_EFORMAT) {
 		rc = mf_diag_set(s->diag, MF_EFORMAT, f.rel, 0,
 				 "users.csv has no header row with a 'mailbox' column");
@@ -92,7 +92,7 @@ out:
 }
 
 /* Stage the mailbox of u (find or create). */
-static int stage_mailbox(struct msm *s, struct msm_user *u, const char *network,
+static int stage_mailbox(struct msm *s, struct mf_store_msuser *u, const char *network,
 			 const char *postoffice, const char *mailbox, int in_directory)
 {
 	struct mf_mailbox mb;
@@ -131,7 +131,7 @@ static int stage_mailbox(struct msm *s, struct msm_user *u, const char *network,
 }
 
 /* Does a deleted user's export still hold mail or a calendar? */
-static int has_content(struct msm *s, const struct msm_user *u)
+static int has_content(struct msm *s, const struct mf_store_msuser *u)
 {
 	int found = 0;
 	if (u->mail_dir && *u->mail_dir) {
@@ -240,26 +240,36 @@ static int dir_entry(struct msm *s, const struct mf_msdir_line *l, int64_t file_
 				msi_problem(s, MF_WARNING, "msmail.dir-address", l->offset,
 					    "a part of '%s' is longer than MS Mail's 10 characters", addr_s);
 			if (mf_strcaseeq(net, s->mx.network) && mf_strcaseeq(po, s->mx.postoffice)) {
-				struct msm_user *u = find_user(s, mbx);
-				if (u && u->in_pol) {
+				struct mf_store_msuser u;
+				int found = mf_store_msuser_find(s->st, &u, mbx, s->diag);
+				if (found < 0)
+					return found;
+				if (found && u.in_pol) {
 					msi_problem(s, MF_WARNING, "msmail.dir-duplicate", l->offset,
 						    "mailbox %s listed twice in pol.txt", mbx);
 				} else {
-					if (!u) {
-						u = add_user(s, mf_xstrdup(mbx));
-					} else if (u->deleted) {
-						msi_problem(s, MF_WARNING, "msmail.users-deleted-listed", u->csv_offset,
+					if (!found) {
+						u.seq = ++s->n_users;
+						u.mailbox = mf_xstrdup(mbx);
+						u.inbox_messages = -1;
+					} else if (u.deleted) {
+						msi_problem(s, MF_WARNING, "msmail.users-deleted-listed", u.csv_offset,
 							    "mailbox %s is marked deleted in users.csv but listed in "
 							    "pol.txt; staged as deleted", mbx);
 					}
-					u->in_pol = 1;
-					free(u->dir_name);
-					u->dir_name = mf_xstrdup(name);
-					if ((rc = stage_mailbox(s, u, s->mx.network, s->mx.postoffice, mbx, 1)) < 0)
+					u.in_pol = 1;
+					free(u.dir_name);
+					u.dir_name = mf_xstrdup(name);
+					if ((rc = stage_mailbox(s, &u, s->mx.network, s->mx.postoffice, mbx, 1)) < 0 ||
+					    (rc = (found ? mf_store_msuser_update : mf_store_msuser_add)(s->st, &u,
+													 s->diag)) < 0) {
+						mf_store_msuser_release(&u);
 						return rc;
+					}
 				}
 				e.kind = "user";
-				e.mailbox_id = u->mailbox_id;
+				e.mailbox_id = u.mailbox_id;
+				mf_store_msuser_release(&u);
 			} else if (write && (rc = msi_store_po(s, po, net, "remote", NULL)) < 0) {
 				return rc;
 			}
@@ -319,25 +329,59 @@ out:
 	return rc;
 }
 
+struct dir_keys {
+	struct msm *s;
+	struct mf_arena arena;      /* one row's keys */
+};
+
 static int dir_add(void *ctx, const struct mf_store_dir_row *r)
 {
-	struct dmap *dir = ctx;
-	const char *d = mf_arena_strdup(&dir->arena, r->display_name ? r->display_name : r->name);
+	struct dir_keys *k = ctx;
+	const char *d = r->display_name ? r->display_name : r->name;
+	int rc = MF_OK;
+	mf_arena_reset(&k->arena);
 	if (r->address) {
 		char *pre = mf_xasprintf("%s:", r->address_type ? r->address_type : "");
-		msi_dmap_put(dir, msi_make_key(&dir->arena, pre, r->address, strlen(r->address)), r->id, d);
+		rc = mf_store_msdir_put(k->s->st, msi_make_key(&k->arena, pre, r->address,
+							       strlen(r->address)), r->id, d, k->s->diag);
 		free(pre);
 	}
-	if (r->name)
-		msi_dmap_put(dir, msi_make_key(&dir->arena, "N:", r->name, strlen(r->name)), r->id, d);
-	return MF_OK;
+	if (rc == MF_OK && r->name)
+		rc = mf_store_msdir_put(k->s->st, msi_make_key(&k->arena, "N:", r->name,
+							       strlen(r->name)), r->id, d, k->s->diag);
+	return rc;
 }
 
-/* (Re)build the lookup table from the staged directory of this source. */
+/* (Re)build the look-up keys from the staged directory of this source: in
+ * the store (core/store_msdir.h), first entry by id wins. */
 static int load_dir(struct msm *s)
 {
-	msi_dmap_release(&s->dir);
-	return mf_store_dir_scan(s->st, s->source_id, dir_add, &s->dir, s->diag);
+	struct dir_keys k = { s, MF_ARENA_INIT };
+	int rc = mf_store_msdir_reset(s->st, s->diag);
+	if (rc == MF_OK)
+		rc = mf_store_dir_scan(s->st, s->source_id, dir_add, &k, s->diag);
+	mf_arena_release(&k.arena);
+	s->dir_loaded = rc == MF_OK;
+	return rc;
+}
+
+/* The entry of key, copied into the arena; NULL when absent (a store
+ * failure is remembered: the caller's next check stops the import). */
+static const struct dent *dir_get(struct msm *s, const char *key)
+{
+	int64_t id;
+	char *display;
+	struct dent *e;
+	int rc = mf_store_msdir_get(s->st, &id, &display, key, s->diag);
+	if (rc < 0)
+		s->store_failed = 1;
+	if (rc <= 0)
+		return NULL;
+	e = mf_arena_alloc(&s->arena, sizeof(*e));
+	e->id = id;
+	e->display = display ? mf_arena_strdup(&s->arena, display) : NULL;
+	free(display);
+	return e;
 }
 
 /* Look an address ("[TYPE:]address" or a name, UTF-8) up in the directory. */
@@ -351,25 +395,37 @@ const struct dent *msi_lookup(struct msm *s, const char *v)
 		char pre[32];
 		snprintf(pre, sizeof(pre), "%s:", type);
 		k = msi_make_key(&s->arena, pre, (const char *)addr.p, addr.len);
-		e = msi_dmap_get(&s->dir, k);
+		e = dir_get(s, k);
 		if (!e && !type[0]) {
 			k = msi_make_key(&s->arena, "N:", (const char *)addr.p, addr.len);
-			e = msi_dmap_get(&s->dir, k);
+			e = dir_get(s, k);
 		}
 	}
 	return e;
 }
 
+/* Is l a group definition (G, or R read as one)? */
+static int group_line(const struct mf_msdir_line *l)
+{
+	return l->code == 'G' || l->code == 'g' || l->code == 'R' || l->code == 'r';
+}
+
+/*
+ * groups.txt in two passes over the mapped file: the first stages the
+ * groups (and says what is wrong with the file), the second resolves and
+ * stores the members against the whole directory, groups included.  The
+ * members are read again rather than held: a large site has more members
+ * than users.  Only the lists' ids are kept (one per group, in file order).
+ */
 static int read_groups(struct msm *s, const char *abs)
 {
 	struct mapped f;
 	struct mf_msdir d;
 	struct mf_msdir_line l;
-	int64_t file_id, list_id = 0;
+	int64_t file_id, list_id = 0, *lists = NULL;
+	size_t n_lists = 0, cap_lists = 0, g;
 	enum mf_file_state state;
 	int rc = msi_map_file(s, &f, abs), position = 0;
-	struct { int64_t list; int pos; uint64_t off; char *addr; } *mem = NULL;
-	size_t n_mem = 0;
 
 	if (rc < 0)
 		return rc;
@@ -384,7 +440,7 @@ static int read_groups(struct msm *s, const char *abs)
 		mf_arena_reset(&s->arena);
 		if (l.code == '#')
 			continue;
-		if (l.code == 'G' || l.code == 'g' || l.code == 'R' || l.code == 'r') {
+		if (group_line(&l)) {
 			struct mf_dir_entry e;
 			char type[24];
 			struct mf_span addr;
@@ -412,19 +468,15 @@ static int read_groups(struct msm *s, const char *abs)
 			if ((rc = mf_store_dir_entry(s->st, &list_id, s->source_id, &e, s->diag)) < 0)
 				goto out;
 			s->stats->dir_entries++;
-			position = 0;
+			if (n_lists == cap_lists) {
+				cap_lists = cap_lists ? cap_lists * 2 : 64;
+				lists = mf_xreallocarray(lists, cap_lists, sizeof(*lists));
+			}
+			lists[n_lists++] = list_id;
 		} else if (l.code == 'A' || l.code == 'a') {
-			if (!list_id) {
+			if (!list_id)
 				msi_problem(s, MF_WARNING, "msmail.group-syntax", l.offset,
 					    "member line before any group ('G') line; ignored");
-				continue;
-			}
-			mem = mf_xreallocarray(mem, n_mem + 1, sizeof(*mem));
-			mem[n_mem].list = list_id;
-			mem[n_mem].pos = position++;
-			mem[n_mem].off = l.offset;
-			mem[n_mem].addr = mf_xstrdup(msi_span_utf8(s, l.address.len ? l.address : l.name));
-			n_mem++;
 		} else {
 			msi_problem(s, MF_WARNING, "msmail.group-code", l.offset,
 				    "group line with code '%c' ignored (an extract has G, A and # lines)",
@@ -434,22 +486,34 @@ static int read_groups(struct msm *s, const char *abs)
 	/* members resolve against the whole directory, groups included */
 	if ((rc = load_dir(s)) < 0)
 		goto out;
-	for (size_t i = 0; i < n_mem; i++) {
+	/* the second pass: the same lines (the parser is pure), told nothing */
+	mf_msdir_init(&d, f.map.data, f.map.len, NULL, s);
+	mf_map_watch(&f.map, &d.rd);
+	g = 0;
+	list_id = 0;
+	while (mf_msdir_next(&d, &l) == MF_OK) {
 		const struct dent *e;
+		const char *addr;
 		mf_arena_reset(&s->arena);
-		e = msi_lookup(s, mem[i].addr);
+		if (group_line(&l)) {
+			list_id = g < n_lists ? lists[g++] : 0;
+			position = 0;
+			continue;
+		}
+		if ((l.code != 'A' && l.code != 'a') || !list_id)
+			continue;
+		addr = msi_span_utf8(s, l.address.len ? l.address : l.name);
+		e = msi_lookup(s, addr);
 		if (!e)
-			msi_problem(s, MF_WARNING, "msmail.member-unresolved", mem[i].off,
-				    "group member '%s' is not in the directory", mem[i].addr);
-		if ((rc = mf_store_list_member(s->st, mem[i].list, mem[i].pos, mem[i].addr,
-					       e ? e->id : 0, s->diag)) < 0)
+			msi_problem(s, MF_WARNING, "msmail.member-unresolved", l.offset,
+				    "group member '%s' is not in the directory", addr);
+		if ((rc = mf_store_list_member(s->st, list_id, position++, addr, e ? e->id : 0,
+					       s->diag)) < 0)
 			goto out;
 	}
 	rc = mf_store_file_end(s->st, file_id, "done", 0, 0, s->diag);
 out:
-	for (size_t i = 0; i < n_mem; i++)
-		free(mem[i].addr);
-	free(mem);
+	free(lists);
 	mf_map_close(&f.map);
 	return rc;
 }
@@ -516,22 +580,35 @@ int msi_read_directory(struct msm *s)
 		return rc;
 	/* users.csv rows that pol.txt does not list */
 	msi_set_file(s, "users.csv");
-	for (size_t i = 0; i < s->n_users; i++) {
-		struct msm_user *u = &s->users[i];
-		if (u->in_pol)
-			continue;
-		if (u->deleted && !has_content(s, u)) {
-			msi_problem(s, MF_INFO, "msmail.deleted-no-mail", u->csv_offset,
-				    "deleted mailbox %s has no mail or calendar in the export; not migrated",
-				    u->mailbox);
-			continue;
+	{
+		struct mf_store_msuser u;
+		int64_t seq = 0;
+		while ((rc = mf_store_msuser_next(s->st, &u, seq, s->diag)) == 1) {
+			seq = u.seq;
+			if (u.in_pol) {
+				mf_store_msuser_release(&u);
+				continue;
+			}
+			if (u.deleted && !has_content(s, &u)) {
+				msi_problem(s, MF_INFO, "msmail.deleted-no-mail", u.csv_offset,
+					    "deleted mailbox %s has no mail or calendar in the export; not "
+					    "migrated", u.mailbox);
+				mf_store_msuser_release(&u);
+				continue;
+			}
+			if (!u.deleted)
+				msi_problem(s, MF_WARNING, "msmail.user-not-in-directory", u.csv_offset,
+					    "mailbox %s is in users.csv but not in pol.txt; staged as a "
+					    "mailbox outside the directory", u.mailbox);
+			if ((rc = stage_mailbox(s, &u, s->mx.network, s->mx.postoffice, u.mailbox, 0)) >= 0)
+				rc = mf_store_msuser_update(s->st, &u, s->diag);
+			mf_store_msuser_release(&u);
+			if (rc < 0)
+				return rc;
 		}
-		if (!u->deleted)
-			msi_problem(s, MF_WARNING, "msmail.user-not-in-directory", u->csv_offset,
-				    "mailbox %s is in users.csv but not in pol.txt; staged as a mailbox "
-				    "outside the directory", u->mailbox);
-		if ((rc = stage_mailbox(s, u, s->mx.network, s->mx.postoffice, u->mailbox, 0)) < 0)
+		if (rc < 0)
 			return rc;
+		rc = MF_OK;
 	}
 	/* gateway lists */
 	dir = msi_resolve(s, "directory", 0, MF_INFO, "");
@@ -562,5 +639,7 @@ int msi_read_directory(struct msm *s)
 		if (rc < 0)
 			return rc;
 	}
-	return load_dir(s);
+	/* groups.txt, read last, loaded the keys already when it was read:
+	 * only its members came after, and they are no entries */
+	return s->dir_loaded ? MF_OK : load_dir(s);
 }

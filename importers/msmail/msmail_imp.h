@@ -30,6 +30,7 @@
 #include "core/fsutil.h"
 #include "core/hash.h"
 #include "core/progress.h"
+#include "core/store_msdir.h"
 #include "core/strmap.h"
 #include "importers/msmail/msmail_dir.h"
 #include "importers/msmail/msmail_mmff.h"
@@ -39,16 +40,10 @@
 #define MAX_BLOB 999000000u       /* under SQLite's default SQLITE_MAX_LENGTH */
 #define HASH_CHUNK (8u << 20)
 
+/* A directory entry an address resolves to (msi_lookup; in the arena). */
 struct dent {
 	int64_t id;
 	const char *display;
-};
-
-/* "MS:ACMENET/HQPO/ERAMIREZ", "N:ELLEN RAMIREZ" -> struct dent (in the
- * arena); the keys live in the arena too. */
-struct dmap {
-	struct mf_strmap keys;
-	struct mf_arena arena;
 };
 
 /* The DOS and Windows code pages of MS Mail bundles are mostly single-byte:
@@ -60,17 +55,6 @@ struct sbcs {
 	unsigned char len[256];
 	unsigned char bad[256];     /* no mapping: U+FFFD, counted */
 	char seq[256][4];
-};
-
-struct msm_user {
-	char *mailbox;              /* as written (UTF-8) */
-	char *full_name;            /* from users.csv (UTF-8) */
-	char *dir_name;             /* friendly name from pol.txt (UTF-8) */
-	char *mail_dir, *calendar, *hexid;
-	int deleted, in_csv, in_pol;
-	uint64_t csv_offset;
-	int64_t mailbox_id;
-	int64_t inbox_messages;     /* for the maildata check; -1: no inbox.mmff */
 };
 
 struct msm {
@@ -86,16 +70,14 @@ struct msm {
 	struct sbcs table;          /* for cs */
 	int64_t source_id, run_id;
 	int64_t dtstamp;
-	struct msm_user *users;
-	size_t n_users, cap_users;
-	struct mf_strmap user_index; /* mailbox (ASCII case-insensitive) -> index + 1 */
-	struct dmap dir;
+	int64_t n_users;            /* users met (core/store_msdir.h: in the store) */
 	/* problem routing */
 	char file[1024];            /* relative path of the file being read */
 	int64_t mailbox_id;
 	int collecting;             /* hold problems until the message row exists */
 	struct mf_pending pend;
 	int store_failed;
+	int dir_loaded;              /* the look-up keys hold the whole directory */
 	struct mf_arena arena;      /* per message */
 	struct mf_buf conv;
 	struct mf_buf body;         /* the current message's body text */
@@ -111,9 +93,6 @@ struct mapped {
 	const char *rel;            /* into map.path */
 };
 
-void msi_dmap_put(struct dmap *m, const char *key, int64_t id, const char *display);
-const struct dent *msi_dmap_get(const struct dmap *m, const char *key);
-void msi_dmap_release(struct dmap *m);
 void msi_set_file(struct msm *s, const char *rel);
 void msi_on_problem(void *ctx, enum mf_severity sev, const char *code, uint64_t off,
 		    const char *text);
@@ -142,8 +121,8 @@ int msi_store_po(struct msm *s, const char *name, const char *network, const cha
 const struct dent *msi_lookup(struct msm *s, const char *v);
 void msi_free_list(char **v, size_t n);
 int msi_read_directory(struct msm *s);
-int msi_read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_folders);
-int msi_read_calendar(struct msm *s, struct msm_user *u, int64_t *n_items);
+int msi_read_mail(struct msm *s, struct mf_store_msuser *u, int64_t *n_msgs, int *n_folders);
+int msi_read_calendar(struct msm *s, struct mf_store_msuser *u, int64_t *n_items);
 void msi_check_maildata(struct msm *s);
 
 #endif

@@ -311,7 +311,7 @@ static int folder_cmp(const void *a, const void *b)
 }
 
 /* One MMFF file: one folder. */
-static int read_mmff(struct msm *s, struct msm_user *u, const char *abs, const char *fname,
+static int read_mmff(struct msm *s, struct mf_store_msuser *u, const char *abs, const char *fname,
 		     int64_t *first_file, int64_t *n_msgs)
 {
 	struct mapped f;
@@ -453,7 +453,7 @@ out:
 	return rc;
 }
 
-int msi_read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_folders)
+int msi_read_mail(struct msm *s, struct mf_store_msuser *u, int64_t *n_msgs, int *n_folders)
 {
 	char *abs;
 	DIR *d;
@@ -542,7 +542,7 @@ int msi_read_mail(struct msm *s, struct msm_user *u, int64_t *n_msgs, int *n_fol
 
 /* ---- calendars ---- */
 
-int msi_read_calendar(struct msm *s, struct msm_user *u, int64_t *n_items)
+int msi_read_calendar(struct msm *s, struct mf_store_msuser *u, int64_t *n_items)
 {
 	struct mapped f;
 	char *abs;
@@ -754,20 +754,26 @@ void msi_check_maildata(struct msm *s)
 			    "ACCESS.GLB, ACCESS2.GLB and ACCESS3.GLB hold %lld, %lld and %lld user "
 			    "records; they should agree", (long long)users[0], (long long)users[1],
 			    (long long)users[2]);
-	for (size_t i = 0; i < s->n_users; i++) {
-		struct msm_user *u = &s->users[i];
+	for (int64_t seq = 0;;) {
+		struct mf_store_msuser uu, *u = &uu;
 		int64_t lsb, msb;
-		if (!u->mailbox_id || !u->hexid || !*u->hexid)
-			continue;
-		if (mailbag_live(md, u->hexid, &lsb, &msb) != MF_OK)
-			continue;
-		if (u->inbox_messages >= 0 && lsb != u->inbox_messages && msb != u->inbox_messages) {
+		int rc = mf_store_msuser_next(s->st, u, seq, s->diag);
+		if (rc <= 0) {
+			if (rc < 0)
+				s->store_failed = 1;
+			break;
+		}
+		seq = u->seq;
+		if (u->mailbox_id && u->hexid && *u->hexid &&
+		    mailbag_live(md, u->hexid, &lsb, &msb) == MF_OK && u->inbox_messages >= 0 &&
+		    lsb != u->inbox_messages && msb != u->inbox_messages) {
 			s->mailbox_id = u->mailbox_id;
 			msi_problem(s, MF_WARNING, "msmail.maildata-count", MF_NO_OFFSET,
 				    "mailbag %s.MBG of %s holds %lld live headers, inbox.mmff %lld messages",
 				    u->hexid, u->mailbox, (long long)lsb, (long long)u->inbox_messages);
 			s->mailbox_id = 0;
 		}
+		mf_store_msuser_release(u);
 	}
 	free(md);
 }

@@ -278,7 +278,94 @@ static void doc_queries(void)
 	t_fixture_release(&f);
 }
 
+static const char *stage_smith(struct mf_store *st, int64_t sid, char alias[32])
+{
+	struct mf_mailbox mb;
+	struct mf_diag d;
+	char name[32], addr[48];
+	int64_t id = 0;
+	static int n;
+	memset(&mb, 0, sizeof(mb));
+	snprintf(name, sizeof(name), "JSMITH%d", ++n);
+	snprintf(addr, sizeof(addr), "MS:NET/PO/%s", name);
+	mb.address_type = "MS";
+	mb.source_address = addr;
+	mb.kind = "mailbox";
+	mb.name = name;
+	mb.display_name = "John Smith";
+	mb.given_name = "John";
+	mb.surname = "Smith";
+	alias[0] = '\0';
+	if (mf_store_mailbox(st, &id, NULL, sid, &mb, &d) != MF_OK) {
+		t_fail(__FILE__, __LINE__, "mf_store_mailbox: %s", d.msg);
+		return "";
+	}
+	{
+		sqlite3_stmt *s;
+		char sql[96];
+		snprintf(sql, sizeof(sql), "SELECT alias FROM mailboxes WHERE id = %lld", (long long)id);
+		if (sqlite3_prepare_v2(mf_store_db(st), sql, -1, &s, NULL) == SQLITE_OK) {
+			if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+				snprintf(alias, 32, "%s", (const char *)sqlite3_column_text(s, 0));
+			sqlite3_finalize(s);
+		}
+	}
+	return alias;
+}
+
+/* Namesakes: the search for a free alias resumes after the last one
+ * (core/store_alias.c) and gives what a full search gives, also after an
+ * alias was freed in the transaction, by a rollback or outside it. */
+static void alias_namesakes(void)
+{
+	struct mf_store *st = NULL;
+	struct mf_diag d;
+	struct mf_source_info src;
+	char path[512], a[32];
+	int64_t sid = 0;
+
+	snprintf(path, sizeof(path), "%s/alias.db", t_tmpdir());
+	T_EQ_INT(mf_store_open(&st, path, MF_STORE_CREATE, &d), MF_OK);
+	memset(&src, 0, sizeof(src));
+	src.format = "msmail";
+	src.path = "/x";
+	T_EQ_INT(mf_store_source(st, &sid, &src, &d), MF_OK);
+	T_EQ_INT(mf_store_begin(st, &d), MF_OK);
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ");
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ2");
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ3");
+	/* freed inside the transaction: found again */
+	T_EQ_INT(mf_store_exec(st, "UPDATE mailboxes SET alias = 'Other' WHERE alias = 'SmithJ2'", &d),
+		 MF_OK);
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ2");
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ4");
+	T_EQ_INT(mf_store_commit(st, &d), MF_OK);
+	/* freed between transactions, by another connection */
+	{
+		struct mf_store *other = NULL;
+		T_EQ_INT(mf_store_open(&other, path, 0, &d), MF_OK);
+		T_EQ_INT(mf_store_exec(other, "DELETE FROM mailboxes WHERE alias = 'SmithJ3'", &d),
+			 MF_OK);
+		mf_store_close(&other);
+	}
+	T_EQ_INT(mf_store_begin(st, &d), MF_OK);
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ3");
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ5");
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ6");
+	mf_store_rollback(st);
+	/* rolled back: SmithJ3, 5 and 6 are free again */
+	T_EQ_INT(mf_store_begin(st, &d), MF_OK);
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ3");
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ5");
+	T_EQ_INT(mf_store_commit(st, &d), MF_OK);
+	/* outside a transaction */
+	T_EQ_STR(stage_smith(st, sid, a), "SmithJ6");
+	T_EQ_INT(q_int(st, "SELECT count(*) FROM mailboxes WHERE alias LIKE 'SmithJ%'"), 6);
+	mf_store_close(&st);
+}
+
 const struct t_case t_store[] = {
+	{ "store/namesakes' aliases: the search resumes, freed aliases are found", alias_namesakes },
 	{ "store/docs/staging.md example queries", doc_queries },
 	{ "store/create with mode 0600 and schema", open_create },
 	{ "store/a mailbox with zero messages has its mail section", empty_mailbox_has_mail_section },
