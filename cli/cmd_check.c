@@ -92,6 +92,8 @@ int cmd_check(int argc, char **argv)
 	}
 	mf_diag_clear(&d);
 	mf_check_report_init(&rep);
+	/* the preflight alone: a larger fixed cache for its look-ups (core/store.h) */
+	mf_store_cache_kib(st, MF_STORE_LOOKUP_CACHE_KIB);
 	rc = mf_export_check(st, exp, &co.o, &rep, &d);
 	if (rc == MF_EUSAGE) {
 		char line[1200];

@@ -209,6 +209,7 @@ int cmd_status(int argc, char **argv)
 			    "DISPLAY NAME <SOURCE ADDRESS>");
 	/* one read transaction: one snapshot, and no lock taken and given
 	 * back around each of the per-mailbox statements */
+	mf_store_cache_kib(sc.st, MF_STORE_LOOKUP_CACHE_KIB);
 	rc = mf_store_read_begin(sc.st, &sc.d);
 	if (rc == MF_OK)
 		rc = mf_store_view_mailboxes_each(sc.st, 1, status_mailbox, &sc, &sc.d);

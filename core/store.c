@@ -266,6 +266,13 @@ int mf_store_read_begin(struct mf_store *st, struct mf_diag *diag)
 	return MF_OK;
 }
 
+void mf_store_cache_kib(struct mf_store *st, int kib)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", -(kib > 0 ? kib : 2048));
+	mf_store_exec(st, sql, NULL);
+}
+
 void mf_store_read_end(struct mf_store *st)
 {
 	if (!st->read_tx)

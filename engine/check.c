@@ -188,21 +188,30 @@ int mf_check_run(struct mf_store *st, const int64_t *ids, size_t n,
 	for (size_t i = 0; i < n && rc == MF_OK; i++) {
 		struct mf_mailbox mbx;
 		const struct mf_mailbox *mb = &mbx;
+		int leased;
 		mf_arena_reset(&arena);
+		/* one mailbox's reads under one lock, not one per statement; ended
+		 * before the target is asked, which may take its time */
+		if ((rc = mf_store_read_begin(st, diag)) < 0)
+			break;
 		rc = mf_store_mailbox_load(st, &mbx, ids[i], &arena, diag);
 		if (rc == MF_ENOTFOUND) {
 			/* gone since the selection */
+			mf_store_read_end(st);
 			mf_diag_clear(diag);
 			rc = MF_OK;
 			continue;
 		}
+		if (rc == MF_OK) {
+			rep->mailboxes++;
+			rc = mailbox_checks(st, mb, opts, rep, &arena, diag);
+		}
+		leased = rc == MF_OK && target &&
+			 mf_store_lease_get(st, &l, mb->id, target, NULL) == 1;
+		mf_store_read_end(st);
 		if (rc < 0)
 			break;
-		rep->mailboxes++;
-		rc = mailbox_checks(st, mb, opts, rep, &arena, diag);
-		if (rc < 0)
-			break;
-		if (target && mf_store_lease_get(st, &l, mb->id, target, NULL) == 1) {
+		if (leased) {
 			int timeout = opts && opts->lease_timeout > 0 ? opts->lease_timeout : 120;
 			const char *host = l.has_host ? l.host : NULL;
 			if (!mf_run_owner_gone(host, l.pid, l.heartbeat, l.has_status ? l.status : NULL,
