@@ -17,6 +17,7 @@
 #include "engine/exporter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +360,81 @@ static int64_t q_int(sqlite3 *db, const char *sql)
 	return v;
 }
 
+/* ---- output written as it is made ---- */
+
+/* The report is written to its file as it is made (a report of 100,000
+ * mailboxes is tens of megabytes): the writers add to sink.b, and
+ * sink_flush, called once per mailbox, hands what is there to the file
+ * when it passes 256 KiB.  Without a file (JSON on standard output) the
+ * text stays in the buffer for the caller. */
+struct sink {
+	struct mf_buf b;    /* first: the writers' struct mf_buf * is the sink */
+	FILE *f;
+	int err;            /* errno of a failed write */
+};
+
+static void sink_out(struct sink *k)
+{
+	if (k->f && k->b.len && !k->err && fwrite(k->b.data, 1, k->b.len, k->f) != k->b.len)
+		k->err = errno ? errno : EIO;
+	if (k->f)
+		k->b.len = 0;
+}
+
+static void sink_flush(struct mf_buf *b)
+{
+	struct sink *k = (struct sink *)b;
+	if (k->f && b->len >= 256 * 1024)
+		sink_out(k);
+}
+
+/* Write the report into path through a temporary file beside it
+ * ("<dir>/.<name>.tmp.<pid>", as mf_write_atomic), renamed into place when
+ * complete: a failed or killed run leaves no half report under the name. */
+static int sink_open(struct sink *k, char *tmp, size_t tmpsz, const char *path,
+		     struct mf_diag *diag)
+{
+	const char *slash = strrchr(path, '/');
+	int fd;
+	memset(k, 0, sizeof(*k));
+	mf_buf_init(&k->b, MF_BUF_UNBOUNDED);
+	if (slash)
+		snprintf(tmp, tmpsz, "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1,
+			 (long)getpid());
+	else
+		snprintf(tmp, tmpsz, ".%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || !(k->f = fdopen(fd, "w"))) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return mf_diag_set(diag, MF_EIO, path, MF_NO_OFFSET, "cannot write the report: %s",
+				   strerror(e));
+	}
+	return MF_OK;
+}
+
+static int sink_close(struct sink *k, const char *tmp, const char *path, int ok,
+		      struct mf_diag *diag)
+{
+	int rc = MF_OK;
+	sink_out(k);
+	if (k->f && fclose(k->f) != 0 && !k->err)
+		k->err = errno ? errno : EIO;
+	k->f = NULL;
+	mf_buf_release(&k->b);
+	if (ok && k->err)
+		rc = mf_diag_set(diag, MF_EIO, path, MF_NO_OFFSET, "cannot write the report: %s",
+				 strerror(k->err));
+	else if (ok && rename(tmp, path) != 0)
+		rc = mf_diag_set(diag, MF_EIO, path, MF_NO_OFFSET, "cannot write the report: %s",
+				 strerror(errno));
+	if (!ok || rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
 /* ---- the report's data, read back from the joined database ---- */
 
 struct rmbox {
@@ -369,8 +445,8 @@ struct rmbox {
 
 struct rtarget {
 	char *name, *format, *options;
-	struct rmbox *m;
-	size_t n;
+	size_t n;                             /* its mailboxes (every staged one) */
+	int64_t max_messages, max_cal;        /* the longest bars */
 	int64_t messages, delivered, failed, skipped, cal, cal_total, done;
 	int takes_messages, takes_calendar;   /* the exporter's capability bits */
 };
@@ -378,6 +454,7 @@ struct rtarget {
 struct rep {
 	struct rtarget *t;
 	size_t nt;
+	sqlite3_stmt *tm;                     /* SQL_TMBOX: one target's mailboxes */
 	int64_t mailboxes, publics, messages, attachments, bytes, calendar_items;
 	int64_t prob[3];
 	char generated[32];
@@ -400,9 +477,47 @@ static const char SQL_TMBOX[] =
 	"m.calendar_items FROM mbox m LEFT JOIN tm t ON t.key = m.key AND t.target = ?1 "
 	"ORDER BY m.kind, m.alias COLLATE NOCASE, m.key";
 
+/* The next of target t's mailboxes (r->tm bound by tm_start), or 0 at the
+ * end.  The strings are SQLite's, valid until the next call: the report
+ * holds one mailbox at a time, whatever the number of mailboxes. */
+static void tm_start(const struct rep *r, const struct rtarget *t)
+{
+	sqlite3_reset(r->tm);
+	sqlite3_bind_text(r->tm, 1, t->name, -1, SQLITE_TRANSIENT);
+}
+
+static int tm_next(const struct rep *r, const struct rtarget *t, struct rmbox *x)
+{
+	sqlite3_stmt *m = r->tm;
+	if (sqlite3_step(m) != SQLITE_ROW) {
+		sqlite3_reset(m);
+		return 0;
+	}
+	memset(x, 0, sizeof(*x));
+	x->alias = (char *)col(m, 0);
+	x->display_name = (char *)col(m, 1);
+	x->source_address = (char *)col(m, 2);
+	x->kind = (char *)col(m, 3);
+	x->messages = sqlite3_column_int64(m, 4);
+	x->bytes = sqlite3_column_int64(m, 5);
+	x->delivered = sqlite3_column_int64(m, 6);
+	x->failed = sqlite3_column_int64(m, 7);
+	x->cal = sqlite3_column_int64(m, 8);
+	x->done = sqlite3_column_int(m, 9) != 0;
+	x->cal_total = sqlite3_column_int64(m, 10);
+	if (!t->takes_messages)
+		x->messages = x->delivered = x->failed = 0;
+	if (!t->takes_calendar)
+		x->cal = x->cal_total = 0;
+	x->skipped = x->messages - x->delivered - x->failed;
+	if (x->skipped < 0)
+		x->skipped = 0;
+	return 1;
+}
+
 static int rep_load(struct rep *r, sqlite3 *agg, struct mf_diag *d)
 {
-	sqlite3_stmt *s = NULL, *m = NULL;
+	sqlite3_stmt *s = NULL;
 	int rc = MF_OK;
 
 	memset(r, 0, sizeof(*r));
@@ -417,7 +532,7 @@ static int rep_load(struct rep *r, sqlite3 *agg, struct mf_diag *d)
 	r->prob[MF_ERROR] = q_int(agg, "SELECT count(*) FROM prob WHERE severity = 'error'");
 	iso_time(r->generated, mf_now());
 	if (sqlite3_prepare_v2(agg, SQL_TARGETS, -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(agg, SQL_TMBOX, -1, &m, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(agg, SQL_TMBOX, -1, &r->tm, NULL) != SQLITE_OK) {
 		rc = agg_fail(agg, d, "building the report");
 		goto out;
 	}
@@ -440,43 +555,27 @@ static int rep_load(struct rep *r, sqlite3 *agg, struct mf_diag *d)
 			t->takes_messages = !e || (e->caps & MF_EXP_MESSAGES);
 			t->takes_calendar = !e || (e->caps & MF_EXP_CALENDAR);
 		}
-		sqlite3_bind_text(m, 1, t->name, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(m) == SQLITE_ROW) {
-			struct rmbox *x;
-			t->m = mf_xreallocarray(t->m, t->n + 1, sizeof(*t->m));
-			x = &t->m[t->n++];
-			memset(x, 0, sizeof(*x));
-			x->alias = dupcol(m, 0);
-			x->display_name = dupcol(m, 1);
-			x->source_address = dupcol(m, 2);
-			x->kind = dupcol(m, 3);
-			x->messages = sqlite3_column_int64(m, 4);
-			x->bytes = sqlite3_column_int64(m, 5);
-			x->delivered = sqlite3_column_int64(m, 6);
-			x->failed = sqlite3_column_int64(m, 7);
-			x->cal = sqlite3_column_int64(m, 8);
-			x->done = sqlite3_column_int(m, 9) != 0;
-			x->cal_total = sqlite3_column_int64(m, 10);
-			if (!t->takes_messages)
-				x->messages = x->delivered = x->failed = 0;
-			if (!t->takes_calendar)
-				x->cal = x->cal_total = 0;
-			x->skipped = x->messages - x->delivered - x->failed;
-			if (x->skipped < 0)
-				x->skipped = 0;
-			t->messages += x->messages;
-			t->delivered += x->delivered;
-			t->failed += x->failed;
-			t->skipped += x->skipped;
-			t->cal += x->cal;
-			t->cal_total += x->cal_total;
-			t->done += x->done;
+		{
+			struct rmbox x;
+			tm_start(r, t);
+			while (tm_next(r, t, &x)) {
+				t->n++;
+				t->messages += x.messages;
+				t->delivered += x.delivered;
+				t->failed += x.failed;
+				t->skipped += x.skipped;
+				t->cal += x.cal;
+				t->cal_total += x.cal_total;
+				t->done += x.done;
+				if (x.messages > t->max_messages)
+					t->max_messages = x.messages;
+				if (x.cal_total > t->max_cal)
+					t->max_cal = x.cal_total;
+			}
 		}
-		sqlite3_reset(m);
 	}
 out:
 	sqlite3_finalize(s);
-	sqlite3_finalize(m);
 	return rc;
 }
 
@@ -484,18 +583,12 @@ static void rep_release(struct rep *r)
 {
 	for (size_t i = 0; i < r->nt; i++) {
 		struct rtarget *t = &r->t[i];
-		for (size_t j = 0; j < t->n; j++) {
-			free(t->m[j].alias);
-			free(t->m[j].display_name);
-			free(t->m[j].source_address);
-			free(t->m[j].kind);
-		}
-		free(t->m);
 		free(t->name);
 		free(t->format);
 		free(t->options);
 	}
 	free(r->t);
+	sqlite3_finalize(r->tm);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -585,8 +678,10 @@ static void json_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 		mf_buf_addch(b, '}');
 		mf_json_key(b, "mailboxes", 0);
 		mf_buf_addch(b, '[');
-		for (size_t j = 0; j < t->n; j++) {
-			const struct rmbox *x = &t->m[j];
+		struct rmbox xm;
+		const struct rmbox *x = &xm;
+		tm_start(r, t);
+		for (size_t j = 0; tm_next(r, t, &xm); j++) {
 			if (j)
 				mf_buf_addch(b, ',');
 			mf_buf_addch(b, '{');
@@ -603,6 +698,7 @@ static void json_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 			mf_json_key(b, "done", 0);
 			mf_buf_addstr(b, x->done ? "true" : "false");
 			mf_buf_addch(b, '}');
+			sink_flush(b);
 		}
 		mf_buf_addstr(b, "]}");
 	}
@@ -795,19 +891,19 @@ static void html_total_bar(struct mf_buf *b, const char *title, const char *none
 }
 
 /* A bar per mailbox: its messages (calendar = 0) or its calendar items. */
-static void html_mailbox_bars(struct mf_buf *b, const struct rtarget *t, int calendar)
+static void html_mailbox_bars(struct mf_buf *b, const struct rep *r, const struct rtarget *t,
+			      int calendar)
 {
 	const int label_w = 200, bar_w = 640, row_h = 22;
 	const char *colors[3] = { C_DEL, C_FAIL, C_SKIP };
 	const char *names[3] = { "delivered", "failed", calendar ? "not delivered" : "skipped" };
-	int64_t max = 1;
+	int64_t max = calendar ? t->max_cal : t->max_messages;
+	struct rmbox xm;
+	const struct rmbox *x = &xm;
 	int h;
 
-	for (size_t i = 0; i < t->n; i++) {
-		int64_t v = calendar ? t->m[i].cal_total : t->m[i].messages;
-		if (v > max)
-			max = v;
-	}
+	if (max < 1)
+		max = 1;
 	h = (int)t->n * row_h + 8;
 	if (calendar)
 		mf_buf_addf(b, "<h3>Mailboxes: calendar items</h3><p class=\"legend\"><i style=\""
@@ -821,8 +917,8 @@ static void html_mailbox_bars(struct mf_buf *b, const struct rtarget *t, int cal
 	mf_buf_addf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		    "role=\"img\" aria-label=\"%s per mailbox\">", label_w + bar_w + 230, h,
 		    calendar ? "calendar items" : "messages");
-	for (size_t i = 0; i < t->n; i++) {
-		const struct rmbox *x = &t->m[i];
+	tm_start(r, t);
+	for (size_t i = 0; tm_next(r, t, &xm); i++) {
 		int y = (int)i * row_h + 4;
 		double px = label_w;
 		int64_t parts[3] = { x->delivered, x->failed, x->skipped };
@@ -862,13 +958,15 @@ static void html_mailbox_bars(struct mf_buf *b, const struct rtarget *t, int cal
 				    "delivered, %lld failed, %lld skipped%s</text>", label_w + bar_w + 10,
 				    y + 14, (long long)x->delivered, (long long)x->failed,
 				    (long long)x->skipped, x->done ? "" : " (not completed)");
+		sink_flush(b);
 	}
 	mf_buf_addstr(b, "</svg>");
 }
 
 /* A target shows only the kinds of items its exporter takes: an iCalendar
  * target has no messages to deliver or skip, a Maildir no calendar. */
-static void html_target(struct mf_buf *b, const struct rtarget *t, sqlite3 *agg)
+static void html_target(struct mf_buf *b, const struct rep *r, const struct rtarget *t,
+			sqlite3 *agg)
 {
 	mf_buf_addstr(b, "<section><h2>Target: <code>");
 	html_esc(b, t->name);
@@ -906,9 +1004,9 @@ static void html_target(struct mf_buf *b, const struct rtarget *t, sqlite3 *agg)
 		html_total_bar(b, "All calendar items", "no calendar items", parts, names);
 	}
 	if (t->takes_messages)
-		html_mailbox_bars(b, t, 0);
+		html_mailbox_bars(b, r, t, 0);
 	else if (t->takes_calendar)
-		html_mailbox_bars(b, t, 1);
+		html_mailbox_bars(b, r, t, 1);
 	mf_buf_addstr(b, "</section>");
 }
 
@@ -956,7 +1054,7 @@ static void html_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 	if (!r->nt)
 		mf_buf_addstr(b, "<section><h2>Targets</h2><p>Nothing has been exported yet.</p></section>");
 	for (size_t i = 0; i < r->nt; i++)
-		html_target(b, &r->t[i], agg);
+		html_target(b, r, &r->t[i], agg);
 
 	mf_buf_addf(b, "<section><h2>Problems by code</h2><p><span class=\"error\">%lld errors</span>, "
 		    "<span class=\"warning\">%lld warnings</span>, <span class=\"info\">%lld info</span>"
@@ -1138,25 +1236,31 @@ int cli_report_write(const char *const *dbs, size_t n, const char *html, const c
 	sqlite3_exec(agg, "COMMIT", NULL, NULL, NULL);
 	if ((rc = rep_load(&r, agg, diag)) < 0)
 		goto out;
-	if (json) {
-		struct mf_buf b;
-		mf_buf_init(&b, MF_BUF_UNBOUNDED);
-		json_report(&b, agg, &r, dbs, n);
-		mf_buf_addch(&b, '\n');
-		if (!strcmp(json, "-"))
-			mf_buf_add(json_out, b.data, b.len);
-		else
-			rc = mf_write_atomic(json, b.data, b.len, 0600, 0, diag);
-		mf_buf_release(&b);
-		if (rc < 0)
+	if (json && !strcmp(json, "-")) {
+		struct sink k;
+		memset(&k, 0, sizeof(k));
+		mf_buf_init(&k.b, MF_BUF_UNBOUNDED);
+		json_report(&k.b, agg, &r, dbs, n);
+		mf_buf_addch(&k.b, '\n');
+		mf_buf_add(json_out, k.b.data, k.b.len);
+		mf_buf_release(&k.b);
+	} else if (json) {
+		struct sink k;
+		char tmp[4200];
+		if ((rc = sink_open(&k, tmp, sizeof(tmp), json, diag)) < 0)
+			goto out;
+		json_report(&k.b, agg, &r, dbs, n);
+		mf_buf_addch(&k.b, '\n');
+		if ((rc = sink_close(&k, tmp, json, 1, diag)) < 0)
 			goto out;
 	}
 	if (html) {
-		struct mf_buf b;
-		mf_buf_init(&b, MF_BUF_UNBOUNDED);
-		html_report(&b, agg, &r, dbs, n);
-		rc = mf_write_atomic(html, b.data, b.len, 0600, 0, diag);
-		mf_buf_release(&b);
+		struct sink k;
+		char tmp[4200];
+		if ((rc = sink_open(&k, tmp, sizeof(tmp), html, diag)) < 0)
+			goto out;
+		html_report(&k.b, agg, &r, dbs, n);
+		rc = sink_close(&k, tmp, html, 1, diag);
 	}
 out:
 	rep_release(&r);
