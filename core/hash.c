@@ -3,7 +3,11 @@
 #include "core/hash.h"
 #include "core/mf.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void to_hex(char hex[MF_SHA256_HEX], const unsigned char *md, unsigned n)
 {
@@ -47,4 +51,60 @@ void mf_sha256_final(struct mf_sha256 *h, char hex[MF_SHA256_HEX])
 	EVP_MD_CTX_free(h->ctx);
 	h->ctx = NULL;
 	to_hex(hex, md, mdlen);
+}
+
+int mf_sha256_fd(int fd, char hex[MF_SHA256_HEX], int64_t *size)
+{
+	enum { BUF = 256 * 1024 };
+	static const unsigned char zeros[16384];
+	struct mf_sha256 h;
+	struct stat sb;
+	unsigned char *buf;
+	off_t off = 0;
+	int rc = 0, err = 0;
+
+	*size = 0;
+	mf_sha256_init(&h);
+	if (fstat(fd, &sb) != 0 || !(buf = malloc(BUF))) {
+		err = errno ? errno : ENOMEM;
+		mf_sha256_final(&h, hex);
+		errno = err;
+		return -1;
+	}
+	while (rc == 0 && off < sb.st_size) {
+		off_t data = lseek(fd, off, SEEK_DATA), hole;
+		if (data < 0)
+			data = errno == ENXIO ? sb.st_size : off;  /* only a hole left / holes unknown */
+		if (data > sb.st_size)
+			data = sb.st_size;
+		while (off < data) {
+			size_t n = data - off < (off_t)sizeof(zeros) ? (size_t)(data - off) : sizeof(zeros);
+			mf_sha256_update(&h, zeros, n);
+			off += (off_t)n;
+		}
+		if (off >= sb.st_size)
+			break;
+		hole = lseek(fd, off, SEEK_HOLE);
+		if (hole <= off || hole > sb.st_size)
+			hole = sb.st_size;
+		while (off < hole) {
+			size_t want = hole - off < (off_t)BUF ? (size_t)(hole - off) : (size_t)BUF;
+			ssize_t got = pread(fd, buf, want, off);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				err = got < 0 ? errno : EIO;   /* shorter than fstat said */
+				rc = -1;
+				break;
+			}
+			mf_sha256_update(&h, buf, (size_t)got);
+			off += got;
+		}
+	}
+	free(buf);
+	mf_sha256_final(&h, hex);
+	*size = (int64_t)off;
+	if (rc < 0)
+		errno = err;
+	return rc;
 }

@@ -35,7 +35,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,33 +231,16 @@ static int part_open(struct mf_export_ctx *c, struct mf_diag *d)
 }
 
 /* The sha256 of a part just written, for the ledger.  The file has to be
- * read again (its header, written last, is its first bytes): mapped a
- * window at a time from the page cache rather than copied out of it. */
-#define SHA_WIN (1u << 20)
+ * read again (its header, written last, is its first bytes); its holes are
+ * not read (mf_sha256_fd). */
 static int file_sha(char out[MF_SHA256_HEX], const char *path)
 {
-	struct mf_sha256 h;
-	struct stat sb;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int64_t size;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 	if (fd < 0)
 		return -1;
-	mf_sha256_init(&h);
-	if (fstat(fd, &sb) != 0) {
-		rc = -1;
-	} else {
-		for (off_t off = 0; off < sb.st_size && rc == 0; off += SHA_WIN) {
-			size_t n = sb.st_size - off < SHA_WIN ? (size_t)(sb.st_size - off) : SHA_WIN;
-			void *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, off);
-			if (p == MAP_FAILED) {
-				rc = -1;
-				break;
-			}
-			mf_sha256_update(&h, p, n);
-			munmap(p, n);
-		}
-	}
+	rc = mf_sha256_fd(fd, out, &size);
 	close(fd);
-	mf_sha256_final(&h, out);
 	return rc;
 }
 

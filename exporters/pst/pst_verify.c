@@ -45,30 +45,14 @@ struct pv_part {
  * MF_EIO. */
 static int pv_file_sha(const char *path, char hex[MF_SHA256_HEX], int64_t *size)
 {
-	struct mf_sha256 h;
-	uint8_t *buf = mf_xmalloc(1u << 20);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc;
 
 	*size = 0;
-	if (fd < 0) {
-		free(buf);
+	if (fd < 0)
 		return errno == ENOENT ? MF_ENOTFOUND : MF_EIO;
-	}
-	mf_sha256_init(&h);
-	while ((n = read(fd, buf, 1u << 20)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		mf_sha256_update(&h, buf, (size_t)n);
-		*size += n;
-	}
+	rc = mf_sha256_fd(fd, hex, size);
 	close(fd);
-	free(buf);
-	mf_sha256_final(&h, hex);
-	return n < 0 ? MF_EIO : MF_OK;
+	return rc < 0 ? MF_EIO : MF_OK;
 }
 
 static int pv_cmp_str(const void *a, const void *b)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static void buf_bounds(void)
@@ -267,6 +268,58 @@ static void hash_known(void)
 	mf_sha256_update(&h, "bc", 2);
 	mf_sha256_final(&h, hex);
 	T_EQ_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/* mf_sha256_fd: a file with holes hashes as its bytes read back (the
+ * holes as zeros), at the start, the middle and the end; a file without
+ * holes; an empty one. */
+static void hash_fd_sparse(void)
+{
+	static const size_t len = 300000;
+	const char *dir = t_tmpdir();
+	char p[512], want[MF_SHA256_HEX], got[MF_SHA256_HEX];
+	unsigned char *img = calloc(1, len);
+	int64_t size = -1;
+	int fd;
+
+	for (int shape = 0; shape < 4; shape++) {
+		memset(img, 0, len);
+		snprintf(p, sizeof(p), "%s/sparse-%d", dir, shape);
+		fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		T_ASSERT(fd >= 0);
+		if (shape == 3) {          /* empty */
+			T_ASSERT(mf_sha256_fd(fd, got, &size) == 0);
+			mf_sha256_hex(want, "", 0);
+			T_EQ_STR(got, want);
+			T_ASSERT(size == 0);
+			close(fd);
+			continue;
+		}
+		/* data at 5000 and 200000; shape 0: a hole at the end too,
+		 * shape 1: data up to the end, shape 2: no holes at all */
+		for (size_t i = 0; i < 700; i++) {
+			img[5000 + i] = (unsigned char)(i * 7 + 1);
+			img[200000 + i] = (unsigned char)(i * 13 + 3);
+		}
+		if (shape >= 1)
+			memset(img + len - 100, 0xAB, 100);
+		if (shape == 2) {
+			T_ASSERT(pwrite(fd, img, len, 0) == (ssize_t)len);
+		} else {
+			T_ASSERT(pwrite(fd, img + 5000, 700, 5000) == 700);
+			T_ASSERT(pwrite(fd, img + 200000, 700, 200000) == 700);
+			if (shape == 1)
+				T_ASSERT(pwrite(fd, img + len - 100, 100, (off_t)(len - 100)) == 100);
+			else
+				T_ASSERT(ftruncate(fd, (off_t)len) == 0);
+		}
+		mf_sha256_hex(want, img, len);
+		T_ASSERT(mf_sha256_fd(fd, got, &size) == 0);
+		T_EQ_STR(got, want);
+		T_ASSERT(size == (int64_t)len);
+		close(fd);
+	}
+	free(img);
 }
 
 static void write_file(const char *path, const char *text)
@@ -537,6 +590,7 @@ const struct t_case t_core[] = {
 	{ "core/alias unique, from a number", alias_unique_from },
 	{ "core/ascii fold", fold },
 	{ "core/sha256", hash_known },
+	{ "core/sha256 of a file with holes", hash_fd_sparse },
 	{ "core/path resolve stays inside the set", paths },
 	{ "core/atomic write and map", atomic_write },
 	{ "core/parse_u64", parse_u64 },
