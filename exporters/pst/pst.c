@@ -59,6 +59,7 @@ struct pend {
 
 struct maprow {
 	char *name, *mailbox;
+	size_t seq;          /* order added: of two rows for a name the later wins */
 };
 
 struct mf_export_ctx {
@@ -85,7 +86,7 @@ struct mf_export_ctx {
 	size_t npend;
 	/* the mapping CSV */
 	struct maprow *rows;
-	size_t nrows;
+	size_t nrows, caprows;
 };
 
 /* Remove .<name>.pst.tmp.<pid> files of processes that are gone. */
@@ -463,17 +464,19 @@ static int pst_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	return MF_OK;
 }
 
+/* Rows are appended; a name added twice is resolved when the CSV is
+ * written (sort_rows), not searched for here: a search per mailbox made
+ * a run over 100,000 mailboxes quadratic. */
 static void add_row(struct mf_export_ctx *c, const char *name, const char *mailbox)
 {
-	for (size_t i = 0; i < c->nrows; i++)
-		if (!strcmp(c->rows[i].name, name)) {
-			free(c->rows[i].mailbox);
-			c->rows[i].mailbox = mf_xstrdup(mailbox);
-			return;
-		}
-	c->rows = mf_xreallocarray(c->rows, c->nrows + 1, sizeof(*c->rows));
+	if (c->nrows == c->caprows) {
+		c->caprows = c->caprows ? 2 * c->caprows : 64;
+		c->rows = mf_xreallocarray(c->rows, c->caprows, sizeof(*c->rows));
+	}
 	c->rows[c->nrows].name = mf_xstrdup(name);
-	c->rows[c->nrows++].mailbox = mf_xstrdup(mailbox);
+	c->rows[c->nrows].mailbox = mf_xstrdup(mailbox);
+	c->rows[c->nrows].seq = c->nrows;
+	c->nrows++;
 }
 
 static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, int failed,
@@ -564,11 +567,42 @@ static int cmp_row(const void *a, const void *b)
 	return strcmp(((const struct maprow *)a)->name, ((const struct maprow *)b)->name);
 }
 
+/* rows [from, nrows) by name, the later of a name first */
+static int cmp_row_seq(const void *a, const void *b)
+{
+	const struct maprow *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+	return r ? r : x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+}
+
+/* Sort rows [from, nrows) by name and keep one per name: the one added
+ * last. */
+static void sort_rows(struct mf_export_ctx *c, size_t from)
+{
+	size_t w = from;
+	if (c->nrows <= from)
+		return;
+	qsort(c->rows + from, c->nrows - from, sizeof(*c->rows), cmp_row_seq);
+	for (size_t i = from; i < c->nrows; i++) {
+		if (w > from && !strcmp(c->rows[w - 1].name, c->rows[i].name)) {
+			free(c->rows[i].name);
+			free(c->rows[i].mailbox);
+			continue;
+		}
+		c->rows[w++] = c->rows[i];
+	}
+	c->nrows = w;
+}
+
 /* Rows of an earlier CSV for files this run did not visit. */
 static void keep_old_rows(struct mf_export_ctx *c, const char *path)
 {
 	char *data = NULL, *line, *save = NULL;
 	size_t len;
+	size_t known_n;
+	/* this run's rows, sorted and one per name, are searched by name */
+	sort_rows(c, 0);
+	known_n = c->nrows;
 	if (mf_read_file(&data, &len, path, 64u << 20, NULL) < 0)
 		return;
 	for (line = strtok_r(data, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
@@ -586,16 +620,16 @@ static void keep_old_rows(struct mf_export_ctx *c, const char *path)
 			continue;
 		{
 			char fp[PATH_MAX];
-			int known = 0;
+			struct maprow key = { .name = f[2] };
+			int known = bsearch(&key, c->rows, known_n, sizeof(*c->rows), cmp_row) != NULL;
 			snprintf(fp, sizeof(fp), "%s/%s", c->out, f[2]);
-			for (size_t i = 0; i < c->nrows; i++)
-				if (!strcmp(c->rows[i].name, f[2]))
-					known = 1;
 			if (!known && mf_filename_is_safe(f[2], 255) && exists(fp))
 				add_row(c, f[2], f[3]);
 		}
 	}
 	free(data);
+	/* the earlier CSV's rows: one per name too */
+	sort_rows(c, known_n);
 }
 
 /* DIR/directory.pst: the post office directory's custom recipients as

@@ -166,5 +166,15 @@ check "later mail: the rest is in new parts" test -f "$T/later/LindqvistA-002.ps
 checker "later mail: every message once over the parts (pypff)" "$T/sample-ccmail.db" "$T/later" pypff "$NODE_DIR"
 verify_own "$T/sample-ccmail.db" "$T/later" "later mail"
 check_exit 2 "split: a size of nothing is refused" "$MF" export pst --db "$T/big.db" --out "$T/split2" --split-size 0
+# ---- the mapping CSV over runs with different selections ----
+cp "$T/sample-ccmail.db" "$T/sel.db"
+check "mapping: export one mailbox" "$MF" export pst --db "$T/sel.db" --out "$T/sel" --mailbox BergA --quiet
+check "mapping: another, another domain" "$MF" export pst --db "$T/sel.db" --out "$T/sel" --mailbox HolmL \
+	--mailbox-domain ex.org --quiet
+check "mapping: the first again, a new domain" "$MF" export pst --db "$T/sel.db" --out "$T/sel" \
+	--mailbox BergA --mailbox-domain new.org --quiet
+check "mapping: one row per file, this run's address for the one it visited, the earlier row kept" \
+	sh -c '[ "$(tail -n +2 "$1" | tr -d "\r")" = "Exchange,,BergA.pst,BergA@new.org,FALSE,/,,,,
+Exchange,,HolmL.pst,HolmL@ex.org,FALSE,/,,,," ]' sh "$T/sel/PstImportMapping.csv"
 
 finish
