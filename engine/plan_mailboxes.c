@@ -325,7 +325,7 @@ int mf_pl_map_load(struct planner *p, const char *path, struct mf_diag *diag)
 	mf_csv_rec_init(&rec, 4096, 8);
 	for (;;) {
 		const char *k, *al;
-		struct pmb first;
+		struct pmb first = { 0 };
 		int64_t hits;
 		rc = mf_csv_next(&r, &rec, path, diag);
 		if (rc == MF_DONE)

@@ -247,7 +247,7 @@ static int verify_pri(struct mf_verify *v, struct mf_store *st, const struct mf_
 					   want[i].sha256[0] ? want[i].sha256 : "(none)",
 					   (long long)g->bytes, (long long)want[i].bytes);
 	}
-	for (size_t i = 0; i < ng; i++)
+	for (size_t i = 0; got && i < ng; i++)
 		if (got[i].match < 0)
 			mf_verify_mismatch(v, "%s: %s: MAILMESSAGE line %lld (%lld bytes of sections) is "
 					   "not in the ledger (an extra message)", name, key,
