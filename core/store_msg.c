@@ -740,12 +740,29 @@ static int load_message(struct mf_store *st, struct mf_message **out, int64_t id
 	return MF_OK;
 }
 
+/* One read transaction for the four statements of a message (and those of
+ * its nested ones): in autocommit each would begin and end its own, two
+ * lock calls on the WAL index apiece.  A savepoint nests inside a
+ * transaction the caller may have open. */
+static const char SQL_LOAD_BEGIN[] = "SAVEPOINT mf_message_load";
+static const char SQL_LOAD_END[] = "RELEASE mf_message_load";
+
 int mf_store_message_load(struct mf_store *st, struct mf_message **out,
 			  int64_t id, int with_data, struct mf_arena *arena,
 			  struct mf_diag *diag)
 {
+	sqlite3_stmt *s;
+	int rc, erc;
+
 	*out = NULL;
-	return load_message(st, out, id, with_data, arena, 0, diag);
+	if (!(s = mf_store_stmt(st, SQL_LOAD_BEGIN, diag)) ||
+	    mf_store_step_done(st, s, diag, "cannot begin reading a message") < 0)
+		return MF_ESTORE;
+	rc = load_message(st, out, id, with_data, arena, 0, diag);
+	if (!(s = mf_store_stmt(st, SQL_LOAD_END, rc < 0 ? NULL : diag)))
+		return rc < 0 ? rc : MF_ESTORE;
+	erc = mf_store_step_done(st, s, rc < 0 ? NULL : diag, "cannot end reading a message");
+	return rc < 0 ? rc : erc < 0 ? erc : rc;
 }
 
 /* ---- calendars and address books ---- */
