@@ -9,7 +9,9 @@
 #   import    against reading the input (cat) and inserting the same bytes
 #             into SQLite with one prepared statement in one transaction
 #             (bench/raw-insert.c);
-#   exporters against copying the bytes they wrote (cp -r).
+#   exporters against copying the bytes they wrote (cp -r), and beside
+#             them, once per store, reading the staged bytes out of SQLite
+#             (bench/raw-read.c), which every exporter must do too.
 # Each importer's last measured run is the staged store the next steps use:
 # plan on both, the Maildir, mbox, EML and Exchange exporters on the cc:Mail
 # store (101,000 messages in medium), the iCalendar exporter on the MS Mail
@@ -152,6 +154,13 @@ for size in $SIZES; do
 		want export || continue
 		# the message exporters on the cc:Mail store, iCalendar on the MS
 		# Mail one (the store with calendars)
+		# the floor under every message exporter: reading the staged
+		# bytes (attachments and bodies) once, as they do
+		if [ "$kind" = ccmail ] && [ -x build/bench/raw-read ]; then
+			rb=$(build/bench/raw-read "$db" | cut -d' ' -f2)
+			measure "raw-read ($kind)" "$size" "$rb" "$staged" ":" -- \
+				"'$top/build/bench/raw-read' '$db' > /dev/null"
+		fi
 		case $kind in
 		ccmail) exps="maildir mbox eml exchange pst" ;;
 		msmail) exps="ics" ;;
