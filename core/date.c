@@ -577,6 +577,21 @@ static struct tzzone *zone_get(const char *name)
 	return z;
 }
 
+/* Is zone one already loaded (so valid: only a valid name is ever loaded)?
+ * Spares the stat() of mf_tz_valid on every conversion. */
+static int zone_loaded(const char *zone)
+{
+	const struct tzzone *z;
+	int found = 0;
+	if (!zone)
+		return 0;
+	pthread_mutex_lock(&tz_lock);
+	for (z = tz_zones; z && !found; z = z->next)
+		found = !strcmp(z->name, zone);
+	pthread_mutex_unlock(&tz_lock);
+	return found;
+}
+
 /* Offset east of UTC and DST flag at instant t (localtime's choice). */
 static void zone_at(const struct tzzone *z, int64_t t, int64_t *off, int *isdst)
 {
@@ -679,7 +694,7 @@ int mf_tz_local_to_utc(int64_t *out, const char *zone, const struct mf_civil *c)
 	int64_t naive, t;
 	int rc;
 
-	if (!mf_civil_valid(c) || !mf_tz_valid(zone))
+	if (!mf_civil_valid(c) || (!zone_loaded(zone) && !mf_tz_valid(zone)))
 		return MF_EFORMAT;
 	naive = mf_civil_to_utc_naive(c);
 	if (!strcmp(zone, "UTC") || !strcmp(zone, "GMT")) {
@@ -723,7 +738,7 @@ int mf_tz_utc_to_local(struct mf_civil *out, int *gmtoff_out, const char *zone,
 	int64_t off;
 	int dst;
 
-	if (!mf_tz_valid(zone))
+	if (!zone_loaded(zone) && !mf_tz_valid(zone))
 		return MF_EFORMAT;
 	if (!strcmp(zone, "UTC") || !strcmp(zone, "GMT")) {
 		mf_utc_to_civil(out, t);

@@ -193,6 +193,15 @@ void mf_files_pending(struct mf_files *f, struct mf_put_result *res, const char 
 		      int64_t item_id, int64_t mailbox_id, const char *remote_id,
 		      const void *data, size_t len)
 {
+	char hex[MF_SHA256_HEX];
+	mf_sha256_hex(hex, data, len);
+	mf_files_pending_sum(f, res, kind, item_id, mailbox_id, remote_id, hex, len);
+}
+
+void mf_files_pending_sum(struct mf_files *f, struct mf_put_result *res, const char *kind,
+			  int64_t item_id, int64_t mailbox_id, const char *remote_id,
+			  const char sha256[MF_SHA256_HEX], size_t len)
+{
 	struct mf_files_pending *p;
 
 	if (f->n_pend == f->cap_pend) {
@@ -204,7 +213,7 @@ void mf_files_pending(struct mf_files *f, struct mf_put_result *res, const char 
 	p->item_id = item_id;
 	p->mailbox_id = mailbox_id;
 	p->remote_id = mf_xstrdup(remote_id);
-	mf_sha256_hex(p->sha256, data, len);
+	memcpy(p->sha256, sha256, sizeof(p->sha256));
 	p->bytes = (int64_t)len;
 	res->state = MF_PUT_PENDING;
 	snprintf(res->remote_id, sizeof(res->remote_id), "%s", remote_id);

@@ -96,6 +96,11 @@ int mf_files_write(const char *path, const char *tmp_dir, const void *data,
 void mf_files_pending(struct mf_files *f, struct mf_put_result *res, const char *kind,
 		      int64_t item_id, int64_t mailbox_id, const char *remote_id,
 		      const void *data, size_t len);
+/* The same with the SHA-256 of the item's len bytes already computed (hex,
+ * as mf_sha256_final writes it). */
+void mf_files_pending_sum(struct mf_files *f, struct mf_put_result *res, const char *kind,
+			  int64_t item_id, int64_t mailbox_id, const char *remote_id,
+			  const char sha256[65], size_t len);
 /*
  * Make every pending item durable (syncfs) and confirm it to the driver.
  * Without force only when 500 items are waiting or 2 seconds have passed.

@@ -29,10 +29,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define PATH_LIMIT 3800
@@ -52,7 +54,11 @@ struct mf_export_ctx {
 	int fd;                  /* current file */
 	char *cur_rel;
 	int64_t cur_end;
-	struct mf_buf entry;
+	struct mf_buf entry;     /* the From line of the entry being written */
+	char xstatus[32];        /* its X-Status line, or "" */
+	struct iovec *iov;       /* the entry as pieces (add_entry) */
+	size_t n_iov, cap_iov;
+	size_t entry_len;
 };
 
 static int mb_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_store *st,
@@ -294,21 +300,48 @@ static void from_line(struct mf_buf *b, const struct mf_message *m, const struct
 	mf_buf_release(&addr);
 }
 
-/* Append msg with mboxrd quoting and Status headers. */
+/* One more piece of the entry being written. */
+static void piece(struct mf_export_ctx *c, const void *p, size_t n)
+{
+	if (!n)
+		return;
+	if (c->n_iov == c->cap_iov) {
+		c->cap_iov = c->cap_iov ? c->cap_iov * 2 : 64;
+		c->iov = mf_xreallocarray(c->iov, c->cap_iov, sizeof(*c->iov));
+	}
+	c->iov[c->n_iov].iov_base = (void *)p;
+	c->iov[c->n_iov].iov_len = n;
+	c->n_iov++;
+	c->entry_len += n;
+}
+
+/*
+ * The entry of the built message (c->f.msg) as pieces (c->iov), not a
+ * copy: the From line (c->entry), the message's own bytes in spans, the
+ * Status lines after its header block, a '>' before every line that
+ * starts with zero or more '>' and "From " (found line by line with
+ * memchr, which is vectorised: memmem for "From " costs more than the
+ * copy it replaced), and the closing empty line.
+ */
 static void add_entry(struct mf_export_ctx *c, const struct mf_message *m,
 		      const struct mf_mailbox *mb)
 {
-	const char *p = c->f.msg.data, *end = p + c->f.msg.len;
-	const char *hdr_end = NULL;
+	static const char gt[] = ">", nl[] = "\n";
+	const char *start = c->f.msg.data, *end = start + c->f.msg.len;
+	const char *hdr_end, *cur = start, *h;
+	const char *status = m->unread ? "Status: O\n" : "Status: RO\n";
 	char xs[4];
 	size_t k = 0;
+	int status_due = 1;
 
 	mf_buf_reset(&c->entry);
+	c->n_iov = 0;
+	c->entry_len = 0;
 	from_line(&c->entry, m, mb, &c->f.mime);
-	if (c->f.msg.len && p[0] == '\n')
-		hdr_end = p;
-	else {
-		const char *q = memmem(p, c->f.msg.len, "\n\n", 2);
+	if (c->f.msg.len && start[0] == '\n') {
+		hdr_end = start;
+	} else {
+		const char *q = memmem(start, c->f.msg.len, "\n\n", 2);
 		hdr_end = q ? q + 1 : end;
 	}
 	if (m->unsent)
@@ -316,31 +349,85 @@ static void add_entry(struct mf_export_ctx *c, const struct mf_message *m,
 	if (c->f.opts->flag_urgent && m->priority > 0)
 		xs[k++] = 'F';
 	xs[k] = '\0';
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl + 1 : end;
-		const char *q = p;
-		if (p == hdr_end) {
-			mf_buf_addstr(&c->entry, m->unread ? "Status: O\n" : "Status: RO\n");
-			if (k)
-				mf_buf_addf(&c->entry, "X-Status: %s\n", xs);
-			hdr_end = NULL;
-		}
-		while (q < le && *q == '>')
+	c->xstatus[0] = '\0';
+	if (k)
+		snprintf(c->xstatus, sizeof(c->xstatus), "X-Status: %s\n", xs);
+	piece(c, c->entry.data, c->entry.len);
+	/* the Status lines go where the header block ends: before the empty
+	 * line, or after everything when there is none; that empty line never
+	 * needs a '>', so the two kinds of insertion never meet */
+	for (const char *ls = start; ls < end; ls = h) {
+		const char *q = ls;
+		while (q < end && *q == '>')
 			q++;
-		if ((size_t)(le - q) >= 5 && !memcmp(q, "From ", 5))
-			mf_buf_addch(&c->entry, '>');
-		mf_buf_add(&c->entry, p, (size_t)(le - p));
-		p = le;
+		h = memchr(q, '\n', (size_t)(end - q));
+		h = h ? h + 1 : end;
+		if ((size_t)(end - q) < 5 || memcmp(q, "From ", 5))
+			continue;
+		if (status_due && hdr_end <= ls && hdr_end < end) {
+			piece(c, cur, (size_t)(hdr_end - cur));
+			piece(c, status, strlen(status));
+			piece(c, c->xstatus, strlen(c->xstatus));
+			cur = hdr_end;
+			status_due = 0;
+		}
+		piece(c, cur, (size_t)(ls - cur));
+		piece(c, gt, 1);
+		cur = ls;
 	}
-	if (hdr_end) {          /* header block with no body */
-		mf_buf_addstr(&c->entry, m->unread ? "Status: O\n" : "Status: RO\n");
-		if (k)
-			mf_buf_addf(&c->entry, "X-Status: %s\n", xs);
+	if (status_due && hdr_end < end) {
+		piece(c, cur, (size_t)(hdr_end - cur));
+		piece(c, status, strlen(status));
+		piece(c, c->xstatus, strlen(c->xstatus));
+		cur = hdr_end;
+		status_due = 0;
 	}
-	if (c->entry.len && c->entry.data[c->entry.len - 1] != '\n')
-		mf_buf_addch(&c->entry, '\n');
-	mf_buf_addch(&c->entry, '\n');
+	piece(c, cur, (size_t)(end - cur));
+	if (status_due) {       /* header block with no body */
+		piece(c, status, strlen(status));
+		piece(c, c->xstatus, strlen(c->xstatus));
+	}
+	{
+		const struct iovec *last = &c->iov[c->n_iov - 1];
+		if (((const char *)last->iov_base)[last->iov_len - 1] != '\n')
+			piece(c, nl, 1);
+	}
+	piece(c, nl, 1);
+}
+
+/* Write the pieces at off (pwritev, as many at a time as the system
+ * takes) and hash them.  0, or -1 with errno. */
+static int write_entry(struct mf_export_ctx *c, int64_t off, char sha[MF_SHA256_HEX])
+{
+	struct mf_sha256 h;
+	struct iovec *v = c->iov;
+	size_t n = c->n_iov;
+
+	mf_sha256_init(&h);
+	for (size_t i = 0; i < n; i++)
+		mf_sha256_update(&h, v[i].iov_base, v[i].iov_len);
+	mf_sha256_final(&h, sha);
+	while (n) {
+		int cnt = n > IOV_MAX ? IOV_MAX : (int)n;
+		ssize_t w = pwritev(c->fd, v, cnt, (off_t)off);
+		size_t left;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		off += w;
+		left = (size_t)w;
+		while (n && left >= v->iov_len) {
+			left -= v->iov_len;
+			v++;
+			n--;
+		}
+		if (n && left) {
+			v->iov_base = (char *)v->iov_base + left;
+			v->iov_len -= left;
+		}
+	}
+	return 0;
 }
 
 static int mb_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
@@ -349,6 +436,7 @@ static int mb_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 {
 	const char *fp = m->folder_path ? m->folder_path : "Inbox";
 	char *rel = folder_rel(c, fp);
+	char sha[MF_SHA256_HEX];
 	int rc;
 
 	if (strlen(rel) + strlen(c->f.root) >= PATH_LIMIT) {
@@ -373,35 +461,21 @@ static int mb_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		goto out;
 	}
 	add_entry(c, m, mb);
-	{
-		const char *p = c->entry.data;
-		size_t left = c->entry.len;
-		int64_t off = c->cur_end;
-		while (left) {
-			ssize_t w = pwrite(c->fd, p, left, (off_t)off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				rc = mf_diag_errno(diag, MF_EIO, rel, "cannot write");
-				if (ftruncate(c->fd, (off_t)c->cur_end) != 0) {
-					/* the next run cuts it back */
-				}
-				goto out;
-			}
-			p += w;
-			off += w;
-			left -= (size_t)w;
+	if (write_entry(c, c->cur_end, sha) != 0) {
+		rc = mf_diag_errno(diag, MF_EIO, rel, "cannot write");
+		if (ftruncate(c->fd, (off_t)c->cur_end) != 0) {
+			/* the next run cuts it back */
 		}
+		goto out;
 	}
 	{
 		char *key = file_key(rel);
 		char rid[256];
-		snprintf(rid, sizeof(rid), "%s@%" PRId64 "+%zu", key, c->cur_end, c->entry.len);
+		snprintf(rid, sizeof(rid), "%s@%" PRId64 "+%zu", key, c->cur_end, c->entry_len);
 		free(key);
-		mf_files_pending(&c->f, res, "message", m->id, mb->id, rid, c->entry.data,
-				 c->entry.len);
+		mf_files_pending_sum(&c->f, res, "message", m->id, mb->id, rid, sha, c->entry_len);
 	}
-	c->cur_end += (int64_t)c->entry.len;
+	c->cur_end += (int64_t)c->entry_len;
 	rc = mf_files_flush(&c->f, 0, diag);
 out:
 	free(rel);
@@ -430,6 +504,7 @@ static void mb_close(struct mf_export_ctx **pc)
 	free(c->ends);
 	free(c->prepared);
 	mf_buf_release(&c->entry);
+	free(c->iov);
 	mf_files_release(&c->f);
 	free(c);
 	*pc = NULL;
