@@ -138,35 +138,24 @@ int mf_files_folder_path(struct mf_buf *out, const char *staged)
 	return MF_OK;
 }
 
-int mf_files_write(const char *path, const char *tmp_dir, const void *data,
-		   size_t len, int64_t mtime, struct mf_diag *diag)
+/* Write data to tmp and rename it to path, both relative to dirfd;
+ * shown names the file in diag. */
+static int write_at(int dirfd, const char *path, const char *tmp, const char *shown,
+		    const void *data, size_t len, int64_t mtime, struct mf_diag *diag)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	char *tmp;
 	const unsigned char *p = data;
 	size_t left = len;
 	int fd, rc = MF_OK;
 
-	if (tmp_dir)
-		tmp = mf_xasprintf("%s/%s", tmp_dir, base);
-	else if (slash)
-		tmp = mf_xasprintf("%.*s/.%s.tmp.%ld", (int)(slash - path), path, base,
-				   (long)getpid());
-	else
-		tmp = mf_xasprintf(".%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		rc = mf_diag_errno(diag, MF_EIO, path, "cannot create");
-		free(tmp);
-		return rc;
-	}
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return mf_diag_errno(diag, MF_EIO, shown, "cannot create");
 	while (left) {
 		ssize_t w = write(fd, p, left);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = mf_diag_errno(diag, MF_EIO, path, "cannot write");
+			rc = mf_diag_errno(diag, MF_EIO, shown, "cannot write");
 			break;
 		}
 		p += w;
@@ -177,15 +166,50 @@ int mf_files_write(const char *path, const char *tmp_dir, const void *data,
 		ts[0].tv_sec = ts[1].tv_sec = (time_t)mtime;
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
 		if (futimens(fd, ts) != 0)
-			rc = mf_diag_errno(diag, MF_EIO, path, "cannot set the time of");
+			rc = mf_diag_errno(diag, MF_EIO, shown, "cannot set the time of");
 	}
 	if (close(fd) != 0 && rc == MF_OK)
-		rc = mf_diag_errno(diag, MF_EIO, path, "cannot close");
-	if (rc == MF_OK && rename(tmp, path) != 0)
-		rc = mf_diag_errno(diag, MF_EIO, path, "cannot rename into place");
+		rc = mf_diag_errno(diag, MF_EIO, shown, "cannot close");
+	if (rc == MF_OK && renameat(dirfd, tmp, dirfd, path) != 0)
+		rc = mf_diag_errno(diag, MF_EIO, shown, "cannot rename into place");
 	if (rc != MF_OK)
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+/* ".<name>.tmp.<pid>" in path's own folder */
+static char *tmp_beside(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash)
+		return mf_xasprintf("%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1,
+				    (long)getpid());
+	return mf_xasprintf(".%s.tmp.%ld", path, (long)getpid());
+}
+
+int mf_files_write(const char *path, const char *tmp_dir, const void *data,
+		   size_t len, int64_t mtime, struct mf_diag *diag)
+{
+	const char *slash = strrchr(path, '/');
+	char *tmp;
+	int rc;
+
+	if (tmp_dir)
+		tmp = mf_xasprintf("%s/%s", tmp_dir, slash ? slash + 1 : path);
+	else
+		tmp = tmp_beside(path);
+	rc = write_at(AT_FDCWD, path, tmp, path, data, len, mtime, diag);
 	free(tmp);
+	return rc;
+}
+
+int mf_files_write_rel(struct mf_files *f, const char *rel, const void *data, size_t len,
+		       int64_t mtime, struct mf_diag *diag)
+{
+	char *tmp = tmp_beside(rel), *shown = mf_xasprintf("%s/%s", f->root, rel);
+	int rc = write_at(f->root_fd, rel, tmp, shown, data, len, mtime, diag);
+	free(tmp);
+	free(shown);
 	return rc;
 }
 

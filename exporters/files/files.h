@@ -47,7 +47,7 @@ struct mf_files {
 	const struct mf_export_opts *opts;
 	char *root;                  /* canonical output folder */
 	char *target;                /* "<format>:<root>" (ledger and leases) */
-	int root_fd;                 /* open on root, for syncfs */
+	int root_fd;                 /* open on root: syncfs, and the *at calls */
 	struct mf_mime_opts mime;
 	struct mf_buf msg;           /* reused per message */
 	struct mf_files_pending *pend;
@@ -90,6 +90,11 @@ int mf_files_is_inbox(const char *staged_path, size_t len);
  */
 int mf_files_write(const char *path, const char *tmp_dir, const void *data,
 		   size_t len, int64_t mtime, struct mf_diag *diag);
+/* The same for rel, a path relative to the output folder, opened and
+ * renamed through f->root_fd (no look-up of the folders above it); diag
+ * names the full path. */
+int mf_files_write_rel(struct mf_files *f, const char *rel, const void *data, size_t len,
+		       int64_t mtime, struct mf_diag *diag);
 
 /* Remember a written item; mf_files_flush confirms it.  Fills res as
  * MF_PUT_PENDING. */

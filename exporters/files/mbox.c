@@ -178,15 +178,19 @@ static int open_file(struct mf_export_ctx *c, const struct mf_mailbox *mb, const
 	struct stat sb;
 	int fd, rc, seen = 0;
 
+	/* relative to the output folder: no look-up of the folders above it */
 	{
-		char *slash = strrchr(path, '/');
-		*slash = '\0';
-		rc = mf_mkdirs(path, 0755, diag);
-		*slash = '/';
+		char *dir = mf_xstrdup(rel), *slash = strrchr(dir, '/');
+		rc = MF_OK;
+		if (slash) {
+			*slash = '\0';
+			rc = mf_mkdirs_at(c->f.root_fd, c->f.root, dir, 0755, diag);
+		}
+		free(dir);
 		if (rc < 0)
 			goto out;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = openat(c->f.root_fd, rel, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		rc = mf_diag_errno(diag, MF_EIO, path, "cannot open");
 		goto out;
