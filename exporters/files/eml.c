@@ -40,6 +40,7 @@ static int eml_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 		free(c);
 		return rc;
 	}
+	c->f.barrier = 1;
 	*out = c;
 	return MF_OK;
 }
@@ -165,6 +166,12 @@ static void eml_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
+/* The driver's sync barrier (files.h, Durability). */
+static int eml_sync(struct mf_export_ctx *c, struct mf_diag *diag)
+{
+	return mf_files_sync(&c->f, diag);
+}
+
 const struct mf_exporter mf_exporter_eml = {
 	.name = "eml",
 	.summary = "one .eml file per message, in folder trees",
@@ -181,4 +188,5 @@ const struct mf_exporter mf_exporter_eml = {
 	.mailbox_end = eml_mailbox_end,
 	.close = eml_close,
 	.verify = mf_files_verify_eml,
+	.sync = eml_sync,
 };

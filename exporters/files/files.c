@@ -243,10 +243,12 @@ int mf_files_flush(struct mf_files *f, int force, struct mf_diag *diag)
 
 	if (!f->n_pend)
 		return MF_OK;
-	if (!force && f->n_pend < 500 && now - f->last_flush_ms < 2000)
-		return MF_OK;
-	if (syncfs(f->root_fd) != 0)
-		return mf_diag_errno(diag, MF_EIO, f->root, "cannot sync");
+	if (!f->barrier) {
+		if (!force && f->n_pend < 500 && now - f->last_flush_ms < 2000)
+			return MF_OK;
+		if ((rc = mf_files_sync(f, diag)) < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < f->n_pend && rc == MF_OK; i++) {
 		struct mf_files_pending *p = &f->pend[i];
 		rc = mf_export_confirm(f->ex, p->kind, p->item_id, p->mailbox_id, p->remote_id,
@@ -259,6 +261,13 @@ int mf_files_flush(struct mf_files *f, int force, struct mf_diag *diag)
 	mf_files_drop(f);
 	f->last_flush_ms = now;
 	return rc;
+}
+
+int mf_files_sync(struct mf_files *f, struct mf_diag *diag)
+{
+	if (syncfs(f->root_fd) != 0)
+		return mf_diag_errno(diag, MF_EIO, f->root, "cannot sync");
+	return MF_OK;
 }
 
 void mf_files_drop(struct mf_files *f)

@@ -19,7 +19,12 @@
  * duplicates).  They are not fsynced one by one: deliveries are reported
  * to the driver as MF_PUT_PENDING and confirmed in batches after one
  * syncfs() of the output file system (mf_files_flush), so the ledger never
- * records a message the disk might still lose.
+ * records a message the disk might still lose.  An exporter with the
+ * driver's sync barrier (mbox, eml, ics: engine/exporter.h, sync, with
+ * f->barrier set) confirms once its data is written and leaves the
+ * syncfs() to mf_files_sync, which the driver calls right before it
+ * commits rows, about every two seconds: not one syncfs() and one ledger
+ * transaction per mailbox (issue 15).
  */
 #ifndef MF_EXPORTERS_FILES_H
 #define MF_EXPORTERS_FILES_H
@@ -53,6 +58,7 @@ struct mf_files {
 	struct mf_files_pending *pend;
 	size_t n_pend, cap_pend;
 	int64_t last_flush_ms;
+	int barrier;                 /* the driver syncs (mf_files_sync) before it commits */
 };
 
 /*
@@ -104,8 +110,13 @@ void mf_files_pending(struct mf_files *f, struct mf_put_result *res, const char 
 /*
  * Make every pending item durable (syncfs) and confirm it to the driver.
  * Without force only when 500 items are waiting or 2 seconds have passed.
+ * With f->barrier: confirmed at once, without a syncfs() (the driver's
+ * barrier, mf_files_sync, comes before their rows are committed).
  */
 int mf_files_flush(struct mf_files *f, int force, struct mf_diag *diag);
+/* The sync barrier (engine/exporter.h, sync): one syncfs() of the output
+ * file system.  MF_EIO with diag naming the folder. */
+int mf_files_sync(struct mf_files *f, struct mf_diag *diag);
 /* Forget pending items unconfirmed (a mailbox that failed: a re-run
  * writes them again, harmlessly). */
 void mf_files_drop(struct mf_files *f);

@@ -101,6 +101,7 @@ static int ics_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 		free(c);
 		return rc;
 	}
+	c->f.barrier = 1;
 	*out = c;
 	return MF_OK;
 }
@@ -219,6 +220,12 @@ static void ics_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
+/* The driver's sync barrier (files.h, Durability). */
+static int ics_sync(struct mf_export_ctx *c, struct mf_diag *diag)
+{
+	return mf_files_sync(&c->f, diag);
+}
+
 const struct mf_exporter mf_exporter_ics = {
 	.name = "ics",
 	.summary = "iCalendar file per mailbox (libical, one VTIMEZONE per zone)",
@@ -234,4 +241,5 @@ const struct mf_exporter mf_exporter_ics = {
 	.mailbox_end = ics_mailbox_end,
 	.close = ics_close,
 	.verify = mf_files_verify_ics,
+	.sync = ics_sync,
 };

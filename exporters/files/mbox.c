@@ -67,6 +67,7 @@ static int mb_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_s
 		return rc;
 	}
 	mf_buf_init(&c->entry, MF_BUF_UNBOUNDED);
+	c->f.barrier = 1;
 	*out = c;
 	return MF_OK;
 }
@@ -439,6 +440,12 @@ static void mb_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
+/* The driver's sync barrier (files.h, Durability). */
+static int mb_sync(struct mf_export_ctx *c, struct mf_diag *diag)
+{
+	return mf_files_sync(&c->f, diag);
+}
+
 const struct mf_exporter mf_exporter_mbox = {
 	.name = "mbox",
 	.summary = "mboxrd files, one per folder",
@@ -455,4 +462,5 @@ const struct mf_exporter mf_exporter_mbox = {
 	.mailbox_end = mb_mailbox_end,
 	.close = mb_close,
 	.verify = mf_files_verify_mbox,
+	.sync = mb_sync,
 };
