@@ -513,8 +513,30 @@ static const char SQL_BODY_LOAD[] =
 static const char SQL_ATT_LOAD[] =
 	"SELECT position, kind, name, title, content_type, size, sha256, data IS NOT NULL, "
 	"original_size, original_sha256, format, mac_type, mac_creator, ifnull(body_position, -1), "
-	"ifnull(nested_message_id, 0), ifnull(src_offset, -1), CASE WHEN ?2 THEN data END, "
-	"CASE WHEN ?2 THEN original END FROM attachments WHERE message_id = ?1 ORDER BY position";
+	"ifnull(nested_message_id, 0), ifnull(src_offset, -1), original IS NOT NULL, id "
+	"FROM attachments WHERE message_id = ?1 ORDER BY position";
+
+/* An attachment's blob column (the row id) read straight into the arena:
+ * SQLite copies the overflow pages into the caller's buffer instead of
+ * first building the value in a buffer of its own, so a large attachment
+ * is copied once, not twice.  NULL when it cannot be read. */
+static void *att_blob(struct mf_store *st, const char *col, int64_t id, struct mf_arena *a,
+		      size_t *n)
+{
+	sqlite3_blob *b = NULL;
+	void *p = NULL;
+	if (sqlite3_blob_open(st->db, "main", "attachments", col, id, 0, &b) == SQLITE_OK) {
+		/* the bytes stored, never more: a size column that disagrees
+		 * with its blob (a hand-edited database) must not make this
+		 * read past the blob */
+		*n = (size_t)sqlite3_blob_bytes(b);
+		p = mf_arena_alloc(a, *n ? *n : 1);
+		if (*n && sqlite3_blob_read(b, p, (int)*n, 0) != SQLITE_OK)
+			p = NULL;
+	}
+	sqlite3_blob_close(b);
+	return p;
+}
 
 struct rcpt_pos {
 	int pos;
@@ -683,10 +705,10 @@ static int load_message(struct mf_store *st, struct mf_message **out, int64_t id
 	if (!s)
 		return MF_ESTORE;
 	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int(s, 2, with_data ? 1 : 0);
 	n = cap = 0;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct mf_attachment *t;
+		size_t nb;
 		if (n == cap) {
 			struct mf_attachment *na;
 			cap = cap ? cap * 2 : 4;
@@ -713,17 +735,12 @@ static int load_message(struct mf_store *st, struct mf_message **out, int64_t id
 		t->body_position = sqlite3_column_int64(s, 13);
 		t->nested_id = sqlite3_column_int64(s, 14);
 		t->src_offset = sqlite3_column_int64(s, 15);
-		if (with_data && t->has_data) {
-			/* the bytes stored, never more: a size column that
-			 * disagrees with its blob (a hand-edited database) must
-			 * not make this read past the blob */
-			size_t nb = (size_t)sqlite3_column_bytes(s, 16);
-			t->data = mf_arena_memdup(a, sqlite3_column_blob(s, 16), nb);
-			t->size = nb;
-		}
-		if (with_data && sqlite3_column_type(s, 17) != SQLITE_NULL)
-			t->original = mf_arena_memdup(a, sqlite3_column_blob(s, 17),
-						      (size_t)sqlite3_column_bytes(s, 17));
+		if (with_data && t->has_data &&
+		    !(t->data = att_blob(st, "data", sqlite3_column_int64(s, 17), a, &t->size)))
+			break;
+		if (with_data && sqlite3_column_int(s, 16) &&
+		    !(t->original = att_blob(st, "original", sqlite3_column_int64(s, 17), a, &nb)))
+			break;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -744,8 +761,17 @@ int mf_store_message_load(struct mf_store *st, struct mf_message **out,
 			  int64_t id, int with_data, struct mf_arena *arena,
 			  struct mf_diag *diag)
 {
+	/* one read transaction for the message's statements (and its
+	 * attachments' blobs): its parts come from one snapshot, and the
+	 * WAL read lock is taken once, not once per statement */
+	int mine = !mf_store_in_transaction(st) && !st->read_tx, rc;
 	*out = NULL;
-	return load_message(st, out, id, with_data, arena, 0, diag);
+	if (mine && (rc = mf_store_read_begin(st, diag)) < 0)
+		return rc;
+	rc = load_message(st, out, id, with_data, arena, 0, diag);
+	if (mine)
+		mf_store_read_end(st);
+	return rc;
 }
 
 /* ---- calendars and address books ---- */

@@ -243,6 +243,8 @@ static void sec_enter(struct pst_ndb *nb, uint64_t s)
 	unsigned np = 1;
 	nb->sec = s;
 	memset(nb->amap, 0, sizeof(nb->amap));
+	/* the AMap page's place in the write buffer, filled by sec_leave */
+	memset(wr_place(nb, base, PAGE), 0, PAGE);
 	if (has_pmap(s))
 		map_page(nb, base + PAGE * np++, 0x83, 0xFF);
 	/* FMap/FPMap bytes: deprecated, never read since Outlook 2007 SP2 */
@@ -263,8 +265,15 @@ static void sec_leave(struct pst_ndb *nb)
 	nb->amap_free += nfree * 64;
 	memcpy(pg, nb->amap, 496);
 	page_trailer(pg, 0x84, base, base, 0);
-	wb_flush(nb);
-	raw_write(nb, base, pg, PAGE);
+	if (nb->wb_len && base >= nb->wb_off && base + PAGE <= nb->wb_off + nb->wb_len) {
+		/* the section's start is still in the write buffer (it holds
+		 * 1 MiB, a section 248 KiB): the map goes there, and the
+		 * sections leave in writes of a whole buffer */
+		memcpy(nb->wb + (base - nb->wb_off), pg, PAGE);
+	} else {
+		wb_flush(nb);
+		raw_write(nb, base, pg, PAGE);
+	}
 	nb->amap_last = base;
 }
 
@@ -751,6 +760,7 @@ int pst_ndb_finish(struct pst_ndb *nb, struct mf_diag *d)
 	bt_index(nb, &pid, 0x80, &lv, &bbt_bid, &bbt_ib);
 	/* the last section ends the file */
 	sec_leave(nb);
+	wb_flush(nb);
 	eof = sec_base(nb->sec) + PST_AMAP_SPAN;
 	/* DList: empty, as Outlook writes it */
 	memset(pg, 0, sizeof(pg));
