@@ -293,6 +293,44 @@ int mf_mkdirs(const char *path, int mode, struct mf_diag *diag)
 	return rc;
 }
 
+static int mkdir_at_fail(const char *root, const char *rel, struct mf_diag *diag)
+{
+	int e = errno, rc;
+	char *full = mf_xasprintf("%s/%s", root ? root : ".", rel);
+	errno = e;
+	rc = mf_diag_errno(diag, MF_EIO, full, "cannot create folder");
+	free(full);
+	return rc;
+}
+
+int mf_mkdirs_at(int dirfd, const char *root, const char *rel, int mode, struct mf_diag *diag)
+{
+	char *p;
+	int rc = MF_OK;
+
+	if (mkdirat(dirfd, rel, (mode_t)mode) == 0 || errno == EEXIST)
+		return MF_OK;
+	if (errno != ENOENT)
+		return mkdir_at_fail(root, rel, diag);
+	/* a parent is missing: every level in turn */
+	p = mf_xstrdup(rel);
+	for (char *s = p + 1; *p; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdirat(dirfd, p, (mode_t)mode) != 0 && errno != EEXIST) {
+				rc = mkdir_at_fail(root, p, diag);
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
 int mf_target_instance(char out[33], const char *dir, struct mf_diag *diag)
 {
 	char *path = mf_xasprintf("%s/.mailferry-target", dir);

@@ -80,5 +80,12 @@ int mf_target_instance(char out[33], const char *dir, struct mf_diag *diag);
 
 /* mkdir -p with mode; existing folders are fine. */
 int mf_mkdirs(const char *path, int mode, struct mf_diag *diag);
+/*
+ * mkdir -p of rel, a relative path below the open folder dirfd (root, its
+ * name, is only for messages).  The whole path is tried first, so a folder
+ * that exists or whose parent does costs one mkdirat and no look-up of the
+ * folders above dirfd; only a missing parent is made level by level.
+ */
+int mf_mkdirs_at(int dirfd, const char *root, const char *rel, int mode, struct mf_diag *diag);
 
 #endif

@@ -258,7 +258,9 @@ void mf_store_rollback(struct mf_store *st)
 
 int mf_store_read_begin(struct mf_store *st, struct mf_diag *diag)
 {
-	if (st->tx_depth > 0 || st->read_tx)
+	/* autocommit off: a transaction of its own is open (the verify
+	 * scratch tables' BEGIN) */
+	if (st->tx_depth > 0 || st->read_tx || !sqlite3_get_autocommit(st->db))
 		return MF_OK;
 	if (mf_store_exec(st, "BEGIN", diag) < 0)
 		return MF_ESTORE;
@@ -278,6 +280,8 @@ void mf_store_read_end(struct mf_store *st)
 	if (!st->read_tx)
 		return;
 	st->read_tx = 0;
+	if (sqlite3_get_autocommit(st->db))
+		return;      /* ended already (a ROLLBACK of its own) */
 	if (mf_store_exec(st, "COMMIT", NULL) < 0)
 		mf_store_exec(st, "ROLLBACK", NULL);
 }

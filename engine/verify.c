@@ -41,8 +41,12 @@ int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 	v.out = out;
 	v.sum = sum;
 	v.cur_arena = (struct mf_arena)MF_ARENA_INIT;
+	/* a mailbox's rows in several tables, read in the selection's order:
+	 * a fixed larger cache, as check and status keep (issue 15) */
+	mf_store_cache_kib(st, MF_STORE_LOOKUP_CACHE_KIB);
 	if ((rc = mf_export_select(st, opts, &v.ids, &v.nmb, diag)) == MF_OK)
 		rc = exp->verify(&v, diag);
+	mf_store_read_end(st);
 	free(v.ids);
 	mf_arena_release(&v.cur_arena);
 	return rc;
@@ -78,6 +82,15 @@ const struct mf_mailbox *mf_verify_mailbox_at(struct mf_verify *v, size_t i)
 	struct mf_diag d;
 	if (i >= v->nmb)
 		return NULL;
+	/* one read transaction per mailbox: its statements share one
+	 * snapshot and one lock instead of taking and giving back a lock
+	 * each; the previous mailbox's ends here (verify writes nothing) */
+	mf_store_read_end(v->st);
+	if (mf_store_read_begin(v->st, &d) < 0) {
+		mf_verify_mismatch(v, "mailbox %lld: cannot be read back from the staging database "
+				   "(%s)", (long long)v->ids[i], d.msg);
+		return NULL;
+	}
 	mf_arena_reset(&v->cur_arena);
 	if (mf_store_mailbox_load(v->st, &v->cur, v->ids[i], &v->cur_arena, &d) < 0) {
 		mf_verify_mismatch(v, "mailbox %lld: cannot be read back from the staging database "

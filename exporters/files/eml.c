@@ -40,6 +40,7 @@ static int eml_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 		free(c);
 		return rc;
 	}
+	c->f.barrier = 1;
 	*out = c;
 	return MF_OK;
 }
@@ -49,13 +50,21 @@ static const char *eml_target(struct mf_export_ctx *c)
 	return c->f.target;
 }
 
-static char *folder_dir(struct mf_export_ctx *c, const char *staged)
+/* A folder's path relative to the output folder (made and written through
+ * its descriptor, f.root_fd). */
+static char *folder_rel(struct mf_export_ctx *c, const char *staged)
 {
 	struct mf_buf b;
 	mf_buf_init(&b, MF_BUF_LINE_MAX);
-	mf_buf_addf(&b, "%s/%s/", c->f.root, c->mbox_rel);
+	mf_buf_addf(&b, "%s/", c->mbox_rel);
 	mf_files_folder_path(&b, staged);
 	return mf_buf_detach(&b, NULL);
+}
+
+/* The length of root/rel: what PATH_LIMIT bounds. */
+static size_t full_len(const struct mf_export_ctx *c, const char *rel)
+{
+	return strlen(c->f.root) + 1 + strlen(rel);
 }
 
 static int eml_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *mb,
@@ -69,8 +78,9 @@ static int eml_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 		return rc;
 	c->mbox_rel = mf_files_is_public(mb) ? mf_xasprintf("public/%s", name) : mf_xstrdup(name);
 	for (size_t i = 0; i <= n; i++) {
-		char *d = folder_dir(c, i < n ? folders[i] : "Inbox");
-		rc = strlen(d) < PATH_LIMIT ? mf_mkdirs(d, 0755, diag) : MF_OK;
+		char *d = folder_rel(c, i < n ? folders[i] : "Inbox");
+		rc = full_len(c, d) < PATH_LIMIT ? mf_mkdirs_at(c->f.root_fd, c->f.root, d, 0755, diag)
+						 : MF_OK;
 		free(d);
 		if (rc < 0)
 			return rc;
@@ -102,13 +112,13 @@ static int eml_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 			   struct mf_diag *diag)
 {
 	const char *fp = m->folder_path ? m->folder_path : "Inbox";
-	char *dir = folder_dir(c, fp), *path = NULL;
+	char *dir = folder_rel(c, fp), *rel = NULL;
 	char name[160];
 	int rc;
 
 	file_name(name, sizeof(name), m);
-	path = mf_xasprintf("%s/%s", dir, name);
-	if (strlen(path) >= PATH_LIMIT) {
+	rel = mf_xasprintf("%s/%s", dir, name);
+	if (full_len(c, rel) >= PATH_LIMIT) {
 		mf_files_refuse(&c->f, res, "eml.path-too-long", mb, m,
 				"folder '%.120s' makes a path too long for the file system", fp);
 		rc = MF_OK;
@@ -118,12 +128,11 @@ static int eml_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		rc = rc == MF_SKIP ? MF_OK : rc;
 		goto out;
 	}
-	if ((rc = mf_mkdirs(dir, 0755, diag)) < 0)
+	if ((rc = mf_mkdirs_at(c->f.root_fd, c->f.root, dir, 0755, diag)) < 0)
 		goto out;
-	rc = mf_files_write(path, NULL, c->f.msg.data, c->f.msg.len, mf_files_message_time(m),
-			    diag);
+	rc = mf_files_write_rel(&c->f, rel, c->f.msg.data, c->f.msg.len, mf_files_message_time(m),
+				diag);
 	if (rc == MF_OK) {
-		const char *rel = path + strlen(c->f.root) + 1;
 		mf_files_pending(&c->f, res, "message", m->id, mb->id,
 				 strlen(rel) < sizeof(res->remote_id) ? rel : name,
 				 c->f.msg.data, c->f.msg.len);
@@ -131,7 +140,7 @@ static int eml_put_message(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	}
 out:
 	free(dir);
-	free(path);
+	free(rel);
 	return rc;
 }
 
@@ -157,6 +166,12 @@ static void eml_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
+/* The driver's sync barrier (files.h, Durability). */
+static int eml_sync(struct mf_export_ctx *c, struct mf_diag *diag)
+{
+	return mf_files_sync(&c->f, diag);
+}
+
 const struct mf_exporter mf_exporter_eml = {
 	.name = "eml",
 	.summary = "one .eml file per message, in folder trees",
@@ -173,4 +188,5 @@ const struct mf_exporter mf_exporter_eml = {
 	.mailbox_end = eml_mailbox_end,
 	.close = eml_close,
 	.verify = mf_files_verify_eml,
+	.sync = eml_sync,
 };

@@ -138,35 +138,24 @@ int mf_files_folder_path(struct mf_buf *out, const char *staged)
 	return MF_OK;
 }
 
-int mf_files_write(const char *path, const char *tmp_dir, const void *data,
-		   size_t len, int64_t mtime, struct mf_diag *diag)
+/* Write data to tmp and rename it to path, both relative to dirfd;
+ * shown names the file in diag. */
+static int write_at(int dirfd, const char *path, const char *tmp, const char *shown,
+		    const void *data, size_t len, int64_t mtime, struct mf_diag *diag)
 {
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	char *tmp;
 	const unsigned char *p = data;
 	size_t left = len;
 	int fd, rc = MF_OK;
 
-	if (tmp_dir)
-		tmp = mf_xasprintf("%s/%s", tmp_dir, base);
-	else if (slash)
-		tmp = mf_xasprintf("%.*s/.%s.tmp.%ld", (int)(slash - path), path, base,
-				   (long)getpid());
-	else
-		tmp = mf_xasprintf(".%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		rc = mf_diag_errno(diag, MF_EIO, path, "cannot create");
-		free(tmp);
-		return rc;
-	}
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return mf_diag_errno(diag, MF_EIO, shown, "cannot create");
 	while (left) {
 		ssize_t w = write(fd, p, left);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = mf_diag_errno(diag, MF_EIO, path, "cannot write");
+			rc = mf_diag_errno(diag, MF_EIO, shown, "cannot write");
 			break;
 		}
 		p += w;
@@ -177,15 +166,50 @@ int mf_files_write(const char *path, const char *tmp_dir, const void *data,
 		ts[0].tv_sec = ts[1].tv_sec = (time_t)mtime;
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
 		if (futimens(fd, ts) != 0)
-			rc = mf_diag_errno(diag, MF_EIO, path, "cannot set the time of");
+			rc = mf_diag_errno(diag, MF_EIO, shown, "cannot set the time of");
 	}
 	if (close(fd) != 0 && rc == MF_OK)
-		rc = mf_diag_errno(diag, MF_EIO, path, "cannot close");
-	if (rc == MF_OK && rename(tmp, path) != 0)
-		rc = mf_diag_errno(diag, MF_EIO, path, "cannot rename into place");
+		rc = mf_diag_errno(diag, MF_EIO, shown, "cannot close");
+	if (rc == MF_OK && renameat(dirfd, tmp, dirfd, path) != 0)
+		rc = mf_diag_errno(diag, MF_EIO, shown, "cannot rename into place");
 	if (rc != MF_OK)
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+/* ".<name>.tmp.<pid>" in path's own folder */
+static char *tmp_beside(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash)
+		return mf_xasprintf("%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1,
+				    (long)getpid());
+	return mf_xasprintf(".%s.tmp.%ld", path, (long)getpid());
+}
+
+int mf_files_write(const char *path, const char *tmp_dir, const void *data,
+		   size_t len, int64_t mtime, struct mf_diag *diag)
+{
+	const char *slash = strrchr(path, '/');
+	char *tmp;
+	int rc;
+
+	if (tmp_dir)
+		tmp = mf_xasprintf("%s/%s", tmp_dir, slash ? slash + 1 : path);
+	else
+		tmp = tmp_beside(path);
+	rc = write_at(AT_FDCWD, path, tmp, path, data, len, mtime, diag);
 	free(tmp);
+	return rc;
+}
+
+int mf_files_write_rel(struct mf_files *f, const char *rel, const void *data, size_t len,
+		       int64_t mtime, struct mf_diag *diag)
+{
+	char *tmp = tmp_beside(rel), *shown = mf_xasprintf("%s/%s", f->root, rel);
+	int rc = write_at(f->root_fd, rel, tmp, shown, data, len, mtime, diag);
+	free(tmp);
+	free(shown);
 	return rc;
 }
 
@@ -228,10 +252,12 @@ int mf_files_flush(struct mf_files *f, int force, struct mf_diag *diag)
 
 	if (!f->n_pend)
 		return MF_OK;
-	if (!force && f->n_pend < 500 && now - f->last_flush_ms < 2000)
-		return MF_OK;
-	if (syncfs(f->root_fd) != 0)
-		return mf_diag_errno(diag, MF_EIO, f->root, "cannot sync");
+	if (!f->barrier) {
+		if (!force && f->n_pend < 500 && now - f->last_flush_ms < 2000)
+			return MF_OK;
+		if ((rc = mf_files_sync(f, diag)) < 0)
+			return rc;
+	}
 	for (size_t i = 0; i < f->n_pend && rc == MF_OK; i++) {
 		struct mf_files_pending *p = &f->pend[i];
 		rc = mf_export_confirm(f->ex, p->kind, p->item_id, p->mailbox_id, p->remote_id,
@@ -244,6 +270,13 @@ int mf_files_flush(struct mf_files *f, int force, struct mf_diag *diag)
 	mf_files_drop(f);
 	f->last_flush_ms = now;
 	return rc;
+}
+
+int mf_files_sync(struct mf_files *f, struct mf_diag *diag)
+{
+	if (syncfs(f->root_fd) != 0)
+		return mf_diag_errno(diag, MF_EIO, f->root, "cannot sync");
+	return MF_OK;
 }
 
 void mf_files_drop(struct mf_files *f)

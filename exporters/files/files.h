@@ -19,7 +19,12 @@
  * duplicates).  They are not fsynced one by one: deliveries are reported
  * to the driver as MF_PUT_PENDING and confirmed in batches after one
  * syncfs() of the output file system (mf_files_flush), so the ledger never
- * records a message the disk might still lose.
+ * records a message the disk might still lose.  An exporter with the
+ * driver's sync barrier (mbox, eml, ics: engine/exporter.h, sync, with
+ * f->barrier set) confirms once its data is written and leaves the
+ * syncfs() to mf_files_sync, which the driver calls right before it
+ * commits rows, about every two seconds: not one syncfs() and one ledger
+ * transaction per mailbox (issue 15).
  */
 #ifndef MF_EXPORTERS_FILES_H
 #define MF_EXPORTERS_FILES_H
@@ -47,12 +52,13 @@ struct mf_files {
 	const struct mf_export_opts *opts;
 	char *root;                  /* canonical output folder */
 	char *target;                /* "<format>:<root>" (ledger and leases) */
-	int root_fd;                 /* open on root, for syncfs */
+	int root_fd;                 /* open on root: syncfs, and the *at calls */
 	struct mf_mime_opts mime;
 	struct mf_buf msg;           /* reused per message */
 	struct mf_files_pending *pend;
 	size_t n_pend, cap_pend;
 	int64_t last_flush_ms;
+	int barrier;                 /* the driver syncs (mf_files_sync) before it commits */
 };
 
 /*
@@ -90,6 +96,11 @@ int mf_files_is_inbox(const char *staged_path, size_t len);
  */
 int mf_files_write(const char *path, const char *tmp_dir, const void *data,
 		   size_t len, int64_t mtime, struct mf_diag *diag);
+/* The same for rel, a path relative to the output folder, opened and
+ * renamed through f->root_fd (no look-up of the folders above it); diag
+ * names the full path. */
+int mf_files_write_rel(struct mf_files *f, const char *rel, const void *data, size_t len,
+		       int64_t mtime, struct mf_diag *diag);
 
 /* Remember a written item; mf_files_flush confirms it.  Fills res as
  * MF_PUT_PENDING. */
@@ -104,8 +115,13 @@ void mf_files_pending_sum(struct mf_files *f, struct mf_put_result *res, const c
 /*
  * Make every pending item durable (syncfs) and confirm it to the driver.
  * Without force only when 500 items are waiting or 2 seconds have passed.
+ * With f->barrier: confirmed at once, without a syncfs() (the driver's
+ * barrier, mf_files_sync, comes before their rows are committed).
  */
 int mf_files_flush(struct mf_files *f, int force, struct mf_diag *diag);
+/* The sync barrier (engine/exporter.h, sync): one syncfs() of the output
+ * file system.  MF_EIO with diag naming the folder. */
+int mf_files_sync(struct mf_files *f, struct mf_diag *diag);
 /* Forget pending items unconfirmed (a mailbox that failed: a re-run
  * writes them again, harmlessly). */
 void mf_files_drop(struct mf_files *f);

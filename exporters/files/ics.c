@@ -101,6 +101,7 @@ static int ics_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 		free(c);
 		return rc;
 	}
+	c->f.barrier = 1;
 	*out = c;
 	return MF_OK;
 }
@@ -130,10 +131,7 @@ static int ics_mailbox_begin(struct mf_export_ctx *c, const struct mf_mailbox *m
 		return MF_EUSAGE;
 	free(rel);
 	if (mf_files_is_public(mb)) {
-		char *d = mf_xasprintf("%s/public", c->f.root);
-		int rc = mf_mkdirs(d, 0755, diag);
-		free(d);
-		return rc;
+		return mf_mkdirs_at(c->f.root_fd, c->f.root, "public", 0755, diag);
 	}
 	return MF_OK;
 }
@@ -169,7 +167,7 @@ static int ics_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 {
 	struct mf_ical_cal *cal;
 	struct mf_buf out;
-	char *rel = NULL, *path = NULL;
+	char *rel = NULL;
 	int rc = MF_OK;
 
 	if (failed) {
@@ -196,10 +194,8 @@ static int ics_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	}
 	mf_buf_init(&out, MF_BUF_UNBOUNDED);
 	rc = mf_ical_cal_write(cal, &out, diag);
-	if (rc == MF_OK) {
-		path = mf_xasprintf("%s/%s", c->f.root, rel);
-		rc = mf_files_write(path, NULL, out.data, out.len, -1, diag);
-	}
+	if (rc == MF_OK)
+		rc = mf_files_write_rel(&c->f, rel, out.data, out.len, -1, diag);
 	mf_buf_release(&out);
 	if (rc == MF_OK)
 		rc = mf_files_flush(&c->f, 1, diag);
@@ -209,7 +205,6 @@ out:
 	items_clear(c);
 	mf_ical_cal_free(&cal);
 	free(rel);
-	free(path);
 	return rc;
 }
 
@@ -223,6 +218,12 @@ static void ics_close(struct mf_export_ctx **pc)
 	free(c->items);
 	free(c);
 	*pc = NULL;
+}
+
+/* The driver's sync barrier (files.h, Durability). */
+static int ics_sync(struct mf_export_ctx *c, struct mf_diag *diag)
+{
+	return mf_files_sync(&c->f, diag);
 }
 
 const struct mf_exporter mf_exporter_ics = {
@@ -240,4 +241,5 @@ const struct mf_exporter mf_exporter_ics = {
 	.mailbox_end = ics_mailbox_end,
 	.close = ics_close,
 	.verify = mf_files_verify_ics,
+	.sync = ics_sync,
 };

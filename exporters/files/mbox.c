@@ -73,6 +73,7 @@ static int mb_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_s
 		return rc;
 	}
 	mf_buf_init(&c->entry, MF_BUF_UNBOUNDED);
+	c->f.barrier = 1;
 	*out = c;
 	return MF_OK;
 }
@@ -184,15 +185,19 @@ static int open_file(struct mf_export_ctx *c, const struct mf_mailbox *mb, const
 	struct stat sb;
 	int fd, rc, seen = 0;
 
+	/* relative to the output folder: no look-up of the folders above it */
 	{
-		char *slash = strrchr(path, '/');
-		*slash = '\0';
-		rc = mf_mkdirs(path, 0755, diag);
-		*slash = '/';
+		char *dir = mf_xstrdup(rel), *slash = strrchr(dir, '/');
+		rc = MF_OK;
+		if (slash) {
+			*slash = '\0';
+			rc = mf_mkdirs_at(c->f.root_fd, c->f.root, dir, 0755, diag);
+		}
+		free(dir);
 		if (rc < 0)
 			goto out;
 	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = openat(c->f.root_fd, rel, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
 		rc = mf_diag_errno(diag, MF_EIO, path, "cannot open");
 		goto out;
@@ -510,6 +515,12 @@ static void mb_close(struct mf_export_ctx **pc)
 	*pc = NULL;
 }
 
+/* The driver's sync barrier (files.h, Durability). */
+static int mb_sync(struct mf_export_ctx *c, struct mf_diag *diag)
+{
+	return mf_files_sync(&c->f, diag);
+}
+
 const struct mf_exporter mf_exporter_mbox = {
 	.name = "mbox",
 	.summary = "mboxrd files, one per folder",
@@ -526,4 +537,5 @@ const struct mf_exporter mf_exporter_mbox = {
 	.mailbox_end = mb_mailbox_end,
 	.close = mb_close,
 	.verify = mf_files_verify_mbox,
+	.sync = mb_sync,
 };

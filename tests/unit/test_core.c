@@ -405,6 +405,32 @@ static void atomic_write(void)
 	T_EQ_INT(mf_map_open(&m, dir, &d), MF_EFORMAT);
 }
 
+/* mkdir -p below an open folder: an existing folder, a new one, missing
+ * parents, and a level that is a file (the error names the full path). */
+static void mkdirs_at(void)
+{
+	const char *dir = t_tmpdir();
+	char p[512];
+	struct mf_diag d;
+	struct stat sb;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	T_ASSERT(fd >= 0);
+	T_EQ_INT(mf_mkdirs_at(fd, dir, "one", 0755, &d), MF_OK);
+	T_EQ_INT(mf_mkdirs_at(fd, dir, "one", 0755, &d), MF_OK);
+	T_EQ_INT(mf_mkdirs_at(fd, dir, "two/three/four", 0755, &d), MF_OK);
+	snprintf(p, sizeof(p), "%s/two/three/four", dir);
+	T_ASSERT(stat(p, &sb) == 0 && S_ISDIR(sb.st_mode));
+	T_EQ_INT(mf_mkdirs_at(fd, dir, "two/three/five", 0755, &d), MF_OK);
+	snprintf(p, sizeof(p), "%s/two/three/five", dir);
+	T_ASSERT(stat(p, &sb) == 0 && S_ISDIR(sb.st_mode));
+	snprintf(p, sizeof(p), "%s/one/file", dir);
+	T_EQ_INT(mf_write_atomic(p, "x", 1, 0644, 0, &d), MF_OK);
+	T_EQ_INT(mf_mkdirs_at(fd, dir, "one/file/six/seven", 0755, &d), MF_EIO);
+	T_ASSERT(strstr(d.file, dir) != NULL && strstr(d.file, "one/file") != NULL);
+	close(fd);
+}
+
 /* A FIFO (or device) in a set is refused at once, not waited on. */
 static void map_refuses_fifo(void)
 {
@@ -614,6 +640,7 @@ const struct t_case t_core[] = {
 	{ "core/sha256 of a file with holes, by fd and by path", hash_fd_sparse },
 	{ "core/path resolve stays inside the set", paths },
 	{ "core/atomic write and map", atomic_write },
+	{ "core/mkdirs below an open folder", mkdirs_at },
 	{ "core/parse_u64", parse_u64 },
 	{ "core/map refuses a FIFO without blocking", map_refuses_fifo },
 	{ "core/rd scans are linear and tell what they passed", rd_scan_linear },
