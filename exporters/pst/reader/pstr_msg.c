@@ -801,6 +801,32 @@ static int read_whole(void *ctx, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+/* The whole of a small file into w (size bytes): its data extents read,
+ * its holes left as zeros without reading them (reading a hole fills the
+ * page cache with zeroed pages: most of an empty mailbox's PST). */
+static int read_extents(struct pstr *f, unsigned char *w, uint64_t size)
+{
+	int fd = f->fd_plus1 - 1;
+	uint64_t at = 0;
+	memset(w, 0, (size_t)size);
+	while (at < size) {
+		off_t dat = lseek(fd, (off_t)at, SEEK_DATA), hole;
+		if (dat < 0 && errno == ENXIO)
+			return 0;   /* a hole to the end */
+		if (dat < 0)
+			return read_fd(f, 0, w, (size_t)size);   /* no SEEK_DATA here */
+		if ((uint64_t)dat >= size)
+			return 0;
+		hole = lseek(fd, dat, SEEK_HOLE);
+		if (hole < 0 || (uint64_t)hole > size)
+			hole = (off_t)size;
+		if (read_fd(f, (uint64_t)dat, w + dat, (size_t)(hole - dat)) != 0)
+			return -1;
+		at = (uint64_t)hole;
+	}
+	return 0;
+}
+
 int pstr_open_path(struct pstr *f, const char *path, struct mf_diag *diag)
 {
 	struct stat sb;
@@ -817,7 +843,7 @@ int pstr_open_path(struct pstr *f, const char *path, struct mf_diag *diag)
 	f->size = (uint64_t)sb.st_size;
 	if (f->size > 0 && f->size <= PSTR_WHOLE_MAX) {
 		unsigned char *w = mf_xmalloc((size_t)f->size);
-		if (read_fd(f, 0, w, (size_t)f->size) == 0) {
+		if (read_extents(f, w, f->size) == 0) {
 			f->whole = w;
 			f->whole_len = (size_t)f->size;
 			f->read = read_whole;
