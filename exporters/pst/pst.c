@@ -26,6 +26,7 @@
  * mailbox row writes the mailbox again (docs/decisions.md).
  */
 #include "exporters/pst/pst.h"
+#include "exporters/pst/pst_mapping.h"
 #include "exporters/pst/reader/pstr_inspect.h"
 
 #include <dirent.h>
@@ -57,11 +58,6 @@ struct pend {
 	const char *kind;        /* "message", "calendar" (a task), "pab" */
 };
 
-struct maprow {
-	char *name, *mailbox;
-	size_t seq;          /* order added: of two rows for a name the later wins */
-};
-
 struct mf_export_ctx {
 	struct mf_export *ex;
 	struct mf_store *st;
@@ -84,9 +80,7 @@ struct mf_export_ctx {
 	FILE *pendf;                 /* struct pend records of this mailbox (tmpfile):
 	                              * memory stays flat however many messages */
 	size_t npend;
-	/* the mapping CSV */
-	struct maprow *rows;
-	size_t nrows, caprows;
+	struct pst_mapping *map;     /* the mapping CSV's rows (spilled, pst_mapping.h) */
 };
 
 /* Remove .<name>.pst.tmp.<pid> files of processes that are gone. */
@@ -150,6 +144,7 @@ static int pst_open(struct mf_export_ctx **out, struct mf_export *ex, struct mf_
 		    mf_xstrdup(mf_opt_str(o->values, "mailbox-domain")) : NULL;
 	c->split = split;
 	c->directory = o->directory_mode && !strcmp(o->directory_mode, "create");
+	c->map = pst_mapping_new(real, 0);
 	*out = c;
 	return MF_OK;
 }
@@ -464,21 +459,6 @@ static int pst_put_pab(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 	return MF_OK;
 }
 
-/* Rows are appended; a name added twice is resolved when the CSV is
- * written (sort_rows), not searched for here: a search per mailbox made
- * a run over 100,000 mailboxes quadratic. */
-static void add_row(struct mf_export_ctx *c, const char *name, const char *mailbox)
-{
-	if (c->nrows == c->caprows) {
-		c->caprows = c->caprows ? 2 * c->caprows : 64;
-		c->rows = mf_xreallocarray(c->rows, c->caprows, sizeof(*c->rows));
-	}
-	c->rows[c->nrows].name = mf_xstrdup(name);
-	c->rows[c->nrows].mailbox = mf_xstrdup(mailbox);
-	c->rows[c->nrows].seq = c->nrows;
-	c->nrows++;
-}
-
 static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb, int failed,
 			   struct mf_diag *d)
 {
@@ -528,108 +508,11 @@ static int pst_mailbox_end(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		if (!exists(p))
 			break;
 		part_name(name, sizeof(name), c->alias, k);
-		add_row(c, name, c->address);
+		if ((rc = pst_mapping_add(c->map, name, c->address, d)) < 0)
+			return rc;
 	}
 	drop_folders(c);
 	return MF_OK;
-}
-
-/* ---- the mapping CSV ---- */
-
-static void csv_field(struct mf_buf *b, const char *s)
-{
-	int q = 0;
-	if (!s)
-		s = "";
-	for (const char *p = s; *p; p++)
-		if (*p == ',' || *p == '"' || *p == '\r' || *p == '\n')
-			q = 1;
-	/* a leading = + - @ would be a formula to a spreadsheet */
-	if (strchr("=+-@", s[0]) && s[0])
-		q = 1;
-	if (!q) {
-		mf_buf_addstr(b, s);
-		return;
-	}
-	mf_buf_addch(b, '"');
-	if (strchr("=+-@", s[0]) && s[0])
-		mf_buf_addch(b, '\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			mf_buf_addch(b, '"');
-		mf_buf_addch(b, *p);
-	}
-	mf_buf_addch(b, '"');
-}
-
-static int cmp_row(const void *a, const void *b)
-{
-	return strcmp(((const struct maprow *)a)->name, ((const struct maprow *)b)->name);
-}
-
-/* rows [from, nrows) by name, the later of a name first */
-static int cmp_row_seq(const void *a, const void *b)
-{
-	const struct maprow *x = a, *y = b;
-	int r = strcmp(x->name, y->name);
-	return r ? r : x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
-}
-
-/* Sort rows [from, nrows) by name and keep one per name: the one added
- * last. */
-static void sort_rows(struct mf_export_ctx *c, size_t from)
-{
-	size_t w = from;
-	if (c->nrows <= from)
-		return;
-	qsort(c->rows + from, c->nrows - from, sizeof(*c->rows), cmp_row_seq);
-	for (size_t i = from; i < c->nrows; i++) {
-		if (w > from && !strcmp(c->rows[w - 1].name, c->rows[i].name)) {
-			free(c->rows[i].name);
-			free(c->rows[i].mailbox);
-			continue;
-		}
-		c->rows[w++] = c->rows[i];
-	}
-	c->nrows = w;
-}
-
-/* Rows of an earlier CSV for files this run did not visit. */
-static void keep_old_rows(struct mf_export_ctx *c, const char *path)
-{
-	char *data = NULL, *line, *save = NULL;
-	size_t len;
-	size_t known_n;
-	/* this run's rows, sorted and one per name, are searched by name */
-	sort_rows(c, 0);
-	known_n = c->nrows;
-	if (mf_read_file(&data, &len, path, 64u << 20, NULL) < 0)
-		return;
-	for (line = strtok_r(data, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
-		char *f[4] = { 0 }, *p = line;
-		int n = 0;
-		if (!strncmp(line, "Workload,", 9))
-			continue;
-		while (n < 4 && p) {
-			f[n++] = p;
-			p = strchr(p, ',');
-			if (p)
-				*p++ = '\0';
-		}
-		if (n < 4 || !f[2][0] || strchr(f[2], '"') || strchr(f[3], '"'))
-			continue;
-		{
-			char fp[PATH_MAX];
-			struct maprow key = { .name = f[2] };
-			int known = bsearch(&key, c->rows, known_n, sizeof(*c->rows), cmp_row) != NULL;
-			snprintf(fp, sizeof(fp), "%s/%s", c->out, f[2]);
-			if (!known && mf_filename_is_safe(f[2], 255) && exists(fp))
-				add_row(c, f[2], f[3]);
-		}
-	}
-	free(data);
-	/* the earlier CSV's rows: one per name too */
-	sort_rows(c, known_n);
 }
 
 /* DIR/directory.pst: the post office directory's custom recipients as
@@ -658,42 +541,24 @@ static int write_directory(struct mf_export_ctx *c, struct mf_diag *d)
 	return rc;
 }
 
+/* The mapping CSV is prepared first (a row naming directory.pst stops
+ * --directory create), then DIR/directory.pst written, then the CSV put in
+ * place. */
 static int pst_finish(struct mf_export_ctx *c, struct mf_diag *d)
 {
-	struct mf_buf b;
-	char *path;
-	int rc;
-	path = mf_xasprintf("%s/PstImportMapping.csv", c->out);
-	keep_old_rows(c, path);
+	int names_directory, rc;
+	if ((rc = pst_mapping_prepare(c->map, &names_directory, d)) < 0)
+		return rc;
 	if (c->directory) {
 		/* a mailbox called "directory" has that file already */
-		for (size_t i = 0; i < c->nrows; i++)
-			if (mf_strcaseeq(c->rows[i].name, "directory.pst")) {
-				free(path);
-				return mf_diag_set(d, MF_EUSAGE, c->out, MF_NO_OFFSET,
-						   "a mailbox's file is directory.pst: the directory "
-						   "cannot go there (leave out --directory create)");
-			}
-		if ((rc = write_directory(c, d)) < 0) {
-			free(path);
+		if (names_directory)
+			return mf_diag_set(d, MF_EUSAGE, c->out, MF_NO_OFFSET,
+					   "a mailbox's file is directory.pst: the directory "
+					   "cannot go there (leave out --directory create)");
+		if ((rc = write_directory(c, d)) < 0)
 			return rc;
-		}
 	}
-	qsort(c->rows, c->nrows, sizeof(*c->rows), cmp_row);
-	mf_buf_init(&b, MF_BUF_UNBOUNDED);
-	mf_buf_addstr(&b, "Workload,FilePath,Name,Mailbox,IsArchive,TargetRootFolder,"
-			  "ContentCodePage,SPFileContainer,SPManifestContainer,SPSiteUrl\r\n");
-	for (size_t i = 0; i < c->nrows; i++) {
-		mf_buf_addstr(&b, "Exchange,,");
-		csv_field(&b, c->rows[i].name);
-		mf_buf_addch(&b, ',');
-		csv_field(&b, c->rows[i].mailbox);
-		mf_buf_addstr(&b, ",FALSE,/,,,,\r\n");
-	}
-	rc = mf_write_atomic(path, b.data, b.len, 0644, 1, d);
-	mf_buf_release(&b);
-	free(path);
-	return rc;
+	return pst_mapping_commit(c->map, d);
 }
 
 /* The driver's barrier before it commits ledger rows: the parts written
@@ -714,11 +579,7 @@ static void pst_close(struct mf_export_ctx **pc)
 	if (c->outfd >= 0)
 		close(c->outfd);
 	drop_folders(c);
-	for (size_t i = 0; i < c->nrows; i++) {
-		free(c->rows[i].name);
-		free(c->rows[i].mailbox);
-	}
-	free(c->rows);
+	pst_mapping_free(c->map);
 	if (c->pendf)
 		fclose(c->pendf);
 	free(c->sha);

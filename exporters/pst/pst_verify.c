@@ -170,10 +170,43 @@ static void pv_mailbox(struct mf_verify *v, const char *root, const struct mf_ma
 	free(parts);
 }
 
+/* Mailbox i of the selection. */
+static int pv_one(struct mf_verify *v, size_t i, const char *root, const char *target,
+		  char **aliases, size_t *naliases, char ***known, size_t *nknown,
+		  struct mf_arena *arena, struct mf_diag *diag)
+{
+	const struct mf_export_opts *o = mf_verify_opts(v);
+	const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
+	const char *alias;
+	struct mf_verify_mailbox vm;
+	int rc;
+
+	if (!mb)
+		return MF_OK;
+	alias = mb->alias && *mb->alias ? mb->alias : "mailbox";
+	if (o->n_mailboxes)
+		aliases[(*naliases)++] = mf_xstrdup(alias);
+	mf_arena_reset(arena);
+	if ((rc = mf_verify_mailbox_load(v, target, mb, &vm, arena, diag)) < 0)
+		return rc;
+	mf_verify_sum(v)->mailboxes++;
+	if (!vm.mailbox_row || !vm.mailbox_row->status ||
+	    strcmp(vm.mailbox_row->status, "delivered")) {
+		mf_verify_mismatch(v, "%s: the mailbox was never exported to this target",
+				   mf_verify_name(mb));
+		mf_verify_mailbox_release(&vm);
+		return MF_OK;
+	}
+	mf_verify_undelivered(v, mb, &vm);
+	pv_mailbox(v, root, mb, &vm, alias, known, nknown, arena);
+	mf_verify_mailbox_release(&vm);
+	return MF_OK;
+}
+
 int mf_pst_verify(struct mf_verify *v, struct mf_diag *diag)
 {
 	const struct mf_export_opts *o = mf_verify_opts(v);
-	struct mf_verify_sum *sum = mf_verify_sum(v);
+	struct mf_store *st = mf_verify_store(v);
 	struct mf_arena arena = MF_ARENA_INIT;
 	char *root = NULL, *target = NULL, **known = NULL;
 	char **aliases;
@@ -187,30 +220,14 @@ int mf_pst_verify(struct mf_verify *v, struct mf_diag *diag)
 	nmb = mf_verify_count(v);
 	/* with a selection, the files of the others are not judged: their names */
 	aliases = mf_xcalloc(o->n_mailboxes ? nmb + 1 : 1, sizeof(*aliases));
+	/* one read transaction per mailbox instead of a lock per statement
+	 * (the default 2 MiB page cache: an 8 MiB one, as check has, read
+	 * no fewer pages from the store at 100,000 mailboxes) */
 	for (size_t i = 0; i < nmb && rc == MF_OK; i++) {
-		const struct mf_mailbox *mb = mf_verify_mailbox_at(v, i);
-		const char *alias;
-		struct mf_verify_mailbox vm;
-
-		if (!mb)
-			continue;
-		alias = mb->alias && *mb->alias ? mb->alias : "mailbox";
-		if (o->n_mailboxes)
-			aliases[naliases++] = mf_xstrdup(alias);
-		mf_arena_reset(&arena);
-		if ((rc = mf_verify_mailbox_load(v, target, mb, &vm, &arena, diag)) < 0)
+		if ((rc = mf_store_read_begin(st, diag)) < 0)
 			break;
-		sum->mailboxes++;
-		if (!vm.mailbox_row || !vm.mailbox_row->status ||
-		    strcmp(vm.mailbox_row->status, "delivered")) {
-			mf_verify_mismatch(v, "%s: the mailbox was never exported to this target",
-					   mf_verify_name(mb));
-			mf_verify_mailbox_release(&vm);
-			continue;
-		}
-		mf_verify_undelivered(v, mb, &vm);
-		pv_mailbox(v, root, mb, &vm, alias, &known, &nknown, &arena);
-		mf_verify_mailbox_release(&vm);
+		rc = pv_one(v, i, root, target, aliases, &naliases, &known, &nknown, &arena, diag);
+		mf_store_read_end(st);
 	}
 	if (rc == MF_OK) {
 		if (nknown)

@@ -78,6 +78,8 @@ struct pstr {
 	int (*read)(void *ctx, uint64_t off, void *buf, size_t len); /* 0 ok */
 	void *read_ctx;
 	int fd_plus1;      /* pstr_open_path's descriptor + 1 (0: none) */
+	unsigned char *whole;  /* pstr_open_path: a small file read at once */
+	size_t whole_len;
 	uint64_t size;
 	char name[256];
 	/* what to do with a problem; NULL = count only */

@@ -162,6 +162,8 @@ void pstr_close(struct pstr *f)
 	if (f->fd_plus1 > 0)
 		close(f->fd_plus1 - 1);
 	f->fd_plus1 = 0;
+	mf_free(&f->whole);
+	f->whole_len = 0;
 	mf_free(&f->bbt);
 	mf_free(&f->nbt);
 	mf_free(&f->pages);
