@@ -4,6 +4,7 @@
 #include "core/mf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -65,7 +66,9 @@ int mf_sha256_fd(int fd, char hex[MF_SHA256_HEX], int64_t *size)
 
 	*size = 0;
 	mf_sha256_init(&h);
-	if (fstat(fd, &sb) != 0 || !(buf = malloc(BUF))) {
+	/* a small file gets a buffer of its own size, from the heap */
+	if (fstat(fd, &sb) != 0 ||
+	    !(buf = malloc(sb.st_size > 0 && sb.st_size < BUF ? (size_t)sb.st_size : BUF))) {
 		err = errno ? errno : ENOMEM;
 		mf_sha256_final(&h, hex);
 		errno = err;
@@ -88,7 +91,8 @@ int mf_sha256_fd(int fd, char hex[MF_SHA256_HEX], int64_t *size)
 		if (hole <= off || hole > sb.st_size)
 			hole = sb.st_size;
 		while (off < hole) {
-			size_t want = hole - off < (off_t)BUF ? (size_t)(hole - off) : (size_t)BUF;
+			off_t cap = sb.st_size > 0 && sb.st_size < BUF ? sb.st_size : BUF;
+			size_t want = (size_t)(hole - off < cap ? hole - off : cap);
 			ssize_t got = pread(fd, buf, want, off);
 			if (got < 0 && errno == EINTR)
 				continue;
@@ -107,4 +111,18 @@ int mf_sha256_fd(int fd, char hex[MF_SHA256_HEX], int64_t *size)
 	if (rc < 0)
 		errno = err;
 	return rc;
+}
+
+int mf_sha256_file(const char *path, char hex[MF_SHA256_HEX], int64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc;
+
+	*size = 0;
+	if (fd < 0) {
+		mf_sha256_hex(hex, "", 0);
+		return errno == ENOENT ? MF_ENOTFOUND : MF_EIO;
+	}
+	rc = mf_sha256_fd(fd, hex, size);
+	close(fd);
+	return rc == 0 ? MF_OK : MF_EIO;
 }

@@ -28,4 +28,8 @@ void mf_sha256_final(struct mf_sha256 *h, char hex[MF_SHA256_HEX]);
  * 0, or -1 with errno on a read error. */
 int mf_sha256_fd(int fd, char hex[MF_SHA256_HEX], int64_t *size);
 
+/* mf_sha256_fd of the file at path, opened without following a last
+ * symbolic link: MF_OK, MF_ENOTFOUND when it does not exist, MF_EIO. */
+int mf_sha256_file(const char *path, char hex[MF_SHA256_HEX], int64_t *size);
+
 #endif

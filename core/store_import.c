@@ -65,6 +65,8 @@ static const char SQL_DIR_TAKEN[] =
 	"SELECT 1 FROM dir_entries WHERE name = ?2 COLLATE NOCASE AND +source_id = ?1 "
 	"AND +kind IN ('user', 'custom', 'postoffice') LIMIT 1";
 static const char SQL_ALIAS_SET[] = "UPDATE dir_entries SET alias_of = ?2 WHERE id = ?1";
+static const char SQL_MEMBER_ENTRY[] =
+	"UPDATE list_members SET entry_id = ?3 WHERE list_id = ?1 AND position = ?2";
 
 static const char *text(sqlite3_stmt *s, int i)
 {
@@ -147,6 +149,18 @@ int mf_store_dir_set_alias(struct mf_store *st, int64_t id, int64_t target,
 	if (rc != SQLITE_DONE)
 		return mf_store_fail(st, diag, "cannot store alias");
 	return MF_OK;
+}
+
+int mf_store_list_member_entry(struct mf_store *st, int64_t list_id, int position,
+			       int64_t entry_id, struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_MEMBER_ENTRY, diag);
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_int64(s, 1, list_id);
+	sqlite3_bind_int(s, 2, position);
+	sqlite3_bind_int64(s, 3, entry_id);
+	return mf_store_step_done(st, s, diag, "cannot store list member");
 }
 
 /* ---- counts ---- */

@@ -57,6 +57,9 @@ int mf_store_dir_name_taken(struct mf_store *st, int64_t source_id, const char *
 /* Entry id is an alias of entry target. */
 int mf_store_dir_set_alias(struct mf_store *st, int64_t id, int64_t target,
 			   struct mf_diag *diag);
+/* List member (list_id, position), stored unresolved, is entry_id. */
+int mf_store_list_member_entry(struct mf_store *st, int64_t list_id, int position,
+			       int64_t entry_id, struct mf_diag *diag);
 
 /* ---- counts ---- */
 

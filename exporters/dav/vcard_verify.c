@@ -25,35 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* sha256 of a whole file: MF_OK, MF_ENOTFOUND when it does not exist,
- * MF_EIO. */
-static int vv_file_sha(const char *path, char hex[MF_SHA256_HEX], int64_t *size)
-{
-	struct mf_sha256 h;
-	char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	*size = 0;
-	if (fd < 0)
-		return errno == ENOENT ? MF_ENOTFOUND : MF_EIO;
-	mf_sha256_init(&h);
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			mf_sha256_final(&h, hex);
-			return MF_EIO;
-		}
-		mf_sha256_update(&h, buf, (size_t)n);
-		*size += n;
-	}
-	close(fd);
-	mf_sha256_final(&h, hex);
-	return MF_OK;
-}
-
 static int vv_cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -115,7 +86,7 @@ static void vv_check_row(struct mf_verify *v, const char *root, const char *name
 		return;
 	}
 	path = mf_xasprintf("%s/%s", root, r->remote_id);
-	rc = vv_file_sha(path, hex, &size);
+	rc = mf_sha256_file(path, hex, &size);
 	mf_verify_sum(v)->items++;
 	if (rc == MF_ENOTFOUND)
 		mf_verify_mismatch(v, "%s: address book: %s is missing", name, r->remote_id);

@@ -37,35 +37,6 @@ struct fv {
 	char *root, *target;
 };
 
-/* sha256 of a whole file: MF_OK, MF_ENOTFOUND when it does not exist,
- * MF_EIO. */
-static int file_sha(const char *path, char hex[MF_SHA256_HEX], int64_t *size)
-{
-	struct mf_sha256 h;
-	char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	*size = 0;
-	if (fd < 0)
-		return errno == ENOENT ? MF_ENOTFOUND : MF_EIO;
-	mf_sha256_init(&h);
-	while ((n = read(fd, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			mf_sha256_final(&h, hex);
-			return MF_EIO;
-		}
-		mf_sha256_update(&h, buf, (size_t)n);
-		*size += n;
-	}
-	close(fd);
-	mf_sha256_final(&h, hex);
-	return MF_OK;
-}
-
 static int is_dir(const char *path)
 {
 	struct stat sb;
@@ -261,7 +232,7 @@ static int verify_files_mailbox(struct fv *f, const struct mf_mailbox *mb,
 			continue;
 		}
 		path = mf_xasprintf("%s/%s", f->root, rel);
-		rc = file_sha(path, hex, &size);
+		rc = mf_sha256_file(path, hex, &size);
 		sum->items++;
 		if (rc == MF_ENOTFOUND)
 			mf_verify_mismatch(f->v, "%s: message %lld in '%s': %s is missing", name,

@@ -22,9 +22,11 @@
 #include "core/store_import.h"
 #include "core/store_priv.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 extern const struct mf_importer mf_importer_ccmail;
 
@@ -641,6 +643,78 @@ static void golden_sample_and_reimport(void)
 	mf_store_close(&st);
 }
 
+/* Copy file name of the sample set into dir. */
+static void sample_file(const char *dir, const char *name)
+{
+	char src[256], dst[512], *data = NULL;
+	size_t len = 0;
+	struct mf_diag d;
+	snprintf(src, sizeof(src), "docs/sample/ccmail/%s", name);
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	T_EQ_INT(mf_read_file(&data, &len, t_srcpath(src), 1 << 20, &d), MF_OK);
+	T_EQ_INT(mf_write_atomic(dst, data, len, 0644, 0, &d), MF_OK);
+	free(data);
+}
+
+/*
+ * List members are looked up in name order and stored unresolved first
+ * (ccmail_stage.c): every kind of member - local, remote, by alias, by
+ * Internet address, another list, in another case, unknown, empty,
+ * damaged, longer than the queued key (looked up at once), a list without
+ * a name - gets the entry it got when each was looked up as it was read,
+ * and the warnings come in the lists' order (the expected file was
+ * written by that version).
+ */
+static void golden_list_members(void)
+{
+	static const char lists[] =
+		"List: Marketing Team\r\nComments: Weekly campaign list\r\n"
+		"Member: Lindqvist, Anna at SALES01\r\nMember: Brenner, Paul\r\n"
+		"Member: jdoe@example.com at SMTPLINK\r\nMember: Ghost, Casper\r\n"
+		"\r\nList: All Sales\r\n"
+		"Member: Lindqvist, Anna\r\nMember: Okafor, Chidi\r\nMember: Berg, \x8fsa\r\n"
+		"Member: Holm, Lars\r\nMember: Nilsson, Erik\r\nMember: Marketing Team\r\n"
+		"\r\nList: Extra One\r\nComments: x\r\nMember: Ghost, Casper\r\nMember: SALES DESK\r\n"
+		"Member: VerylongnameVerylongnameVerylongnameVerylongnameVerylongnameVerylongname"
+		"VerylongnameVerylongnameVerylongname, Someone at SALES01\r\n"
+		"Member: Nobody, Here at HQPO\r\nMember: anna l\r\nMember: All Sales\r\n"
+		"Member: jdoe@example.com\r\nMember: doe, jane at SMTPLINK\r\nMember: Sato, Kenji at TOKYO01\r\n"
+		"\r\nList:\r\nMember: Ghost, Casper\r\n"
+		"\r\nList: Extra Two\r\nMember: Ghost, Casper\r\n"
+		"Member: Weber, Hans                                                  "
+		"                                    \r\n"
+		"Member: Zed, Zack\r\nMember: Okafor, Chidi\r\nMember: Extra One\r\nMember: \r\n"
+		"Member: <>bad@@ at\r\nMember: Extra Two\r\nMember: WEBER, HANS at HQPO\r\n";
+	static const char users[] = "kind,name,file,pab\r\nmailbox,\"Lindqvist, Anna\",,\r\n"
+				    "mailbox,\"Okafor, Chidi\",,\r\n";
+	struct mf_import_opts o;
+	struct mf_store *st;
+	struct mf_diag d;
+	char dir[512], path[600];
+
+	snprintf(dir, sizeof(dir), "%s/lists-set", t_tmpdir());
+	T_ASSERT(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	sample_file(dir, "CCMX.TXT");
+	sample_file(dir, "DIRECTRY.TXT");
+	snprintf(path, sizeof(path), "%s/LISTS.TXT", dir);
+	T_EQ_INT(mf_write_atomic(path, lists, sizeof(lists) - 1, 0644, 0, &d), MF_OK);
+	snprintf(path, sizeof(path), "%s/USERS.CSV", dir);
+	T_EQ_INT(mf_write_atomic(path, users, sizeof(users) - 1, 0644, 0, &d), MF_OK);
+	memset(&o, 0, sizeof(o));
+	o.quiet = 1;
+	st = golden("lists", dir, &o, NULL);
+	if (!st)
+		return;
+	T_EQ_INT(q1(st, "SELECT count(*) FROM list_members"), 28);
+	T_EQ_INT(q1(st, "SELECT count(*) FROM list_members WHERE entry_id IS NULL"), 8);
+	T_EQ_INT(q1(st, "SELECT count(*) FROM problems WHERE code = 'ccmail.list-member-unresolved'"), 8);
+	/* written in the lists' order (the dump above is in offset order) */
+	T_EQ_INT(q1(st, "SELECT count(*) FROM problems a JOIN problems b ON b.id > a.id "
+			"WHERE a.code = 'ccmail.list-member-unresolved' AND b.code = a.code "
+			"AND b.offset < a.offset"), 0);
+	mf_store_close(&st);
+}
+
 static void resume_after_interruption(void)
 {
 	/* a file left "importing" with some messages staged is read again and
@@ -780,6 +854,7 @@ const struct t_case t_ccmail[] = {
 	{ "ccmail golden: code page 932", golden_cp932 },
 	{ "ccmail golden: text in another code page than declared", golden_codepage_suspect },
 	{ "ccmail golden: the sample set, imported twice", golden_sample_and_reimport },
+	{ "ccmail golden: list members of every kind", golden_list_members },
 	{ "ccmail: resume after an interruption", resume_after_interruption },
 	{ "ccmail: missing manifest, single file without owner, probe", missing_manifest_is_fatal },
 	{ "ccmail: directory look-ups do not grow with the directory", directory_lookups_flat },

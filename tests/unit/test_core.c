@@ -318,7 +318,28 @@ static void hash_fd_sparse(void)
 		T_EQ_STR(got, want);
 		T_ASSERT(size == (int64_t)len);
 		close(fd);
+		/* by path: the same digest; a small file (buffer of its size) */
+		size = -1;
+		T_ASSERT(mf_sha256_file(p, got, &size) == MF_OK);
+		T_EQ_STR(got, want);
+		T_ASSERT(size == (int64_t)len);
 	}
+	snprintf(p, sizeof(p), "%s/small", dir);
+	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	T_ASSERT(fd >= 0 && write(fd, "abc", 3) == 3);
+	close(fd);
+	T_ASSERT(mf_sha256_file(p, got, &size) == MF_OK);
+	T_EQ_STR(got, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	T_ASSERT(size == 3);
+	/* a symbolic link is not followed; a missing file is MF_ENOTFOUND */
+	{
+		char link[512];
+		snprintf(link, sizeof(link), "%s/link", dir);
+		T_ASSERT(symlink(p, link) == 0);
+		T_ASSERT(mf_sha256_file(link, got, &size) == MF_EIO);
+	}
+	snprintf(p, sizeof(p), "%s/missing", dir);
+	T_ASSERT(mf_sha256_file(p, got, &size) == MF_ENOTFOUND);
 	free(img);
 }
 
@@ -590,7 +611,7 @@ const struct t_case t_core[] = {
 	{ "core/alias unique, from a number", alias_unique_from },
 	{ "core/ascii fold", fold },
 	{ "core/sha256", hash_known },
-	{ "core/sha256 of a file with holes", hash_fd_sparse },
+	{ "core/sha256 of a file with holes, by fd and by path", hash_fd_sparse },
 	{ "core/path resolve stays inside the set", paths },
 	{ "core/atomic write and map", atomic_write },
 	{ "core/parse_u64", parse_u64 },
