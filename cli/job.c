@@ -108,16 +108,10 @@ int cli_job_shard(struct mf_store *st, const struct mf_export_opts *o, unsigned 
 		  size_t *n_out, struct mf_diag *diag)
 {
 	struct mf_export_opts so = *o;
-	int64_t *ids = NULL;
-	int rc;
 
-	*n_out = 0;
 	so.shard_i = i;
 	so.shard_n = n;
-	if ((rc = mf_export_select(st, &so, &ids, n_out, diag)) < 0)
-		return rc;
-	free(ids);
-	return MF_OK;
+	return mf_export_select_count(st, &so, n_out, diag);
 }
 
 void cli_shell_quote(struct mf_buf *b, const char *s)

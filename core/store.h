@@ -189,6 +189,15 @@ int mf_store_mailbox_order(struct mf_store *st,
 					const char *source_address),
 			   void *arg, struct mf_diag *diag);
 
+/* The same rows in id order (the table's own order, one sequential pass:
+ * the export order reads the table through an index, a page for each
+ * mailbox once the table outgrows the page cache).  For passes that only
+ * count or filter. */
+int mf_store_mailbox_each(struct mf_store *st,
+			  int (*visit)(void *arg, int64_t id, const char *alias, const char *name,
+				       const char *source_address),
+			  void *arg, struct mf_diag *diag);
+
 /* Find a mailbox by its exact alias: id, kind, display_name, given_name,
  * surname, source_address and alias are filled (strings in arena).
  * MF_ENOTFOUND if none. */

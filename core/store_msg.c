@@ -231,12 +231,15 @@ static const char SQL_MB_ORDER[] =
 	"SELECT id, alias, name, source_address FROM mailboxes "
 	"ORDER BY coalesce(alias, name) COLLATE NOCASE, id";
 
-int mf_store_mailbox_order(struct mf_store *st,
-			   int (*visit)(void *arg, int64_t id, const char *alias, const char *name,
-					const char *source_address),
-			   void *arg, struct mf_diag *diag)
+static const char SQL_MB_EACH[] =
+	"SELECT id, alias, name, source_address FROM mailboxes ORDER BY id";
+
+static int mailbox_rows(struct mf_store *st, const char *sql,
+			int (*visit)(void *arg, int64_t id, const char *alias, const char *name,
+				     const char *source_address),
+			void *arg, struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(st, SQL_MB_ORDER, diag);
+	sqlite3_stmt *s = mf_store_stmt(st, sql, diag);
 	int rc, vr = MF_OK;
 
 	if (!s)
@@ -254,6 +257,22 @@ int mf_store_mailbox_order(struct mf_store *st,
 	if (rc != SQLITE_DONE)
 		return mf_store_fail(st, diag, "cannot list mailboxes");
 	return MF_OK;
+}
+
+int mf_store_mailbox_order(struct mf_store *st,
+			   int (*visit)(void *arg, int64_t id, const char *alias, const char *name,
+					const char *source_address),
+			   void *arg, struct mf_diag *diag)
+{
+	return mailbox_rows(st, SQL_MB_ORDER, visit, arg, diag);
+}
+
+int mf_store_mailbox_each(struct mf_store *st,
+			  int (*visit)(void *arg, int64_t id, const char *alias, const char *name,
+				       const char *source_address),
+			  void *arg, struct mf_diag *diag)
+{
+	return mailbox_rows(st, SQL_MB_EACH, visit, arg, diag);
 }
 
 static const char SQL_FOLDER_FIND[] = "SELECT id FROM folders WHERE mailbox_id = ?1 AND path = ?2";

@@ -130,6 +130,13 @@ int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts, int
 		     size_t *n_out, struct mf_diag *diag);
 
 /*
+ * How many mailboxes mf_export_select would give (the same selection and
+ * the same usage error), counted in one pass in id order without a list.
+ */
+int mf_export_select_count(struct mf_store *st, const struct mf_export_opts *opts,
+			   size_t *n_out, struct mf_diag *diag);
+
+/*
  * The messages of a mailbox opts selects (dates, folder globs), in export
  * order, with their ledger rows for target (engine/exporter.h, struct
  * mf_export_msg).  The export, `check` and `verify` all select so.

@@ -239,8 +239,9 @@ void mf_exp_refs_close(struct mf_exp_refs *r)
 struct order {
 	const struct mf_export_opts *opts;
 	struct mf_strmap want;      /* opts->mailboxes, case-insensitive -> found */
-	int64_t *ids;
+	int64_t *ids;            /* NULL when only counting */
 	size_t n, cap;
+	int count_only;
 };
 
 static int order_visit(void *arg, int64_t id, const char *alias, const char *name,
@@ -259,6 +260,10 @@ static int order_visit(void *arg, int64_t id, const char *alias, const char *nam
 		if (mf_shard_hash(key) % o->opts->shard_n != o->opts->shard_i)
 			return MF_OK;
 	}
+	if (o->count_only) {
+		o->n++;
+		return MF_OK;
+	}
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 256;
 		o->ids = mf_xreallocarray(o->ids, o->cap, sizeof(*o->ids));
@@ -267,20 +272,24 @@ static int order_visit(void *arg, int64_t id, const char *alias, const char *nam
 	return MF_OK;
 }
 
-int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts, int64_t **out,
-		     size_t *n_out, struct mf_diag *diag)
+/* The selection in export order (count_only: in id order, counted). */
+static int select_pass(struct mf_store *st, const struct mf_export_opts *opts, int count_only,
+		       int64_t **out, size_t *n_out, struct mf_diag *diag)
 {
 	struct order o;
 	int rc;
 
-	*out = NULL;
+	if (out)
+		*out = NULL;
 	*n_out = 0;
 	memset(&o, 0, sizeof(o));
 	o.opts = opts;
+	o.count_only = count_only;
 	mf_strmap_init(&o.want, MF_STRMAP_NOCASE);
 	for (size_t j = 0; j < opts->n_mailboxes; j++)
 		mf_strmap_add(&o.want, opts->mailboxes[j], 0);
-	rc = mf_store_mailbox_order(st, order_visit, &o, diag);
+	rc = count_only ? mf_store_mailbox_each(st, order_visit, &o, diag)
+			: mf_store_mailbox_order(st, order_visit, &o, diag);
 	for (size_t j = 0; rc == MF_OK && j < opts->n_mailboxes; j++) {
 		uint64_t f = 0;
 		mf_strmap_get(&o.want, opts->mailboxes[j], &f);
@@ -294,7 +303,20 @@ int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts, int
 		free(o.ids);
 		return rc;
 	}
-	*out = o.ids;
+	if (out)
+		*out = o.ids;
 	*n_out = o.n;
 	return MF_OK;
+}
+
+int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts, int64_t **out,
+		     size_t *n_out, struct mf_diag *diag)
+{
+	return select_pass(st, opts, 0, out, n_out, diag);
+}
+
+int mf_export_select_count(struct mf_store *st, const struct mf_export_opts *opts,
+			   size_t *n_out, struct mf_diag *diag)
+{
+	return select_pass(st, opts, 1, NULL, n_out, diag);
 }

@@ -248,4 +248,33 @@ d = [json.loads(subprocess.check_output([sys.argv[1], "report", "--db", f]))["ta
      for f in sys.argv[2:]]
 print("yes" if 0 < d[0] < 23 and d[0] + d[1] == 23 else d)' "$MF" "$W/shard/stage-0.db" "$W/shard/stage-1.db"
 
+# a shard that holds none of the selected mailboxes exports nothing (the
+# shard is counted in id order, exported in alias order: both must agree),
+# and an alias that names no mailbox is the same error in a shard
+cat > "$T/pick.py" <<'EOF'
+import hashlib, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+a, s = db.execute("select alias, source_address from mailboxes where alias is not null "
+                  "order by id desc").fetchone()
+print(a, int(hashlib.sha256(s.lower().encode()).hexdigest()[:16], 16) % 4)
+EOF
+cat > "$T/events.py" <<'EOF'
+import json, sys
+m = [e["alias"] for e in map(json.loads, sys.stdin) if e["event"] == "mailbox_done"]
+print(len(m), *m)
+EOF
+set -- $("$PY" "$T/pick.py" "$W/shard/stage-all.db")
+one=$1 home=$2 other=$(( ($2 + 1) % 4 ))
+printf '[one]\nsource = ccmail\npath = docs/sample/ccmail\ndb = one/stage-{shard}.db\ntarget = maildir\nout = one/out-{shard}\nmailboxes = %s\n' \
+	"$one" > "$W/one.ini"
+sed "s/^mailboxes = .*/mailboxes = $one,nobody-here/" "$W/one.ini" > "$W/missing.ini"
+check_out "the shard of the one selected mailbox exports it alone ($one, shard $home/4)" "1 $one" sh -c \
+	'cd "$1" && "$2" batch one.ini --quiet --json --shard "$3/4" | "$4" "$5"' sh "$W" "$MF" "$home" "$PY" "$T/events.py"
+check_out "another shard holds none of it: nothing exported" "shard $other/4 holds none" sh -c \
+	'cd "$1" && "$2" batch one.ini --quiet --shard "$3/4" | grep -o "shard [0-9]/4 holds none"; test ! -e "one/out-$3"' \
+	sh "$W" "$MF" "$other"
+check_out "an alias that names no mailbox fails the job in a shard too" \
+	"no mailbox with alias 'nobody-here' (see 'mailferry status')" sh -c \
+	'cd "$1" && "$2" batch missing.ini --quiet --shard 0/4 | grep -o "no mailbox with alias .*)"' sh "$W" "$MF"
+
 finish
