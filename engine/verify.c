@@ -184,6 +184,18 @@ void mf_verify_mailbox_release(struct mf_verify_mailbox *m)
 	memset(m, 0, sizeof(*m));
 }
 
+int mf_verify_mailbox_delivered(struct mf_verify *v, const struct mf_mailbox *mb,
+				const struct mf_verify_mailbox *vm)
+{
+	mf_verify_sum(v)->mailboxes++;
+	if (vm->mailbox_row && vm->mailbox_row->status &&
+	    !strcmp(vm->mailbox_row->status, "delivered"))
+		return 1;
+	mf_verify_mismatch(v, "%s: the mailbox was never exported to this target",
+			   mf_verify_name(mb));
+	return 0;
+}
+
 size_t mf_verify_undelivered(struct mf_verify *v, const struct mf_mailbox *mb,
 			     const struct mf_verify_mailbox *vm)
 {

@@ -103,6 +103,14 @@ int mf_verify_mailbox_load(struct mf_verify *v, const char *target, const struct
 			   struct mf_diag *diag);
 void mf_verify_mailbox_release(struct mf_verify_mailbox *m);
 
+/*
+ * Count mb among the mailboxes verified and tell whether vm (loaded by
+ * mf_verify_mailbox_load) has it delivered to this target: 1, or 0 after
+ * recording "<mailbox>: the mailbox was never exported to this target".
+ */
+int mf_verify_mailbox_delivered(struct mf_verify *v, const struct mf_mailbox *mb,
+				const struct mf_verify_mailbox *vm);
+
 /* The message with this id among all of vm's (NULL: not staged here). */
 const struct mf_ledger_row *mf_verify_find(const struct mf_verify_mailbox *vm, int64_t id);
 

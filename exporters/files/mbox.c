@@ -320,6 +320,13 @@ static void piece(struct mf_export_ctx *c, const void *p, size_t n)
 	c->entry_len += n;
 }
 
+/* The Status lines (status, then X-Status when there is one). */
+static void status_pieces(struct mf_export_ctx *c, const char *status)
+{
+	piece(c, status, strlen(status));
+	piece(c, c->xstatus, strlen(c->xstatus));
+}
+
 /*
  * The entry of the built message (c->f.msg) as pieces (c->iov), not a
  * copy: the From line (c->entry), the message's own bytes in spans, the
@@ -371,8 +378,7 @@ static void add_entry(struct mf_export_ctx *c, const struct mf_message *m,
 			continue;
 		if (status_due && hdr_end <= ls && hdr_end < end) {
 			piece(c, cur, (size_t)(hdr_end - cur));
-			piece(c, status, strlen(status));
-			piece(c, c->xstatus, strlen(c->xstatus));
+			status_pieces(c, status);
 			cur = hdr_end;
 			status_due = 0;
 		}
@@ -382,15 +388,13 @@ static void add_entry(struct mf_export_ctx *c, const struct mf_message *m,
 	}
 	if (status_due && hdr_end < end) {
 		piece(c, cur, (size_t)(hdr_end - cur));
-		piece(c, status, strlen(status));
-		piece(c, c->xstatus, strlen(c->xstatus));
+		status_pieces(c, status);
 		cur = hdr_end;
 		status_due = 0;
 	}
 	piece(c, cur, (size_t)(end - cur));
 	if (status_due) {       /* header block with no body */
-		piece(c, status, strlen(status));
-		piece(c, c->xstatus, strlen(c->xstatus));
+		status_pieces(c, status);
 	}
 	{
 		const struct iovec *last = &c->iov[c->n_iov - 1];

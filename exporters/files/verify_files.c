@@ -433,11 +433,7 @@ static int verify_run(struct mf_verify *v, enum fv_kind kind, const char *format
 		mf_arena_reset(&arena);
 		if ((rc = mf_verify_mailbox_load(v, f.target, mb, &vm, &arena, diag)) < 0)
 			break;
-		sum->mailboxes++;
-		if (!vm.mailbox_row || !vm.mailbox_row->status ||
-		    strcmp(vm.mailbox_row->status, "delivered")) {
-			mf_verify_mismatch(v, "%s: the mailbox was never exported to this target",
-					   mf_verify_name(mb));
+		if (!mf_verify_mailbox_delivered(v, mb, &vm)) {
 			mf_verify_mailbox_release(&vm);
 			continue;
 		}

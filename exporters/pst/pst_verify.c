@@ -189,11 +189,7 @@ static int pv_one(struct mf_verify *v, size_t i, const char *root, const char *t
 	mf_arena_reset(arena);
 	if ((rc = mf_verify_mailbox_load(v, target, mb, &vm, arena, diag)) < 0)
 		return rc;
-	mf_verify_sum(v)->mailboxes++;
-	if (!vm.mailbox_row || !vm.mailbox_row->status ||
-	    strcmp(vm.mailbox_row->status, "delivered")) {
-		mf_verify_mismatch(v, "%s: the mailbox was never exported to this target",
-				   mf_verify_name(mb));
+	if (!mf_verify_mailbox_delivered(v, mb, &vm)) {
 		mf_verify_mailbox_release(&vm);
 		return MF_OK;
 	}
