@@ -272,31 +272,10 @@ int mf_write_atomic(const char *path, const void *data, size_t len, int mode,
 	return rc;
 }
 
-int mf_mkdirs(const char *path, int mode, struct mf_diag *diag)
-{
-	char *p = mf_xstrdup(path);
-	int rc = MF_OK;
-	for (char *s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST) {
-				rc = mf_diag_errno(diag, MF_EIO, p, "cannot create folder");
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 static int mkdir_at_fail(const char *root, const char *rel, struct mf_diag *diag)
 {
 	int e = errno, rc;
-	char *full = mf_xasprintf("%s/%s", root ? root : ".", rel);
+	char *full = root ? mf_xasprintf("%s/%s", root, rel) : mf_xstrdup(rel);
 	errno = e;
 	rc = mf_diag_errno(diag, MF_EIO, full, "cannot create folder");
 	free(full);
@@ -329,6 +308,11 @@ int mf_mkdirs_at(int dirfd, const char *root, const char *rel, int mode, struct 
 	}
 	free(p);
 	return rc;
+}
+
+int mf_mkdirs(const char *path, int mode, struct mf_diag *diag)
+{
+	return mf_mkdirs_at(AT_FDCWD, NULL, path, mode, diag);
 }
 
 int mf_target_instance(char out[33], const char *dir, struct mf_diag *diag)

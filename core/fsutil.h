@@ -78,11 +78,12 @@ int mf_write_atomic(const char *path, const void *data, size_t len, int mode,
  */
 int mf_target_instance(char out[33], const char *dir, struct mf_diag *diag);
 
-/* mkdir -p with mode; existing folders are fine. */
+/* mkdir -p with mode; existing folders are fine (mf_mkdirs_at from the
+ * current folder). */
 int mf_mkdirs(const char *path, int mode, struct mf_diag *diag);
 /*
  * mkdir -p of rel, a relative path below the open folder dirfd (root, its
- * name, is only for messages).  The whole path is tried first, so a folder
+ * name, is only for messages; NULL names rel alone).  The whole path is tried first, so a folder
  * that exists or whose parent does costs one mkdirat and no look-up of the
  * folders above dirfd; only a missing parent is made level by level.
  */
