@@ -1,282 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report.c: the migration report (see report.h).  Every database is read
- * once into a private temporary SQLite database (the join rules of report.h
- * are applied while copying); the JSON and the HTML page are then written
- * from that one place, so a single database and a merge give the same
- * shape.  The temporary database is a file of its own under TMPDIR (mode
- * 0600, removed when done) behind a page cache of bounded size, so memory
- * does not grow with the number of mailboxes (issue 15).
+ * once into a joined database (core/store_report.c applies the join rules
+ * of report.h while copying, and holds all the report's SQL); the JSON and
+ * the HTML page are then written from that one place, so a single database
+ * and a merge give the same shape.  This file only formats.
  */
 #include "cli/report.h"
 #include "core/charset.h"
 #include "core/fsutil.h"
 #include "core/json.h"
-#include "core/store.h"
+#include "core/store_report.h"
 #include "core/version.h"
 #include "engine/exporter.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static const char AGG_SCHEMA[] =
-	"CREATE TABLE src(format, path, postoffice, network, codepage, timezone, date_order,"
-	"  exported_at);"
-	"CREATE UNIQUE INDEX src_once ON src(ifnull(format, ''), ifnull(path, ''),"
-	"  ifnull(postoffice, ''), ifnull(network, ''));"
-	"CREATE TABLE mbox(key TEXT PRIMARY KEY, alias, display_name, source_address, kind,"
-	"  messages INT, attachments INT, bytes INT, calendar_items INT, mail_skipped INT)"
-	"  WITHOUT ROWID;"
-	"CREATE TABLE tm(target TEXT, key TEXT, db INT, delivered INT, failed INT, cal INT,"
-	"  done INT, PRIMARY KEY(target, key)) WITHOUT ROWID;"
-	"CREATE TABLE prob(db INT, severity, code, file, offset, item, mkey, alias, text);"
-	"CREATE INDEX prob_code ON prob(code, file, offset);"
-	"CREATE TABLE run(db INT, dbpath, id INT, kind, format, target, status, started_at INT,"
-	"  finished_at INT, options, items INT, bytes INT);";
-
-/* ---- reading the databases ---- */
-
-static int agg_fail(sqlite3 *db, struct mf_diag *d, const char *what)
-{
-	return mf_diag_set(d, MF_ESTORE, NULL, MF_NO_OFFSET, "report: %s: %s", what,
-			   sqlite3_errmsg(db));
-}
-
-static void cut_instance(char *t)
-{
-	char *h = strrchr(t, '#');
-	size_t n;
-	if (!h)
-		return;
-	n = strlen(h + 1);
-	if (n != 32)
-		return;
-	for (size_t i = 1; i <= n; i++)
-		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
-			return;
-	*h = '\0';
-}
-
 void cli_target_display(char *target)
 {
-	cut_instance(target);
-}
-
-/* Copy every row of sel (on src) into ins (on agg): ins's ?1 is k, ?2.. the
- * columns of sel. */
-static int copy_rows(sqlite3 *src, const char *sel, sqlite3 *agg, const char *ins, int k,
-		     const char *what, struct mf_diag *d)
-{
-	sqlite3_stmt *s = NULL, *i = NULL;
-	int rc = MF_OK, step;
-
-	if (sqlite3_prepare_v2(src, sel, -1, &s, NULL) != SQLITE_OK)
-		return agg_fail(src, d, what);
-	if (sqlite3_prepare_v2(agg, ins, -1, &i, NULL) != SQLITE_OK) {
-		sqlite3_finalize(s);
-		return agg_fail(agg, d, what);
-	}
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		int nc = sqlite3_column_count(s);
-		sqlite3_bind_int(i, 1, k);
-		for (int c = 0; c < nc; c++)
-			sqlite3_bind_value(i, c + 2, sqlite3_column_value(s, c));
-		if (sqlite3_step(i) != SQLITE_DONE) {
-			rc = agg_fail(agg, d, what);
-			break;
-		}
-		sqlite3_reset(i);
-		sqlite3_clear_bindings(i);
-	}
-	if (rc == MF_OK && step != SQLITE_DONE)
-		rc = agg_fail(src, d, what);
-	sqlite3_finalize(s);
-	sqlite3_finalize(i);
-	return rc;
-}
-
-#define MKEY(m) "lower(ifnull(" m ".source_address, " m ".kind || ':' || " m ".name))"
-
-static const char SEL_SRC[] =
-	"SELECT format, path, postoffice, network, codepage, timezone, date_order, exported_at "
-	"FROM sources ORDER BY id";
-static const char INS_SRC[] = "INSERT OR IGNORE INTO src VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-static const char SEL_MBOX[] =
-	"SELECT " MKEY("m") ", s.alias, s.display_name, s.source_address, s.kind, s.messages, "
-	"s.attachments, s.bytes, s.calendar_items, s.mail_skipped "
-	"FROM mailbox_summary s JOIN mailboxes m ON m.id = s.mailbox_id ORDER BY m.id";
-static const char INS_MBOX[] =
-	"INSERT OR IGNORE INTO mbox VALUES(?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-/* (the summary is read only for imports and exports: a plan's holds every
- * mailbox's decision) */
-static const char SEL_RUN[] =
-	"SELECT id, kind, format, target, status, started_at, finished_at, "
-	"CASE WHEN json_valid(options) THEN options END, "
-	"CASE WHEN kind NOT IN ('import', 'export') OR NOT json_valid(summary) THEN NULL "
-	"  WHEN kind = 'import' THEN json_extract(summary, '$.messages') "
-	"  WHEN kind = 'export' THEN json_extract(summary, '$.totals.delivered') END, "
-	"CASE WHEN kind NOT IN ('import', 'export') OR NOT json_valid(summary) THEN NULL "
-	"  WHEN kind = 'import' THEN json_extract(summary, '$.bytes') "
-	"  WHEN kind = 'export' THEN json_extract(summary, '$.totals.bytes') END "
-	"FROM runs ORDER BY id";
-static const char INS_RUN[] =
-	"INSERT INTO run VALUES(?1, NULL, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-static const char SEL_TM[] =
-	"SELECT d.target, " MKEY("m") ", "
-	"ifnull(sum(d.item_kind = 'message' AND d.status = 'delivered'), 0), "
-	"ifnull(sum(d.item_kind = 'message' AND d.status = 'failed'), 0), "
-	"ifnull(sum(d.item_kind = 'calendar' AND d.status = 'delivered'), 0), "
-	"ifnull(max(d.item_kind = 'mailbox' AND d.status = 'delivered'), 0) "
-	"FROM deliveries d JOIN mailboxes m ON m.id = d.mailbox_id GROUP BY d.target, m.id";
-static const char SEL_PROB[] =
-	"SELECT ifnull(r.kind, 'import'), p.severity, p.code, p.file, p.offset, p.item, "
-	"CASE WHEN m.id IS NULL THEN NULL ELSE " MKEY("m") " END, m.alias, p.text "
-	"FROM problems p LEFT JOIN runs r ON r.id = p.run_id "
-	"LEFT JOIN mailboxes m ON m.id = p.mailbox_id ORDER BY p.id";
-
-/* Mailbox figures on targets: keep the database that did the most. */
-static int add_targets(sqlite3 *src, sqlite3 *agg, int k, struct mf_diag *d)
-{
-	sqlite3_stmt *s = NULL, *get = NULL, *put = NULL;
-	int rc = MF_OK, step;
-
-	if (sqlite3_prepare_v2(src, SEL_TM, -1, &s, NULL) != SQLITE_OK)
-		return agg_fail(src, d, "reading the delivery ledger");
-	if (sqlite3_prepare_v2(agg, "SELECT done, delivered FROM tm WHERE target = ?1 AND key = ?2",
-			       -1, &get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(agg, "INSERT OR REPLACE INTO tm VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-			       -1, &put, NULL) != SQLITE_OK) {
-		rc = agg_fail(agg, d, "joining the delivery ledgers");
-		goto out;
-	}
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 0);
-		const char *key = (const char *)sqlite3_column_text(s, 1);
-		int64_t del = sqlite3_column_int64(s, 2), done = sqlite3_column_int64(s, 5);
-		char *name = mf_xstrdup(t ? t : "");
-		int better = 1;
-		cut_instance(name);
-		sqlite3_bind_text(get, 1, name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(get, 2, key, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(get) == SQLITE_ROW) {
-			int64_t odone = sqlite3_column_int64(get, 0), odel = sqlite3_column_int64(get, 1);
-			better = done > odone || (done == odone && del > odel);
-		}
-		sqlite3_reset(get);
-		if (better) {
-			sqlite3_bind_text(put, 1, name, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(put, 2, key, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int(put, 3, k);
-			sqlite3_bind_int64(put, 4, del);
-			sqlite3_bind_int64(put, 5, sqlite3_column_int64(s, 3));
-			sqlite3_bind_int64(put, 6, sqlite3_column_int64(s, 4));
-			sqlite3_bind_int64(put, 7, done);
-			if (sqlite3_step(put) != SQLITE_DONE)
-				rc = agg_fail(agg, d, "joining the delivery ledgers");
-			sqlite3_reset(put);
-		}
-		free(name);
-		if (rc < 0)
-			goto out;
-	}
-	if (step != SQLITE_DONE)
-		rc = agg_fail(src, d, "reading the delivery ledger");
-out:
-	sqlite3_finalize(s);
-	sqlite3_finalize(get);
-	sqlite3_finalize(put);
-	return rc;
-}
-
-/* Problems: export and verify runs add up; the others are counted once
- * across databases. */
-static int add_problems(sqlite3 *src, sqlite3 *agg, int k, struct mf_diag *d)
-{
-	static const char dup[] =
-		"SELECT 1 FROM prob WHERE db <> ?1 AND code = ?3 AND file IS ?4 AND offset IS ?5 "
-		"AND severity = ?2 AND item IS ?6 AND mkey IS ?7 AND text = ?8 LIMIT 1";
-	static const char ins[] =
-		"INSERT INTO prob VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-	sqlite3_stmt *s = NULL, *q = NULL, *i = NULL;
-	int rc = MF_OK, step;
-
-	if (sqlite3_prepare_v2(src, SEL_PROB, -1, &s, NULL) != SQLITE_OK)
-		return agg_fail(src, d, "reading the problems");
-	if (sqlite3_prepare_v2(agg, dup, -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(agg, ins, -1, &i, NULL) != SQLITE_OK) {
-		rc = agg_fail(agg, d, "joining the problems");
-		goto out;
-	}
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(s, 0);
-		int once = !kind || (strcmp(kind, "export") && strcmp(kind, "verify"));
-		if (once && k > 0) {
-			int seen;
-			sqlite3_bind_int(q, 1, k);
-			sqlite3_bind_value(q, 2, sqlite3_column_value(s, 1));
-			sqlite3_bind_value(q, 3, sqlite3_column_value(s, 2));
-			sqlite3_bind_value(q, 4, sqlite3_column_value(s, 3));
-			sqlite3_bind_value(q, 5, sqlite3_column_value(s, 4));
-			sqlite3_bind_value(q, 6, sqlite3_column_value(s, 5));
-			sqlite3_bind_value(q, 7, sqlite3_column_value(s, 6));
-			sqlite3_bind_value(q, 8, sqlite3_column_value(s, 8));
-			seen = sqlite3_step(q) == SQLITE_ROW;
-			sqlite3_reset(q);
-			sqlite3_clear_bindings(q);
-			if (seen)
-				continue;
-		}
-		sqlite3_bind_int(i, 1, k);
-		for (int c = 1; c < 9; c++)
-			sqlite3_bind_value(i, c + 1, sqlite3_column_value(s, c));
-		if (sqlite3_step(i) != SQLITE_DONE) {
-			rc = agg_fail(agg, d, "joining the problems");
-			goto out;
-		}
-		sqlite3_reset(i);
-		sqlite3_clear_bindings(i);
-	}
-	if (step != SQLITE_DONE)
-		rc = agg_fail(src, d, "reading the problems");
-out:
-	sqlite3_finalize(s);
-	sqlite3_finalize(q);
-	sqlite3_finalize(i);
-	return rc;
-}
-
-static int add_db(sqlite3 *agg, int k, const char *path, struct mf_diag *d)
-{
-	struct mf_store *st = NULL;
-	sqlite3 *src;
-	sqlite3_stmt *s;
-	int rc;
-
-	if ((rc = mf_store_open(&st, path, MF_STORE_READONLY | MF_STORE_MUST_EXIST, d)) < 0)
-		return rc;
-	src = mf_store_db(st);
-	if ((rc = copy_rows(src, SEL_SRC, agg, INS_SRC, k, "reading the sources", d)) < 0 ||
-	    (rc = copy_rows(src, SEL_MBOX, agg, INS_MBOX, k, "reading the mailboxes", d)) < 0 ||
-	    (rc = copy_rows(src, SEL_RUN, agg, INS_RUN, k, "reading the runs", d)) < 0 ||
-	    (rc = add_targets(src, agg, k, d)) < 0 ||
-	    (rc = add_problems(src, agg, k, d)) < 0)
-		goto out;
-	if (sqlite3_prepare_v2(agg, "UPDATE run SET dbpath = ?2 WHERE db = ?1", -1, &s, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_int(s, 1, k);
-		sqlite3_bind_text(s, 2, path, -1, SQLITE_TRANSIENT);
-		sqlite3_step(s);
-		sqlite3_finalize(s);
-	}
-out:
-	mf_store_close(&st);
-	return rc;
+	mf_report_target_cut(target);
 }
 
 /* ---- output helpers ---- */
@@ -307,11 +55,6 @@ static void html_esc(struct mf_buf *b, const char *s)
 		}
 	}
 	mf_buf_release(&clean);
-}
-
-static const char *col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
 }
 
 static void iso_time(char out[32], int64_t t)
@@ -347,21 +90,6 @@ static void human_secs(char out[32], int64_t s)
 		snprintf(out, 32, "%lldm %02llds", (long long)(s / 60), (long long)(s % 60));
 	else
 		snprintf(out, 32, "%lldh %02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
-}
-
-/* The n integer columns of sql's first row (0 for NULL or none): totals
- * taken in one pass over a table instead of one pass each. */
-static void q_ints(sqlite3 *db, const char *sql, int64_t *const *out, int n)
-{
-	sqlite3_stmt *s;
-	for (int i = 0; i < n; i++)
-		*out[i] = 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		for (int i = 0; i < n; i++)
-			*out[i] = sqlite3_column_int64(s, i);
-	sqlite3_finalize(s);
 }
 
 /* ---- output written as it is made ---- */
@@ -442,7 +170,7 @@ static int sink_close(struct sink *k, const char *tmp, const char *path, int ok,
 /* ---- the report's data, read back from the joined database ---- */
 
 struct rmbox {
-	char *alias, *display_name, *source_address, *kind;
+	const char *alias, *display_name, *source_address, *kind;
 	int64_t messages, bytes, delivered, failed, skipped, cal, cal_total;
 	int done;
 };
@@ -458,131 +186,120 @@ struct rtarget {
 struct rep {
 	struct rtarget *t;
 	size_t nt;
-	sqlite3_stmt *tm;                     /* SQL_TMBOX: one target's mailboxes */
+	struct mf_report_db *db;              /* the joined database */
 	int64_t mailboxes, publics, messages, attachments, bytes, calendar_items;
 	int64_t prob[3];
 	char generated[32];
 };
 
-static char *dupcol(sqlite3_stmt *s, int i)
+/* A pass over target t's mailboxes: row is called with each (its strings
+ * live until it returns) and its place i.  The report holds one mailbox at
+ * a time, whatever the number of mailboxes. */
+struct mbox_pass {
+	const struct rtarget *t;
+	void (*row)(void *ctx, const struct rmbox *x, size_t i);
+	void *ctx;
+	size_t i;
+};
+
+static int mbox_row(void *ctx, const struct mf_report_mbox *m)
 {
-	const char *v = col(s, i);
-	return v ? mf_xstrdup(v) : NULL;
+	struct mbox_pass *p = ctx;
+	struct rmbox x;
+	memset(&x, 0, sizeof(x));
+	x.alias = m->alias;
+	x.display_name = m->display_name;
+	x.source_address = m->source_address;
+	x.kind = m->kind;
+	x.messages = m->messages;
+	x.bytes = m->bytes;
+	x.delivered = m->delivered;
+	x.failed = m->failed;
+	x.cal = m->cal;
+	x.done = m->done;
+	x.cal_total = m->calendar_items;
+	if (!p->t->takes_messages)
+		x.messages = x.delivered = x.failed = 0;
+	if (!p->t->takes_calendar)
+		x.cal = x.cal_total = 0;
+	x.skipped = x.messages - x.delivered - x.failed;
+	if (x.skipped < 0)
+		x.skipped = 0;
+	p->row(p->ctx, &x, p->i++);
+	return MF_OK;
 }
 
-static const char SQL_TARGETS[] =
-	"SELECT target, (SELECT options FROM run r WHERE r.kind = 'export' AND r.options IS NOT NULL "
-	"  AND (r.target = tm.target OR r.target LIKE tm.target || '#%') "
-	"  ORDER BY r.started_at DESC, r.db DESC LIMIT 1) "
-	"FROM tm GROUP BY target ORDER BY target";
-static const char SQL_TMBOX[] =
-	"SELECT m.alias, m.display_name, m.source_address, m.kind, m.messages, m.bytes, "
-	"ifnull(t.delivered, 0), ifnull(t.failed, 0), ifnull(t.cal, 0), ifnull(t.done, 0), "
-	"m.calendar_items FROM mbox m LEFT JOIN tm t ON t.key = m.key AND t.target = ?1 "
-	"ORDER BY m.kind, m.alias COLLATE NOCASE, m.key";
-
-/* The next of target t's mailboxes (r->tm bound by tm_start), or 0 at the
- * end.  The strings are SQLite's, valid until the next call: the report
- * holds one mailbox at a time, whatever the number of mailboxes. */
-static void tm_start(const struct rep *r, const struct rtarget *t)
+static int each_mbox(const struct rep *r, const struct rtarget *t,
+		     void (*row)(void *ctx, const struct rmbox *x, size_t i), void *ctx,
+		     struct mf_diag *d)
 {
-	sqlite3_reset(r->tm);
-	sqlite3_bind_text(r->tm, 1, t->name, -1, SQLITE_TRANSIENT);
+	struct mbox_pass p = { t, row, ctx, 0 };
+	return mf_report_db_mailboxes_each(r->db, t->name, mbox_row, &p, d);
 }
 
-static int tm_next(const struct rep *r, const struct rtarget *t, struct rmbox *x)
+static void sum_mbox(void *ctx, const struct rmbox *x, size_t i)
 {
-	sqlite3_stmt *m = r->tm;
-	if (sqlite3_step(m) != SQLITE_ROW) {
-		sqlite3_reset(m);
-		return 0;
+	struct rtarget *t = ctx;
+	(void)i;
+	t->n++;
+	t->messages += x->messages;
+	t->delivered += x->delivered;
+	t->failed += x->failed;
+	t->skipped += x->skipped;
+	t->cal += x->cal;
+	t->cal_total += x->cal_total;
+	t->done += x->done;
+	if (x->messages > t->max_messages)
+		t->max_messages = x->messages;
+	if (x->cal_total > t->max_cal)
+		t->max_cal = x->cal_total;
+}
+
+struct load_ctx {
+	struct rep *r;
+	struct mf_diag *d;
+};
+
+static int add_target(void *ctx, const char *name, const char *options)
+{
+	struct load_ctx *c = ctx;
+	struct rep *r = c->r;
+	struct rtarget *t;
+	const char *colon;
+	r->t = mf_xreallocarray(r->t, r->nt + 1, sizeof(*r->t));
+	t = &r->t[r->nt++];
+	memset(t, 0, sizeof(*t));
+	t->name = mf_xstrdup(name ? name : "");
+	colon = strchr(t->name, ':');
+	t->format = colon ? mf_xstrndup(t->name, (size_t)(colon - t->name)) : mf_xstrdup(t->name);
+	t->options = options ? mf_xstrdup(options) : NULL;
+	{
+		/* each target counts only the items its exporter takes (an
+		 * exporter this build does not know: both kinds) */
+		const struct mf_exporter *e = mf_exporter_find(t->format);
+		t->takes_messages = !e || (e->caps & MF_EXP_MESSAGES);
+		t->takes_calendar = !e || (e->caps & MF_EXP_CALENDAR);
 	}
-	memset(x, 0, sizeof(*x));
-	x->alias = (char *)col(m, 0);
-	x->display_name = (char *)col(m, 1);
-	x->source_address = (char *)col(m, 2);
-	x->kind = (char *)col(m, 3);
-	x->messages = sqlite3_column_int64(m, 4);
-	x->bytes = sqlite3_column_int64(m, 5);
-	x->delivered = sqlite3_column_int64(m, 6);
-	x->failed = sqlite3_column_int64(m, 7);
-	x->cal = sqlite3_column_int64(m, 8);
-	x->done = sqlite3_column_int(m, 9) != 0;
-	x->cal_total = sqlite3_column_int64(m, 10);
-	if (!t->takes_messages)
-		x->messages = x->delivered = x->failed = 0;
-	if (!t->takes_calendar)
-		x->cal = x->cal_total = 0;
-	x->skipped = x->messages - x->delivered - x->failed;
-	if (x->skipped < 0)
-		x->skipped = 0;
-	return 1;
+	return each_mbox(r, t, sum_mbox, t, c->d);
 }
 
-static int rep_load(struct rep *r, sqlite3 *agg, struct mf_diag *d)
+static int rep_load(struct rep *r, struct mf_report_db *db, struct mf_diag *d)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = MF_OK;
+	struct mf_report_totals tot;
+	struct load_ctx c = { r, d };
 
 	memset(r, 0, sizeof(*r));
-	{
-		/* one pass over each table (at 100,000 mailboxes the joined
-		 * database is larger than its page cache: a pass reads it all) */
-		int64_t *const tot[] = { &r->mailboxes, &r->publics, &r->messages, &r->attachments,
-					 &r->bytes, &r->calendar_items };
-		int64_t *const pr[] = { &r->prob[MF_INFO], &r->prob[MF_WARNING], &r->prob[MF_ERROR] };
-		q_ints(agg, "SELECT count(*), sum(kind = 'public'), sum(messages), sum(attachments), "
-		       "sum(bytes), sum(calendar_items) FROM mbox", tot, 6);
-		q_ints(agg, "SELECT sum(severity = 'info'), sum(severity = 'warning'), "
-		       "sum(severity = 'error') FROM prob", pr, 3);
-	}
+	r->db = db;
+	mf_report_db_totals(db, &tot);
+	r->mailboxes = tot.mailboxes;
+	r->publics = tot.publics;
+	r->messages = tot.messages;
+	r->attachments = tot.attachments;
+	r->bytes = tot.bytes;
+	r->calendar_items = tot.calendar_items;
+	memcpy(r->prob, tot.prob, sizeof(r->prob));
 	iso_time(r->generated, mf_now());
-	if (sqlite3_prepare_v2(agg, SQL_TARGETS, -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(agg, SQL_TMBOX, -1, &r->tm, NULL) != SQLITE_OK) {
-		rc = agg_fail(agg, d, "building the report");
-		goto out;
-	}
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		struct rtarget *t;
-		const char *colon;
-		r->t = mf_xreallocarray(r->t, r->nt + 1, sizeof(*r->t));
-		t = &r->t[r->nt++];
-		memset(t, 0, sizeof(*t));
-		t->name = dupcol(s, 0);
-		if (!t->name)
-			t->name = mf_xstrdup("");
-		colon = strchr(t->name, ':');
-		t->format = colon ? mf_xstrndup(t->name, (size_t)(colon - t->name)) : mf_xstrdup(t->name);
-		t->options = dupcol(s, 1);
-		{
-			/* each target counts only the items its exporter takes (an
-			 * exporter this build does not know: both kinds) */
-			const struct mf_exporter *e = mf_exporter_find(t->format);
-			t->takes_messages = !e || (e->caps & MF_EXP_MESSAGES);
-			t->takes_calendar = !e || (e->caps & MF_EXP_CALENDAR);
-		}
-		{
-			struct rmbox x;
-			tm_start(r, t);
-			while (tm_next(r, t, &x)) {
-				t->n++;
-				t->messages += x.messages;
-				t->delivered += x.delivered;
-				t->failed += x.failed;
-				t->skipped += x.skipped;
-				t->cal += x.cal;
-				t->cal_total += x.cal_total;
-				t->done += x.done;
-				if (x.messages > t->max_messages)
-					t->max_messages = x.messages;
-				if (x.cal_total > t->max_cal)
-					t->max_cal = x.cal_total;
-			}
-		}
-	}
-out:
-	sqlite3_finalize(s);
-	return rc;
+	return mf_report_db_targets_each(db, add_target, &c, d);
 }
 
 static void rep_release(struct rep *r)
@@ -594,29 +311,138 @@ static void rep_release(struct rep *r)
 		free(t->options);
 	}
 	free(r->t);
-	sqlite3_finalize(r->tm);
 	memset(r, 0, sizeof(*r));
 }
 
-static const char SQL_CODES[] =
-	"SELECT severity, code, count(*) FROM prob GROUP BY severity, code "
-	"ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, code";
-static const char SQL_EXAMPLES[] =
-	"SELECT alias, file, offset, text FROM prob WHERE severity = ?1 AND code = ?2 "
-	"ORDER BY file IS NULL, file, offset, text LIMIT 3";
-static const char SQL_RUNS[] =
-	"SELECT dbpath, id, kind, format, target, status, started_at, finished_at, items, bytes "
-	"FROM run ORDER BY db, id";
-static const char SQL_SOURCES[] =
-	"SELECT format, path, postoffice, network, codepage, timezone, date_order, exported_at "
-	"FROM src ORDER BY rowid";
-
 /* ---- JSON ---- */
 
-static void json_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
-			const char *const *dbs, size_t n)
+/* The writers' context: the buffer, and whether a list has had an item. */
+struct out {
+	struct mf_buf *b;
+	const struct rep *r;
+	int first;
+};
+
+static int json_source(void *ctx, const char *const v[MF_REPORT_SOURCE_COLS])
 {
-	sqlite3_stmt *s, *e;
+	struct out *o = ctx;
+	struct mf_buf *b = o->b;
+	if (!o->first)
+		mf_buf_addch(b, ',');
+	o->first = 0;
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "format", v[0], 1);
+	mf_json_kv_str(b, "path", v[1], 0);
+	mf_json_kv_str(b, "postoffice", v[2], 0);
+	mf_json_kv_str(b, "network", v[3], 0);
+	mf_json_kv_str(b, "codepage", v[4], 0);
+	mf_json_kv_str(b, "timezone", v[5], 0);
+	mf_json_kv_str(b, "date_order", v[6], 0);
+	mf_json_kv_str(b, "exported_at", v[7], 0);
+	mf_buf_addch(b, '}');
+	return MF_OK;
+}
+
+static void json_mbox(void *ctx, const struct rmbox *x, size_t j)
+{
+	struct mf_buf *b = ctx;
+	if (j)
+		mf_buf_addch(b, ',');
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "alias", x->alias, 1);
+	mf_json_kv_str(b, "display_name", x->display_name, 0);
+	mf_json_kv_str(b, "source_address", x->source_address, 0);
+	mf_json_kv_str(b, "kind", x->kind, 0);
+	mf_json_kv_int(b, "messages", x->messages, 0);
+	mf_json_kv_int(b, "delivered", x->delivered, 0);
+	mf_json_kv_int(b, "failed", x->failed, 0);
+	mf_json_kv_int(b, "skipped", x->skipped, 0);
+	mf_json_kv_int(b, "calendar_items", x->cal_total, 0);
+	mf_json_kv_int(b, "calendar_delivered", x->cal, 0);
+	mf_json_key(b, "done", 0);
+	mf_buf_addstr(b, x->done ? "true" : "false");
+	mf_buf_addch(b, '}');
+	sink_flush(b);
+}
+
+static int json_example(void *ctx, const struct mf_report_example *e)
+{
+	struct out *o = ctx;
+	struct mf_buf *b = o->b;
+	if (!o->first)
+		mf_buf_addch(b, ',');
+	o->first = 0;
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "alias", e->alias, 1);
+	mf_json_kv_str(b, "file", e->file, 0);
+	mf_json_key(b, "offset", 0);
+	if (!e->has_offset)
+		mf_buf_addstr(b, "null");
+	else
+		mf_buf_addf(b, "%lld", (long long)e->offset);
+	mf_json_kv_str(b, "text", e->text, 0);
+	mf_buf_addch(b, '}');
+	return MF_OK;
+}
+
+static int json_code(void *ctx, const char *severity, const char *code, int64_t count)
+{
+	struct out *o = ctx;
+	struct mf_buf *b = o->b;
+	struct out e = { b, o->r, 1 };
+	if (!o->first)
+		mf_buf_addch(b, ',');
+	o->first = 0;
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "severity", severity, 1);
+	mf_json_kv_str(b, "code", code, 0);
+	mf_json_kv_int(b, "count", count, 0);
+	mf_json_key(b, "examples", 0);
+	mf_buf_addch(b, '[');
+	(void)mf_report_db_examples_each(o->r->db, severity, code, json_example, &e, NULL);
+	mf_buf_addstr(b, "]}");
+	return MF_OK;
+}
+
+/* Write v, or null when absent. */
+static void json_opt_int(struct mf_buf *b, const char *key, int has, int64_t v)
+{
+	mf_json_key(b, key, 0);
+	if (!has)
+		mf_buf_addstr(b, "null");
+	else
+		mf_buf_addf(b, "%lld", (long long)v);
+}
+
+static int json_run(void *ctx, const struct mf_report_run *x)
+{
+	struct out *o = ctx;
+	struct mf_buf *b = o->b;
+	char tn[1024];
+	snprintf(tn, sizeof(tn), "%s", x->target ? x->target : "");
+	mf_report_target_cut(tn);
+	if (!o->first)
+		mf_buf_addch(b, ',');
+	o->first = 0;
+	mf_buf_addch(b, '{');
+	mf_json_kv_str(b, "database", x->database, 1);
+	mf_json_kv_int(b, "id", x->id, 0);
+	mf_json_kv_str(b, "kind", x->kind, 0);
+	mf_json_kv_str(b, "format", x->format, 0);
+	mf_json_kv_str(b, "target", x->target ? tn : NULL, 0);
+	mf_json_kv_str(b, "status", x->status, 0);
+	mf_json_kv_int(b, "started_at", x->started_at, 0);
+	json_opt_int(b, "finished_at", x->has_finished, x->finished_at);
+	json_opt_int(b, "seconds", x->has_finished, x->finished_at - x->started_at);
+	json_opt_int(b, "items", x->has_items, x->items);
+	json_opt_int(b, "bytes", x->has_bytes, x->bytes);
+	mf_buf_addch(b, '}');
+	return MF_OK;
+}
+
+static void json_report(struct mf_buf *b, const struct rep *r, const char *const *dbs, size_t n)
+{
+	struct out o = { b, r, 1 };
 
 	mf_buf_addch(b, '{');
 	mf_json_kv_str(b, "report", "mailferry", 1);
@@ -632,25 +458,7 @@ static void json_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 	mf_buf_addch(b, ']');
 	mf_json_key(b, "sources", 0);
 	mf_buf_addch(b, '[');
-	if (sqlite3_prepare_v2(agg, SQL_SOURCES, -1, &s, NULL) == SQLITE_OK) {
-		int first = 1;
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			if (!first)
-				mf_buf_addch(b, ',');
-			first = 0;
-			mf_buf_addch(b, '{');
-			mf_json_kv_str(b, "format", col(s, 0), 1);
-			mf_json_kv_str(b, "path", col(s, 1), 0);
-			mf_json_kv_str(b, "postoffice", col(s, 2), 0);
-			mf_json_kv_str(b, "network", col(s, 3), 0);
-			mf_json_kv_str(b, "codepage", col(s, 4), 0);
-			mf_json_kv_str(b, "timezone", col(s, 5), 0);
-			mf_json_kv_str(b, "date_order", col(s, 6), 0);
-			mf_json_kv_str(b, "exported_at", col(s, 7), 0);
-			mf_buf_addch(b, '}');
-		}
-		sqlite3_finalize(s);
-	}
+	(void)mf_report_db_sources_each(r->db, json_source, &o, NULL);
 	mf_buf_addch(b, ']');
 	mf_json_key(b, "staged", 0);
 	mf_buf_addch(b, '{');
@@ -684,28 +492,7 @@ static void json_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 		mf_buf_addch(b, '}');
 		mf_json_key(b, "mailboxes", 0);
 		mf_buf_addch(b, '[');
-		struct rmbox xm;
-		const struct rmbox *x = &xm;
-		tm_start(r, t);
-		for (size_t j = 0; tm_next(r, t, &xm); j++) {
-			if (j)
-				mf_buf_addch(b, ',');
-			mf_buf_addch(b, '{');
-			mf_json_kv_str(b, "alias", x->alias, 1);
-			mf_json_kv_str(b, "display_name", x->display_name, 0);
-			mf_json_kv_str(b, "source_address", x->source_address, 0);
-			mf_json_kv_str(b, "kind", x->kind, 0);
-			mf_json_kv_int(b, "messages", x->messages, 0);
-			mf_json_kv_int(b, "delivered", x->delivered, 0);
-			mf_json_kv_int(b, "failed", x->failed, 0);
-			mf_json_kv_int(b, "skipped", x->skipped, 0);
-			mf_json_kv_int(b, "calendar_items", x->cal_total, 0);
-			mf_json_kv_int(b, "calendar_delivered", x->cal, 0);
-			mf_json_key(b, "done", 0);
-			mf_buf_addstr(b, x->done ? "true" : "false");
-			mf_buf_addch(b, '}');
-			sink_flush(b);
-		}
+		(void)each_mbox(r, t, json_mbox, b, NULL);
 		mf_buf_addstr(b, "]}");
 	}
 	mf_buf_addch(b, ']');
@@ -716,91 +503,13 @@ static void json_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 	mf_json_kv_int(b, "info", r->prob[MF_INFO], 0);
 	mf_json_key(b, "codes", 0);
 	mf_buf_addch(b, '[');
-	if (sqlite3_prepare_v2(agg, SQL_CODES, -1, &s, NULL) == SQLITE_OK) {
-		int first = 1;
-		if (sqlite3_prepare_v2(agg, SQL_EXAMPLES, -1, &e, NULL) != SQLITE_OK)
-			e = NULL;
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			int fe = 1;
-			if (!first)
-				mf_buf_addch(b, ',');
-			first = 0;
-			mf_buf_addch(b, '{');
-			mf_json_kv_str(b, "severity", col(s, 0), 1);
-			mf_json_kv_str(b, "code", col(s, 1), 0);
-			mf_json_kv_int(b, "count", sqlite3_column_int64(s, 2), 0);
-			mf_json_key(b, "examples", 0);
-			mf_buf_addch(b, '[');
-			if (e) {
-				sqlite3_bind_value(e, 1, sqlite3_column_value(s, 0));
-				sqlite3_bind_value(e, 2, sqlite3_column_value(s, 1));
-				while (sqlite3_step(e) == SQLITE_ROW) {
-					if (!fe)
-						mf_buf_addch(b, ',');
-					fe = 0;
-					mf_buf_addch(b, '{');
-					mf_json_kv_str(b, "alias", col(e, 0), 1);
-					mf_json_kv_str(b, "file", col(e, 1), 0);
-					mf_json_key(b, "offset", 0);
-					if (sqlite3_column_type(e, 2) == SQLITE_NULL)
-						mf_buf_addstr(b, "null");
-					else
-						mf_buf_addf(b, "%lld", (long long)sqlite3_column_int64(e, 2));
-					mf_json_kv_str(b, "text", col(e, 3), 0);
-					mf_buf_addch(b, '}');
-				}
-				sqlite3_reset(e);
-			}
-			mf_buf_addstr(b, "]}");
-		}
-		sqlite3_finalize(e);
-		sqlite3_finalize(s);
-	}
+	o.first = 1;
+	(void)mf_report_db_codes_each(r->db, json_code, &o, NULL);
 	mf_buf_addstr(b, "]}");
 	mf_json_key(b, "runs", 0);
 	mf_buf_addch(b, '[');
-	if (sqlite3_prepare_v2(agg, SQL_RUNS, -1, &s, NULL) == SQLITE_OK) {
-		int first = 1;
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			int64_t st = sqlite3_column_int64(s, 6), fin = sqlite3_column_int64(s, 7);
-			char tn[1024];
-			snprintf(tn, sizeof(tn), "%s", col(s, 4) ? col(s, 4) : "");
-			cut_instance(tn);
-			if (!first)
-				mf_buf_addch(b, ',');
-			first = 0;
-			mf_buf_addch(b, '{');
-			mf_json_kv_str(b, "database", col(s, 0), 1);
-			mf_json_kv_int(b, "id", sqlite3_column_int64(s, 1), 0);
-			mf_json_kv_str(b, "kind", col(s, 2), 0);
-			mf_json_kv_str(b, "format", col(s, 3), 0);
-			mf_json_kv_str(b, "target", col(s, 4) ? tn : NULL, 0);
-			mf_json_kv_str(b, "status", col(s, 5), 0);
-			mf_json_kv_int(b, "started_at", st, 0);
-			mf_json_key(b, "finished_at", 0);
-			if (sqlite3_column_type(s, 7) == SQLITE_NULL)
-				mf_buf_addstr(b, "null");
-			else
-				mf_buf_addf(b, "%lld", (long long)fin);
-			mf_json_key(b, "seconds", 0);
-			if (sqlite3_column_type(s, 7) == SQLITE_NULL)
-				mf_buf_addstr(b, "null");
-			else
-				mf_buf_addf(b, "%lld", (long long)(fin - st));
-			mf_json_key(b, "items", 0);
-			if (sqlite3_column_type(s, 8) == SQLITE_NULL)
-				mf_buf_addstr(b, "null");
-			else
-				mf_buf_addf(b, "%lld", (long long)sqlite3_column_int64(s, 8));
-			mf_json_key(b, "bytes", 0);
-			if (sqlite3_column_type(s, 9) == SQLITE_NULL)
-				mf_buf_addstr(b, "null");
-			else
-				mf_buf_addf(b, "%lld", (long long)sqlite3_column_int64(s, 9));
-			mf_buf_addch(b, '}');
-		}
-		sqlite3_finalize(s);
-	}
+	o.first = 1;
+	(void)mf_report_db_runs_each(r->db, json_run, &o, NULL);
 	mf_buf_addstr(b, "]}");
 }
 
@@ -842,25 +551,30 @@ static void card(struct mf_buf *b, const char *cls, const char *label, int64_t v
 
 /* The options JSON of a run as "key value" pairs, leaving out what is
  * unset (null, 0, false). */
-static void options_html(struct mf_buf *b, sqlite3 *agg, const char *json)
-{
-	sqlite3_stmt *s;
-	int any = 0;
+struct opt_ctx {
+	struct mf_buf *b;
+	int any;
+};
 
-	if (json && sqlite3_prepare_v2(agg, "SELECT key, value FROM json_each(?1) WHERE value IS NOT NULL "
-				       "AND value NOT IN (0, '') ORDER BY id", -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, json, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			mf_buf_addstr(b, any ? ", " : "");
-			html_esc(b, col(s, 0));
-			mf_buf_addstr(b, " <code>");
-			html_esc(b, col(s, 1));
-			mf_buf_addstr(b, "</code>");
-			any = 1;
-		}
-		sqlite3_finalize(s);
-	}
-	if (!any)
+static int option_html(void *ctx, const char *key, const char *value)
+{
+	struct opt_ctx *o = ctx;
+	mf_buf_addstr(o->b, o->any ? ", " : "");
+	html_esc(o->b, key);
+	mf_buf_addstr(o->b, " <code>");
+	html_esc(o->b, value);
+	mf_buf_addstr(o->b, "</code>");
+	o->any = 1;
+	return MF_OK;
+}
+
+static void options_html(struct mf_buf *b, const struct rep *r, const char *json)
+{
+	struct opt_ctx o = { b, 0 };
+
+	if (json)
+		(void)mf_report_db_options_each(r->db, json, option_html, &o, NULL);
+	if (!o.any)
 		mf_buf_addstr(b, "-");
 }
 
@@ -897,20 +611,73 @@ static void html_total_bar(struct mf_buf *b, const char *title, const char *none
 }
 
 /* A bar per mailbox: its messages (calendar = 0) or its calendar items. */
+enum { BAR_LABEL_W = 200, BAR_W = 640, BAR_ROW_H = 22 };
+
+struct bars_ctx {
+	struct mf_buf *b;
+	int calendar;
+	int64_t max;
+};
+
+static void html_mailbox_bar(void *ctx, const struct rmbox *x, size_t i)
+{
+	const struct bars_ctx *c = ctx;
+	struct mf_buf *b = c->b;
+	const int label_w = BAR_LABEL_W, bar_w = BAR_W;
+	const char *colors[3] = { C_DEL, C_FAIL, C_SKIP };
+	const char *names[3] = { "delivered", "failed", c->calendar ? "not delivered" : "skipped" };
+	int y = (int)i * BAR_ROW_H + 4;
+	double px = label_w;
+	int64_t parts[3] = { x->delivered, x->failed, x->skipped };
+	int64_t total = x->messages;
+
+	if (c->calendar) {
+		parts[0] = x->cal;
+		parts[1] = 0;
+		parts[2] = x->cal_total > x->cal ? x->cal_total - x->cal : 0;
+		total = x->cal_total;
+	}
+	mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\" "
+		    "fill=\"#1f2933\">", label_w - 8, y + 14);
+	html_esc(b, x->alias ? x->alias : x->display_name ? x->display_name : "(no alias)");
+	mf_buf_addstr(b, "<title>");
+	html_esc(b, x->display_name);
+	mf_buf_addstr(b, " &lt;");
+	html_esc(b, x->source_address);
+	mf_buf_addstr(b, "&gt;</title></text>");
+	if (total == 0)
+		mf_buf_addf(b, "<rect x=\"%d\" y=\"%d\" width=\"2\" height=\"16\" fill=\"#c5ccd3\"/>",
+			    label_w, y + 2);
+	for (int k = 0; k < 3; k++) {
+		double w = (double)parts[k] / (double)c->max * bar_w;
+		if (parts[k] <= 0)
+			continue;
+		mf_buf_addf(b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"%s\">"
+			    "<title>%s: %lld</title></rect>", px, y + 2, w, colors[k], names[k],
+			    (long long)parts[k]);
+		px += w;
+	}
+	if (c->calendar)
+		mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#52606d\">%lld of "
+			    "%lld calendar items delivered%s</text>", label_w + bar_w + 10, y + 14,
+			    (long long)parts[0], (long long)total, x->done ? "" : " (not completed)");
+	else
+		mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#52606d\">%lld "
+			    "delivered, %lld failed, %lld skipped%s</text>", label_w + bar_w + 10,
+			    y + 14, (long long)x->delivered, (long long)x->failed,
+			    (long long)x->skipped, x->done ? "" : " (not completed)");
+	sink_flush(b);
+}
+
 static void html_mailbox_bars(struct mf_buf *b, const struct rep *r, const struct rtarget *t,
 			      int calendar)
 {
-	const int label_w = 200, bar_w = 640, row_h = 22;
-	const char *colors[3] = { C_DEL, C_FAIL, C_SKIP };
-	const char *names[3] = { "delivered", "failed", calendar ? "not delivered" : "skipped" };
-	int64_t max = calendar ? t->max_cal : t->max_messages;
-	struct rmbox xm;
-	const struct rmbox *x = &xm;
+	struct bars_ctx c = { b, calendar, calendar ? t->max_cal : t->max_messages };
 	int h;
 
-	if (max < 1)
-		max = 1;
-	h = (int)t->n * row_h + 8;
+	if (c.max < 1)
+		c.max = 1;
+	h = (int)t->n * BAR_ROW_H + 8;
 	if (calendar)
 		mf_buf_addf(b, "<h3>Mailboxes: calendar items</h3><p class=\"legend\"><i style=\""
 			    "background:%s\"></i>delivered<i style=\"background:%s\"></i>not delivered "
@@ -921,58 +688,15 @@ static void html_mailbox_bars(struct mf_buf *b, const struct rep *r, const struc
 			    "</i>skipped (outside the selection, or not reached yet)</p>", C_DEL, C_FAIL,
 			    C_SKIP);
 	mf_buf_addf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		    "role=\"img\" aria-label=\"%s per mailbox\">", label_w + bar_w + 230, h,
+		    "role=\"img\" aria-label=\"%s per mailbox\">", BAR_LABEL_W + BAR_W + 230, h,
 		    calendar ? "calendar items" : "messages");
-	tm_start(r, t);
-	for (size_t i = 0; tm_next(r, t, &xm); i++) {
-		int y = (int)i * row_h + 4;
-		double px = label_w;
-		int64_t parts[3] = { x->delivered, x->failed, x->skipped };
-		int64_t total = x->messages;
-		if (calendar) {
-			parts[0] = x->cal;
-			parts[1] = 0;
-			parts[2] = x->cal_total > x->cal ? x->cal_total - x->cal : 0;
-			total = x->cal_total;
-		}
-		mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\" "
-			    "fill=\"#1f2933\">", label_w - 8, y + 14);
-		html_esc(b, x->alias ? x->alias : x->display_name ? x->display_name : "(no alias)");
-		mf_buf_addstr(b, "<title>");
-		html_esc(b, x->display_name);
-		mf_buf_addstr(b, " &lt;");
-		html_esc(b, x->source_address);
-		mf_buf_addstr(b, "&gt;</title></text>");
-		if (total == 0)
-			mf_buf_addf(b, "<rect x=\"%d\" y=\"%d\" width=\"2\" height=\"16\" fill=\"#c5ccd3\"/>",
-				    label_w, y + 2);
-		for (int k = 0; k < 3; k++) {
-			double w = (double)parts[k] / (double)max * bar_w;
-			if (parts[k] <= 0)
-				continue;
-			mf_buf_addf(b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"16\" fill=\"%s\">"
-				    "<title>%s: %lld</title></rect>", px, y + 2, w, colors[k], names[k],
-				    (long long)parts[k]);
-			px += w;
-		}
-		if (calendar)
-			mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#52606d\">%lld of "
-				    "%lld calendar items delivered%s</text>", label_w + bar_w + 10, y + 14,
-				    (long long)parts[0], (long long)total, x->done ? "" : " (not completed)");
-		else
-			mf_buf_addf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"#52606d\">%lld "
-				    "delivered, %lld failed, %lld skipped%s</text>", label_w + bar_w + 10,
-				    y + 14, (long long)x->delivered, (long long)x->failed,
-				    (long long)x->skipped, x->done ? "" : " (not completed)");
-		sink_flush(b);
-	}
+	(void)each_mbox(r, t, html_mailbox_bar, &c, NULL);
 	mf_buf_addstr(b, "</svg>");
 }
 
 /* A target shows only the kinds of items its exporter takes: an iCalendar
  * target has no messages to deliver or skip, a Maildir no calendar. */
-static void html_target(struct mf_buf *b, const struct rep *r, const struct rtarget *t,
-			sqlite3 *agg)
+static void html_target(struct mf_buf *b, const struct rep *r, const struct rtarget *t)
 {
 	mf_buf_addstr(b, "<section><h2>Target: <code>");
 	html_esc(b, t->name);
@@ -983,7 +707,7 @@ static void html_target(struct mf_buf *b, const struct rep *r, const struct rtar
 		      : t->takes_messages ? "messages" : t->takes_calendar ? "calendar items"
 		      : "mailboxes only");
 	mf_buf_addstr(b, "</td></tr><tr><th>options of the last run</th><td>");
-	options_html(b, agg, t->options);
+	options_html(b, r, t->options);
 	mf_buf_addstr(b, "</td></tr></table><div class=\"cards\">");
 	card(b, "", "mailboxes", (int64_t)t->n);
 	card(b, "ok", "mailboxes completed", t->done);
@@ -1016,11 +740,112 @@ static void html_target(struct mf_buf *b, const struct rep *r, const struct rtar
 	mf_buf_addstr(b, "</section>");
 }
 
-static void html_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
-			const char *const *dbs, size_t n)
+static int html_example(void *ctx, const struct mf_report_example *e)
 {
-	sqlite3_stmt *s, *e;
-	char t1[32], t2[32];
+	struct mf_buf *b = ctx;
+	mf_buf_addstr(b, "<div>");
+	if (e->alias) {
+		mf_buf_addstr(b, "<b>");
+		html_esc(b, e->alias);
+		mf_buf_addstr(b, "</b>: ");
+	}
+	html_esc(b, e->text);
+	if (e->file) {
+		mf_buf_addstr(b, " <span class=\"muted\">(");
+		html_esc(b, e->file);
+		if (e->has_offset && e->offset >= 0)
+			mf_buf_addf(b, ", offset %lld", (long long)e->offset);
+		mf_buf_addstr(b, ")</span>");
+	}
+	mf_buf_addstr(b, "</div>");
+	return MF_OK;
+}
+
+static int html_code(void *ctx, const char *severity, const char *code, int64_t count)
+{
+	const struct out *o = ctx;
+	struct mf_buf *b = o->b;
+	mf_buf_addstr(b, "<tr><td class=\"");
+	html_esc(b, severity);
+	mf_buf_addstr(b, "\">");
+	html_esc(b, severity);
+	mf_buf_addstr(b, "</td><td><code>");
+	html_esc(b, code);
+	mf_buf_addf(b, "</code></td><td class=\"n\">%lld</td><td>", (long long)count);
+	(void)mf_report_db_examples_each(o->r->db, severity, code, html_example, b, NULL);
+	mf_buf_addstr(b, "</td></tr>");
+	return MF_OK;
+}
+
+static int html_source(void *ctx, const char *const v[MF_REPORT_SOURCE_COLS])
+{
+	struct mf_buf *b = ctx;
+	mf_buf_addstr(b, "<tr>");
+	for (int c = 0; c < MF_REPORT_SOURCE_COLS; c++) {
+		mf_buf_addstr(b, c == 1 ? "<td><code>" : "<td>");
+		html_esc(b, v[c] ? v[c] : "-");
+		mf_buf_addstr(b, c == 1 ? "</code></td>" : "</td>");
+	}
+	mf_buf_addstr(b, "</tr>");
+	return MF_OK;
+}
+
+/* The timings: a table row and a bar per run. */
+enum { RUN_BAR_W = 420 };
+
+struct runs_ctx {
+	struct mf_buf *b, *svg;
+	int64_t maxs, nruns;
+};
+
+static int html_run(void *ctx, const struct mf_report_run *x)
+{
+	struct runs_ctx *c = ctx;
+	struct mf_buf *b = c->b;
+	int64_t secs = x->has_finished ? x->finished_at - x->started_at : -1;
+	char tn[1024], dur[32], rate[48] = "-", t2[32];
+
+	snprintf(tn, sizeof(tn), "%s", x->target ? x->target : "-");
+	mf_report_target_cut(tn);
+	iso_time(t2, x->started_at);
+	human_secs(dur, secs);
+	if (x->has_items && secs >= 0)
+		snprintf(rate, sizeof(rate), "%.1f/s",
+			 (double)x->items / (double)(secs > 0 ? secs : 1));
+	mf_buf_addstr(b, "<tr><td><code>");
+	html_esc(b, x->database);
+	mf_buf_addf(b, "</code></td><td class=\"n\">%lld</td><td>", (long long)x->id);
+	html_esc(b, x->kind);
+	mf_buf_addstr(b, "</td><td>");
+	html_esc(b, x->format ? x->format : "-");
+	mf_buf_addstr(b, "</td><td><code>");
+	html_esc(b, tn);
+	mf_buf_addstr(b, "</code></td><td>");
+	html_esc(b, x->status);
+	mf_buf_addf(b, "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">", t2, dur);
+	if (x->has_items)
+		mf_buf_addf(b, "%lld", (long long)x->items);
+	else
+		mf_buf_addstr(b, "-");
+	mf_buf_addf(b, "</td><td class=\"n\">%s</td></tr>", rate);
+	{
+		int y = (int)c->nruns * 20 + 4;
+		double w = secs > 0 ? (double)secs / (double)c->maxs * RUN_BAR_W : 1.0;
+		mf_buf_addf(c->svg, "<text x=\"150\" y=\"%d\" font-size=\"11\" "
+			    "text-anchor=\"end\" fill=\"#1f2933\">run %lld ", y + 12, (long long)x->id);
+		html_esc(c->svg, x->kind);
+		mf_buf_addf(c->svg, "</text><rect x=\"158\" y=\"%d\" width=\"%.1f\" "
+			    "height=\"14\" fill=\"#3b6ea5\"/><text x=\"%.1f\" y=\"%d\" "
+			    "font-size=\"11\" fill=\"#52606d\">%s</text>", y + 1, w,
+			    164 + w, y + 12, dur);
+	}
+	c->nruns++;
+	return MF_OK;
+}
+
+static void html_report(struct mf_buf *b, const struct rep *r, const char *const *dbs, size_t n)
+{
+	char t1[32];
 	int64_t del = 0, fail = 0, skip = 0;
 
 	for (size_t i = 0; i < r->nt; i++) {
@@ -1060,142 +885,43 @@ static void html_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 	if (!r->nt)
 		mf_buf_addstr(b, "<section><h2>Targets</h2><p>Nothing has been exported yet.</p></section>");
 	for (size_t i = 0; i < r->nt; i++)
-		html_target(b, r, &r->t[i], agg);
+		html_target(b, r, &r->t[i]);
 
 	mf_buf_addf(b, "<section><h2>Problems by code</h2><p><span class=\"error\">%lld errors</span>, "
 		    "<span class=\"warning\">%lld warnings</span>, <span class=\"info\">%lld info</span>"
 		    " (codes: docs/problems.md)</p><table><tr><th>severity</th><th>code</th>"
 		    "<th class=\"n\">count</th><th>examples</th></tr>", (long long)r->prob[MF_ERROR],
 		    (long long)r->prob[MF_WARNING], (long long)r->prob[MF_INFO]);
-	if (sqlite3_prepare_v2(agg, SQL_CODES, -1, &s, NULL) == SQLITE_OK) {
-		if (sqlite3_prepare_v2(agg, SQL_EXAMPLES, -1, &e, NULL) != SQLITE_OK)
-			e = NULL;
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			mf_buf_addstr(b, "<tr><td class=\"");
-			html_esc(b, col(s, 0));
-			mf_buf_addstr(b, "\">");
-			html_esc(b, col(s, 0));
-			mf_buf_addstr(b, "</td><td><code>");
-			html_esc(b, col(s, 1));
-			mf_buf_addf(b, "</code></td><td class=\"n\">%lld</td><td>",
-				    (long long)sqlite3_column_int64(s, 2));
-			if (e) {
-				sqlite3_bind_value(e, 1, sqlite3_column_value(s, 0));
-				sqlite3_bind_value(e, 2, sqlite3_column_value(s, 1));
-				while (sqlite3_step(e) == SQLITE_ROW) {
-					mf_buf_addstr(b, "<div>");
-					if (col(e, 0)) {
-						mf_buf_addstr(b, "<b>");
-						html_esc(b, col(e, 0));
-						mf_buf_addstr(b, "</b>: ");
-					}
-					html_esc(b, col(e, 3));
-					if (col(e, 1)) {
-						mf_buf_addstr(b, " <span class=\"muted\">(");
-						html_esc(b, col(e, 1));
-						if (sqlite3_column_type(e, 2) != SQLITE_NULL &&
-						    sqlite3_column_int64(e, 2) >= 0)
-							mf_buf_addf(b, ", offset %lld",
-								    (long long)sqlite3_column_int64(e, 2));
-						mf_buf_addstr(b, ")</span>");
-					}
-					mf_buf_addstr(b, "</div>");
-				}
-				sqlite3_reset(e);
-			}
-			mf_buf_addstr(b, "</td></tr>");
-		}
-		sqlite3_finalize(e);
-		sqlite3_finalize(s);
+	{
+		struct out o = { b, r, 1 };
+		(void)mf_report_db_codes_each(r->db, html_code, &o, NULL);
 	}
 	mf_buf_addstr(b, "</table></section>");
 
 	mf_buf_addstr(b, "<section><h2>Sources</h2><table><tr><th>importer</th><th>path</th>"
 		      "<th>post office</th><th>network</th><th>code page</th><th>time zone</th>"
 		      "<th>date order</th><th>exported</th></tr>");
-	if (sqlite3_prepare_v2(agg, SQL_SOURCES, -1, &s, NULL) == SQLITE_OK) {
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			mf_buf_addstr(b, "<tr>");
-			for (int c = 0; c < 8; c++) {
-				mf_buf_addstr(b, c == 1 ? "<td><code>" : "<td>");
-				html_esc(b, col(s, c) ? col(s, c) : "-");
-				mf_buf_addstr(b, c == 1 ? "</code></td>" : "</td>");
-			}
-			mf_buf_addstr(b, "</tr>");
-		}
-		sqlite3_finalize(s);
-	}
+	(void)mf_report_db_sources_each(r->db, html_source, b, NULL);
 	mf_buf_addstr(b, "</table></section>");
 
 	/* timings: a table and a bar per run */
 	{
-		int64_t maxs = 1, nruns = 0;
-		const int bar_w = 420;
 		struct mf_buf svg;
+		struct runs_ctx c = { b, &svg, 1, 0 };
+		int64_t longest = mf_report_db_longest_run(r->db);
 		mf_buf_init(&svg, MF_BUF_UNBOUNDED);
 		mf_buf_addstr(b, "<section><h2>Timings</h2><table><tr><th>database</th>"
 			      "<th class=\"n\">run</th><th>kind</th><th>format</th><th>target</th>"
 			      "<th>status</th><th>started</th><th class=\"n\">duration</th>"
 			      "<th class=\"n\">items</th><th class=\"n\">rate</th></tr>");
-		if (sqlite3_prepare_v2(agg, "SELECT max(finished_at - started_at) FROM run", -1, &s,
-				       NULL) == SQLITE_OK) {
-			if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > 1)
-				maxs = sqlite3_column_int64(s, 0);
-			sqlite3_finalize(s);
-		}
-		if (sqlite3_prepare_v2(agg, SQL_RUNS, -1, &s, NULL) == SQLITE_OK) {
-			while (sqlite3_step(s) == SQLITE_ROW) {
-				int64_t st = sqlite3_column_int64(s, 6), fin = sqlite3_column_int64(s, 7);
-				int finished = sqlite3_column_type(s, 7) != SQLITE_NULL;
-				int64_t secs = finished ? fin - st : -1;
-				char tn[1024], dur[32], rate[48] = "-";
-				snprintf(tn, sizeof(tn), "%s", col(s, 4) ? col(s, 4) : "-");
-				cut_instance(tn);
-				iso_time(t2, st);
-				human_secs(dur, secs);
-				if (sqlite3_column_type(s, 8) != SQLITE_NULL && secs >= 0) {
-					int64_t items = sqlite3_column_int64(s, 8);
-					snprintf(rate, sizeof(rate), "%.1f/s",
-						 (double)items / (double)(secs > 0 ? secs : 1));
-				}
-				mf_buf_addstr(b, "<tr><td><code>");
-				html_esc(b, col(s, 0));
-				mf_buf_addf(b, "</code></td><td class=\"n\">%lld</td><td>",
-					    (long long)sqlite3_column_int64(s, 1));
-				html_esc(b, col(s, 2));
-				mf_buf_addstr(b, "</td><td>");
-				html_esc(b, col(s, 3) ? col(s, 3) : "-");
-				mf_buf_addstr(b, "</td><td><code>");
-				html_esc(b, tn);
-				mf_buf_addstr(b, "</code></td><td>");
-				html_esc(b, col(s, 5));
-				mf_buf_addf(b, "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">", t2, dur);
-				if (sqlite3_column_type(s, 8) != SQLITE_NULL)
-					mf_buf_addf(b, "%lld", (long long)sqlite3_column_int64(s, 8));
-				else
-					mf_buf_addstr(b, "-");
-				mf_buf_addf(b, "</td><td class=\"n\">%s</td></tr>", rate);
-				{
-					int y = (int)nruns * 20 + 4;
-					double w = secs > 0 ? (double)secs / (double)maxs * bar_w : 1.0;
-					mf_buf_addf(&svg, "<text x=\"150\" y=\"%d\" font-size=\"11\" "
-						    "text-anchor=\"end\" fill=\"#1f2933\">run %lld ", y + 12,
-						    (long long)sqlite3_column_int64(s, 1));
-					html_esc(&svg, col(s, 2));
-					mf_buf_addf(&svg, "</text><rect x=\"158\" y=\"%d\" width=\"%.1f\" "
-						    "height=\"14\" fill=\"#3b6ea5\"/><text x=\"%.1f\" y=\"%d\" "
-						    "font-size=\"11\" fill=\"#52606d\">%s</text>", y + 1, w,
-						    164 + w, y + 12, dur);
-				}
-				nruns++;
-			}
-			sqlite3_finalize(s);
-		}
+		if (longest > 1)
+			c.maxs = longest;
+		(void)mf_report_db_runs_each(r->db, html_run, &c, NULL);
 		mf_buf_addstr(b, "</table>");
-		if (nruns)
+		if (c.nruns)
 			mf_buf_addf(b, "<h3>Duration of each run</h3><svg xmlns=\"http://www.w3.org/2000/svg\" "
 				    "width=\"%d\" height=\"%lld\" role=\"img\" aria-label=\"run durations\">"
-				    "%s</svg>", 158 + bar_w + 80, (long long)nruns * 20 + 8, svg.data);
+				    "%s</svg>", 158 + RUN_BAR_W + 80, (long long)c.nruns * 20 + 8, svg.data);
 		mf_buf_addstr(b, "</section>");
 		mf_buf_release(&svg);
 	}
@@ -1205,48 +931,20 @@ static void html_report(struct mf_buf *b, sqlite3 *agg, const struct rep *r,
 int cli_report_write(const char *const *dbs, size_t n, const char *html, const char *json,
 		     struct mf_buf *json_out, struct mf_diag *diag)
 {
-	sqlite3 *agg = NULL;
+	struct mf_report_db *db = NULL;
 	struct rep r;
-	int rc = MF_OK;
-	char aggpath[4096] = "";
+	int rc;
 
 	memset(&r, 0, sizeof(r));
-	/* a private file of its own under TMPDIR, removed when done (SQLite's
-	 * own temporary databases keep a whole transaction's pages in memory) */
-	{
-		const char *tmp = getenv("TMPDIR");
-		int fd;
-		snprintf(aggpath, sizeof(aggpath), "%s/mailferry-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if ((fd = mkstemp(aggpath)) < 0) {
-			aggpath[0] = '\0';
-			rc = mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET, "report: no temporary file: %s",
-					 strerror(errno));
-			goto out;
-		}
-		close(fd);
-	}
-	if (sqlite3_open_v2(aggpath, &agg, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		rc = mf_diag_set(diag, MF_ESTORE, aggpath, MF_NO_OFFSET, "report: no temporary database");
+	if ((rc = mf_report_db_open(&db, dbs, n, diag)) < 0)
 		goto out;
-	}
-	if (sqlite3_exec(agg, "PRAGMA cache_size = -4096; PRAGMA temp_store = FILE;"
-			 "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(agg, AGG_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = agg_fail(agg, diag, "schema");
-		goto out;
-	}
-	sqlite3_exec(agg, "BEGIN", NULL, NULL, NULL);
-	for (size_t i = 0; i < n; i++)
-		if ((rc = add_db(agg, (int)i, dbs[i], diag)) < 0)
-			goto out;
-	sqlite3_exec(agg, "COMMIT", NULL, NULL, NULL);
-	if ((rc = rep_load(&r, agg, diag)) < 0)
+	if ((rc = rep_load(&r, db, diag)) < 0)
 		goto out;
 	if (json && !strcmp(json, "-")) {
 		struct sink k;
 		memset(&k, 0, sizeof(k));
 		mf_buf_init(&k.b, MF_BUF_UNBOUNDED);
-		json_report(&k.b, agg, &r, dbs, n);
+		json_report(&k.b, &r, dbs, n);
 		mf_buf_addch(&k.b, '\n');
 		mf_buf_add(json_out, k.b.data, k.b.len);
 		mf_buf_release(&k.b);
@@ -1255,7 +953,7 @@ int cli_report_write(const char *const *dbs, size_t n, const char *html, const c
 		char tmp[4200];
 		if ((rc = sink_open(&k, tmp, sizeof(tmp), json, diag)) < 0)
 			goto out;
-		json_report(&k.b, agg, &r, dbs, n);
+		json_report(&k.b, &r, dbs, n);
 		mf_buf_addch(&k.b, '\n');
 		if ((rc = sink_close(&k, tmp, json, 1, diag)) < 0)
 			goto out;
@@ -1265,14 +963,11 @@ int cli_report_write(const char *const *dbs, size_t n, const char *html, const c
 		char tmp[4200];
 		if ((rc = sink_open(&k, tmp, sizeof(tmp), html, diag)) < 0)
 			goto out;
-		html_report(&k.b, agg, &r, dbs, n);
+		html_report(&k.b, &r, dbs, n);
 		rc = sink_close(&k, tmp, html, 1, diag);
 	}
 out:
 	rep_release(&r);
-	if (agg)
-		sqlite3_close(agg);
-	if (aggpath[0])
-		unlink(aggpath);
+	mf_report_db_close(&db);
 	return rc;
 }

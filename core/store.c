@@ -106,6 +106,13 @@ static int sql_log(unsigned type, void *file, void *stmt, void *text)
 	return 0;
 }
 
+void mf_store_log_sql(struct mf_store *st)
+{
+	char *log = getenv("MAILFERRY_SQL_LOG");
+	if (log && *log)
+		sqlite3_trace_v2(st->db, SQLITE_TRACE_STMT, sql_log, log);
+}
+
 int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 		  struct mf_diag *diag)
 {
@@ -156,14 +163,10 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 		mf_store_close(&st);
 		return rc;
 	}
-	{
-		/* after the schema steps: they run once per database (a step may
-		 * copy a table once), never per item, and name tables that the
-		 * step itself drops, so the guard could not plan them */
-		char *log = getenv("MAILFERRY_SQL_LOG");
-		if (log && *log)
-			sqlite3_trace_v2(st->db, SQLITE_TRACE_STMT, sql_log, log);
-	}
+	/* after the schema steps: they run once per database (a step may copy
+	 * a table once), never per item, and name tables that the step itself
+	 * drops, so the guard could not plan them */
+	mf_store_log_sql(st);
 	/* SQLite gives the -wal and -shm files the database file's mode */
 	*out = st;
 	return MF_OK;

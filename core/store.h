@@ -51,10 +51,7 @@ int mf_store_open(struct mf_store **out, const char *path, unsigned flags,
 void mf_store_close(struct mf_store **st);
 
 /* The connection and the statement cache are private to the store
- * modules (core/store_priv.h).  mf_store_db is declared here too only for
- * cli/report.c, which still copies rows of several stores into its own
- * aggregate database; it goes when that moves into a store module. */
-sqlite3 *mf_store_db(struct mf_store *st);
+ * modules (core/store_priv.h). */
 const char *mf_store_path(const struct mf_store *st);
 /* Fill diag with SQLite's last error on st and return MF_ESTORE. */
 int mf_store_fail(struct mf_store *st, struct mf_diag *diag, const char *what);

@@ -45,6 +45,11 @@ sqlite3 *mf_store_db(struct mf_store *st);
 sqlite3_stmt *mf_store_stmt(struct mf_store *st, const char *sql,
 			    struct mf_diag *diag);
 
+/* Log every statement of st's connection for the query-plan guard when
+ * MAILFERRY_SQL_LOG names a file (core/store.c; mf_store_open does it for
+ * a staging store, core/store_report.c for the report's joined database). */
+void mf_store_log_sql(struct mf_store *st);
+
 /* Step a statement that returns no rows (reset afterwards); MF_OK, or
  * MF_ESTORE with diag saying what failed. */
 int mf_store_step_done(struct mf_store *st, sqlite3_stmt *s, struct mf_diag *diag,
