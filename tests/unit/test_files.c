@@ -6,6 +6,7 @@
 #include "tests/unit/fixture.h"
 #include "engine/export.h"
 #include "core/fsutil.h"
+#include "core/store_priv.h"
 #include "exporters/files/ical.h"
 #include "exporters/pst/pst.h"
 #include "exporters/pst/pst_mapping.h"
