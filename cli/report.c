@@ -323,14 +323,30 @@ struct out {
 	int first;
 };
 
+/* Begin the next object of o's list (a comma before all but the first). */
+static struct mf_buf *obj_open(struct out *o)
+{
+	if (!o->first)
+		mf_buf_addch(o->b, ',');
+	o->first = 0;
+	mf_buf_addch(o->b, '{');
+	return o->b;
+}
+
+/* Write v, or null when absent. */
+static void json_opt_int(struct mf_buf *b, const char *key, int has, int64_t v)
+{
+	mf_json_key(b, key, 0);
+	if (!has)
+		mf_buf_addstr(b, "null");
+	else
+		mf_buf_addf(b, "%lld", (long long)v);
+}
+
 static int json_source(void *ctx, const char *const v[MF_REPORT_SOURCE_COLS])
 {
 	struct out *o = ctx;
-	struct mf_buf *b = o->b;
-	if (!o->first)
-		mf_buf_addch(b, ',');
-	o->first = 0;
-	mf_buf_addch(b, '{');
+	struct mf_buf *b = obj_open(o);
 	mf_json_kv_str(b, "format", v[0], 1);
 	mf_json_kv_str(b, "path", v[1], 0);
 	mf_json_kv_str(b, "postoffice", v[2], 0);
@@ -368,18 +384,10 @@ static void json_mbox(void *ctx, const struct rmbox *x, size_t j)
 static int json_example(void *ctx, const struct mf_report_example *e)
 {
 	struct out *o = ctx;
-	struct mf_buf *b = o->b;
-	if (!o->first)
-		mf_buf_addch(b, ',');
-	o->first = 0;
-	mf_buf_addch(b, '{');
+	struct mf_buf *b = obj_open(o);
 	mf_json_kv_str(b, "alias", e->alias, 1);
 	mf_json_kv_str(b, "file", e->file, 0);
-	mf_json_key(b, "offset", 0);
-	if (!e->has_offset)
-		mf_buf_addstr(b, "null");
-	else
-		mf_buf_addf(b, "%lld", (long long)e->offset);
+	json_opt_int(b, "offset", e->has_offset, e->offset);
 	mf_json_kv_str(b, "text", e->text, 0);
 	mf_buf_addch(b, '}');
 	return MF_OK;
@@ -388,12 +396,8 @@ static int json_example(void *ctx, const struct mf_report_example *e)
 static int json_code(void *ctx, const char *severity, const char *code, int64_t count)
 {
 	struct out *o = ctx;
-	struct mf_buf *b = o->b;
+	struct mf_buf *b = obj_open(o);
 	struct out e = { b, o->r, 1 };
-	if (!o->first)
-		mf_buf_addch(b, ',');
-	o->first = 0;
-	mf_buf_addch(b, '{');
 	mf_json_kv_str(b, "severity", severity, 1);
 	mf_json_kv_str(b, "code", code, 0);
 	mf_json_kv_int(b, "count", count, 0);
@@ -404,27 +408,13 @@ static int json_code(void *ctx, const char *severity, const char *code, int64_t 
 	return MF_OK;
 }
 
-/* Write v, or null when absent. */
-static void json_opt_int(struct mf_buf *b, const char *key, int has, int64_t v)
-{
-	mf_json_key(b, key, 0);
-	if (!has)
-		mf_buf_addstr(b, "null");
-	else
-		mf_buf_addf(b, "%lld", (long long)v);
-}
-
 static int json_run(void *ctx, const struct mf_report_run *x)
 {
 	struct out *o = ctx;
-	struct mf_buf *b = o->b;
+	struct mf_buf *b = obj_open(o);
 	char tn[1024];
 	snprintf(tn, sizeof(tn), "%s", x->target ? x->target : "");
 	mf_report_target_cut(tn);
-	if (!o->first)
-		mf_buf_addch(b, ',');
-	o->first = 0;
-	mf_buf_addch(b, '{');
 	mf_json_kv_str(b, "database", x->database, 1);
 	mf_json_kv_int(b, "id", x->id, 0);
 	mf_json_kv_str(b, "kind", x->kind, 0);

@@ -10,6 +10,7 @@
 #include "core/store_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static const char AGG_SCHEMA[] =
 
 struct mf_report_db {
 	struct mf_store *agg;      /* the joined database (no staging schema) */
+	int keep;                  /* MAILFERRY_REPORT_DB_KEEP: not removed */
 };
 
 /* ---- reading the staging databases ---- */
@@ -278,20 +280,32 @@ int mf_report_db_open(struct mf_report_db **out, const char *const *dbs, size_t 
 	struct mf_report_db *r;
 	struct mf_store *agg;
 	char path[4096];
+	const char *keep;
 	int rc = MF_OK, fd;
 
 	*out = NULL;
 	/* a private file of its own under TMPDIR, removed when done (SQLite's
-	 * own temporary databases keep a whole transaction's pages in memory) */
-	{
+	 * own temporary databases keep a whole transaction's pages in memory).
+	 * MAILFERRY_REPORT_DB_KEEP=FILE (a test hook: the query-plan guard,
+	 * tests/cli/queryplan.sh, plans the statements below against it): the
+	 * joined database is made anew in FILE and kept. */
+	keep = getenv("MAILFERRY_REPORT_DB_KEEP");
+	if (keep && *keep) {
+		snprintf(path, sizeof(path), "%s", keep);
+		unlink(path);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	} else {
 		const char *tmp = getenv("TMPDIR");
+		keep = NULL;
 		snprintf(path, sizeof(path), "%s/mailferry-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		fd = mkstemp(path);
 	}
-	if ((fd = mkstemp(path)) < 0)
+	if (fd < 0)
 		return mf_diag_set(diag, MF_EIO, NULL, MF_NO_OFFSET, "report: no temporary file: %s",
 				   strerror(errno));
 	close(fd);
 	r = mf_xcalloc(1, sizeof(*r));
+	r->keep = keep != NULL;
 	r->agg = agg = mf_xcalloc(1, sizeof(*agg));
 	agg->path = mf_xstrdup(path);
 	if (sqlite3_open_v2(path, &agg->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
@@ -326,7 +340,7 @@ void mf_report_db_close(struct mf_report_db **pr)
 	char *path;
 	if (!r)
 		return;
-	path = r->agg->path ? mf_xstrdup(r->agg->path) : NULL;
+	path = r->agg->path && !r->keep ? mf_xstrdup(r->agg->path) : NULL;
 	mf_store_close(&r->agg);
 	if (path)
 		unlink(path);

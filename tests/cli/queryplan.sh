@@ -4,8 +4,9 @@
 # samples, a generated cc:Mail set with a large directory from
 # tests/cli/queryplan-dir.py, a generated MS Mail bundle, a target
 # directory snapshot): both importers, the directory import, plan, check,
-# status, report, every file exporter and each export again (resume), and
-# verify of each.
+# status, report (and report --merge, whose joined database is kept for the
+# guard: MAILFERRY_REPORT_DB_KEEP), every file exporter and each export
+# again (resume), and verify of each.
 # MAILFERRY_SQL_LOG collects every statement those commands run
 # (core/store.c), and tests/tools/queryplan.py fails on any full pass over
 # a table that grows with the data - a SCAN, an automatic index, or a
@@ -72,6 +73,11 @@ PYEOF
 		"$MF" status --db "$db" >/dev/null
 		"$MF" status --db "$db" --json >/dev/null
 		"$MF" report --db "$db" --html "$d/report.html" --json="$d/report.json" >/dev/null
+		# the report's joined database (core/store_report.c) is kept for the
+		# guard to plan its statements against; a merge (the store twice)
+		# runs the statements that join a second database
+		MAILFERRY_REPORT_DB_KEEP="$d/report.db" "$MF" report --merge "$db" "$db" \
+			--html "$d/merge.html" --json="$d/merge.json" >/dev/null
 	) >"$d/run.log" 2>&1
 }
 
@@ -105,6 +111,12 @@ else
 fi
 check "the statements were collected (MAILFERRY_SQL_LOG)" sh -c \
 	'[ "$(tr "\0" "\n" < "$1" | grep -c -i "^select")" -ge 50 ]' sh "$T/large/sql.log"
+# the report's statements over its joined database are collected too (they
+# were not while cli/report.c held its own connection)
+check_out "the report's statements over its joined database were collected" "5 3 1" sh -c '
+	tr "\0" "\n" < "$1" | sort -u | grep -c "FROM mbox m LEFT JOIN tm t\|^SELECT done, delivered FROM tm \|^SELECT 1 FROM prob WHERE db <> \|^SELECT severity, code, count(\*) FROM prob\|^SELECT alias, file, offset, text FROM prob" | tr "\n" " "
+	tr "\0" "\n" < "$1" | sort -u | grep -c "^INSERT INTO prob \|^INSERT OR REPLACE INTO tm \|^INSERT OR IGNORE INTO mbox " | tr "\n" " "
+	[ -s "$2" ] && echo 1' sh "$T/large/sql.log" "$T/large/report.db"
 
 # ---- the guard catches what it must ----
 # (INDEXED BY: the look-up through the (source, kind) index, whatever other
@@ -138,6 +150,7 @@ check_grep "... saying so" "a reason of 10 characters or more" "$T/.out"
 
 # ---- every statement mailferry ran ----
 "$PY" "$QP" --small "$T/small/s.db" --large "$T/large/s.db" --allow "$ALLOW" \
+	--extra "$T/small/report.db" "$T/large/report.db" \
 	"$T/small/sql.log" "$T/large/sql.log" > "$T/guard.out" 2>&1
 rc=$?
 grep -v "^whole-table pass" "$T/guard.out" | sed 's/^/  | /'

@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 # queryplan.py: the query-plan guard of issue 15 (run by tests/cli/queryplan.sh).
 #
-#   queryplan.py --small S.db --large L.db --allow FILE LOG...
+#   queryplan.py --small S.db --large L.db [--extra S2.db L2.db] --allow FILE LOG...
+#
+# --extra names a second database made by the same commands on each store
+# (the report's joined database, core/store_report.c, kept by
+# MAILFERRY_REPORT_DB_KEEP): it is attached to each store's connection, so
+# that the statements over its tables are planned and judged like the
+# store's own (its table names differ from the store's).
 #
 # LOG files hold the SQL texts mailferry ran (MAILFERRY_SQL_LOG, written by
 # core/store.c: NUL-terminated).  S.db and L.db are two stores populated by
@@ -69,26 +75,35 @@ def split_top(s):
 
 
 class Store:
-    def __init__(self, small, large):
+    def __init__(self, small, large, extra=None):
         self.s, self.l = open_ro(small), open_ro(large)
-        self.tables = [r[0] for r in self.l.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        schemas = ["main"]
+        if extra:
+            self.s.execute("ATTACH ? AS extra", ("file:%s?mode=ro" % extra[0],))
+            self.l.execute("ATTACH ? AS extra", ("file:%s?mode=ro" % extra[1],))
+            schemas.append("extra")
+        self.tables = []
+        self.index = {}
+        for sc in schemas:
+            self.tables += [r[0] for r in self.l.execute(
+                "SELECT name FROM %s.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%%'"
+                % sc)]
+            for name, tbl, sql in self.l.execute(
+                    "SELECT name, tbl_name, sql FROM %s.sqlite_master WHERE type = 'index'" % sc):
+                if sql:
+                    m = re.match(r"(?is)CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+\S+?\s*\((.*)\)\s*"
+                                 r"(?:WHERE\s+(.*))?$", sql.strip())
+                    cols, where = split_top(m.group(1)), m.group(2)
+                else:   # a UNIQUE or PRIMARY KEY constraint's index
+                    cols = ['"%s"' % r[2] for r in self.l.execute('PRAGMA %s.index_info("%s")'
+                                                                  % (sc, name))]
+                    where = None
+                self.index[name] = (tbl, cols, where)
         self.views = dict(self.l.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
         self.rows = {}
         for t in self.tables:
             self.rows[t] = (count(self.s, 'SELECT count(*) FROM "%s"' % t),
                             count(self.l, 'SELECT count(*) FROM "%s"' % t))
-        self.index = {}
-        for name, tbl, sql in self.l.execute(
-                "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'"):
-            if sql:
-                m = re.match(r"(?is)CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+\S+?\s*\((.*)\)\s*"
-                             r"(?:WHERE\s+(.*))?$", sql.strip())
-                cols, where = split_top(m.group(1)), m.group(2)
-            else:   # a UNIQUE or PRIMARY KEY constraint's index
-                cols = ['"%s"' % r[2] for r in self.l.execute('PRAGMA index_info("%s")' % name)]
-                where = None
-            self.index[name] = (tbl, cols, where)
         self.distinct_cache = {}
 
     def growing(self, t):
@@ -171,11 +186,14 @@ def judge(st, sql):
 
 
 def main(argv):
-    small = large = allow_path = None
+    small = large = allow_path = extra = None
     logs = []
     a = argv[1:]
     while a:
-        if a[0] in ("--small", "--large", "--allow") and len(a) > 1:
+        if a[0] == "--extra" and len(a) > 2:
+            extra = (a[1], a[2])
+            a = a[3:]
+        elif a[0] in ("--small", "--large", "--allow") and len(a) > 1:
             if a[0] == "--small":
                 small = a[1]
             elif a[0] == "--large":
@@ -212,7 +230,7 @@ def main(argv):
                 stmts.add(s)
             elif s and TEMP_DDL.match(s) and s not in temp_ddl:
                 temp_ddl.append(s)
-    st = Store(small, large)
+    st = Store(small, large, extra)
     # the temporary tables a command makes for itself (verify's scratch
     # tables, core/store_verify.c): made again, empty, on both connections,
     # so that the statements over them can be planned (their indexes are
