@@ -559,7 +559,7 @@ static const char SQL_LONGEST_RUN[] = "SELECT max(finished_at - started_at) FROM
 
 int64_t mf_report_db_longest_run(struct mf_report_db *r)
 {
-	int64_t v;
+	int64_t v = 0;
 	int64_t *const out[] = { &v };
 	first_ints(r, SQL_LONGEST_RUN, out, 1);
 	return v;
