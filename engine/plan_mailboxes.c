@@ -483,7 +483,6 @@ int mf_pl_load_mailboxes(struct planner *p, struct mf_diag *diag)
 	return rc;
 }
 
-/* Target objects carrying key (at most max), in id order. */
 /*
  * Key filters for the matching pass.  Most mailboxes have no earlier
  * mailbox with their match key and no target proxy with their match or
@@ -544,6 +543,7 @@ static void target_key(void *arg, const char *match_key, const char *loose_key)
 		bloom_add(&kf->loose, key_hash(loose_key));
 }
 
+/* Target objects carrying key (at most max), in id order. */
 static int match_objects(struct planner *p, const char *key, struct mf_store_tobj *out, size_t max,
 			 size_t *n_out, struct mf_diag *diag)
 {
@@ -557,10 +557,8 @@ static int match_one(struct planner *p, struct pmb *m, struct mf_diag *diag)
 	size_t n = 0, nc = 0, nm = 0, nd = 0, ic = 0, im = 0, idl = 0;
 	const char *me = describe_mailbox(p, m);
 	struct pmb prev;
-	int rc;
-
 	uint64_t hk = m->key ? key_hash(m->key) : 0;
-	int earlier = 1;
+	int earlier = 1, rc;
 
 	m->action = !strcmp(m->kind, "public") ? MF_PLAN_PUBLIC : MF_PLAN_CREATE;
 	if (m->key && p->kf) {
