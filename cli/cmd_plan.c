@@ -108,7 +108,11 @@ static void text_report(struct mf_store *st, const struct mf_plan_totals *t, int
 	if (!quiet)
 		mf_buf_addf(out, "%-20s %-9s %-24s %s\n", "ALIAS", "ACTION", "TARGET OBJECT",
 			    "NAME <SOURCE ADDRESS>");
-	mf_store_view_plan_each(st, text_mailbox, &c, &d);
+	/* --quiet prints only the conflicts: with none in the totals the walk
+	 * (every mailbox in alias order, its plan row and target object
+	 * looked up at random places) has nothing to print */
+	if (!quiet || t->conflicts)
+		mf_store_view_plan_each(st, text_mailbox, &c, &d);
 	if (!quiet && (t->customs || t->lists)) {
 		mf_buf_addf(out, "\n%-6s %-9s %-20s %s\n", "KIND", "ACTION", "ALIAS", "NAME <ADDRESS>");
 		mf_store_view_plan_recipients_each(st, text_recipient, &c, &d);

@@ -526,6 +526,13 @@ int mf_store_plan_mailbox_get(struct mf_store *st, struct mf_store_plan_row *r, 
 int mf_store_plan_recipient_get(struct mf_store *st, struct mf_store_plan_row *r, int64_t entry_id,
 				struct mf_arena *arena, struct mf_diag *diag);
 
+/* Every target proxy's match key and loose key (either NULL when not
+ * set), in no particular order: one pass over target_proxies, for the
+ * planner's in-memory filters of the keys the target has at all. */
+int mf_store_target_keys_each(struct mf_store *st,
+			      void (*visit)(void *arg, const char *match_key, const char *loose_key),
+			      void *arg, struct mf_diag *diag);
+
 /* ---- the plan's working tables (core/store_plan_work.c) ---- */
 
 /* A mailbox being planned (plan_work): what it was staged as, then the

@@ -288,6 +288,24 @@ int mf_store_target_loose(struct mf_store *st, struct mf_store_tobj *out, const 
 	return rc == SQLITE_ROW ? 1 : 0;
 }
 
+static const char SQL_TARGET_KEYS[] = "SELECT match_key, loose_key FROM target_proxies";
+
+int mf_store_target_keys_each(struct mf_store *st,
+			      void (*visit)(void *arg, const char *match_key, const char *loose_key),
+			      void *arg, struct mf_diag *diag)
+{
+	sqlite3_stmt *s;
+	int rc, step;
+	if ((rc = prep_own(st, &s, SQL_TARGET_KEYS, diag)) < 0)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW)
+		visit(arg, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
+	if (step != SQLITE_DONE)
+		rc = mf_store_fail(st, diag, "cannot read target proxies");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* ---- the alias map ---- */
 
 static const char SQL_MAP_DEL[] = "DELETE FROM alias_map";
@@ -330,8 +348,13 @@ int mf_store_alias_map_walk(struct mf_store *st,
 
 /* ---- the plan's rows ---- */
 
+/* in id order: alias_origin is keyed by mailbox id, and a pass in the
+ * order of the alias index (SQLite's choice, a covering index) inserted
+ * at random places of it (53,000 page reads at 100,000 users, 350 at
+ * 10,000) */
 static const char SQL_ORIGIN[] =
-	"INSERT OR IGNORE INTO alias_origin(mailbox_id, alias) SELECT id, alias FROM mailboxes";
+	"INSERT OR IGNORE INTO alias_origin(mailbox_id, alias) SELECT id, alias FROM mailboxes "
+	"ORDER BY id";
 static const char SQL_MB_ALL[] =
 	"SELECT m.id, m.kind, m.name, m.display_name, m.source_address, m.alias, o.alias "
 	"FROM mailboxes m JOIN alias_origin o ON o.mailbox_id = m.id ORDER BY m.id";

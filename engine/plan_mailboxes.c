@@ -483,6 +483,66 @@ int mf_pl_load_mailboxes(struct planner *p, struct mf_diag *diag)
 	return rc;
 }
 
+/*
+ * Key filters for the matching pass.  Most mailboxes have no earlier
+ * mailbox with their match key and no target proxy with their match or
+ * loose key, and each of those look-ups is an index probe at a random
+ * place of a table that outgrows the page cache at 100,000 users.  Three
+ * fixed-size Bloom filters (ASCII case folded, as COLLATE NOCASE compares)
+ * answer "certainly not" in memory: the keys of the mailboxes matched so
+ * far (the walk is in id order, so these are the ones before), and the
+ * target proxies' match and loose keys (one pass over target_proxies).  A
+ * "maybe" runs the look-up as before, so the decisions are the same.
+ */
+#define KF_BITS (1u << 21)           /* 256 KiB per filter */
+
+struct pl_bloom {
+	uint64_t w[KF_BITS / 64];
+};
+
+struct pl_keyfilters {
+	struct pl_bloom seen, match, loose;
+};
+
+static uint64_t key_hash(const char *k)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	for (const unsigned char *c = (const unsigned char *)k; *c; c++) {
+		unsigned char ch = *c;
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (unsigned char)(ch - 'A' + 'a');
+		h = (h ^ ch) * 0x100000001b3u;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53u;
+	h ^= h >> 33;
+	return h;
+}
+
+static void bloom_add(struct pl_bloom *b, uint64_t h)
+{
+	uint32_t i = (uint32_t)h % KF_BITS, j = (uint32_t)(h >> 32) % KF_BITS;
+	b->w[i / 64] |= (uint64_t)1 << (i % 64);
+	b->w[j / 64] |= (uint64_t)1 << (j % 64);
+}
+
+static int bloom_has(const struct pl_bloom *b, uint64_t h)
+{
+	uint32_t i = (uint32_t)h % KF_BITS, j = (uint32_t)(h >> 32) % KF_BITS;
+	return (b->w[i / 64] >> (i % 64) & 1) && (b->w[j / 64] >> (j % 64) & 1);
+}
+
+static void target_key(void *arg, const char *match_key, const char *loose_key)
+{
+	struct pl_keyfilters *kf = arg;
+	if (match_key)
+		bloom_add(&kf->match, key_hash(match_key));
+	if (loose_key)
+		bloom_add(&kf->loose, key_hash(loose_key));
+}
+
 /* Target objects carrying key (at most max), in id order. */
 static int match_objects(struct planner *p, const char *key, struct mf_store_tobj *out, size_t max,
 			 size_t *n_out, struct mf_diag *diag)
@@ -497,10 +557,15 @@ static int match_one(struct planner *p, struct pmb *m, struct mf_diag *diag)
 	size_t n = 0, nc = 0, nm = 0, nd = 0, ic = 0, im = 0, idl = 0;
 	const char *me = describe_mailbox(p, m);
 	struct pmb prev;
-	int rc;
+	uint64_t hk = m->key ? key_hash(m->key) : 0;
+	int earlier = 1, rc;
 
 	m->action = !strcmp(m->kind, "public") ? MF_PLAN_PUBLIC : MF_PLAN_CREATE;
-	if (m->key && mf_pl_mailbox_by_key(p, &prev, m->key, m->id)) {
+	if (m->key && p->kf) {
+		earlier = bloom_has(&p->kf->seen, hk);
+		bloom_add(&p->kf->seen, hk);
+	}
+	if (m->key && earlier && mf_pl_mailbox_by_key(p, &prev, m->key, m->id)) {
 		mf_pl_conflict(p, m, "plan.duplicate-address", 0,
 			 "%s has the same source address as %s (the same user staged twice?); "
 			 "on the target both would land in one mailbox; fix: export them to "
@@ -512,7 +577,8 @@ static int match_one(struct planner *p, struct pmb *m, struct mf_diag *diag)
 		return mf_store_fail(p->st, diag, "cannot read plan work");
 	if (m->action == MF_PLAN_PUBLIC || !m->key)
 		return MF_OK;
-	if ((rc = match_objects(p, m->key, o, MF_ARRAY_LEN(o), &n, diag)) < 0)
+	if ((!p->kf || bloom_has(&p->kf->match, hk)) &&
+	    (rc = match_objects(p, m->key, o, MF_ARRAY_LEN(o), &n, diag)) < 0)
 		return rc;
 	if (n > MF_ARRAY_LEN(o))
 		n = MF_ARRAY_LEN(o);
@@ -531,7 +597,9 @@ static int match_one(struct planner *p, struct pmb *m, struct mf_diag *diag)
 	if (n == 0) {
 		/* a near miss: the Wizard compares exactly and would not find it */
 		struct mf_store_tobj lo;
-		int found = mf_store_target_loose(p->st, &lo, m->loose, &p->a, diag);
+		int found = 0;
+		if (m->loose && (!p->kf || bloom_has(&p->kf->loose, key_hash(m->loose))))
+			found = mf_store_target_loose(p->st, &lo, m->loose, &p->a, diag);
 		if (found < 0)
 			return found;
 		if (found == 1) {
@@ -605,7 +673,14 @@ static int match_one(struct planner *p, struct pmb *m, struct mf_diag *diag)
 /* Decide each mailbox's action from the target's objects. */
 int mf_pl_match_mailboxes(struct planner *p, struct mf_diag *diag)
 {
-	int rc = each_mailbox(p, 1, match_one, diag);
+	struct pl_keyfilters *kf = mf_xcalloc(1, sizeof(*kf));
+	int rc = mf_store_target_keys_each(p->st, target_key, kf, diag);
+	if (rc == MF_OK) {
+		p->kf = kf;
+		rc = each_mailbox(p, 1, match_one, diag);
+		p->kf = NULL;
+	}
+	free(kf);
 	if (rc == MF_OK && p->failed)
 		rc = mf_store_fail(p->st, diag, "cannot describe target objects");
 	return rc;

@@ -54,6 +54,7 @@ struct planner {
 	int failed;                 /* a query failed inside a callback */
 	int64_t n_changed;          /* aliases changed (mf_pl_store_mailboxes) */
 	int64_t n_mapped;           /* mailboxes the alias map names (mf_pl_map_apply) */
+	struct pl_keyfilters *kf;   /* while matching (plan_mailboxes.c); NULL otherwise */
 };
 
 enum mf_plan_action mf_pl_action_parse(const char *s);

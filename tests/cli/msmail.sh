@@ -60,6 +60,26 @@ check_out "the wrong count is an error with its offset" "msmail.mmff-count-misma
 	sqlite3 "$T/d.db" "select code || ' ' || file || ' ' || offset from problems where severity = 'error' and code like 'msmail.mmff%'"
 check_exit 1 "--strict exits 1 on error problems" "$MF" import msmail --strict --quiet --db "$T/d2.db" "$D"
 
+# group members are looked up in key order, not the file's: the entries
+# and the warnings (in the file's order, with their offsets) are as when
+# each member was looked up as it was read (typed, untyped by address and
+# by name, another case, a key too long to queue, an empty member)
+cp -r "$D" "$T/grp"
+printf '%s\n' 'G	Team	PCM:TESTNET/PO1/TEAM' 'A	Zed	PCM:TESTNET/PO1/ZED' \
+	'A	Alice Smith	PCM:TESTNET/PO1/ALICE' 'A	Nobody	PCM:TESTNET/PO1/NOBODY' 'A	Mid	MIDDLE' \
+	'A	Alice again	alice' 'A	Team itself	Team' 'A	Bob	PCM:testnet/po1/bob' \
+	'G	Other	PCM:TESTNET/PO1/OTHER' 'A	Aaa	PCM:TESTNET/PO1/AAA' 'A	Print Shop	FAX:+1 555 0199' \
+	'A	Team	PCM:TESTNET/PO1/TEAM' 'A	Nobody	PCM:TESTNET/PO1/NOBODY' \
+	"A\tLong\tPCM:TESTNET/PO1/$(printf '%0140d' 0)" 'A	LongHit	PCM:TESTNET/PO1/ALICE' 'A		' '# end' |
+	sed 's/\\t/\t/g' > "$T/grp/directory/groups.txt"
+"$MF" import msmail --quiet --db "$T/grp.db" "$T/grp" > /dev/null 2>&1
+check_out "group members resolve as written (the name after an untyped address, case ignored)" \
+	"Team/0=-,Team/1=Alice Smith,Team/2=-,Team/3=-,Team/4=-,Team/5=Team,Team/6=Bob Jones,Other/0=-,Other/1=Print Shop,Other/2=Team,Other/3=-,Other/4=-,Other/5=Alice Smith,Other/6=-" \
+	sh -c 'sqlite3 "$1" "select l.name || '"'/'"' || m.position || '"'='"' || ifnull(e.name, '"'-'"') from list_members m join dir_entries l on l.id = m.list_id left join dir_entries e on e.id = m.entry_id order by m.list_id, m.position" | paste -sd, -' _ "$T/grp.db"
+check_out "the unresolved members' warnings come in the file's order, with their offsets" \
+	"28 90 122 135 230 313 345 541" \
+	sh -c 'sqlite3 "$1" "select offset from problems where code = '"'msmail.member-unresolved'"' order by id" | paste -sd" " -' _ "$T/grp.db"
+
 # bundles that cannot be read at all: exit 3
 mkdir -p "$T/empty"
 check_exit 3 "a folder without MSMX.TXT" "$MF" import msmail --quiet --db "$T/e.db" "$T/empty"

@@ -35,6 +35,10 @@ mailbox,SmithJ3,Jane Smith,SMTP:jane@target.example
 G
 check "the snapshot imports" "$MF" import directory --db "$S" --quiet "$T/gal.csv"
 check_exit 1 "the plan has conflicts" "$MF" plan --db "$S" --quiet
+"$MF" plan --db "$S" --quiet >"$T/quiet.txt" 2>&1
+check_out "plan --quiet prints the two conflicting mailboxes (Brenner, User04), each with its CONFLICT line" \
+	"2 1 1 2" sh -c 'echo $(grep -c " conflict " "$1") $(grep -c " conflict .*Brenner, Paul <" "$1") \
+	$(grep -c " conflict .*User04, Test <" "$1") $(grep -c "^  CONFLICT: " "$1")' _ "$T/quiet.txt"
 
 mb() { sqlite3 "$S" "SELECT m.name || '|' || p.action || '|' || ifnull(p.alias, '-') || '|' || ifnull(p.alias_from, '-') || '|' || ifnull(p.conflict, '-')
 	FROM plan_mailboxes p JOIN mailboxes m ON m.id = p.mailbox_id ORDER BY m.id"; }
