@@ -31,7 +31,7 @@ struct mf_store {
 	int64_t source_id;
 	struct stmt_slot cache[STMT_CACHE];
 	size_t ncache;
-	struct mf_strmap *alias_hints; /* core/store_alias.c; NULL until used */
+	struct mf_alias_hints *alias_hints; /* core/store_alias.c; NULL until used */
 	int msdir_keys, msdir_users;   /* core/store_msdir.c: the temporary tables exist */
 };
 

@@ -41,9 +41,9 @@ int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 	v.out = out;
 	v.sum = sum;
 	v.cur_arena = (struct mf_arena)MF_ARENA_INIT;
-	/* a mailbox's rows in several tables, read in the selection's order:
-	 * a fixed larger cache, as check and status keep (issue 15) */
-	mf_store_cache_kib(st, MF_STORE_LOOKUP_CACHE_KIB);
+	/* a fixed cache that a small store fills as a large one does
+	 * (core/store.h; issue 15) */
+	mf_store_cache_kib(st, MF_STORE_VERIFY_CACHE_KIB);
 	if ((rc = mf_export_select(st, opts, &v.ids, &v.nmb, diag)) == MF_OK)
 		rc = exp->verify(&v, diag);
 	mf_store_read_end(st);

@@ -35,15 +35,17 @@ struct sec_section {
 };
 
 /* One listed secondary file: a set holds one per mailbox, so this is kept
- * small (no path: it is made again from the folder when the file is
- * mapped; no map: the few mapped ones are in ctx.mapped). */
+ * to 16 bytes (no path: it is made again from the folder when the file is
+ * mapped; no map: the few mapped ones are in ctx.mapped; no name pointer:
+ * an offset into ctx.names; no capacity: sections grow by doubling from
+ * 64, so it follows from n, see sec_index). */
 struct sec_file {
-	const char *name;        /* the packing list's (in its arena) */
 	struct sec_section *s;
-	uint32_t n, cap;         /* its sections (sec_index bounds them) */
-	unsigned readable : 1;   /* a listed file that could be opened: mapped when needed */
-	unsigned mapped : 1;     /* mapped now (while the PRI pointing into it is walked) */
-	unsigned indexed : 1, ok : 1;
+	uint32_t n;              /* its sections (sec_index bounds them) */
+	uint32_t name : 27;      /* into ctx.names (the packing list is under 64 MiB) */
+	uint32_t readable : 1;   /* a listed file that could be opened: mapped when needed */
+	uint32_t mapped : 1;     /* mapped now (while the PRI pointing into it is walked) */
+	uint32_t indexed : 1, ok : 1;
 };
 
 struct sec_map {
@@ -57,12 +59,21 @@ struct ctx {
 	char dir[4096];
 	struct sec_file *secs;
 	size_t nsecs, capsecs;
+	const char *names;       /* the secondary files' names, one after another */
+	char *names_own;         /* (exr_walk: the same block, to be freed) */
+	size_t names_len, names_cap;
 	uint32_t *by_name;       /* secs sorted by name (then order): sec_find */
 	const unsigned char *mem_data; /* exr_walk_memory: its one secondary file */
 	size_t mem_len;
 	struct sec_map *mapped;  /* secs mapped for the PRI being walked */
 	size_t nmapped, capmapped;
 };
+
+/* The name of a listed secondary file. */
+static const char *sf_name(const struct ctx *c, const struct sec_file *sf)
+{
+	return c->names + sf->name;
+}
 
 static void problem(struct ctx *c, const char *file, uint64_t off, const char *fmt, ...)
 	MF_ATTR_PRINTF(4, 5);
@@ -158,18 +169,18 @@ static struct sec_file *sec_find(struct ctx *c, const char *name)
 	size_t lo = 0, hi = c->nsecs;
 	if (!c->by_name) {
 		for (size_t i = 0; i < c->nsecs; i++)
-			if (mf_strcaseeq(c->secs[i].name, name))
+			if (mf_strcaseeq(sf_name(c, &c->secs[i]), name))
 				return &c->secs[i];
 		return NULL;
 	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (strcasecmp(c->secs[c->by_name[mid]].name, name) < 0)
+		if (strcasecmp(sf_name(c, &c->secs[c->by_name[mid]]), name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < c->nsecs && mf_strcaseeq(c->secs[c->by_name[lo]].name, name))
+	if (lo < c->nsecs && mf_strcaseeq(sf_name(c, &c->secs[c->by_name[lo]]), name))
 		return &c->secs[c->by_name[lo]];
 	return NULL;
 }
@@ -179,7 +190,8 @@ static const struct ctx *sort_ctx;
 static int cmp_sec_name(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int r = strcasecmp(sort_ctx->secs[x].name, sort_ctx->secs[y].name);
+	int r = strcasecmp(sf_name(sort_ctx, &sort_ctx->secs[x]),
+			   sf_name(sort_ctx, &sort_ctx->secs[y]));
 	return r ? r : (x > y) - (x < y);
 }
 
@@ -209,8 +221,8 @@ static int sec_map(struct ctx *c, struct sec_file *sf)
 		c->mapped = mf_xreallocarray(c->mapped, c->capmapped, sizeof(*c->mapped));
 	}
 	sm = &c->mapped[c->nmapped];
-	if (mf_path_resolve(&path, c->dir, sf->name, &d) < 0 || mf_map_open(&sm->map, path, &d) < 0) {
-		problem(c, sf->name, 0, "listed secondary file cannot be read");
+	if (mf_path_resolve(&path, c->dir, sf_name(c, sf), &d) < 0 || mf_map_open(&sm->map, path, &d) < 0) {
+		problem(c, sf_name(c, sf), 0, "listed secondary file cannot be read");
 		sf->indexed = 1;
 		sf->readable = 0;
 		free(path);
@@ -323,7 +335,7 @@ static void sec_index(struct ctx *c, struct sec_file *sf)
 
 	sf->indexed = 1;
 	if (len < sizeof(hdr) - 1 || memcmp(data, hdr, sizeof(hdr) - 1) != 0) {
-		problem(c, sf->name, 0, "secondary file does not start with the 50-byte header line");
+		problem(c, sf_name(c, sf), 0, "secondary file does not start with the 50-byte header line");
 		return;
 	}
 	mf_rd_init(&r, data, len);
@@ -341,15 +353,15 @@ static void sec_index(struct ctx *c, struct sec_file *sf)
 			continue;
 		}
 		if (mf_rd_line(&r, &line, &eol, MF_EOLS_LF_CRLF, 4096) != MF_OK) {
-			problem(c, sf->name, off, "section header line longer than 4096 bytes");
+			problem(c, sf_name(c, sf), off, "section header line longer than 4096 bytes");
 			return;
 		}
 		if (eol != MF_EOL_CRLF)
-			problem(c, sf->name, off, "section header line does not end in CR LF");
+			problem(c, sf_name(c, sf), off, "section header line does not end in CR LF");
 		memset(&s, 0, sizeof(s));
 		err = parse_sec_header(&s, (const char *)line.p, line.len);
 		if (err) {
-			problem(c, sf->name, off, "%s", err);
+			problem(c, sf_name(c, sf), off, "%s", err);
 			free(s.name);
 			free(s.format);
 			return;
@@ -357,7 +369,7 @@ static void sec_index(struct ctx *c, struct sec_file *sf)
 		s.offset = off;
 		s.data_off = mf_rd_offset(&r);
 		if (s.len > mf_rd_left(&r)) {
-			problem(c, sf->name, off, "Length %zu runs past the end of the file", s.len);
+			problem(c, sf_name(c, sf), off, "Length %zu runs past the end of the file", s.len);
 			free(s.name);
 			free(s.format);
 			return;
@@ -367,18 +379,19 @@ static void sec_index(struct ctx *c, struct sec_file *sf)
 			if (mf_rd_left(&r) >= 2 && r.p[0] == '\r' && r.p[1] == '\n')
 				mf_rd_skip_eol(&r, MF_EOLS_LF_CRLF);
 			else
-				problem(c, sf->name, mf_rd_offset(&r),
+				problem(c, sf_name(c, sf), mf_rd_offset(&r),
 					"no CR LF separator after the section data (Length wrong?)");
 		}
-		if (sf->n == sf->cap) {
-			if (sf->cap >= UINT32_MAX / 2) {
-				problem(c, sf->name, off, "more sections than can be indexed");
+		if (sf->n == 0 || (sf->n >= 64 && !(sf->n & (sf->n - 1)))) {
+			/* full: the capacity is 64, then doubled (from 64 on, n is
+			 * a power of two exactly when the array is full) */
+			if (sf->n >= UINT32_MAX / 2) {
+				problem(c, sf_name(c, sf), off, "more sections than can be indexed");
 				free(s.name);
 				free(s.format);
 				return;
 			}
-			sf->cap = sf->cap ? sf->cap * 2 : 64;
-			sf->s = mf_xreallocarray(sf->s, sf->cap, sizeof(*sf->s));
+			sf->s = mf_xreallocarray(sf->s, sf->n ? (size_t)sf->n * 2 : 64, sizeof(*sf->s));
 		}
 		sf->s[sf->n++] = s;
 		c->st->bytes += (int64_t)s.len;
@@ -440,7 +453,7 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 		problem(c, pri, line_off, "pointer names '%s', which the packing list does not list", name);
 		return;
 	}
-	*sec_name = sf->name;
+	*sec_name = sf_name(c, sf);
 	if (!sf->indexed && sec_map(c, sf) == 0)
 		sec_index(c, sf);
 	else if (sf->indexed && sec_map(c, sf) < 0)
@@ -449,15 +462,15 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 	s = sec_at(sf, off, &i);
 	if (!s) {
 		problem(c, pri, line_off, "pointer %s does not land on a section header of %s", ptr,
-			sf->name);
+			sf_name(c, sf));
 		return;
 	}
 	if (strcmp(s->type, "Body") != 0)
-		problem(c, sf->name, s->offset, "an item's first section is %s, not Body", s->type);
+		problem(c, sf_name(c, sf), s->offset, "an item's first section is %s, not Body", s->type);
 	for (; i < sf->n && k < CHAIN_MAX; i++) {
 		s = &sf->s[i];
 		if (k > 0 && s->referenced)
-			problem(c, sf->name, s->offset, "section reached from two pointers");
+			problem(c, sf_name(c, sf), s->offset, "section reached from two pointers");
 		s->referenced = 1;
 		*items = mf_xreallocarray(*items, k + 1, sizeof(**items));
 		(*items)[k].type = s->type;
@@ -472,15 +485,15 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 		else if (!strcmp(s->type, "Attachment") || !strcmp(s->type, "Document") ||
 			 !strcmp(s->type, "Schedule")) {
 			if (!s->name[0])
-				problem(c, sf->name, s->offset, "%s without a Name", s->type);
+				problem(c, sf_name(c, sf), s->offset, "%s without a Name", s->type);
 			else if (!has_extension(s->name))
-				problem(c, sf->name, s->offset, "%s name '%s' has no extension", s->type,
+				problem(c, sf_name(c, sf), s->offset, "%s name '%s' has no extension", s->type,
 					s->name);
 			if (!strcmp(s->type, "Attachment")) {
 				c->st->attachments++;
 				if (s->position != INT64_MIN &&
 				    (s->position < -1 || s->position > (int64_t)body_len))
-					problem(c, sf->name, s->offset,
+					problem(c, sf_name(c, sf), s->offset,
 						"Position %lld outside -1..%zu (the body length)",
 						(long long)s->position, body_len);
 			} else if (!strcmp(s->type, "Document")) {
@@ -495,10 +508,10 @@ static void follow(struct ctx *c, const char *pri, uint64_t line_off, const char
 	}
 	*n_items = k;
 	if (i >= sf->n || k >= CHAIN_MAX)
-		problem(c, sf->name, off, "chain of sections from %s never ends (no Islast TRUE)", ptr);
+		problem(c, sf_name(c, sf), off, "chain of sections from %s never ends (no Islast TRUE)", ptr);
 	else if (k > 1 && (*items)[0].len == 0 &&
 		 strcmp((*items)[1].type, "Document") && strcmp((*items)[1].type, "Schedule"))
-		problem(c, sf->name, off, "zero-length Body followed by %s (reserved for documents "
+		problem(c, sf_name(c, sf), off, "zero-length Body followed by %s (reserved for documents "
 			"and schedules)", (*items)[1].type);
 }
 
@@ -758,7 +771,7 @@ static void check_unreferenced(struct ctx *c)
 				/* a section after a non-last one was reached through the chain */
 				int chained = k > 0 && sf->s[k - 1].referenced && !sf->s[k - 1].islast;
 				if (!chained)
-					problem(c, sf->name, sf->s[k].offset,
+					problem(c, sf_name(c, sf), sf->s[k].offset,
 						"%s section that no pointer reaches", sf->s[k].type);
 			}
 	}
@@ -775,6 +788,7 @@ static void release(struct ctx *c)
 	}
 	sec_unmap_all(c);
 	free(c->secs);
+	free(c->names_own);
 	free(c->by_name);
 	free(c->mapped);
 }
@@ -796,7 +810,7 @@ static int valid_name(const char *n)
  * them; pass 2 walks the primary files in the listed order.  Both passes take
  * the same lines for file lines.
  */
-static void pkl_pass(struct ctx *c, struct mf_map *m, int pass, struct mf_arena *names)
+static void pkl_pass(struct ctx *c, struct mf_map *m, int pass)
 {
 	struct mf_rd r;
 	struct mf_span line;
@@ -869,15 +883,24 @@ static void pkl_pass(struct ctx *c, struct mf_map *m, int pass, struct mf_arena 
 			kind = mf_strcaseeq(f[1], "Primary") ? 'P' : 'S';
 			if (pass == 0 && kind == 'S') {
 				c->capsecs++;
+				c->names_cap += strlen(f[0]) + 1;
 			} else if (pass == 1 && kind == 'S') {
 				struct sec_file *sf;
+				size_t l = strlen(f[0]) + 1;
 				if (c->nsecs == c->capsecs) {
 					c->capsecs = c->capsecs ? c->capsecs * 2 : 64;
 					c->secs = mf_xreallocarray(c->secs, c->capsecs, sizeof(*c->secs));
 				}
+				if (c->names_len + l > c->names_cap) {
+					c->names_cap = (c->names_len + l) * 2;
+					c->names_own = mf_xrealloc(c->names_own, c->names_cap);
+				}
+				c->names = c->names_own;
 				sf = &c->secs[c->nsecs++];
 				memset(sf, 0, sizeof(*sf));
-				sf->name = mf_arena_strdup(names, f[0]);
+				memcpy(c->names_own + c->names_len, f[0], l);
+				sf->name = (uint32_t)c->names_len;
+				c->names_len += l;
 			} else if (pass == 2 && kind == 'P') {
 				char *path = NULL;
 				struct mf_diag d;
@@ -912,9 +935,6 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 	struct stat sb;
 	struct mf_map m;
 	int rc;
-	/* the secondary files' names (two files per mailbox are listed: the
-	 * primary ones are not held) */
-	struct mf_arena names = MF_ARENA_INIT;
 
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
@@ -956,19 +976,23 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 	/* counted first: the table of secondary files is made once, at its
 	 * size (grown by doubling, a set of 100,000 would leave the smaller
 	 * copies in the heap) */
-	pkl_pass(&c, &m, 0, &names);
+	pkl_pass(&c, &m, 0);
 	if (c.capsecs)
 		c.secs = mf_xreallocarray(NULL, c.capsecs, sizeof(*c.secs));
-	pkl_pass(&c, &m, 1, &names);
+	/* the secondary files' names (two files per mailbox are listed: the
+	 * primary ones are not held), in one block of the size pass 0 found */
+	if (c.names_cap)
+		c.names = c.names_own = mf_xmalloc(c.names_cap);
+	pkl_pass(&c, &m, 1);
 	/* secondary files first: pointers resolve against them */
 	for (size_t i = 0; i < c.nsecs; i++) {
 		struct sec_file *sf = &c.secs[i];
 		char *path = NULL;
 		struct mf_diag d;
 		struct mf_map probe;
-		if (mf_path_resolve(&path, c.dir, sf->name, &d) < 0 ||
+		if (mf_path_resolve(&path, c.dir, sf_name(&c, sf), &d) < 0 ||
 		    mf_map_open(&probe, path, &d) < 0) {
-			problem(&c, sf->name, 0, "listed secondary file cannot be read");
+			problem(&c, sf_name(&c, sf), 0, "listed secondary file cannot be read");
 			sf->indexed = 1;
 			free(path);
 			continue;
@@ -979,11 +1003,10 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 		st->files++;
 	}
 	sec_sort(&c);
-	pkl_pass(&c, &m, 2, &names);
+	pkl_pass(&c, &m, 2);
 	mf_map_close(&m);
 	check_unreferenced(&c);
 	release(&c);
-	mf_arena_release(&names);
 	return MF_OK;
 }
 
@@ -996,7 +1019,7 @@ int exr_walk_memory(const unsigned char *pri, size_t pri_len, const unsigned cha
 	memset(&c, 0, sizeof(c));
 	memset(st, 0, sizeof(*st));
 	memset(&sf, 0, sizeof(sf));
-	sf.name = "F.SEC";
+	c.names = "F.SEC";      /* sf.name: its offset 0 */
 	c.mem_data = sec;
 	c.mem_len = sec_len;
 	c.v = v;
