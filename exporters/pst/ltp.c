@@ -355,7 +355,8 @@ void pst_pc_init(struct pst_pc *pc)
 void pst_pc_release(struct pst_pc *pc)
 {
 	for (size_t i = 0; i < pc->n; i++)
-		free(pc->v[i].data);
+		if (!pc->v[i].borrowed)
+			free(pc->v[i].data);
 	free(pc->v);
 	memset(pc, 0, sizeof(*pc));
 }
@@ -366,7 +367,9 @@ static struct pst_prop *pc_slot(struct pst_pc *pc, uint16_t id, uint16_t type)
 	for (size_t i = 0; i < pc->n; i++)
 		if ((pc->v[i].tag >> 16) == id) {
 			p = &pc->v[i];
-			free(p->data);
+			if (!p->borrowed)
+				free(p->data);
+			p->borrowed = 0;
 			break;
 		}
 	if (!p) {
@@ -405,6 +408,15 @@ void pst_pc_bin(struct pst_pc *pc, uint16_t id, const void *d, size_t n)
 	p->data = n ? mf_xmemdup(d, n) : NULL;
 	p->len = n;
 	p->var = 1;
+}
+
+void pst_pc_bin_ref(struct pst_pc *pc, uint16_t id, const void *d, size_t n)
+{
+	struct pst_prop *p = pc_slot(pc, id, PT_BINARY);
+	p->data = n ? (uint8_t *)(uintptr_t)d : NULL;
+	p->len = n;
+	p->var = 1;
+	p->borrowed = 1;
 }
 
 void pst_pc_str(struct pst_pc *pc, uint16_t id, const char *s)

@@ -248,7 +248,7 @@ static void attachments(struct pst_store *s, const struct mf_message *m, int dep
 			pst_pc_str(&pc, 0x3001, a->nested->subject ? a->nested->subject :
 				   (a->title ? a->title : name));
 		} else {
-			pst_pc_bin(&pc, 0x3701, a->has_data ? a->data : NULL, a->has_data ? a->size : 0);
+			pst_pc_bin_ref(&pc, 0x3701, a->has_data ? a->data : NULL, a->has_data ? a->size : 0);
 			short_name(sn, name);
 			pst_pc_str(&pc, 0x3707, name);
 			pst_pc_str(&pc, 0x3704, sn);
