@@ -44,16 +44,18 @@ void pst_rowinfo_release(struct pst_rowinfo *ri)
 /* Text with CR LF line ends (bare LF and bare CR become CR LF). */
 static void crlf(struct mf_buf *out, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\r') {
-			mf_buf_add(out, "\r\n", 2);
-			if (i + 1 < n && s[i + 1] == '\n')
-				i++;
-		} else if (s[i] == '\n') {
-			mf_buf_add(out, "\r\n", 2);
-		} else {
-			mf_buf_addch(out, s[i]);
-		}
+	size_t i = 0;
+	while (i < n) {
+		/* the run up to the next line break in one piece */
+		size_t j = i;
+		while (j < n && s[j] != '\r' && s[j] != '\n')
+			j++;
+		mf_buf_add(out, s + i, j - i);
+		if (j == n)
+			break;
+		mf_buf_add(out, "\r\n", 2);
+		j += (s[j] == '\r' && j + 1 < n && s[j + 1] == '\n') ? 2 : 1;
+		i = j;
 	}
 }
 
