@@ -110,6 +110,13 @@ $(BUILD)/bench/%: bench/%.c
 	@echo "  LINK $@"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
+# pst-floor times the PST writer's own CRC (pst_crc) and the ledger's
+# SHA-256 read-back (mf_sha256_fd): it links the library
+$(BUILD)/bench/pst-floor: bench/pst-floor.c $(BUILD)/libmailferry.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libmailferry.a $(LDLIBS)
+
 BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 # The test build: mailferry with the exporters of tests/plugins/ registered

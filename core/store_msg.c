@@ -529,10 +529,13 @@ static const char SQL_RCPT_LOAD[] =
 static const char SQL_BODY_LOAD[] =
 	"SELECT position, kind, title, text, size, sha256, raw, replacements, highlights_removed, "
 	"ifnull(src_offset, -1) FROM body_parts WHERE message_id = ?1 ORDER BY position";
+/* typeof(), not IS NOT NULL: SQLite answers typeof() from the record's
+ * header, while "data IS NOT NULL" loads the whole blob (every overflow
+ * page of every attachment read once here and again by att_blob) */
 static const char SQL_ATT_LOAD[] =
-	"SELECT position, kind, name, title, content_type, size, sha256, data IS NOT NULL, "
+	"SELECT position, kind, name, title, content_type, size, sha256, typeof(data) <> 'null', "
 	"original_size, original_sha256, format, mac_type, mac_creator, ifnull(body_position, -1), "
-	"ifnull(nested_message_id, 0), ifnull(src_offset, -1), original IS NOT NULL, id "
+	"ifnull(nested_message_id, 0), ifnull(src_offset, -1), typeof(original) <> 'null', id "
 	"FROM attachments WHERE message_id = ?1 ORDER BY position";
 
 /* An attachment's blob column (the row id) read straight into the arena:

@@ -36,7 +36,13 @@ static void heap_open_block(struct pst_heap *h, size_t b)
 		h->cbs = mf_xreallocarray(h->cbs, nc, sizeof(*h->cbs));
 		h->cap = nc;
 	}
-	h->blk[b] = mf_xcalloc(1, PST_BLOCK_DATA);
+	/* not zeroed (8 KiB a block, most of it never used by a small
+	 * message): every byte written out is set before it is written -
+	 * the header by heap_seal and fill_levels (zeroed here for the
+	 * bytes they OR into), the allocations by their memcpy, the pad
+	 * byte and the page map by heap_seal */
+	h->blk[b] = mf_xmalloc(PST_BLOCK_DATA);
+	memset(h->blk[b], 0, hdr_size(b));
 	h->offs[b] = mf_xmalloc((MAX_ALLOCS + 1) * sizeof(uint16_t));
 	h->used[b] = (uint16_t)hdr_size(b);
 	h->offs[b][0] = h->used[b];
@@ -305,7 +311,16 @@ uint8_t *pst_utf16(const char *s, size_t n, size_t *out_len)
 	uint8_t *o = mf_xmalloc(2 * n + 2);
 	size_t k = 0, i = 0;
 	while (i < n) {
-		uint32_t c = p[i], need = 0;
+		uint32_t c, need = 0;
+		/* a run of ASCII: a byte and a zero each */
+		while (i < n && p[i] < 0x80) {
+			o[k] = p[i++];
+			o[k + 1] = 0;
+			k += 2;
+		}
+		if (i == n)
+			break;
+		c = p[i];
 		if (c < 0x80) {
 			need = 0;
 		} else if ((c & 0xE0) == 0xC0) {
@@ -355,7 +370,8 @@ void pst_pc_init(struct pst_pc *pc)
 void pst_pc_release(struct pst_pc *pc)
 {
 	for (size_t i = 0; i < pc->n; i++)
-		free(pc->v[i].data);
+		if (!pc->v[i].borrowed)
+			free(pc->v[i].data);
 	free(pc->v);
 	memset(pc, 0, sizeof(*pc));
 }
@@ -366,7 +382,9 @@ static struct pst_prop *pc_slot(struct pst_pc *pc, uint16_t id, uint16_t type)
 	for (size_t i = 0; i < pc->n; i++)
 		if ((pc->v[i].tag >> 16) == id) {
 			p = &pc->v[i];
-			free(p->data);
+			if (!p->borrowed)
+				free(p->data);
+			p->borrowed = 0;
 			break;
 		}
 	if (!p) {
@@ -405,6 +423,15 @@ void pst_pc_bin(struct pst_pc *pc, uint16_t id, const void *d, size_t n)
 	p->data = n ? mf_xmemdup(d, n) : NULL;
 	p->len = n;
 	p->var = 1;
+}
+
+void pst_pc_bin_ref(struct pst_pc *pc, uint16_t id, const void *d, size_t n)
+{
+	struct pst_prop *p = pc_slot(pc, id, PT_BINARY);
+	p->data = n ? (uint8_t *)(uintptr_t)d : NULL;
+	p->len = n;
+	p->var = 1;
+	p->borrowed = 1;
 }
 
 void pst_pc_str(struct pst_pc *pc, uint16_t id, const char *s)

@@ -44,16 +44,18 @@ void pst_rowinfo_release(struct pst_rowinfo *ri)
 /* Text with CR LF line ends (bare LF and bare CR become CR LF). */
 static void crlf(struct mf_buf *out, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\r') {
-			mf_buf_add(out, "\r\n", 2);
-			if (i + 1 < n && s[i + 1] == '\n')
-				i++;
-		} else if (s[i] == '\n') {
-			mf_buf_add(out, "\r\n", 2);
-		} else {
-			mf_buf_addch(out, s[i]);
-		}
+	size_t i = 0;
+	while (i < n) {
+		/* the run up to the next line break in one piece */
+		size_t j = i;
+		while (j < n && s[j] != '\r' && s[j] != '\n')
+			j++;
+		mf_buf_add(out, s + i, j - i);
+		if (j == n)
+			break;
+		mf_buf_add(out, "\r\n", 2);
+		j += (s[j] == '\r' && j + 1 < n && s[j + 1] == '\n') ? 2 : 1;
+		i = j;
 	}
 }
 
@@ -248,7 +250,7 @@ static void attachments(struct pst_store *s, const struct mf_message *m, int dep
 			pst_pc_str(&pc, 0x3001, a->nested->subject ? a->nested->subject :
 				   (a->title ? a->title : name));
 		} else {
-			pst_pc_bin(&pc, 0x3701, a->has_data ? a->data : NULL, a->has_data ? a->size : 0);
+			pst_pc_bin_ref(&pc, 0x3701, a->has_data ? a->data : NULL, a->has_data ? a->size : 0);
 			short_name(sn, name);
 			pst_pc_str(&pc, 0x3707, name);
 			pst_pc_str(&pc, 0x3704, sn);

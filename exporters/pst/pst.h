@@ -198,9 +198,10 @@ uint32_t pst_bth_end(struct pst_bth *b);
 struct pst_prop {
 	uint32_t tag;
 	uint32_t inl;            /* inline value (<= 4 bytes) */
-	uint8_t *data;           /* variable or 8-byte value (owned) */
+	uint8_t *data;           /* variable or 8-byte value (owned unless borrowed) */
 	size_t len;
 	int var;                 /* stored through an HNID (even when empty) */
+	int borrowed;            /* data is the caller's (pst_pc_bin_ref): not freed */
 };
 struct pst_pc {
 	struct pst_prop *v;
@@ -212,6 +213,9 @@ void pst_pc_i4(struct pst_pc *pc, uint16_t id, uint32_t v);
 void pst_pc_bool(struct pst_pc *pc, uint16_t id, int v);
 void pst_pc_i8(struct pst_pc *pc, uint16_t id, uint16_t type, uint64_t v); /* I8 or TIME */
 void pst_pc_bin(struct pst_pc *pc, uint16_t id, const void *p, size_t n);  /* copied */
+/* The same, the bytes not copied: they must stay valid until the PC is
+ * written (an attachment's data, megabytes, straight from the store). */
+void pst_pc_bin_ref(struct pst_pc *pc, uint16_t id, const void *p, size_t n);
 void pst_pc_str(struct pst_pc *pc, uint16_t id, const char *utf8);        /* UTF-16LE; NULL: none */
 void pst_pc_object(struct pst_pc *pc, uint16_t id, uint32_t sub_nid, uint32_t size);
 const struct pst_prop *pst_pc_get(const struct pst_pc *pc, uint16_t id);
