@@ -42,6 +42,8 @@ void mf_check_report_add(struct mf_check_report *r, enum mf_severity sev, const 
 	memset(it, 0, sizeof(*it));
 	it->severity = sev;
 	it->code = code;
+	it->ord = r->cur_ord;
+	it->seq = r->n - 1;
 	if (mb) {
 		it->mailbox_id = mb->id;
 		it->alias = mf_xstrdup(mb->alias ? mb->alias : mb->name);
@@ -173,7 +175,15 @@ int mf_run_owner_gone(const char *host, int64_t pid, int64_t heartbeat,
 	return mf_now() - heartbeat > (timeout > 0 ? timeout : 120);
 }
 
-int mf_check_run(struct mf_store *st, const int64_t *ids, size_t n,
+static int cmp_item(const void *a, const void *b)
+{
+	const struct mf_check_item *x = a, *y = b;
+	if (x->ord != y->ord)
+		return x->ord < y->ord ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int mf_check_run(struct mf_store *st, const int64_t *ids, const uint32_t *walk, size_t n,
 		 const struct mf_exporter *exp, struct mf_export_ctx *ctx,
 		 const char *target, const struct mf_export_opts *opts,
 		 struct mf_check_report *rep, struct mf_diag *diag)
@@ -185,10 +195,12 @@ int mf_check_run(struct mf_store *st, const int64_t *ids, size_t n,
 
 	if ((rc = mf_plan_ensure(st, &rep->plan, diag)) < 0)
 		return rc;
-	for (size_t i = 0; i < n && rc == MF_OK; i++) {
+	for (size_t k = 0; k < n && rc == MF_OK; k++) {
+		size_t i = walk ? walk[k] : k;
 		struct mf_mailbox mbx;
 		const struct mf_mailbox *mb = &mbx;
 		int leased;
+		rep->cur_ord = 1 + (uint64_t)i;
 		mf_arena_reset(&arena);
 		/* one mailbox's reads under one lock, not one per statement; ended
 		 * before the target is asked, which may take its time */
@@ -234,6 +246,10 @@ int mf_check_run(struct mf_store *st, const int64_t *ids, size_t n,
 				    d.msg[0] ? mf_diag_format(&d, line, sizeof(line)) : "no reason given");
 		}
 	}
+	rep->cur_ord = UINT64_MAX;
+	/* the items in the selection's order, whatever the walk */
+	if (walk && rep->n > 1)
+		qsort(rep->items, rep->n, sizeof(*rep->items), cmp_item);
 	if (rc < 0)
 		goto out;
 	/* once for the whole store */

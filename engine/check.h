@@ -41,6 +41,7 @@ struct mf_check_item {
 	int64_t mailbox_id;         /* 0: not about one mailbox */
 	char *alias;                /* owned; NULL when not about a mailbox */
 	char *text;                 /* owned: the object, the finding and the fix */
+	uint64_t ord, seq;          /* the report's order (mf_check_run) */
 };
 
 struct mf_check_report {
@@ -50,6 +51,7 @@ struct mf_check_report {
 	int64_t mailboxes;             /* mailboxes checked */
 	int64_t target_checked;        /* mailboxes the target was asked about */
 	struct mf_plan_totals plan;    /* the plan the check looked at */
+	uint64_t cur_ord;              /* mf_check_run: the place of the items added now */
 };
 
 void mf_check_report_init(struct mf_check_report *r);
@@ -57,7 +59,8 @@ void mf_check_report_release(struct mf_check_report *r);
 
 /*
  * Check the selected mailboxes ids[0..n) (see mf_export_select; each is
- * loaded in its turn, none held), after
+ * loaded in its turn, none held; walk: NULL, or the order to visit them
+ * in, see mf_export_walk: the items stay in the selection's order), after
  * making the plan current (mf_plan_ensure; rep->plan has its totals).  exp
  * and ctx (both may be NULL) are an
  * opened exporter whose check_mailbox is called for every mailbox, and
@@ -65,7 +68,7 @@ void mf_check_report_release(struct mf_check_report *r);
  * MF_OK whether or not they include errors (rep->errors says), or a
  * negative code when the check itself could not run (the store failed).
  */
-int mf_check_run(struct mf_store *st, const int64_t *ids, size_t n,
+int mf_check_run(struct mf_store *st, const int64_t *ids, const uint32_t *walk, size_t n,
 		 const struct mf_exporter *exp, struct mf_export_ctx *ctx,
 		 const char *target, const struct mf_export_opts *opts,
 		 struct mf_check_report *rep, struct mf_diag *diag);

@@ -130,6 +130,17 @@ int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts, int
 		     size_t *n_out, struct mf_diag *diag);
 
 /*
+ * The order exp's export and verify walk the selection ids[0..n) in:
+ * NULL for the selection's own (alias) order, or (MF_EXP_ID_ORDER) a
+ * malloc'd permutation, walk[k] the index in ids of the k-th mailbox
+ * visited, ids[walk[k]] ascending: the store's per-mailbox rows (the
+ * mailbox, its plan, folders, ledger) are then read in the order they
+ * lie in, a page at a time instead of a page a mailbox once the store
+ * outgrows the page cache (issue 15).  4 bytes a mailbox.
+ */
+uint32_t *mf_export_walk(const struct mf_exporter *exp, const int64_t *ids, size_t n);
+
+/*
  * How many mailboxes mf_export_select would give (the same selection and
  * the same usage error), counted in one pass in id order without a list.
  */

@@ -152,15 +152,17 @@ int mf_exp_refs_open(struct mf_export *ex, int64_t mailbox_id, struct mf_exp_ref
 int mf_exp_refs_next(struct mf_exp_refs *r, struct mf_exp_msg_ref *out, struct mf_diag *diag);
 void mf_exp_refs_close(struct mf_exp_refs *r);
 
-/* one mailbox, seq of the selection (export_run.c: loaded, exported, its
+/* one mailbox, seq of the selection (its place in alias order, whatever
+ * the walk: run_mailboxes keeps it, the summary table is listed by it;
+ * walk: see mf_export_walk) (export_run.c: loaded, exported, its
  * figures recorded), and every mailbox with the run's jobs
  * (export_workers.c).  mf_exp_run_seq returns MF_OK to go on, 1 when the
  * run was stopped, MF_ESTORE when the database failed. */
 int mf_exp_run_seq(struct mf_export *ex, size_t seq, int64_t mailbox_id,
 		   struct mf_export_summary *summary, int *final, struct mf_arena *arena,
 		   struct mf_diag *diag);
-int mf_exp_run_mailboxes(struct mf_export *ex, const int64_t *ids, size_t nmb,
-			 struct mf_export_summary *summary, int *final, struct mf_arena *arena,
+int mf_exp_run_mailboxes(struct mf_export *ex, const int64_t *ids, const uint32_t *walk,
+			 size_t nmb, struct mf_export_summary *summary, int *final, struct mf_arena *arena,
 			 struct mf_diag *diag);
 /* Write the figures kept in ex->done to run_mailboxes. */
 int mf_exp_done_flush(struct mf_export *ex, struct mf_diag *diag);

@@ -647,6 +647,7 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	struct mf_export ex;
 	struct mf_arena arena = MF_ARENA_INIT;
 	int64_t *ids = NULL;
+	uint32_t *walk = NULL;
 	size_t nmb = 0;
 	int rc, final = MF_OK, opened = 0;
 	struct mf_buf opts_json, sum_json;
@@ -702,7 +703,9 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	mf_store_run_target(st, ex.run_id, ex.target, NULL);
 
 	/* 4. preflight: nothing moves while it finds an error */
-	if ((rc = mf_check_run(st, ids, nmb, exp, ex.ctx, ex.target, opts,
+	/* the walk: mf_export_walk; preflight and export visit the mailboxes so */
+	walk = mf_export_walk(exp, ids, nmb);
+	if ((rc = mf_check_run(st, ids, walk, nmb, exp, ex.ctx, ex.target, opts,
 			       &summary->preflight, diag)) < 0) {
 		final = rc;
 		goto stop;
@@ -733,7 +736,7 @@ int mf_export_run(struct mf_store *st, const struct mf_exporter *exp,
 	/* 5. the mailboxes */
 	mf_progress_begin(&ex.prog, exp->name, 0, 0, opts->quiet || opts->json);
 	progress_totals(&ex, ids, nmb);
-	if ((rc = mf_exp_run_mailboxes(&ex, ids, nmb, summary, &final, &arena, diag)) < 0)
+	if ((rc = mf_exp_run_mailboxes(&ex, ids, walk, nmb, summary, &final, &arena, diag)) < 0)
 		goto stop_progress;
 	rc = MF_OK;
 	if (exp->finish && !mf_exp_stopping(&ex))
@@ -775,6 +778,7 @@ stop:
 		final = MF_EBUSY;
 	rc = final;
 out_arena:
+	free(walk);
 	free(ids);
 	free(ex.seen);
 	mf_arena_release(&arena);
@@ -787,6 +791,7 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 {
 	struct mf_export ex;
 	int64_t *ids = NULL;
+	uint32_t *walk;
 	size_t nmb = 0;
 	struct mf_buf js;
 	struct mf_plan_totals pt;
@@ -827,8 +832,10 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 		mf_check_report_add(rep, MF_ERROR, "check.target-unreachable", NULL,
 				    "exporter '%s' is not built in this mailferry", exp->name);
 	}
-	rc = mf_check_run(st, ids, nmb, opened ? exp : NULL, opened ? ex.ctx : NULL, ex.target,
-			  opts, rep, diag);
+	walk = mf_export_walk(opened ? exp : NULL, ids, nmb);
+	rc = mf_check_run(st, ids, walk, nmb, opened ? exp : NULL, opened ? ex.ctx : NULL,
+			  ex.target, opts, rep, diag);
+	free(walk);
 	if (opened)
 		exp->close(&ex.ctx);
 	mf_buf_init(&js, MF_BUF_UNBOUNDED);

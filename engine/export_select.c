@@ -236,12 +236,45 @@ void mf_exp_refs_close(struct mf_exp_refs *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The selection's alias order without reading the mailboxes table
+ * through the alias index (a page read a mailbox once the table outgrows
+ * the page cache, issue 15): one pass in id order (the table's own order)
+ * puts a fixed-size record a selected mailbox into an external sort by
+ * the key ORDER BY coalesce(alias, name) COLLATE NOCASE, id would give:
+ * NULL first, then the bytes with ASCII letters folded (NOCASE), a
+ * shorter key before a longer one it begins; then the id.  A key of
+ * SEL_KEY bytes or more does not fit a record: the selection is then
+ * made again through the index (mf_store_mailbox_order). */
+#define SEL_KEY 112
+#define SEL_RUN 4096
+
+struct sel_rec {
+	uint8_t null, pad[7];
+	int64_t id;
+	char key[SEL_KEY];       /* folded, NUL-padded */
+};
+
+static int cmp_sel(const void *a, const void *b, void *arg)
+{
+	const struct sel_rec *x = a, *y = b;
+	int c;
+	(void)arg;
+	if (x->null != y->null)
+		return x->null ? -1 : 1;
+	if ((c = memcmp(x->key, y->key, SEL_KEY)) != 0)
+		return c;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
 struct order {
 	const struct mf_export_opts *opts;
 	struct mf_strmap want;      /* opts->mailboxes, case-insensitive -> found */
-	int64_t *ids;            /* NULL when only counting */
+	int64_t *ids;            /* the index path: the ids in alias order */
 	size_t n, cap;
 	int count_only;
+	struct mf_extsort *sort; /* the id-order path */
+	int too_long;            /* a key did not fit: the index path */
+	struct mf_diag *diag;
 };
 
 static int order_visit(void *arg, int64_t id, const char *alias, const char *name,
@@ -264,11 +297,47 @@ static int order_visit(void *arg, int64_t id, const char *alias, const char *nam
 		o->n++;
 		return MF_OK;
 	}
+	if (o->sort) {
+		struct sel_rec r;
+		const char *k = alias ? alias : name;
+		size_t l = k ? strlen(k) : 0;
+		if (o->too_long)
+			return MF_OK;
+		if (l >= SEL_KEY) {
+			o->too_long = 1;
+			return MF_OK;
+		}
+		memset(&r, 0, sizeof(r));
+		r.null = !k;
+		r.id = id;
+		for (size_t i = 0; i < l; i++)
+			r.key[i] = (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] - 'A' + 'a' : k[i]);
+		o->n++;
+		return mf_extsort_add(o->sort, &r, o->diag);
+	}
 	if (o->n == o->cap) {
 		o->cap = o->cap ? o->cap * 2 : 256;
 		o->ids = mf_xreallocarray(o->ids, o->cap, sizeof(*o->ids));
 	}
 	o->ids[o->n++] = id;
+	return MF_OK;
+}
+
+/* The sorted records of the id-order pass as ids in alias order. */
+static int order_ids(struct order *o, struct mf_diag *diag)
+{
+	struct sel_rec r;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = mf_extsort_finish(o->sort, diag)) < 0)
+		return rc;
+	o->ids = mf_xreallocarray(NULL, o->n ? o->n : 1, sizeof(*o->ids));
+	while (n < o->n && (rc = mf_extsort_next(o->sort, &r, diag)) == 1)
+		o->ids[n++] = r.id;
+	if (rc < 0)
+		return rc;
+	o->n = n;
 	return MF_OK;
 }
 
@@ -285,11 +354,21 @@ static int select_pass(struct mf_store *st, const struct mf_export_opts *opts, i
 	memset(&o, 0, sizeof(o));
 	o.opts = opts;
 	o.count_only = count_only;
+	o.diag = diag;
 	mf_strmap_init(&o.want, MF_STRMAP_NOCASE);
 	for (size_t j = 0; j < opts->n_mailboxes; j++)
 		mf_strmap_add(&o.want, opts->mailboxes[j], 0);
-	rc = count_only ? mf_store_mailbox_each(st, order_visit, &o, diag)
-			: mf_store_mailbox_order(st, order_visit, &o, diag);
+	if (!count_only)
+		o.sort = mf_extsort_new(sizeof(struct sel_rec), SEL_RUN, cmp_sel, NULL, NULL);
+	rc = mf_store_mailbox_each(st, order_visit, &o, diag);
+	if (rc == MF_OK && o.sort && !o.too_long)
+		rc = order_ids(&o, diag);
+	mf_extsort_free(o.sort);
+	o.sort = NULL;
+	if (rc == MF_OK && o.too_long) {
+		o.n = 0;
+		rc = mf_store_mailbox_order(st, order_visit, &o, diag);
+	}
 	for (size_t j = 0; rc == MF_OK && j < opts->n_mailboxes; j++) {
 		uint64_t f = 0;
 		mf_strmap_get(&o.want, opts->mailboxes[j], &f);
@@ -305,6 +384,8 @@ static int select_pass(struct mf_store *st, const struct mf_export_opts *opts, i
 	}
 	if (out)
 		*out = o.ids;
+	else
+		free(o.ids);
 	*n_out = o.n;
 	return MF_OK;
 }
@@ -319,4 +400,24 @@ int mf_export_select_count(struct mf_store *st, const struct mf_export_opts *opt
 			   size_t *n_out, struct mf_diag *diag)
 {
 	return select_pass(st, opts, 1, NULL, n_out, diag);
+}
+
+static int cmp_walk(const void *a, const void *b, void *arg)
+{
+	const int64_t *ids = arg;
+	int64_t x = ids[*(const uint32_t *)a], y = ids[*(const uint32_t *)b];
+	return (x > y) - (x < y);
+}
+
+uint32_t *mf_export_walk(const struct mf_exporter *exp, const int64_t *ids, size_t n)
+{
+	uint32_t *walk;
+
+	if (!exp || !(exp->caps & MF_EXP_ID_ORDER) || n < 2 || n > UINT32_MAX)
+		return NULL;
+	walk = mf_xreallocarray(NULL, n, sizeof(*walk));
+	for (size_t k = 0; k < n; k++)
+		walk[k] = (uint32_t)k;
+	qsort_r(walk, n, sizeof(*walk), cmp_walk, (void *)ids);
+	return walk;
 }

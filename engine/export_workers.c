@@ -27,6 +27,7 @@
  */
 struct par {
 	const int64_t *ids;
+	const uint32_t *walk;     /* NULL: the selection's order */
 	size_t nmb, next;
 	struct mf_export_summary *summary;
 	int *final;
@@ -55,6 +56,8 @@ static void worker_loop(struct mf_export *ex, struct par *par, struct mf_arena *
 			return;
 		}
 		i = par->next++;
+		if (par->walk)
+			i = par->walk[i];
 		mf_exp_unlock(ex);
 		rc = mf_exp_run_seq(ex, i, par->ids[i], par->summary, par->final, arena, diag);
 		if (rc == 1)
@@ -156,8 +159,8 @@ static int jobs_for(const struct mf_export *ex, size_t nmb)
 
 /* Export every selected mailbox, with the run's jobs.  MF_OK, or
  * MF_ESTORE (diag set) when the database failed. */
-int mf_exp_run_mailboxes(struct mf_export *ex, const int64_t *ids, size_t nmb,
-			 struct mf_export_summary *summary, int *final, struct mf_arena *arena,
+int mf_exp_run_mailboxes(struct mf_export *ex, const int64_t *ids, const uint32_t *walk,
+			 size_t nmb, struct mf_export_summary *summary, int *final, struct mf_arena *arena,
 			 struct mf_diag *diag)
 {
 	int jobs = jobs_for(ex, nmb);
@@ -166,7 +169,8 @@ int mf_exp_run_mailboxes(struct mf_export *ex, const int64_t *ids, size_t nmb,
 	int rc = MF_OK;
 
 	if (jobs <= 1) {
-		for (size_t i = 0; i < nmb && !mf_exp_stopping(ex); i++) {
+		for (size_t k = 0; k < nmb && !mf_exp_stopping(ex); k++) {
+			size_t i = walk ? walk[k] : k;
 			rc = mf_exp_run_seq(ex, i, ids[i], summary, final, arena, diag);
 			if (rc == 1)
 				return MF_OK;
@@ -182,6 +186,7 @@ int mf_exp_run_mailboxes(struct mf_export *ex, const int64_t *ids, size_t nmb,
 	}
 	memset(&par, 0, sizeof(par));
 	par.ids = ids;
+	par.walk = walk;
 	par.nmb = nmb;
 	par.summary = summary;
 	par.final = final;

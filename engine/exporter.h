@@ -185,6 +185,14 @@ enum mf_exporter_caps {
 	 * driver handle; a ctx is only ever used by one thread.  Exporters
 	 * with this bit keep no state outside their ctx. */
 	MF_EXP_PARALLEL = (1 << 6),
+	/* Each mailbox's output is its own (a file or folder named by the
+	 * mailbox alone), so no output depends on which mailbox went first:
+	 * the export and verify drivers walk the selection in mailbox-id
+	 * (staging) order, the order the store's per-mailbox rows lie in,
+	 * instead of alias order (what users read as a listing, the run's
+	 * summary table and verify's report, stays in alias order; see
+	 * docs/decisions.md). */
+	MF_EXP_ID_ORDER = (1 << 7),
 };
 
 struct mf_exporter {

@@ -3,6 +3,7 @@
 #include "engine/verify.h"
 #include "engine/export.h"
 
+#include "core/extsort.h"
 #include "core/fsutil.h"
 
 #include <limits.h>
@@ -20,9 +21,64 @@ struct mf_verify {
 	struct mf_verify_sum *sum;
 	int64_t *ids;
 	size_t nmb;
+	/* the walk (mf_export_walk; NULL: alias order, lines written at once)
+	 * and, with one, the report's lines kept for alias order: their text
+	 * in lines_f, a record each in lines */
+	uint32_t *walk;
+	uint64_t key;               /* the current line's place: see line_rec */
+	uint64_t nlines;
+	FILE *lines_f;
+	uint64_t lines_off;
+	struct mf_extsort *lines;
+	int lines_failed;
 	struct mf_mailbox cur;
 	struct mf_arena cur_arena;
 };
+
+/* A kept line: key 0 before the first mailbox, 1 + the mailbox's place in
+ * alias order during the walk, UINT64_MAX after it; then the order it
+ * came in. */
+struct line_rec {
+	uint64_t key, n, off, len;
+};
+
+static int cmp_line(const void *a, const void *b, void *arg)
+{
+	const struct line_rec *x = a, *y = b;
+	(void)arg;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+/* Write the kept lines to v->out in alias order. */
+static int lines_write(struct mf_verify *v, struct mf_diag *diag)
+{
+	struct line_rec r;
+	char buf[4096];
+	int rc;
+
+	if (!v->lines)
+		return MF_OK;
+	if (v->lines_failed)
+		return mf_diag_errno(diag, MF_EIO, NULL, "cannot keep verify's report lines");
+	if ((rc = mf_extsort_finish(v->lines, diag)) < 0)
+		return rc;
+	while ((rc = mf_extsort_next(v->lines, &r, diag)) == 1) {
+		uint64_t left = r.len;
+		if (fseeko(v->lines_f, (off_t)r.off, SEEK_SET) != 0)
+			return mf_diag_errno(diag, MF_EIO, NULL, "cannot read verify's report lines");
+		while (left) {
+			size_t k = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+			if (fread(buf, 1, k, v->lines_f) != k)
+				return mf_diag_errno(diag, MF_EIO, NULL,
+						     "cannot read verify's report lines");
+			fwrite(buf, 1, k, v->out);
+			left -= k;
+		}
+	}
+	return rc;
+}
 
 int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 		  const struct mf_export_opts *opts, FILE *out, struct mf_verify_sum *sum,
@@ -44,9 +100,22 @@ int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 	/* a fixed cache that a small store fills as a large one does
 	 * (core/store.h; issue 15) */
 	mf_store_cache_kib(st, MF_STORE_VERIFY_CACHE_KIB);
-	if ((rc = mf_export_select(st, opts, &v.ids, &v.nmb, diag)) == MF_OK)
+	if ((rc = mf_export_select(st, opts, &v.ids, &v.nmb, diag)) == MF_OK) {
+		/* the store's rows in the order they lie in (see mf_export_walk) */
+		if ((v.walk = mf_export_walk(exp, v.ids, v.nmb)))
+			v.lines = mf_extsort_new(sizeof(struct line_rec), 4096, cmp_line, NULL,
+						 NULL);
 		rc = exp->verify(&v, diag);
+		if (rc == MF_OK)
+			rc = lines_write(&v, diag);
+		else
+			lines_write(&v, &(struct mf_diag){ 0 });
+	}
 	mf_store_read_end(st);
+	mf_extsort_free(v.lines);
+	if (v.lines_f)
+		fclose(v.lines_f);
+	free(v.walk);
 	free(v.ids);
 	mf_arena_release(&v.cur_arena);
 	return rc;
@@ -87,10 +156,14 @@ const struct mf_mailbox *mf_verify_mailbox_at(struct mf_verify *v, size_t i)
 	 * each; the previous mailbox's ends here (verify writes nothing) */
 	mf_store_read_end(v->st);
 	if (mf_store_read_begin(v->st, &d) < 0) {
+		v->key = 1 + (uint64_t)(v->walk ? v->walk[i] : i);
 		mf_verify_mismatch(v, "mailbox %lld: cannot be read back from the staging database "
-				   "(%s)", (long long)v->ids[i], d.msg);
+				   "(%s)", (long long)v->ids[v->walk ? v->walk[i] : i], d.msg);
 		return NULL;
 	}
+	if (v->walk)
+		i = v->walk[i];
+	v->key = 1 + (uint64_t)i;
 	mf_arena_reset(&v->cur_arena);
 	if (mf_store_mailbox_load(v->st, &v->cur, v->ids[i], &v->cur_arena, &d) < 0) {
 		mf_verify_mismatch(v, "mailbox %lld: cannot be read back from the staging database "
@@ -98,6 +171,11 @@ const struct mf_mailbox *mf_verify_mailbox_at(struct mf_verify *v, size_t i)
 		return NULL;
 	}
 	return &v->cur;
+}
+
+void mf_verify_walk_done(struct mf_verify *v)
+{
+	v->key = UINT64_MAX;
 }
 
 const char *mf_verify_name(const struct mf_mailbox *mb)
@@ -108,11 +186,38 @@ const char *mf_verify_name(const struct mf_mailbox *mb)
 void mf_verify_mismatch(struct mf_verify *v, const char *fmt, ...)
 {
 	va_list ap;
+	v->sum->mismatches++;
+	if (v->lines) {
+		/* kept for alias order (see mf_verify_run) */
+		struct line_rec r;
+		int n;
+		struct mf_diag d;
+		if (v->lines_failed)
+			return;
+		if (!v->lines_f && !(v->lines_f = tmpfile())) {
+			v->lines_failed = 1;
+			return;
+		}
+		va_start(ap, fmt);
+		n = vfprintf(v->lines_f, fmt, ap);
+		va_end(ap);
+		if (n < 0 || fputc('\n', v->lines_f) == EOF) {
+			v->lines_failed = 1;
+			return;
+		}
+		r.key = v->key;
+		r.n = v->nlines++;
+		r.off = v->lines_off;
+		r.len = (uint64_t)n + 1;
+		v->lines_off += r.len;
+		if (mf_extsort_add(v->lines, &r, &d) < 0)
+			v->lines_failed = 1;
+		return;
+	}
 	va_start(ap, fmt);
 	vfprintf(v->out, fmt, ap);
 	va_end(ap);
 	fputc('\n', v->out);
-	v->sum->mismatches++;
 }
 
 const struct mf_ledger_row *mf_verify_find(const struct mf_verify_mailbox *vm, int64_t id)

@@ -48,11 +48,18 @@ int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 const struct mf_export_opts *mf_verify_opts(const struct mf_verify *v);
 struct mf_verify_sum *mf_verify_sum(struct mf_verify *v);
 /* How many mailboxes are selected; mf_verify_mailbox_at(v, i) loads the
- * i-th, in alias order (valid until the next call: none is held, so the
+ * i-th of the walk (valid until the next call: none is held, so the
  * run's memory does not grow with the mailboxes; NULL when it is gone or
- * cannot be read, which a mismatch line then says). */
+ * cannot be read, which a mismatch line then says).  The walk is alias
+ * order, or for an exporter with MF_EXP_ID_ORDER mailbox-id order
+ * (mf_export_walk); the report is in alias order either way: mismatch
+ * lines are then kept (an external sort) and written at the end, each
+ * after those of the mailboxes before its own in alias order.  A verify
+ * callback calls mf_verify_walk_done after its last mailbox: the lines
+ * that follow come after every mailbox's. */
 size_t mf_verify_count(const struct mf_verify *v);
 const struct mf_mailbox *mf_verify_mailbox_at(struct mf_verify *v, size_t i);
+void mf_verify_walk_done(struct mf_verify *v);
 /* The name mismatch lines give a mailbox: its alias, else its name. */
 const char *mf_verify_name(const struct mf_mailbox *mb);
 

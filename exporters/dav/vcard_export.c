@@ -216,7 +216,7 @@ const struct mf_exporter mf_exporter_vcard = {
 		MF_DAV_OPTION_DIRECTORY,
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_PAB | MF_EXP_DIRECTORY,
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_PAB | MF_EXP_DIRECTORY | MF_EXP_ID_ORDER,
 	.open = vc_open,
 	.target = vc_target,
 	.check_mailbox = vc_check_mailbox,

@@ -146,6 +146,7 @@ int mf_dav_vcard_verify(struct mf_verify *v, struct mf_diag *diag)
 		}
 		free(rows);
 	}
+	mf_verify_walk_done(v);
 	if (rc == MF_OK) {
 		if (nknown)
 			qsort(known, nknown, sizeof(*known), vv_cmp_str);

@@ -180,7 +180,7 @@ const struct mf_exporter mf_exporter_eml = {
 		MF_OPTION_KEEP_RAW_HEADERS,
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_ID_ORDER,
 	.open = eml_open,
 	.target = eml_target,
 	.mailbox_begin = eml_mailbox_begin,

@@ -233,7 +233,7 @@ const struct mf_exporter mf_exporter_ics = {
 		MF_OPTION_OUT,
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_CALENDAR,
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_CALENDAR | MF_EXP_ID_ORDER,
 	.open = ics_open,
 	.target = ics_target,
 	.mailbox_begin = ics_mailbox_begin,

@@ -342,7 +342,7 @@ const struct mf_exporter mf_exporter_maildir = {
 		MF_OPTION_KEEP_RAW_HEADERS,
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_ID_ORDER,
 	.open = md_open,
 	.target = md_target,
 	.mailbox_begin = md_mailbox_begin,

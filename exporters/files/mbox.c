@@ -533,7 +533,7 @@ const struct mf_exporter mf_exporter_mbox = {
 		MF_OPTION_KEEP_RAW_HEADERS,
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES,
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_ID_ORDER,
 	.open = mb_open,
 	.target = mb_target,
 	.mailbox_begin = mb_mailbox_begin,

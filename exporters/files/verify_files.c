@@ -468,6 +468,7 @@ static int verify_run(struct mf_verify *v, enum fv_kind kind, const char *format
 		free(mdir);
 		mf_verify_mailbox_release(&vm);
 	}
+	mf_verify_walk_done(v);
 	mf_arena_release(&arena);
 	free(f.root);
 	free(f.target);

@@ -248,6 +248,7 @@ int mf_files_verify_ics(struct mf_verify *v, struct mf_diag *diag)
 		mf_arena_reset(&arena);
 		rc = verify_calendar(v, mb, root, target, &arena, diag);
 	}
+	mf_verify_walk_done(v);
 	mf_arena_release(&arena);
 	free(root);
 	free(target);

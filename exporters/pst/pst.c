@@ -608,7 +608,7 @@ const struct mf_exporter mf_exporter_pst = {
 		  .field = MF_OPT_FIELD(struct mf_export_opts, directory_mode) },
 		{ .name = NULL }
 	},
-	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_CALENDAR | MF_EXP_PAB |
+	.caps = MF_EXP_NEEDS_OUT | MF_EXP_MESSAGES | MF_EXP_CALENDAR | MF_EXP_PAB | MF_EXP_ID_ORDER |
 		MF_EXP_DIRECTORY,
 	.open = pst_open,
 	.target = pst_target,

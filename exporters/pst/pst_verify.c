@@ -225,6 +225,7 @@ int mf_pst_verify(struct mf_verify *v, struct mf_diag *diag)
 		rc = pv_one(v, i, root, target, aliases, &naliases, &known, &nknown, &arena, diag);
 		mf_store_read_end(st);
 	}
+	mf_verify_walk_done(v);
 	if (rc == MF_OK) {
 		if (nknown)
 			qsort(known, nknown, sizeof(*known), pv_cmp_str);
