@@ -99,7 +99,7 @@ int mf_verify_run(struct mf_store *st, const struct mf_exporter *exp,
 	v.cur_arena = (struct mf_arena)MF_ARENA_INIT;
 	/* a fixed cache that a small store fills as a large one does
 	 * (core/store.h; issue 15) */
-	mf_store_cache_kib(st, MF_STORE_VERIFY_CACHE_KIB);
+	mf_store_cache_kib(st, MF_STORE_WALK_CACHE_KIB);
 	if ((rc = mf_export_select(st, opts, &v.ids, &v.nmb, diag)) == MF_OK) {
 		/* the store's rows in the order they lie in (see mf_export_walk) */
 		if ((v.walk = mf_export_walk(exp, v.ids, v.nmb)))
