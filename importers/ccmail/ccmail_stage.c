@@ -5,6 +5,7 @@
  * USERS.CSV (the file map) and the files nobody named.
  */
 #include "importers/ccmail/ccmail_imp.h"
+#include "core/bits.h"
 #include "core/extsort.h"
 
 /* ---- directory ---- */
@@ -316,38 +317,10 @@ static int cmp_member(const void *pa, const void *pb, void *arg)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* the members not found, a bit each by their number in the lists' order */
-struct member_miss {
-	uint64_t *bits;
-	size_t nwords;
-	size_t count;
-};
-
-static void miss_set(struct member_miss *m, size_t seq)
-{
-	size_t w = seq / 64;
-	if (w >= m->nwords) {
-		size_t n = m->nwords ? m->nwords : 64;
-		while (n <= w)
-			n *= 2;
-		m->bits = mf_xreallocarray(m->bits, n, sizeof(*m->bits));
-		memset(m->bits + m->nwords, 0, (n - m->nwords) * sizeof(*m->bits));
-		m->nwords = n;
-	}
-	m->bits[w] |= UINT64_C(1) << (seq % 64);
-	m->count++;
-}
-
-static int miss_has(const struct member_miss *m, size_t seq)
-{
-	size_t w = seq / 64;
-	return w < m->nwords && (m->bits[w] >> (seq % 64) & 1);
-}
-
 /* Store the members of the lists ids[0..nids) (0: a list not staged), the
  * records of recs; each member found has its entry set by pass 3. */
 static int members_queue(struct imp *im, struct ccx_recs *recs, const int64_t *ids, size_t nids,
-			 struct mf_extsort *queue, struct member_miss *miss, struct mf_arena *ra)
+			 struct mf_extsort *queue, struct mf_bits *miss, struct mf_arena *ra)
 {
 	struct ccx_record rec;
 	uint32_t seq = 0;
@@ -376,7 +349,7 @@ static int members_queue(struct imp *im, struct ccx_recs *recs, const int64_t *i
 				if ((rc = member_entry(im, &eid, f->value, ra)) < 0)
 					return rc;
 				if (!eid)
-					miss_set(miss, seq);
+					mf_bits_set(miss, seq);
 			}
 			seq++;
 			if ((rc = mf_store_list_member(im->st, ids[k], pos++, addr, eid, im->diag)) < 0)
@@ -388,7 +361,7 @@ static int members_queue(struct imp *im, struct ccx_recs *recs, const int64_t *i
 }
 
 /* The queued look-ups in name order. */
-static int members_resolve(struct imp *im, struct mf_extsort *queue, struct member_miss *miss,
+static int members_resolve(struct imp *im, struct mf_extsort *queue, struct mf_bits *miss,
 			   struct mf_arena *ra)
 {
 	struct member_todo t;
@@ -403,7 +376,7 @@ static int members_resolve(struct imp *im, struct mf_extsort *queue, struct memb
 			return rc;
 		mf_arena_reset(ra);
 		if (!eid)
-			miss_set(miss, t.seq);
+			mf_bits_set(miss, t.seq);
 		else if ((rc = mf_store_list_member_entry(im->st, t.list_id, t.position, eid,
 							  im->diag)) < 0)
 			return rc;
@@ -413,7 +386,7 @@ static int members_resolve(struct imp *im, struct mf_extsort *queue, struct memb
 
 /* The warnings for the members not found, in the lists' order. */
 static void members_warn(struct imp *im, struct ccx_recs *recs, const int64_t *ids, size_t nids,
-			 const struct member_miss *miss, const char *rel, struct mf_arena *ra)
+			 const struct mf_bits *miss, const char *rel, struct mf_arena *ra)
 {
 	struct ccx_record rec;
 	size_t seq = 0;
@@ -423,7 +396,7 @@ static void members_warn(struct imp *im, struct ccx_recs *recs, const int64_t *i
 			const struct ccx_field *f = &rec.fields[i];
 			if (!mf_span_eq_ci(f->label, "Member"))
 				continue;
-			if (miss_has(miss, seq++))
+			if (mf_bits_has(miss, seq++))
 				cci_problemf(im, MF_WARNING, "ccmail.list-member-unresolved", rel,
 					     (int64_t)f->offset, 0,
 					     "list member '%s' is not in the directory: kept as written",
@@ -440,7 +413,8 @@ int cci_stage_lists(struct imp *im, const char *real)
 	struct ccx_record rec;
 	struct mf_arena ra = MF_ARENA_INIT;
 	struct mf_extsort *queue = NULL;
-	struct member_miss miss = { NULL, 0, 0 };
+	/* the members not found, by their number in the lists' order */
+	struct mf_bits miss = MF_BITS_INIT;
 	enum mf_file_state state;
 	int64_t file_id, *ids = NULL;
 	size_t nids = 0;
@@ -515,7 +489,7 @@ fail:
 	mf_pending_clear(&im->pend);
 out:
 	mf_extsort_free(queue);
-	free(miss.bits);
+	mf_bits_free(&miss);
 	free(ids);
 	mf_arena_release(&ra);
 	mf_map_close(&map);

@@ -6,6 +6,7 @@
  * and the lookup table addresses are resolved with.
  */
 #include "importers/msmail/msmail_imp.h"
+#include "core/bits.h"
 #include "core/extsort.h"
 #include "core/store_import.h"
 
@@ -446,34 +447,6 @@ static int cmp_member(const void *pa, const void *pb, void *arg)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* the members not found, a bit each by their number in the file's order */
-struct member_miss {
-	uint64_t *bits;
-	size_t nwords;
-	size_t count;
-};
-
-static void miss_set(struct member_miss *m, size_t seq)
-{
-	size_t w = seq / 64;
-	if (w >= m->nwords) {
-		size_t n = m->nwords ? m->nwords : 64;
-		while (n <= w)
-			n *= 2;
-		m->bits = mf_xreallocarray(m->bits, n, sizeof(*m->bits));
-		memset(m->bits + m->nwords, 0, (n - m->nwords) * sizeof(*m->bits));
-		m->nwords = n;
-	}
-	m->bits[w] |= UINT64_C(1) << (seq % 64);
-	m->count++;
-}
-
-static int miss_has(const struct member_miss *m, size_t seq)
-{
-	size_t w = seq / 64;
-	return w < m->nwords && (m->bits[w] >> (seq % 64) & 1);
-}
-
 /* Queue the look-up of member addr of list_id at position (1 queued, 0
  * not: its key is too long, look it up at once; < 0 error). */
 static int member_queue(struct msm *s, struct mf_extsort *q, const char *addr, int64_t list_id,
@@ -504,7 +477,7 @@ static int member_queue(struct msm *s, struct mf_extsort *q, const char *addr, i
 
 /* The queued look-ups in key order (as msi_lookup: the address, then for
  * an untyped one the name). */
-static int members_resolve(struct msm *s, struct mf_extsort *q, struct member_miss *miss)
+static int members_resolve(struct msm *s, struct mf_extsort *q, struct mf_bits *miss)
 {
 	struct member_todo t;
 	int rc;
@@ -526,7 +499,7 @@ static int members_resolve(struct msm *s, struct mf_extsort *q, struct member_mi
 		if (s->store_failed)
 			return MF_ESTORE;
 		if (!e)
-			miss_set(miss, t.seq);
+			mf_bits_set(miss, t.seq);
 		else if ((rc = mf_store_list_member_entry(s->st, t.list_id, t.position, e->id,
 							  s->diag)) < 0)
 			return rc;
@@ -558,7 +531,8 @@ static int read_groups(struct msm *s, const char *abs)
 	enum mf_file_state state;
 	int rc = msi_map_file(s, &f, abs), position = 0;
 	struct mf_extsort *queue = NULL;
-	struct member_miss miss = { NULL, 0, 0 };
+	/* the members not found, by their number in the file's order */
+	struct mf_bits miss = MF_BITS_INIT;
 	uint32_t seq = 0;
 
 	if (rc < 0)
@@ -645,7 +619,7 @@ static int read_groups(struct msm *s, const char *abs)
 			goto out;
 		}
 		if (!queued && !(e = msi_lookup(s, addr)))
-			miss_set(&miss, seq);
+			mf_bits_set(&miss, seq);
 		seq++;
 		if ((rc = mf_store_list_member(s->st, list_id, position++, addr, e ? e->id : 0,
 					       s->diag)) < 0)
@@ -670,7 +644,7 @@ static int read_groups(struct msm *s, const char *abs)
 			}
 			if ((l.code != 'A' && l.code != 'a') || !list_id)
 				continue;
-			if (!miss_has(&miss, seq++))
+			if (!mf_bits_has(&miss, seq++))
 				continue;
 			addr = msi_span_utf8(s, l.address.len ? l.address : l.name);
 			msi_problem(s, MF_WARNING, "msmail.member-unresolved", l.offset,
@@ -680,7 +654,7 @@ static int read_groups(struct msm *s, const char *abs)
 	rc = mf_store_file_end(s->st, file_id, "done", 0, 0, s->diag);
 out:
 	mf_extsort_free(queue);
-	free(miss.bits);
+	mf_bits_free(&miss);
 	free(lists);
 	mf_map_close(&f.map);
 	return rc;

@@ -4,6 +4,7 @@
 #include "tests/unit/tests.h"
 #include "core/alias.h"
 #include "core/arena.h"
+#include "core/bits.h"
 #include "core/buf.h"
 #include "core/extsort.h"
 #include "core/fsutil.h"
@@ -625,7 +626,33 @@ static void extsort_spill_fails(void)
 	mf_extsort_free(s);
 }
 
+/* core/bits: set, test, growth across words, each bit counted once */
+static void bits_basic(void)
+{
+	struct mf_bits b = MF_BITS_INIT;
+	T_EQ_INT(mf_bits_has(&b, 0), 0);
+	T_EQ_INT(mf_bits_has(&b, 1000000), 0);
+	mf_bits_set(&b, 0);
+	mf_bits_set(&b, 63);
+	mf_bits_set(&b, 64);
+	mf_bits_set(&b, 100000);
+	mf_bits_set(&b, 64);
+	T_EQ_INT(b.count, 4);
+	T_EQ_INT(mf_bits_has(&b, 0), 1);
+	T_EQ_INT(mf_bits_has(&b, 1), 0);
+	T_EQ_INT(mf_bits_has(&b, 63), 1);
+	T_EQ_INT(mf_bits_has(&b, 64), 1);
+	T_EQ_INT(mf_bits_has(&b, 65), 0);
+	T_EQ_INT(mf_bits_has(&b, 99999), 0);
+	T_EQ_INT(mf_bits_has(&b, 100000), 1);
+	T_EQ_INT(mf_bits_has(&b, 100001), 0);
+	mf_bits_free(&b);
+	T_EQ_INT(mf_bits_has(&b, 0), 0);
+	T_EQ_INT(b.count, 0);
+}
+
 const struct t_case t_core[] = {
+	{ "core/bits", bits_basic },
 	{ "core/safe file names", safe_names },
 	{ "core/buf bounds", buf_bounds },
 	{ "core/rd lines", rd_lines },
