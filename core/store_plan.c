@@ -290,20 +290,29 @@ int mf_store_target_loose(struct mf_store *st, struct mf_store_tobj *out, const 
 
 static const char SQL_TARGET_KEYS[] = "SELECT match_key, loose_key FROM target_proxies";
 
-int mf_store_target_keys_each(struct mf_store *st,
-			      void (*visit)(void *arg, const char *match_key, const char *loose_key),
-			      void *arg, struct mf_diag *diag)
+/* Every row of sql (two text columns) to visit, on a statement of its own
+ * (prep_own: visit may run other queries); fail names what on error. */
+static int text_pairs_each(struct mf_store *st, const char *sql,
+			   void (*visit)(void *arg, const char *a, const char *b), void *arg,
+			   const char *what, struct mf_diag *diag)
 {
 	sqlite3_stmt *s;
 	int rc, step;
-	if ((rc = prep_own(st, &s, SQL_TARGET_KEYS, diag)) < 0)
+	if ((rc = prep_own(st, &s, sql, diag)) < 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW)
 		visit(arg, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
 	if (step != SQLITE_DONE)
-		rc = mf_store_fail(st, diag, "cannot read target proxies");
+		rc = mf_store_fail(st, diag, what);
 	sqlite3_finalize(s);
 	return rc;
+}
+
+int mf_store_target_keys_each(struct mf_store *st,
+			      void (*visit)(void *arg, const char *match_key, const char *loose_key),
+			      void *arg, struct mf_diag *diag)
+{
+	return text_pairs_each(st, SQL_TARGET_KEYS, visit, arg, "cannot read target proxies", diag);
 }
 
 /* ---- the alias map ---- */
@@ -334,16 +343,7 @@ int mf_store_alias_map_walk(struct mf_store *st,
 			    void (*visit)(void *arg, const char *key, const char *alias),
 			    void *arg, struct mf_diag *diag)
 {
-	sqlite3_stmt *s;
-	int rc, step;
-	if ((rc = prep_own(st, &s, SQL_MAP_ALL, diag)) < 0)
-		return rc;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW)
-		visit(arg, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1));
-	if (step != SQLITE_DONE)
-		rc = mf_store_fail(st, diag, "cannot read alias map");
-	sqlite3_finalize(s);
-	return rc;
+	return text_pairs_each(st, SQL_MAP_ALL, visit, arg, "cannot read alias map", diag);
 }
 
 /* ---- the plan's rows ---- */
