@@ -499,12 +499,15 @@ static void put64(FILE *j, uint64_t v)
 	fwrite(b, 1, 8, j);
 }
 
-static void putstr(FILE *j, const char *s)
+/* Returns the bytes it wrote (the journal's offset is counted, not asked
+ * of the stream: ftello on a stream being written is an lseek). */
+static uint64_t putstr(FILE *j, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	put32(j, s ? (uint32_t)n : 0xFFFFFFFFu);
 	if (n)
 		fwrite(s, 1, n, j);
+	return 4 + (uint64_t)n;
 }
 
 static uint32_t get32(FILE *j)
@@ -562,13 +565,13 @@ static void journal_row(struct pst_store *s, struct pst_folder *f, uint32_t nid,
 	put64(s->rows_j, ri->submit);
 	put64(s->rows_j, ri->delivery);
 	put64(s->rows_j, ri->modified);
-	putstr(s->rows_j, ri->klass);
-	putstr(s->rows_j, ri->subject);
-	putstr(s->rows_j, ri->sender);
-	putstr(s->rows_j, ri->to);
-	putstr(s->rows_j, ri->cc);
-	putstr(s->rows_j, ri->topic);
-	s->rows_off = (uint64_t)ftello(s->rows_j);
+	s->rows_off += 6 * 4 + 3 * 8;
+	s->rows_off += putstr(s->rows_j, ri->klass);
+	s->rows_off += putstr(s->rows_j, ri->subject);
+	s->rows_off += putstr(s->rows_j, ri->sender);
+	s->rows_off += putstr(s->rows_j, ri->to);
+	s->rows_off += putstr(s->rows_j, ri->cc);
+	s->rows_off += putstr(s->rows_j, ri->topic);
 	f->count++;
 	if (!(ri->flags & 0x01))
 		f->unread++;

@@ -81,6 +81,7 @@ struct mf_export_ctx {
 	                              * memory stays flat however many messages */
 	size_t npend;
 	struct pst_mapping *map;     /* the mapping CSV's rows (spilled, pst_mapping.h) */
+	struct pst_cs_keep cs;       /* the header converter, kept from file to file */
 };
 
 /* Remove .<name>.pst.tmp.<pid> files of processes that are gone. */
@@ -220,6 +221,7 @@ static int part_open(struct mf_export_ctx *c, struct mf_diag *d)
 	if ((rc = pst_store_open(&c->store, c->tmp, seed, dn, c->mb, d)) < 0)
 		return rc;
 	c->store.nb.nosync = 1;  /* pst_sync, before the ledger names it */
+	c->store.cs_keep = &c->cs;
 	c->open = 1;
 	for (size_t i = 0; i < c->nfolders; i++)
 		pst_store_folder(&c->store, c->folders[i], NULL);
@@ -580,6 +582,7 @@ static void pst_close(struct mf_export_ctx **pc)
 		close(c->outfd);
 	drop_folders(c);
 	pst_mapping_free(c->map);
+	pst_cs_keep_free(&c->cs);
 	if (c->pendf)
 		fclose(c->pendf);
 	free(c->sha);

@@ -291,6 +291,14 @@ uint8_t *pst_lzfu(const void *rtf, size_t n, size_t *out_len);
 struct mf_message;
 struct mf_mailbox;
 struct mf_charset;
+/* A converter the caller keeps from one store to the next (opening one,
+ * iconv_open and its tables, costs about 0.3 million instructions): set
+ * pst_store.cs_keep after pst_store_open; pst_cs_keep_free at the end. */
+struct pst_cs_keep {
+	struct mf_charset *cs;
+	char *name;
+};
+void pst_cs_keep_free(struct pst_cs_keep *k);
 
 /* A folder of the store being written. */
 struct pst_folder {
@@ -327,6 +335,7 @@ struct pst_store {
 	uint64_t messages;
 	struct mf_charset *cs;   /* converter for source header blocks */
 	char *cs_name;
+	struct pst_cs_keep *cs_keep;  /* the caller's, kept across stores (or NULL) */
 	/* rendering of addresses (core/mime.h) */
 	const struct mf_mailbox *mb;
 	/* contacts and tasks (pst_contact.c, pst_task.c) */
