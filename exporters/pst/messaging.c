@@ -110,12 +110,56 @@ static void entry_id(uint8_t out[24], const uint8_t uid[16], uint32_t nid)
 }
 
 /* Write an empty (or given) table node. */
-static void table_node(struct pst_store *s, uint32_t nid, const struct pst_tcdef *def)
+/* An empty table (no row): its node's data is one block whose bytes depend
+ * on the columns alone (a heap holding the TCINFO and an empty row index),
+ * the same in every file.  A store has about 25 of them (the templates, the
+ * FAI tables, the hierarchy and contents tables of empty folders); their
+ * bytes are built once per thread (export workers are threads) and each
+ * file gets a copy, as the same one block at the same point of the file. */
+#define EMPTY_TABLE_MAX 1024
+#define EMPTY_TABLES 16
+static _Thread_local struct {
+	const struct pst_tcdef *def;
+	int streaming;
+	size_t len;
+	uint8_t b[EMPTY_TABLE_MAX];
+} empty_memo[EMPTY_TABLES];
+static _Thread_local unsigned n_empty_memo;
+
+static void empty_table(struct pst_store *s, const struct pst_tcdef *def, int streaming,
+			uint64_t *bd, uint64_t *bs)
 {
 	struct pst_tc t;
-	uint64_t bd, bs, bytes;
-	pst_tc_begin(&t, &s->nb, def, 0, 0);
-	pst_tc_end(&t, &bd, &bs, &bytes);
+	uint64_t bytes;
+	uint8_t buf[EMPTY_TABLE_MAX];
+	for (unsigned i = 0; i < n_empty_memo; i++)
+		if (empty_memo[i].def == def && empty_memo[i].streaming == streaming) {
+			*bd = pst_ndb_block(&s->nb, empty_memo[i].b, empty_memo[i].len, 0);
+			*bs = 0;
+			return;
+		}
+	s->nb.cap = buf;
+	s->nb.cap_max = sizeof(buf);
+	s->nb.cap_len = 0;
+	s->nb.cap_n = 0;
+	pst_tc_begin(&t, &s->nb, def, 0, streaming);
+	pst_tc_end(&t, bd, bs, &bytes);
+	s->nb.cap = NULL;
+	/* kept only when it was one data block and nothing else */
+	if (!s->nb.err && *bs == 0 && s->nb.cap_n == 1 && s->nb.cap_len &&
+	    n_empty_memo < EMPTY_TABLES) {
+		empty_memo[n_empty_memo].def = def;
+		empty_memo[n_empty_memo].streaming = streaming;
+		empty_memo[n_empty_memo].len = s->nb.cap_len;
+		memcpy(empty_memo[n_empty_memo].b, buf, s->nb.cap_len);
+		n_empty_memo++;
+	}
+}
+
+static void table_node(struct pst_store *s, uint32_t nid, const struct pst_tcdef *def)
+{
+	uint64_t bd, bs;
+	empty_table(s, def, 0, &bd, &bs);
 	pst_ndb_node(&s->nb, nid, bd, bs, 0);
 }
 
@@ -651,6 +695,11 @@ static void contents_table(struct pst_store *s, const struct pst_folder *f)
 {
 	struct pst_tc t;
 	uint64_t bd, bs, bytes;
+	if (!f->count && !f->nruns) {
+		empty_table(s, &pst_tc_contents, 1, &bd, &bs);
+		pst_ndb_node(&s->nb, f->nid - NT_FOLDER + NT_CONTENTS, bd, bs, 0);
+		return;
+	}
 	pst_tc_begin(&t, &s->nb, &pst_tc_contents, f->count, 1);
 	fflush(s->rows_j);
 	for (size_t r = 0; r < f->nruns; r++) {
@@ -761,16 +810,20 @@ static void folder_nodes(struct pst_store *s, const struct pst_folder *f)
 	if (nk)
 		qsort(kids, nk, sizeof(*kids), cmp_u32);
 	/* hierarchy */
-	pst_tc_begin(&t, &s->nb, &pst_tc_hier, nk, 0);
-	for (size_t i = 0; i < nk; i++) {
-		const struct pst_folder *k = by_nid(s, kids[i]);
-		if (!k)
-			hier_row(&t, NID_SPAM, "SPAM Search Folder 2", 0, 0, 0, NULL);
-		else
-			hier_row(&t, k->nid, k->name, k->count, k->unread, has_children(s, k->nid),
-				 k->klass);
+	if (!nk) {
+		empty_table(s, &pst_tc_hier, 0, &bd, &bs);
+	} else {
+		pst_tc_begin(&t, &s->nb, &pst_tc_hier, nk, 0);
+		for (size_t i = 0; i < nk; i++) {
+			const struct pst_folder *k = by_nid(s, kids[i]);
+			if (!k)
+				hier_row(&t, NID_SPAM, "SPAM Search Folder 2", 0, 0, 0, NULL);
+			else
+				hier_row(&t, k->nid, k->name, k->count, k->unread,
+					 has_children(s, k->nid), k->klass);
+		}
+		pst_tc_end(&t, &bd, &bs, &bytes);
 	}
-	pst_tc_end(&t, &bd, &bs, &bytes);
 	pst_ndb_node(&s->nb, f->nid - NT_FOLDER + NT_HIER, bd, bs, 0);
 	free(kids);
 	contents_table(s, f);

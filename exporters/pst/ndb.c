@@ -360,6 +360,10 @@ uint64_t pst_ndb_block(struct pst_ndb *nb, const void *data, size_t n, int inter
 		nb->err = EFBIG;
 		return 0;
 	}
+	if (nb->cap && nb->cap_n++ == 0 && !internal && n <= nb->cap_max) {
+		memcpy(nb->cap, data, n);
+		nb->cap_len = n;
+	}
 	bid = nb->next_bid | (internal ? 2u : 0u);
 	nb->next_bid += 4;
 	sz = (n + 16 + 63) / 64 * 64;

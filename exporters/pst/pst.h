@@ -113,6 +113,11 @@ struct pst_ndb {
 	size_t nsmall, capsmall;
 	uint64_t nblocks, nnodes;
 	uint64_t payload;        /* bytes of block payload written */
+	/* while cap is set: the number of blocks written, and a copy of the
+	 * first one's data when it is a data block of at most cap_max bytes */
+	uint8_t *cap;
+	size_t cap_len, cap_max;
+	unsigned cap_n;
 };
 
 struct pst_nbt_rec {
