@@ -392,15 +392,19 @@ static int put_event(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		     const struct mf_calendar_item *it, struct mf_put_result *res, struct mf_diag *d)
 {
 	struct mf_diag d2;
+	struct icalcomponent_impl *root = NULL;
 	uint64_t bytes = 0;
 	int rc;
 	mf_diag_clear(&d2);
-	/* what the iCalendar exporter refuses (unknown zones, no UID, ...) */
-	rc = mf_ical_check_item(it->ical ? it->ical : "", &d2);
+	/* what the iCalendar exporter refuses (unknown zones, no UID, ...);
+	 * the item parsed for that check is the one written */
+	rc = mf_ical_parse_item(&root, it->ical ? it->ical : "", &d2);
 	if (rc == MF_OK) {
-		if ((rc = ensure_open(c, (it->ical ? strlen(it->ical) : 0) * 2 + 4096, d)) < 0)
+		if ((rc = ensure_open(c, (it->ical ? strlen(it->ical) : 0) * 2 + 4096, d)) < 0) {
+			mf_ical_item_free(&root);
 			return rc;
-		rc = pst_store_appointment(&c->store, it->ical, c->tzid, &bytes, &d2);
+		}
+		rc = pst_store_appointment(&c->store, root, c->tzid, &bytes, &d2);
 	}
 	if (rc == MF_EIO) {
 		*d = d2;

@@ -413,10 +413,12 @@ extern const uint8_t pst_psetid_address[16], pst_psetid_task[16], pst_psetid_com
 void pst_store_row(struct pst_store *s, struct pst_folder *f, uint32_t nid, uint64_t bd,
 		   uint64_t bs, const struct pst_rowinfo *ri);
 struct pst_folder *pst_store_folder_nid(struct pst_store *s, uint32_t nid);
-/* pst_appt.c: one staged calendar event (iCalendar text) as IPM.Appointment
- * in the store's Calendar folder; tzid is the post office's zone (for
- * all-day and floating times).  *bytes gets its size. */
-int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzid,
+/* pst_appt.c: one staged calendar event as IPM.Appointment in the store's
+ * Calendar folder, given as parsed by mf_ical_parse_item (root: its
+ * VEVENTs are the children; taken over and freed); tzid is the post
+ * office's zone (for all-day and floating times).  *bytes gets its size. */
+struct icalcomponent_impl;
+int pst_store_appointment(struct pst_store *s, struct icalcomponent_impl *root, const char *tzid,
 			  uint64_t *bytes, struct mf_diag *d);
 
 /* pst_contact.c / pst_task.c */

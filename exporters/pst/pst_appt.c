@@ -757,10 +757,10 @@ static void exception_attach(struct pst_store *s, const struct ev *m, const stru
 
 /* ---- the appointment ---- */
 
-int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzid,
+int pst_store_appointment(struct pst_store *s, icalcomponent *root, const char *tzid,
 			  uint64_t *bytes, struct mf_diag *d)
 {
-	icalcomponent *root, *c, *master = NULL;
+	icalcomponent *c, *master = NULL;
 	icaltimezone *deflt = zone_named(tzid);
 	struct ev m, *ov = NULL;
 	size_t nov = 0;
@@ -777,11 +777,12 @@ int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzi
 	size_t nchanged = 0;
 
 	memset(&ser, 0, sizeof(ser));
-	if (!f)
-		return mf_diag_set(d, MF_ERR, NULL, MF_NO_OFFSET, "no Calendar folder");
-	root = icalparser_parse_string(ical ? ical : "");
 	if (!root)
 		return mf_diag_set(d, MF_EFORMAT, NULL, MF_NO_OFFSET, "calendar item is not iCalendar");
+	if (!f) {
+		icalcomponent_free(root);
+		return mf_diag_set(d, MF_ERR, NULL, MF_NO_OFFSET, "no Calendar folder");
+	}
 	/* the series, then its overrides */
 	c = icalcomponent_isa(root) == ICAL_VEVENT_COMPONENT ? root :
 	    icalcomponent_get_first_component(root, ICAL_VEVENT_COMPONENT);
