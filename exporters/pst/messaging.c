@@ -393,13 +393,14 @@ static uint32_t new_folder(struct pst_store *s, uint32_t parent, const char *nam
 }
 
 int pst_store_open(struct pst_store *s, const char *path, const char *uid_seed,
-		   const char *display_name, const struct mf_mailbox *mb, struct mf_diag *d)
+		   const char *display_name, const struct mf_mailbox *mb, struct pst_journals *jp,
+		   struct mf_diag *d)
 {
 	int rc;
 	memset(s, 0, sizeof(*s));
-	if ((rc = pst_ndb_open(&s->nb, path, d)) < 0)
+	if ((rc = pst_ndb_open(&s->nb, path, jp, d)) < 0)
 		return rc;
-	s->rows_j = tmpfile();
+	s->rows_j = pst_journal_get(jp);
 	if (!s->rows_j) {
 		pst_ndb_abort(&s->nb);
 		return mf_diag_errno(d, MF_EIO, NULL, "cannot create a journal file");
@@ -435,9 +436,9 @@ int pst_store_open(struct pst_store *s, const char *path, const char *uid_seed,
 
 void pst_store_abort(struct pst_store *s)
 {
+	struct pst_journals *jp = s->nb.jp;
 	pst_ndb_abort(&s->nb);
-	if (s->rows_j)
-		fclose(s->rows_j);
+	pst_journal_put(jp, s->rows_j);
 	s->rows_j = NULL;
 	for (size_t i = 0; i < s->nf; i++) {
 		free(s->f[i].name);

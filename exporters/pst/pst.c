@@ -82,6 +82,7 @@ struct mf_export_ctx {
 	size_t npend;
 	struct pst_mapping *map;     /* the mapping CSV's rows (spilled, pst_mapping.h) */
 	struct pst_cs_keep cs;       /* the header converter, kept from file to file */
+	struct pst_journals jp;      /* the journal files, likewise */
 };
 
 /* Remove .<name>.pst.tmp.<pid> files of processes that are gone. */
@@ -218,7 +219,7 @@ static int part_open(struct mf_export_ctx *c, struct mf_diag *d)
 	snprintf(c->tmp, sizeof(c->tmp), "%s/.%s.tmp.%ld", c->out, name, (long)getpid());
 	part_path(c, c->final, sizeof(c->final), c->part);
 	snprintf(seed, sizeof(seed), "%s\n%d", c->alias, c->part);
-	if ((rc = pst_store_open(&c->store, c->tmp, seed, dn, c->mb, d)) < 0)
+	if ((rc = pst_store_open(&c->store, c->tmp, seed, dn, c->mb, &c->jp, d)) < 0)
 		return rc;
 	c->store.nb.nosync = 1;  /* pst_sync, before the ledger names it */
 	c->store.cs_keep = &c->cs;
@@ -532,7 +533,8 @@ static int write_directory(struct mf_export_ctx *c, struct mf_diag *d)
 	char *fin = mf_xasprintf("%s/directory.pst", c->out);
 	size_t n = 0;
 	int rc;
-	if ((rc = pst_store_open(&s, tmp, "directory", "Post office directory", NULL, d)) == MF_OK) {
+	if ((rc = pst_store_open(&s, tmp, "directory", "Post office directory", NULL, NULL, d)) ==
+	    MF_OK) {
 		if ((rc = pst_store_directory(&s, c->st, &n, d)) < 0)
 			pst_store_abort(&s);
 		else
@@ -587,6 +589,7 @@ static void pst_close(struct mf_export_ctx **pc)
 	drop_folders(c);
 	pst_mapping_free(c->map);
 	pst_cs_keep_free(&c->cs);
+	pst_journals_free(&c->jp);
 	if (c->pendf)
 		fclose(c->pendf);
 	free(c->sha);

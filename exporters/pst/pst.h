@@ -109,6 +109,7 @@ struct pst_ndb {
 	/* journals */
 	FILE *bbt_j;             /* (bid, ib, cb, cref) in BID order */
 	FILE *nbt_j;             /* (nid, bidData, bidSub, parent) of message nodes, NID order */
+	struct pst_journals *jp; /* where the journals go back (or NULL) */
 	struct pst_nbt_rec *small; /* the other nodes, sorted at the end */
 	size_t nsmall, capsmall;
 	uint64_t nblocks, nnodes;
@@ -126,8 +127,23 @@ struct pst_nbt_rec {
 	uint32_t pad;
 };
 
-/* Create the file at path (truncating it) and reserve the fixed area. */
-int pst_ndb_open(struct pst_ndb *nb, const char *path, struct mf_diag *d);
+/* The journal files (unnamed temporary files) a store uses, three, kept
+ * by the caller from one store to the next: a journal given back is
+ * emptied and kept instead of closed, and the next store takes it instead
+ * of creating one (an O_TMPFILE inode and four system calls each).  A NULL
+ * pool: every journal is new and closed at the end. */
+struct pst_journals {
+	FILE *f[3];
+	unsigned n;
+};
+FILE *pst_journal_get(struct pst_journals *p);
+void pst_journal_put(struct pst_journals *p, FILE *f);
+void pst_journals_free(struct pst_journals *p);
+
+/* Create the file at path (truncating it) and reserve the fixed area;
+ * its journals come from jp (may be NULL). */
+int pst_ndb_open(struct pst_ndb *nb, const char *path, struct pst_journals *jp,
+		 struct mf_diag *d);
 /* Write the B-trees, maps and header; close.  The file is complete. */
 int pst_ndb_finish(struct pst_ndb *nb, struct mf_diag *d);
 /* Close and remove everything (failure path). */
@@ -364,9 +380,11 @@ struct pst_store {
 #define NID_COMMON_VIEWS 0x8082u
 #define NID_SPAM 0x2223u
 
-/* Open a store file at path; uid_seed names it (alias and part). */
+/* Open a store file at path; uid_seed names it (alias and part); its
+ * journals come from jp and go back there (may be NULL). */
 int pst_store_open(struct pst_store *s, const char *path, const char *uid_seed,
-		   const char *display_name, const struct mf_mailbox *mb, struct mf_diag *d);
+		   const char *display_name, const struct mf_mailbox *mb, struct pst_journals *jp,
+		   struct mf_diag *d);
 /* The folder for a staged path (created with its parents); special is the
  * staged folder_special (inbox, sent, drafts, trash) or NULL. */
 struct pst_folder *pst_store_folder(struct pst_store *s, const char *path, const char *special);
