@@ -177,6 +177,18 @@ out:
 	return rc;
 }
 
+int mf_ical_parse_item(struct icalcomponent_impl **out, const char *ical, struct mf_diag *diag)
+{
+	return parse_item(out, ical ? ical : "", diag);
+}
+
+void mf_ical_item_free(struct icalcomponent_impl **item)
+{
+	if (*item)
+		icalcomponent_free(*item);
+	*item = NULL;
+}
+
 int mf_ical_check_item(const char *ical, struct mf_diag *diag)
 {
 	icalcomponent *root;

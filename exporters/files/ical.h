@@ -29,6 +29,13 @@ struct mf_ical_cal;
  * why.
  */
 int mf_ical_check_item(const char *ical, struct mf_diag *diag);
+/* The same check, keeping what it parsed: on MF_OK *out is the item as the
+ * children of a VCALENDAR (free it with mf_ical_item_free), else NULL.
+ * For an exporter that reads the item with libical next (export pst),
+ * which then parses it once instead of twice. */
+struct icalcomponent_impl;
+int mf_ical_parse_item(struct icalcomponent_impl **out, const char *ical, struct mf_diag *diag);
+void mf_ical_item_free(struct icalcomponent_impl **item);
 
 /* A new, empty calendar named name (X-WR-CALNAME; may be NULL). */
 struct mf_ical_cal *mf_ical_cal_new(const char *name);

@@ -326,22 +326,30 @@ static void header_block(struct mf_buf *out, const char *h)
 	}
 }
 
+void pst_cs_keep_free(struct pst_cs_keep *k)
+{
+	mf_charset_free(&k->cs);
+	free(k->name);
+	k->name = NULL;
+}
+
 /* The source header block in UTF-8: read in the message's code page
  * (converters are kept per store, one per code page met). */
 static char *utf8_of(struct pst_store *s, const char *charset, const void *p, size_t n)
 {
 	struct mf_buf b;
-	struct mf_charset *cs = NULL;
+	struct mf_charset *cs = NULL, **pcs = s->cs_keep ? &s->cs_keep->cs : &s->cs;
+	char **pname = s->cs_keep ? &s->cs_keep->name : &s->cs_name;
 	mf_buf_init(&b, MF_BUF_UNBOUNDED);
 	if (charset && *charset && !mf_utf8_valid(p, n)) {
-		if (s->cs && !mf_strcaseeq(s->cs_name, charset)) {
-			mf_charset_free(&s->cs);
-			free(s->cs_name);
-			s->cs_name = NULL;
+		if (*pcs && !mf_strcaseeq(*pname, charset)) {
+			mf_charset_free(pcs);
+			free(*pname);
+			*pname = NULL;
 		}
-		if (!s->cs && mf_charset_open(&s->cs, charset, NULL) == MF_OK)
-			s->cs_name = mf_xstrdup(charset);
-		cs = s->cs;
+		if (!*pcs && mf_charset_open(pcs, charset, NULL) == MF_OK)
+			*pname = mf_xstrdup(charset);
+		cs = *pcs;
 	}
 	if (!cs || mf_charset_to_utf8(cs, p, n, &b, NULL) < 0) {
 		mf_buf_reset(&b);

@@ -110,12 +110,56 @@ static void entry_id(uint8_t out[24], const uint8_t uid[16], uint32_t nid)
 }
 
 /* Write an empty (or given) table node. */
-static void table_node(struct pst_store *s, uint32_t nid, const struct pst_tcdef *def)
+/* An empty table (no row): its node's data is one block whose bytes depend
+ * on the columns alone (a heap holding the TCINFO and an empty row index),
+ * the same in every file.  A store has about 25 of them (the templates, the
+ * FAI tables, the hierarchy and contents tables of empty folders); their
+ * bytes are built once per thread (export workers are threads) and each
+ * file gets a copy, as the same one block at the same point of the file. */
+#define EMPTY_TABLE_MAX 1024
+#define EMPTY_TABLES 16
+static _Thread_local struct {
+	const struct pst_tcdef *def;
+	int streaming;
+	size_t len;
+	uint8_t b[EMPTY_TABLE_MAX];
+} empty_memo[EMPTY_TABLES];
+static _Thread_local unsigned n_empty_memo;
+
+static void empty_table(struct pst_store *s, const struct pst_tcdef *def, int streaming,
+			uint64_t *bd, uint64_t *bs)
 {
 	struct pst_tc t;
-	uint64_t bd, bs, bytes;
-	pst_tc_begin(&t, &s->nb, def, 0, 0);
-	pst_tc_end(&t, &bd, &bs, &bytes);
+	uint64_t bytes;
+	uint8_t buf[EMPTY_TABLE_MAX];
+	for (unsigned i = 0; i < n_empty_memo; i++)
+		if (empty_memo[i].def == def && empty_memo[i].streaming == streaming) {
+			*bd = pst_ndb_block(&s->nb, empty_memo[i].b, empty_memo[i].len, 0);
+			*bs = 0;
+			return;
+		}
+	s->nb.cap = buf;
+	s->nb.cap_max = sizeof(buf);
+	s->nb.cap_len = 0;
+	s->nb.cap_n = 0;
+	pst_tc_begin(&t, &s->nb, def, 0, streaming);
+	pst_tc_end(&t, bd, bs, &bytes);
+	s->nb.cap = NULL;
+	/* kept only when it was one data block and nothing else */
+	if (!s->nb.err && *bs == 0 && s->nb.cap_n == 1 && s->nb.cap_len &&
+	    n_empty_memo < EMPTY_TABLES) {
+		empty_memo[n_empty_memo].def = def;
+		empty_memo[n_empty_memo].streaming = streaming;
+		empty_memo[n_empty_memo].len = s->nb.cap_len;
+		memcpy(empty_memo[n_empty_memo].b, buf, s->nb.cap_len);
+		n_empty_memo++;
+	}
+}
+
+static void table_node(struct pst_store *s, uint32_t nid, const struct pst_tcdef *def)
+{
+	uint64_t bd, bs;
+	empty_table(s, def, 0, &bd, &bs);
 	pst_ndb_node(&s->nb, nid, bd, bs, 0);
 }
 
@@ -349,13 +393,14 @@ static uint32_t new_folder(struct pst_store *s, uint32_t parent, const char *nam
 }
 
 int pst_store_open(struct pst_store *s, const char *path, const char *uid_seed,
-		   const char *display_name, const struct mf_mailbox *mb, struct mf_diag *d)
+		   const char *display_name, const struct mf_mailbox *mb, struct pst_journals *jp,
+		   struct mf_diag *d)
 {
 	int rc;
 	memset(s, 0, sizeof(*s));
-	if ((rc = pst_ndb_open(&s->nb, path, d)) < 0)
+	if ((rc = pst_ndb_open(&s->nb, path, jp, d)) < 0)
 		return rc;
-	s->rows_j = tmpfile();
+	s->rows_j = pst_journal_get(jp);
 	if (!s->rows_j) {
 		pst_ndb_abort(&s->nb);
 		return mf_diag_errno(d, MF_EIO, NULL, "cannot create a journal file");
@@ -391,9 +436,9 @@ int pst_store_open(struct pst_store *s, const char *path, const char *uid_seed,
 
 void pst_store_abort(struct pst_store *s)
 {
+	struct pst_journals *jp = s->nb.jp;
 	pst_ndb_abort(&s->nb);
-	if (s->rows_j)
-		fclose(s->rows_j);
+	pst_journal_put(jp, s->rows_j);
 	s->rows_j = NULL;
 	for (size_t i = 0; i < s->nf; i++) {
 		free(s->f[i].name);
@@ -499,12 +544,15 @@ static void put64(FILE *j, uint64_t v)
 	fwrite(b, 1, 8, j);
 }
 
-static void putstr(FILE *j, const char *s)
+/* Returns the bytes it wrote (the journal's offset is counted, not asked
+ * of the stream: ftello on a stream being written is an lseek). */
+static uint64_t putstr(FILE *j, const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	put32(j, s ? (uint32_t)n : 0xFFFFFFFFu);
 	if (n)
 		fwrite(s, 1, n, j);
+	return 4 + (uint64_t)n;
 }
 
 static uint32_t get32(FILE *j)
@@ -562,13 +610,13 @@ static void journal_row(struct pst_store *s, struct pst_folder *f, uint32_t nid,
 	put64(s->rows_j, ri->submit);
 	put64(s->rows_j, ri->delivery);
 	put64(s->rows_j, ri->modified);
-	putstr(s->rows_j, ri->klass);
-	putstr(s->rows_j, ri->subject);
-	putstr(s->rows_j, ri->sender);
-	putstr(s->rows_j, ri->to);
-	putstr(s->rows_j, ri->cc);
-	putstr(s->rows_j, ri->topic);
-	s->rows_off = (uint64_t)ftello(s->rows_j);
+	s->rows_off += 6 * 4 + 3 * 8;
+	s->rows_off += putstr(s->rows_j, ri->klass);
+	s->rows_off += putstr(s->rows_j, ri->subject);
+	s->rows_off += putstr(s->rows_j, ri->sender);
+	s->rows_off += putstr(s->rows_j, ri->to);
+	s->rows_off += putstr(s->rows_j, ri->cc);
+	s->rows_off += putstr(s->rows_j, ri->topic);
 	f->count++;
 	if (!(ri->flags & 0x01))
 		f->unread++;
@@ -648,6 +696,11 @@ static void contents_table(struct pst_store *s, const struct pst_folder *f)
 {
 	struct pst_tc t;
 	uint64_t bd, bs, bytes;
+	if (!f->count && !f->nruns) {
+		empty_table(s, &pst_tc_contents, 1, &bd, &bs);
+		pst_ndb_node(&s->nb, f->nid - NT_FOLDER + NT_CONTENTS, bd, bs, 0);
+		return;
+	}
 	pst_tc_begin(&t, &s->nb, &pst_tc_contents, f->count, 1);
 	fflush(s->rows_j);
 	for (size_t r = 0; r < f->nruns; r++) {
@@ -758,16 +811,20 @@ static void folder_nodes(struct pst_store *s, const struct pst_folder *f)
 	if (nk)
 		qsort(kids, nk, sizeof(*kids), cmp_u32);
 	/* hierarchy */
-	pst_tc_begin(&t, &s->nb, &pst_tc_hier, nk, 0);
-	for (size_t i = 0; i < nk; i++) {
-		const struct pst_folder *k = by_nid(s, kids[i]);
-		if (!k)
-			hier_row(&t, NID_SPAM, "SPAM Search Folder 2", 0, 0, 0, NULL);
-		else
-			hier_row(&t, k->nid, k->name, k->count, k->unread, has_children(s, k->nid),
-				 k->klass);
+	if (!nk) {
+		empty_table(s, &pst_tc_hier, 0, &bd, &bs);
+	} else {
+		pst_tc_begin(&t, &s->nb, &pst_tc_hier, nk, 0);
+		for (size_t i = 0; i < nk; i++) {
+			const struct pst_folder *k = by_nid(s, kids[i]);
+			if (!k)
+				hier_row(&t, NID_SPAM, "SPAM Search Folder 2", 0, 0, 0, NULL);
+			else
+				hier_row(&t, k->nid, k->name, k->count, k->unread,
+					 has_children(s, k->nid), k->klass);
+		}
+		pst_tc_end(&t, &bd, &bs, &bytes);
 	}
-	pst_tc_end(&t, &bd, &bs, &bytes);
 	pst_ndb_node(&s->nb, f->nid - NT_FOLDER + NT_HIER, bd, bs, 0);
 	free(kids);
 	contents_table(s, f);

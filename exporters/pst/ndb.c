@@ -296,7 +296,34 @@ static uint64_t nb_alloc(struct pst_ndb *nb, uint64_t size, uint64_t align)
 
 /* ---- open / abort ---- */
 
-int pst_ndb_open(struct pst_ndb *nb, const char *path, struct mf_diag *d)
+FILE *pst_journal_get(struct pst_journals *p)
+{
+	if (p && p->n)
+		return p->f[--p->n];
+	return tmpfile();
+}
+
+void pst_journal_put(struct pst_journals *p, FILE *f)
+{
+	if (!f)
+		return;
+	clearerr(f);
+	if (p && p->n < sizeof(p->f) / sizeof(p->f[0]) && fseeko(f, 0, SEEK_SET) == 0 &&
+	    ftruncate(fileno(f), 0) == 0 && !ferror(f)) {
+		p->f[p->n++] = f;
+		return;
+	}
+	fclose(f);
+}
+
+void pst_journals_free(struct pst_journals *p)
+{
+	while (p->n)
+		fclose(p->f[--p->n]);
+}
+
+int pst_ndb_open(struct pst_ndb *nb, const char *path, struct pst_journals *jp,
+		 struct mf_diag *d)
 {
 	static const uint32_t rgnid0[32] = { 0x400, 0x400, 0x400, 0x4000, 0x10000, 0x400, 0x400,
 		0x400, 0x8000, 0x400, 0x400, 0x400, 0x400, 0x400, 0x400, 0x400, 0x400, 0x400,
@@ -308,8 +335,9 @@ int pst_ndb_open(struct pst_ndb *nb, const char *path, struct mf_diag *d)
 	if (nb->fd < 0)
 		return mf_diag_errno(d, MF_EIO, path, "cannot create");
 	nb->path = mf_xstrdup(path);
-	nb->bbt_j = tmpfile();
-	nb->nbt_j = tmpfile();
+	nb->jp = jp;
+	nb->bbt_j = pst_journal_get(jp);
+	nb->nbt_j = pst_journal_get(jp);
 	if (!nb->bbt_j || !nb->nbt_j) {
 		pst_ndb_abort(nb);
 		return mf_diag_errno(d, MF_EIO, NULL, "cannot create a journal file");
@@ -330,10 +358,8 @@ void pst_ndb_abort(struct pst_ndb *nb)
 			unlink(nb->path);
 	}
 	nb->fd = -1;
-	if (nb->bbt_j)
-		fclose(nb->bbt_j);
-	if (nb->nbt_j)
-		fclose(nb->nbt_j);
+	pst_journal_put(nb->jp, nb->bbt_j);
+	pst_journal_put(nb->jp, nb->nbt_j);
 	nb->bbt_j = nb->nbt_j = NULL;
 	free(nb->small);
 	nb->small = NULL;
@@ -359,6 +385,10 @@ uint64_t pst_ndb_block(struct pst_ndb *nb, const void *data, size_t n, int inter
 	if (n > PST_BLOCK_DATA) {
 		nb->err = EFBIG;
 		return 0;
+	}
+	if (nb->cap && nb->cap_n++ == 0 && !internal && n <= nb->cap_max) {
+		memcpy(nb->cap, data, n);
+		nb->cap_len = n;
 	}
 	bid = nb->next_bid | (internal ? 2u : 0u);
 	nb->next_bid += 4;

@@ -81,6 +81,8 @@ struct mf_export_ctx {
 	                              * memory stays flat however many messages */
 	size_t npend;
 	struct pst_mapping *map;     /* the mapping CSV's rows (spilled, pst_mapping.h) */
+	struct pst_cs_keep cs;       /* the header converter, kept from file to file */
+	struct pst_journals jp;      /* the journal files, likewise */
 };
 
 /* Remove .<name>.pst.tmp.<pid> files of processes that are gone. */
@@ -217,9 +219,10 @@ static int part_open(struct mf_export_ctx *c, struct mf_diag *d)
 	snprintf(c->tmp, sizeof(c->tmp), "%s/.%s.tmp.%ld", c->out, name, (long)getpid());
 	part_path(c, c->final, sizeof(c->final), c->part);
 	snprintf(seed, sizeof(seed), "%s\n%d", c->alias, c->part);
-	if ((rc = pst_store_open(&c->store, c->tmp, seed, dn, c->mb, d)) < 0)
+	if ((rc = pst_store_open(&c->store, c->tmp, seed, dn, c->mb, &c->jp, d)) < 0)
 		return rc;
 	c->store.nb.nosync = 1;  /* pst_sync, before the ledger names it */
+	c->store.cs_keep = &c->cs;
 	c->open = 1;
 	for (size_t i = 0; i < c->nfolders; i++)
 		pst_store_folder(&c->store, c->folders[i], NULL);
@@ -390,15 +393,19 @@ static int put_event(struct mf_export_ctx *c, const struct mf_mailbox *mb,
 		     const struct mf_calendar_item *it, struct mf_put_result *res, struct mf_diag *d)
 {
 	struct mf_diag d2;
+	struct icalcomponent_impl *root = NULL;
 	uint64_t bytes = 0;
 	int rc;
 	mf_diag_clear(&d2);
-	/* what the iCalendar exporter refuses (unknown zones, no UID, ...) */
-	rc = mf_ical_check_item(it->ical ? it->ical : "", &d2);
+	/* what the iCalendar exporter refuses (unknown zones, no UID, ...);
+	 * the item parsed for that check is the one written */
+	rc = mf_ical_parse_item(&root, it->ical ? it->ical : "", &d2);
 	if (rc == MF_OK) {
-		if ((rc = ensure_open(c, (it->ical ? strlen(it->ical) : 0) * 2 + 4096, d)) < 0)
+		if ((rc = ensure_open(c, (it->ical ? strlen(it->ical) : 0) * 2 + 4096, d)) < 0) {
+			mf_ical_item_free(&root);
 			return rc;
-		rc = pst_store_appointment(&c->store, it->ical, c->tzid, &bytes, &d2);
+		}
+		rc = pst_store_appointment(&c->store, root, c->tzid, &bytes, &d2);
 	}
 	if (rc == MF_EIO) {
 		*d = d2;
@@ -526,7 +533,8 @@ static int write_directory(struct mf_export_ctx *c, struct mf_diag *d)
 	char *fin = mf_xasprintf("%s/directory.pst", c->out);
 	size_t n = 0;
 	int rc;
-	if ((rc = pst_store_open(&s, tmp, "directory", "Post office directory", NULL, d)) == MF_OK) {
+	if ((rc = pst_store_open(&s, tmp, "directory", "Post office directory", NULL, NULL, d)) ==
+	    MF_OK) {
 		if ((rc = pst_store_directory(&s, c->st, &n, d)) < 0)
 			pst_store_abort(&s);
 		else
@@ -580,6 +588,8 @@ static void pst_close(struct mf_export_ctx **pc)
 		close(c->outfd);
 	drop_folders(c);
 	pst_mapping_free(c->map);
+	pst_cs_keep_free(&c->cs);
+	pst_journals_free(&c->jp);
 	if (c->pendf)
 		fclose(c->pendf);
 	free(c->sha);

@@ -109,10 +109,16 @@ struct pst_ndb {
 	/* journals */
 	FILE *bbt_j;             /* (bid, ib, cb, cref) in BID order */
 	FILE *nbt_j;             /* (nid, bidData, bidSub, parent) of message nodes, NID order */
+	struct pst_journals *jp; /* where the journals go back (or NULL) */
 	struct pst_nbt_rec *small; /* the other nodes, sorted at the end */
 	size_t nsmall, capsmall;
 	uint64_t nblocks, nnodes;
 	uint64_t payload;        /* bytes of block payload written */
+	/* while cap is set: the number of blocks written, and a copy of the
+	 * first one's data when it is a data block of at most cap_max bytes */
+	uint8_t *cap;
+	size_t cap_len, cap_max;
+	unsigned cap_n;
 };
 
 struct pst_nbt_rec {
@@ -121,8 +127,23 @@ struct pst_nbt_rec {
 	uint32_t pad;
 };
 
-/* Create the file at path (truncating it) and reserve the fixed area. */
-int pst_ndb_open(struct pst_ndb *nb, const char *path, struct mf_diag *d);
+/* The journal files (unnamed temporary files) a store uses, three, kept
+ * by the caller from one store to the next: a journal given back is
+ * emptied and kept instead of closed, and the next store takes it instead
+ * of creating one (an O_TMPFILE inode and four system calls each).  A NULL
+ * pool: every journal is new and closed at the end. */
+struct pst_journals {
+	FILE *f[3];
+	unsigned n;
+};
+FILE *pst_journal_get(struct pst_journals *p);
+void pst_journal_put(struct pst_journals *p, FILE *f);
+void pst_journals_free(struct pst_journals *p);
+
+/* Create the file at path (truncating it) and reserve the fixed area;
+ * its journals come from jp (may be NULL). */
+int pst_ndb_open(struct pst_ndb *nb, const char *path, struct pst_journals *jp,
+		 struct mf_diag *d);
 /* Write the B-trees, maps and header; close.  The file is complete. */
 int pst_ndb_finish(struct pst_ndb *nb, struct mf_diag *d);
 /* Close and remove everything (failure path). */
@@ -291,6 +312,14 @@ uint8_t *pst_lzfu(const void *rtf, size_t n, size_t *out_len);
 struct mf_message;
 struct mf_mailbox;
 struct mf_charset;
+/* A converter the caller keeps from one store to the next (opening one,
+ * iconv_open and its tables, costs about 0.3 million instructions): set
+ * pst_store.cs_keep after pst_store_open; pst_cs_keep_free at the end. */
+struct pst_cs_keep {
+	struct mf_charset *cs;
+	char *name;
+};
+void pst_cs_keep_free(struct pst_cs_keep *k);
 
 /* A folder of the store being written. */
 struct pst_folder {
@@ -327,6 +356,7 @@ struct pst_store {
 	uint64_t messages;
 	struct mf_charset *cs;   /* converter for source header blocks */
 	char *cs_name;
+	struct pst_cs_keep *cs_keep;  /* the caller's, kept across stores (or NULL) */
 	/* rendering of addresses (core/mime.h) */
 	const struct mf_mailbox *mb;
 	/* contacts and tasks (pst_contact.c, pst_task.c) */
@@ -350,9 +380,11 @@ struct pst_store {
 #define NID_COMMON_VIEWS 0x8082u
 #define NID_SPAM 0x2223u
 
-/* Open a store file at path; uid_seed names it (alias and part). */
+/* Open a store file at path; uid_seed names it (alias and part); its
+ * journals come from jp and go back there (may be NULL). */
 int pst_store_open(struct pst_store *s, const char *path, const char *uid_seed,
-		   const char *display_name, const struct mf_mailbox *mb, struct mf_diag *d);
+		   const char *display_name, const struct mf_mailbox *mb, struct pst_journals *jp,
+		   struct mf_diag *d);
 /* The folder for a staged path (created with its parents); special is the
  * staged folder_special (inbox, sent, drafts, trash) or NULL. */
 struct pst_folder *pst_store_folder(struct pst_store *s, const char *path, const char *special);
@@ -399,10 +431,12 @@ extern const uint8_t pst_psetid_address[16], pst_psetid_task[16], pst_psetid_com
 void pst_store_row(struct pst_store *s, struct pst_folder *f, uint32_t nid, uint64_t bd,
 		   uint64_t bs, const struct pst_rowinfo *ri);
 struct pst_folder *pst_store_folder_nid(struct pst_store *s, uint32_t nid);
-/* pst_appt.c: one staged calendar event (iCalendar text) as IPM.Appointment
- * in the store's Calendar folder; tzid is the post office's zone (for
- * all-day and floating times).  *bytes gets its size. */
-int pst_store_appointment(struct pst_store *s, const char *ical, const char *tzid,
+/* pst_appt.c: one staged calendar event as IPM.Appointment in the store's
+ * Calendar folder, given as parsed by mf_ical_parse_item (root: its
+ * VEVENTs are the children; taken over and freed); tzid is the post
+ * office's zone (for all-day and floating times).  *bytes gets its size. */
+struct icalcomponent_impl;
+int pst_store_appointment(struct pst_store *s, struct icalcomponent_impl *root, const char *tzid,
 			  uint64_t *bytes, struct mf_diag *d);
 
 /* pst_contact.c / pst_task.c */

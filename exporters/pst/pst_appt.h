@@ -50,6 +50,12 @@ uint8_t *pst_recur_blob(const struct pst_recur *r, struct pst_recur_exc *x, size
 /* Calendar arithmetic: days since 1970 of a Gregorian date and back,
  * minutes since 1601 of a local date and time, day of week (0 Sunday). */
 int64_t pst_days_civil(int y, int m, int d);
+/* The occurrences of a plain RRULE from a floating DTSTART, counted
+ * without libical's iterator (pst_appt.c); 0 when the rule is not plain. */
+struct icalrecurrencetype;
+struct icaltimetype;
+int pst_rrule_walk(const struct icalrecurrencetype *rr, const struct icaltimetype *ds,
+		   uint32_t limit, uint32_t *n, struct icaltimetype *last);
 void pst_civil_days(int64_t days, int *y, int *m, int *d);
 int64_t pst_min1601(int y, int mo, int d, int h, int mi);
 int pst_dow(int64_t days);

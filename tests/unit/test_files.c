@@ -10,6 +10,9 @@
 #include "exporters/files/ical.h"
 #include "exporters/pst/pst.h"
 #include "exporters/pst/pst_mapping.h"
+#include "exporters/pst/pst_appt.h"
+
+#include <libical/ical.h>
 
 #include <dirent.h>
 #include <malloc.h>
@@ -472,6 +475,96 @@ static void pst_crc_slicing(void)
 	T_EQ_INT(pst_crc(0, "123456789", 9) == 0x2DFD2D88u, 1);
 }
 
+/* pst_rrule_walk (the plain rules counted without libical's iterator)
+ * against libical's iterator, as pst_appt.c's series_of runs it, on random
+ * rules: DAILY and WEEKLY, intervals 1 to 3, BYDAY sets, COUNT, UNTIL or
+ * neither, DTSTART from 1990 to 2036 (series that run past 2037 too).
+ * Where the walk takes a rule, the count, the last date and "DTSTART is the
+ * first occurrence" must be libical's. */
+static int rnd(uint32_t *x, int k)
+{
+	*x = *x * 1103515245u + 12345u;
+	return (int)((*x >> 8) % (uint32_t)k);
+}
+#define RND(k) rnd(&x, (k))
+
+static void pst_rrule_walk_libical(void)
+{
+	static const char *const dn[7] = { "SU", "MO", "TU", "WE", "TH", "FR", "SA" };
+	uint32_t x = 4242;
+	int taken = 0, bad = 0;
+	for (int i = 0; i < 3000; i++) {
+		char rule[200], *p = rule;
+		struct icalrecurrencetype rr;
+		struct icaltimetype ds = icaltime_null_time(), wl, ll, t;
+		uint32_t wn = 0, ln = 0, limit;
+		icalrecur_iterator *it;
+		int mask, first_ok = 1, unt, daily;
+		ds.year = 1990 + RND(47);
+		ds.month = 1 + RND(12);
+		ds.day = 1 + RND(28);
+		ds.hour = RND(24);
+		ds.minute = RND(4) * 15;
+		ds.second = RND(3) ? 0 : 59;
+		mask = RND(4) ? RND(128) : 0;
+		unt = RND(3);
+		daily = RND(2);
+		int interval = RND(3) ? 1 : 2 + RND(2);
+		p += sprintf(p, "FREQ=%s;INTERVAL=%d", daily ? "DAILY" : "WEEKLY", interval);
+		if (unt == 0) {
+			int big = RND(4) == 0;
+			p += sprintf(p, ";COUNT=%d", 1 + RND(big ? 700 : 60));
+		} else if (unt == 1 && RND(2)) {
+			int uy = 1990 + RND(50), um = 1 + RND(12), ud = 1 + RND(28), uh = RND(24);
+			int umi = RND(4) * 15, us = RND(2) * 59;
+			p += sprintf(p, ";UNTIL=%04d%02d%02dT%02d%02d%02d", uy, um, ud, uh, umi, us);
+		} else if (unt == 1) {
+			/* UNTIL at an occurrence's time, a second before or after */
+			int uy, um, ud, sec = ds.hour * 3600 + ds.minute * 60 + ds.second + RND(3) - 1;
+			pst_civil_days(pst_days_civil(ds.year, ds.month, ds.day) + RND(400) +
+				       (sec < 0 ? -1 : sec >= 86400 ? 1 : 0), &uy, &um, &ud);
+			sec = (sec + 86400) % 86400;
+			p += sprintf(p, ";UNTIL=%04d%02d%02dT%02d%02d%02d", uy, um, ud, sec / 3600,
+				     sec / 60 % 60, sec % 60);
+		}
+		for (int d = 0, first = 1; d < 7; d++)
+			if (mask & (1 << d)) {
+				p += sprintf(p, "%s%s", first ? ";BYDAY=" : ",", dn[d]);
+				first = 0;
+			}
+		rr = icalrecurrencetype_from_string(rule);
+		limit = rr.count > 0 || !icaltime_is_null_time(rr.until) ? 100000 : 1;
+		if (!pst_rrule_walk(&rr, &ds, limit, &wn, &wl))
+			continue;
+		taken++;
+		ll = ds;
+		it = icalrecur_iterator_new(rr, ds);
+		T_ASSERT(it != NULL);
+		if (!it)
+			return;
+		for (t = icalrecur_iterator_next(it); !icaltime_is_null_time(t) && ln < limit;
+		     t = icalrecur_iterator_next(it)) {
+			if (ln == 0 && icaltime_compare(t, ds) != 0)
+				first_ok = 0;
+			ll = t;
+			ln++;
+		}
+		icalrecur_iterator_free(it);
+		if (!first_ok || wn != ln ||
+		    (ln && (wl.year != ll.year || wl.month != ll.month || wl.day != ll.day))) {
+			if (bad++ < 5)
+				fprintf(stderr, "rrule walk: %s from %04d-%02d-%02dT%02d:%02d:%02d: "
+					"%u to %04d-%02d-%02d, libical %u to %04d-%02d-%02d%s\n", rule,
+					ds.year, ds.month, ds.day, ds.hour, ds.minute, ds.second, wn,
+					wl.year, wl.month, wl.day, ln, ll.year, ll.month, ll.day,
+					first_ok ? "" : " (DTSTART not first)");
+		}
+	}
+	T_EQ_INT(bad, 0);
+	T_ASSERT(taken > 1000);
+}
+#undef RND
+
 /* ---- the PST mapping CSV (exporters/pst/pst_mapping.c) ---- */
 
 static void put_file(const char *dir, const char *name, const char *data, size_t len)
@@ -669,6 +762,7 @@ const struct t_case t_files[] = {
 	{ "pst: the mapping CSV names directory.pst, nothing left behind", pst_mapping_directory },
 	{ "pst: the mapping CSV's rows do not stay in memory", pst_mapping_flat },
 	{ "pst: CRC by slices equals the bytewise CRC", pst_crc_slicing },
+	{ "pst: plain RRULEs counted without libical's iterator count as libical", pst_rrule_walk_libical },
 	{ "files: a folder 130 levels deep", deep_folders },
 	{ "maildir: Maildir++ layout, names, flags, mtime", maildir_layout },
 	{ "mbox: mboxrd quoting, Status, cut back on resume", mbox_quoting_and_resume },
