@@ -85,7 +85,30 @@ struct mf_export_ctx {
 	struct pst_journals jp;      /* the journal files, likewise */
 };
 
-/* Remove .<name>.pst.tmp.<pid> files of processes that are gone. */
+/* The pid at the end of one of our temporary names, or 0: .<name>.tmp.<pid>
+ * (a part, the mapping CSV, any file written by mf_write_atomic) and
+ * .mailferry-target.<pid> (the target marker before it is linked). */
+static long tmp_pid(const char *name)
+{
+	static const char marker[] = ".mailferry-target.";
+	const char *t = NULL, *p;
+	char *end;
+	long pid;
+
+	if (name[0] != '.')
+		return 0;
+	if (!strncmp(name, marker, sizeof(marker) - 1))
+		t = name + sizeof(marker) - 1;
+	for (p = strstr(name, ".tmp."); p; p = strstr(p + 1, ".tmp."))
+		t = p + 5;                   /* the last one */
+	if (!t || *t < '0' || *t > '9')
+		return 0;
+	pid = strtol(t, &end, 10);
+	return *end || pid <= 0 ? 0 : pid;
+}
+
+/* Remove the temporary files of processes that are gone (a killed run):
+ * the next run leaves none behind. */
 static void sweep(const char *dir)
 {
 	DIR *dp = opendir(dir);
@@ -93,15 +116,8 @@ static void sweep(const char *dir)
 	if (!dp)
 		return;
 	while ((e = readdir(dp)) != NULL) {
-		const char *t = strstr(e->d_name, ".pst.tmp.");
-		char *end;
-		long pid;
-		if (e->d_name[0] != '.' || !t)
-			continue;
-		pid = strtol(t + 9, &end, 10);
-		if (*end || pid <= 0)
-			continue;
-		if (pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+		long pid = tmp_pid(e->d_name);
+		if (pid && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
 			char *p = mf_xasprintf("%s/%s", dir, e->d_name);
 			unlink(p);
 			free(p);

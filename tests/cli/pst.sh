@@ -139,8 +139,11 @@ kill -9 $kpid 2>/dev/null
 wait $kpid 2>/dev/null
 # a leftover of a process that is gone
 : > "$T/kill-out/.Lindqvist1A.pst.tmp.999999"
+: > "$T/kill-out/.PstImportMapping.csv.tmp.999999"
+: > "$T/kill-out/.mailferry-target.999999"
+: > "$T/kill-out/..mailferry-target.999999.tmp.999999"
 check "after a kill: the next run completes" "$MF" export pst --db "$T/kill.db" --out "$T/kill-out" --quiet
-check_out "after a kill: no temporary file left" "" sh -c 'cd "$1" && ls -a | grep "\.tmp\." || true' sh "$T/kill-out"
+check_out "after a kill: no temporary file left" "" sh -c 'cd "$1" && ls -a | grep "\.tmp\.\|^\.mailferry-target\." || true' sh "$T/kill-out"
 checker "after a kill: every message once (pypff)" "$T/kill.db" "$T/kill-out" pypff "$NODE_DIR"
 verify_own "$T/kill.db" "$T/kill-out" "after a kill"
 check "after a kill: the file equals a clean export's" cmp "$T/kill-out/Lindqvist1A.pst" "$T/big-out/Lindqvist1A.pst"
