@@ -23,32 +23,32 @@ static int inside(const char *root_real, const char *path_real)
 	       (n == 1 && root_real[0] == '/');
 }
 
-int mf_path_resolve(char **out, const char *root, const char *rel,
-		    struct mf_diag *diag)
+/* The checks of rel that need no file: MF_OK or MF_EFORMAT. */
+static int rel_check(const char *rel, struct mf_diag *diag)
 {
-	char *root_real = NULL, *cur = NULL, *copy = NULL, *real = NULL;
-	int rc = MF_EFORMAT;
 	size_t rl = strlen(rel);
+	if (rl == 0 || rel[0] == '/' || rel[0] == '\\' ||
+	    (rl >= 2 && rel[1] == ':'))
+		return mf_diag_set(diag, MF_EFORMAT, rel, MF_NO_OFFSET,
+				   "path must be relative to the set folder");
+	for (size_t i = 0; i < rl; i++)
+		if ((unsigned char)rel[i] < 0x20)
+			return mf_diag_set(diag, MF_EFORMAT, rel, MF_NO_OFFSET,
+					   "control byte in file name");
+	return MF_OK;
+}
+
+/* mf_path_resolve below root_real (what realpath() returned for root). */
+static int resolve_in(char **out, const char *root_real, const char *rel,
+		      struct mf_diag *diag)
+{
+	char *cur = NULL, *copy = NULL, *real = NULL;
+	int rc, linked = 0;
 
 	*out = NULL;
-	if (rl == 0 || rel[0] == '/' || rel[0] == '\\' ||
-	    (rl >= 2 && rel[1] == ':')) {
-		mf_diag_set(diag, MF_EFORMAT, rel, MF_NO_OFFSET,
-			    "path must be relative to the set folder");
+	if ((rc = rel_check(rel, diag)) < 0)
 		goto out;
-	}
-	for (size_t i = 0; i < rl; i++) {
-		if ((unsigned char)rel[i] < 0x20) {
-			mf_diag_set(diag, MF_EFORMAT, rel, MF_NO_OFFSET,
-				    "control byte in file name");
-			goto out;
-		}
-	}
-	root_real = realpath(root, NULL);
-	if (!root_real) {
-		rc = mf_diag_errno(diag, MF_EIO, root, "cannot open folder");
-		goto out;
-	}
+	rc = MF_EFORMAT;
 	cur = mf_xstrdup(root_real);
 	copy = mf_xstrdup(rel);
 	for (char *p = copy; *p; p++)
@@ -69,7 +69,9 @@ int mf_path_resolve(char **out, const char *root, const char *rel,
 				goto out;
 			}
 			next = mf_xasprintf("%s/%s", cur, comp);
-			if (lstat(next, &st) != 0) {
+			if (lstat(next, &st) == 0) {
+				linked |= S_ISLNK(st.st_mode);
+			} else {
 				/* DOS names: find a case-insensitive match */
 				DIR *d = opendir(cur);
 				struct dirent *de;
@@ -92,12 +94,20 @@ int mf_path_resolve(char **out, const char *root, const char *rel,
 				}
 				next = mf_xasprintf("%s/%s", cur, found);
 				free(found);
+				linked = 1;     /* not looked at: realpath decides */
 			}
 			free(cur);
 			cur = next;
 		}
 	}
-	real = realpath(cur, NULL);
+	/* no component was a symbolic link (lstat of each), none is "." or
+	 * "..": the path is real already; a realpath() would read every
+	 * component again (a readlink each: a set read back checks three
+	 * files a mailbox) */
+	if (!linked && strcmp(root_real, "/") != 0)
+		real = mf_xstrdup(cur);
+	else
+		real = realpath(cur, NULL);
 	if (!real) {
 		rc = mf_diag_errno(diag, MF_ENOTFOUND, rel, "cannot resolve");
 		goto out;
@@ -112,10 +122,34 @@ int mf_path_resolve(char **out, const char *root, const char *rel,
 	real = NULL;
 	rc = MF_OK;
 out:
-	free(root_real);
 	free(cur);
 	free(copy);
 	free(real);
+	return rc;
+}
+
+int mf_path_resolve_real(char **out, const char *root_real, const char *rel,
+			 struct mf_diag *diag)
+{
+	*out = NULL;
+	return resolve_in(out, root_real, rel, diag);
+}
+
+int mf_path_resolve(char **out, const char *root, const char *rel,
+		    struct mf_diag *diag)
+{
+	char *root_real;
+	int rc;
+
+	*out = NULL;
+	/* rel first: the folder's error only for a name that could be in it */
+	if ((rc = rel_check(rel, diag)) < 0)
+		return rc;
+	root_real = realpath(root, NULL);
+	if (!root_real)
+		return mf_diag_errno(diag, MF_EIO, root, "cannot open folder");
+	rc = resolve_in(out, root_real, rel, diag);
+	free(root_real);
 	return rc;
 }
 

@@ -31,6 +31,10 @@
  */
 int mf_path_resolve(char **out, const char *root, const char *rel,
 		    struct mf_diag *diag);
+/* The same below root_real, a path realpath() returned (a caller that
+ * resolves many names in one folder resolves the folder once). */
+int mf_path_resolve_real(char **out, const char *root_real, const char *rel,
+			 struct mf_diag *diag);
 
 /* A read-only mapping of a whole regular file. */
 struct mf_map {

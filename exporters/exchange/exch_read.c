@@ -57,6 +57,7 @@ struct ctx {
 	const struct exr_visitor *v;
 	struct exr_stats *st;
 	char dir[4096];
+	char *dir_real;          /* realpath of dir (NULL: resolve it each time) */
 	struct sec_file *secs;
 	size_t nsecs, capsecs;
 	const char *names;       /* the secondary files' names, one after another */
@@ -206,6 +207,14 @@ static void sec_sort(struct ctx *c)
 	sort_ctx = NULL;
 }
 
+/* A listed name inside the set's folder (mf_path_resolve). */
+static int ctx_resolve(const struct ctx *c, char **path, const char *rel, struct mf_diag *d)
+{
+	if (c->dir_real)
+		return mf_path_resolve_real(path, c->dir_real, rel, d);
+	return mf_path_resolve(path, c->dir, rel, d);
+}
+
 /* Map a listed secondary file for reading (it is unmapped when the PRI
  * being walked is done: a set of 100,000 mailboxes would otherwise hold
  * 100,000 maps).  0, or -1 when it cannot be read (then a problem). */
@@ -221,7 +230,7 @@ static int sec_map(struct ctx *c, struct sec_file *sf)
 		c->mapped = mf_xreallocarray(c->mapped, c->capmapped, sizeof(*c->mapped));
 	}
 	sm = &c->mapped[c->nmapped];
-	if (mf_path_resolve(&path, c->dir, sf_name(c, sf), &d) < 0 || mf_map_open(&sm->map, path, &d) < 0) {
+	if (ctx_resolve(c, &path, sf_name(c, sf), &d) < 0 || mf_map_open(&sm->map, path, &d) < 0) {
 		problem(c, sf_name(c, sf), 0, "listed secondary file cannot be read");
 		sf->indexed = 1;
 		sf->readable = 0;
@@ -905,7 +914,7 @@ static void pkl_pass(struct ctx *c, struct mf_map *m, int pass)
 				char *path = NULL;
 				struct mf_diag d;
 				struct mf_map pm;
-				if (mf_path_resolve(&path, c->dir, f[0], &d) < 0 ||
+				if (ctx_resolve(c, &path, f[0], &d) < 0 ||
 				    mf_map_open(&pm, path, &d) < 0) {
 					problem(c, f[0], 0, "listed primary file cannot be read");
 				} else {
@@ -972,6 +981,7 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 		else
 			snprintf(c.dir, sizeof(c.dir), ".");
 	}
+	c.dir_real = realpath(c.dir, NULL);
 	st->files = 1;
 	/* counted first: the table of secondary files is made once, at its
 	 * size (grown by doubling, a set of 100,000 would leave the smaller
@@ -990,7 +1000,7 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 		char *path = NULL;
 		struct mf_diag d;
 		struct mf_map probe;
-		if (mf_path_resolve(&path, c.dir, sf_name(&c, sf), &d) < 0 ||
+		if (ctx_resolve(&c, &path, sf_name(&c, sf), &d) < 0 ||
 		    mf_map_open(&probe, path, &d) < 0) {
 			problem(&c, sf_name(&c, sf), 0, "listed secondary file cannot be read");
 			sf->indexed = 1;
@@ -1007,6 +1017,7 @@ int exr_walk(const char *pkl_arg, const struct exr_visitor *v, struct exr_stats 
 	mf_map_close(&m);
 	check_unreferenced(&c);
 	release(&c);
+	free(c.dir_real);
 	return MF_OK;
 }
 

@@ -383,6 +383,32 @@ static void paths(void)
 	T_EQ_INT(mf_path_resolve(&out, p, "MAIL/NONE.TXT", &d), MF_ENOTFOUND);
 	T_EQ_INT(mf_path_resolve(&out, p, "MAIL/A\x01.TXT", &d), MF_EFORMAT);
 	T_ASSERT(out == NULL);
+	/* links inside the folder resolve to their target's real path; a
+	 * path of plain names is its own real path (no realpath call) */
+	{
+		char q[600], *real = realpath(p, NULL), *want = NULL, *o2 = NULL;
+		snprintf(q, sizeof(q), "%s/in.txt", p);
+		T_EQ_INT(symlink("MAIL/ANNA.TXT", q), 0);
+		snprintf(q, sizeof(q), "%s/dir", p);
+		T_EQ_INT(symlink("MAIL", q), 0);
+		T_ASSERT(real != NULL);
+		want = mf_xasprintf("%s/MAIL/ANNA.TXT", real);
+		const char *names[] = { "MAIL/ANNA.TXT", "./MAIL//ANNA.TXT", "in.txt",
+					"dir/ANNA.TXT", "dir/anna.txt", "mail/anna.txt" };
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			T_EQ_INT(mf_path_resolve(&out, p, names[i], &d), MF_OK);
+			T_EQ_INT(mf_path_resolve_real(&o2, real, names[i], &d), MF_OK);
+			T_ASSERT(out && o2 && !strcmp(out, want) && !strcmp(o2, want));
+			free(out);
+			free(o2);
+		}
+		T_EQ_INT(mf_path_resolve_real(&out, real, "link.txt", &d), MF_EFORMAT);
+		T_EQ_INT(mf_path_resolve_real(&out, real, "../outside.txt", &d), MF_EFORMAT);
+		T_EQ_INT(mf_path_resolve_real(&out, real, "NONE", &d), MF_ENOTFOUND);
+		T_ASSERT(out == NULL);
+		free(want);
+		free(real);
+	}
 }
 
 static void atomic_write(void)
