@@ -837,7 +837,10 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 		mf_check_report_add(rep, MF_ERROR, "check.target-unreachable", NULL,
 				    "exporter '%s' is not built in this mailferry", exp->name);
 	}
-	walk = mf_export_walk(opened ? exp : NULL, ids, nmb);
+	/* in mailbox-id order when no target is asked (the report keeps the
+	 * selection's order: mf_check_run sorts its items back); an opened
+	 * target sees the mailboxes in the order its export would */
+	walk = opened ? mf_export_walk(exp, ids, nmb) : mf_export_walk_ids(ids, nmb);
 	rc = mf_check_run(st, ids, walk, nmb, opened ? exp : NULL, opened ? ex.ctx : NULL,
 			  ex.target, opts, rep, diag);
 	free(walk);
