@@ -15,6 +15,9 @@ static const char SQL_DIR_EACH_SMTP[] =
 	DIR_COLS "WHERE address = ?2 COLLATE NOCASE AND +source_id = ?1 "
 	"AND +address_type = 'SMTP' ORDER BY id";
 static const char SQL_DIR_BY_ID[] = DIR_COLS "WHERE id = ?2 AND source_id = ?1";
+/* the name index alone (it holds the id): no page of the table is read */
+static const char SQL_DIR_IDS_NAMED[] =
+	"SELECT id FROM dir_entries WHERE name = ?1 COLLATE NOCASE ORDER BY id LIMIT 2";
 
 static const char *text(sqlite3_stmt *s, int i)
 {
@@ -70,4 +73,25 @@ int mf_store_dir_by_id(struct mf_store *st, int64_t source_id, int64_t id,
 		       mf_store_dir_row_fn fn, void *ctx, struct mf_diag *diag)
 {
 	return each(st, SQL_DIR_BY_ID, source_id, NULL, id, fn, ctx, diag);
+}
+
+int mf_store_dir_ids_named(struct mf_store *st, const char *name, int64_t *id, int *n,
+			   struct mf_diag *diag)
+{
+	sqlite3_stmt *s = mf_store_stmt(st, SQL_DIR_IDS_NAMED, diag);
+	int rc;
+	*id = 0;
+	*n = 0;
+	if (!s)
+		return MF_ESTORE;
+	sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == 0)
+			*id = sqlite3_column_int64(s, 0);
+		(*n)++;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return mf_store_fail(st, diag, "cannot look up directory entry");
+	return MF_OK;
 }

@@ -27,5 +27,9 @@ int mf_store_dir_each_smtp(struct mf_store *st, int64_t source_id, const char *a
 /* The entry id, when it belongs to source_id (fn is not called when not). */
 int mf_store_dir_by_id(struct mf_store *st, int64_t source_id, int64_t id,
 		       mf_store_dir_row_fn fn, void *ctx, struct mf_diag *diag);
+/* The entries named name (ASCII case-insensitively) in every source, from
+ * the name index alone: *n is 0, 1 or 2 (two or more), *id the first's. */
+int mf_store_dir_ids_named(struct mf_store *st, const char *name, int64_t *id, int *n,
+			   struct mf_diag *diag);
 
 #endif

@@ -82,6 +82,16 @@ static const char SQL_MAILBOXES_BY_ALIAS[] =
 	"SELECT mailbox_id, alias, display_name, source_address, kind, messages, attachments, "
 	"calendar_items, bytes, has_mail_section, mail_skipped FROM mailbox_summary "
 	"ORDER BY alias COLLATE NOCASE, mailbox_id";
+static const char SQL_MAILBOXES_BY_ID[] =
+	"SELECT mailbox_id, alias, display_name, source_address, kind, messages, attachments, "
+	"calendar_items, bytes, has_mail_section, mail_skipped FROM mailbox_summary "
+	"ORDER BY mailbox_id";
+
+static const char *mailboxes_sql(int order)
+{
+	return order == MF_VIEW_BY_ID ? SQL_MAILBOXES_BY_ID
+	       : order ? SQL_MAILBOXES_BY_KIND : SQL_MAILBOXES_BY_ALIAS;
+}
 
 static void mailbox_row(sqlite3_stmt *s, struct mf_view_mailbox *m, struct mf_arena *arena)
 {
@@ -108,8 +118,7 @@ static void mailbox_row(sqlite3_stmt *s, struct mf_view_mailbox *m, struct mf_ar
 int mf_store_view_mailboxes(struct mf_store *st, int by_kind, struct mf_view_mailbox **out,
 			    size_t *n, struct mf_arena *arena, struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(st, by_kind ? SQL_MAILBOXES_BY_KIND : SQL_MAILBOXES_BY_ALIAS,
-					diag);
+	sqlite3_stmt *s = mf_store_stmt(st, mailboxes_sql(by_kind), diag);
 	size_t cap = 0;
 	int step;
 	*out = NULL;
@@ -127,8 +136,7 @@ int mf_store_view_mailboxes_each(struct mf_store *st, int by_kind,
 				 int (*fn)(void *ctx, const struct mf_view_mailbox *m), void *ctx,
 				 struct mf_diag *diag)
 {
-	sqlite3_stmt *s = mf_store_stmt(st, by_kind ? SQL_MAILBOXES_BY_KIND : SQL_MAILBOXES_BY_ALIAS,
-					diag);
+	sqlite3_stmt *s = mf_store_stmt(st, mailboxes_sql(by_kind), diag);
 	int step, rc = MF_OK;
 	if (!s)
 		return MF_ESTORE;

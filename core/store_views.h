@@ -29,7 +29,10 @@ struct mf_view_mailbox {
 	int64_t messages, attachments, calendar_items, bytes;
 	int has_mail_section, mail_skipped;
 };
-/* by_kind: ordered by kind then alias (status); else by alias (the wizard). */
+/* by_kind: ordered by kind then alias (status); MF_VIEW_BY_ID: by mailbox
+ * id, the order the store's per-mailbox rows lie in; else by alias (the
+ * wizard).  The ties of kind and alias are ordered by mailbox id. */
+#define MF_VIEW_BY_ID 2
 int mf_store_view_mailboxes(struct mf_store *st, int by_kind, struct mf_view_mailbox **out,
 			    size_t *n, struct mf_arena *arena, struct mf_diag *diag);
 

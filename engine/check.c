@@ -193,7 +193,7 @@ int mf_check_run(struct mf_store *st, const int64_t *ids, const uint32_t *walk, 
 	struct mf_store_unresolved u;
 	int rc = MF_OK;
 
-	if ((rc = mf_plan_ensure(st, &rep->plan, diag)) < 0)
+	if (!rep->plan_current && (rc = mf_plan_ensure(st, &rep->plan, diag)) < 0)
 		return rc;
 	for (size_t k = 0; k < n && rc == MF_OK; k++) {
 		size_t i = walk ? walk[k] : k;

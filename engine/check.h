@@ -51,6 +51,8 @@ struct mf_check_report {
 	int64_t mailboxes;             /* mailboxes checked */
 	int64_t target_checked;        /* mailboxes the target was asked about */
 	struct mf_plan_totals plan;    /* the plan the check looked at */
+	int plan_current;              /* set by the caller: plan holds the totals of the
+					* current plan, mf_check_run need not look again */
 	uint64_t cur_ord;              /* mf_check_run: the place of the items added now */
 };
 
@@ -61,7 +63,8 @@ void mf_check_report_release(struct mf_check_report *r);
  * Check the selected mailboxes ids[0..n) (see mf_export_select; each is
  * loaded in its turn, none held; walk: NULL, or the order to visit them
  * in, see mf_export_walk: the items stay in the selection's order), after
- * making the plan current (mf_plan_ensure; rep->plan has its totals).  exp
+ * making the plan current (mf_plan_ensure; rep->plan has its totals;
+ * not again when rep->plan_current, see mf_export_check).  exp
  * and ctx (both may be NULL) are an
  * opened exporter whose check_mailbox is called for every mailbox, and
  * target its identity (for leases).  Findings go into rep; the return is

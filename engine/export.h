@@ -139,6 +139,9 @@ int mf_export_select(struct mf_store *st, const struct mf_export_opts *opts, int
  * outgrows the page cache (issue 15).  4 bytes a mailbox.
  */
 uint32_t *mf_export_walk(const struct mf_exporter *exp, const int64_t *ids, size_t n);
+/* The same permutation whatever the exporter (NULL when n < 2): for a
+ * walk that asks no target, whose order nothing outside the store sees. */
+uint32_t *mf_export_walk_ids(const int64_t *ids, size_t n);
 
 /*
  * How many mailboxes mf_export_select would give (the same selection and

@@ -811,6 +811,15 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 	ex.host[sizeof(ex.host) - 1] = '\0';
 	if ((rc = mf_plan_ensure(st, &pt, diag)) < 0)
 		goto out;
+	/* a plan found current: these are the totals mf_check_run's own
+	 * mf_plan_ensure would read, after a second pass over everything the
+	 * fingerprint covers (at 100,000 mailboxes more than the page cache
+	 * holds: read again from the file).  A plan made just now: it looks
+	 * again, as before (its totals then say it was current). */
+	if (!pt.built) {
+		rep->plan = pt;
+		rep->plan_current = 1;
+	}
 	if ((rc = mf_export_select(st, opts, &ids, &nmb, diag)) < 0)
 		goto out;
 	mf_buf_init(&js, 1 << 20);
@@ -837,7 +846,10 @@ int mf_export_check(struct mf_store *st, const struct mf_exporter *exp,
 		mf_check_report_add(rep, MF_ERROR, "check.target-unreachable", NULL,
 				    "exporter '%s' is not built in this mailferry", exp->name);
 	}
-	walk = mf_export_walk(opened ? exp : NULL, ids, nmb);
+	/* in mailbox-id order when no target is asked (the report keeps the
+	 * selection's order: mf_check_run sorts its items back); an opened
+	 * target sees the mailboxes in the order its export would */
+	walk = opened ? mf_export_walk(exp, ids, nmb) : mf_export_walk_ids(ids, nmb);
 	rc = mf_check_run(st, ids, walk, nmb, opened ? exp : NULL, opened ? ex.ctx : NULL,
 			  ex.target, opts, rep, diag);
 	free(walk);

@@ -411,9 +411,16 @@ static int cmp_walk(const void *a, const void *b, void *arg)
 
 uint32_t *mf_export_walk(const struct mf_exporter *exp, const int64_t *ids, size_t n)
 {
+	if (!exp || !(exp->caps & MF_EXP_ID_ORDER))
+		return NULL;
+	return mf_export_walk_ids(ids, n);
+}
+
+uint32_t *mf_export_walk_ids(const int64_t *ids, size_t n)
+{
 	uint32_t *walk;
 
-	if (!exp || !(exp->caps & MF_EXP_ID_ORDER) || n < 2 || n > UINT32_MAX)
+	if (n < 2 || n > UINT32_MAX)
 		return NULL;
 	walk = mf_xreallocarray(NULL, n, sizeof(*walk));
 	for (size_t k = 0; k < n; k++)

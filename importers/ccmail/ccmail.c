@@ -244,6 +244,69 @@ int cci_dir_lookup(struct imp *im, struct dent *out, struct mf_span name, struct
 	return 1;
 }
 
+/*
+ * The same answer in two steps, for a caller that resolves many names and
+ * can visit them in the order of their entries (the list members): step
+ * one reads the name index alone; when it holds exactly one entry of that
+ * name (names are unique across a cc:Mail directory), step two, made in
+ * the order of the entries' ids, reads that entry's row.  Whatever else
+ * (no entry, several, another source's, an alias, a name the index folds
+ * but the comparison does not) is answered by cci_dir_lookup.
+ */
+static int member_name(struct imp *im, struct mf_span raw, struct mf_span *name,
+		       struct mf_arena *a)
+{
+	struct mf_ccaddr ca;
+	char *u = cci_to_utf8(im, mf_span_trim(raw), a);
+	if (mf_ccaddr_parse(&ca, u, strlen(u)) != MF_OK)
+		return 0;
+	*name = ca.name;
+	return im->dir_ready && ca.name.len > 0 && ca.name.len < 1024;
+}
+
+int cci_dir_candidate(struct imp *im, struct mf_span raw, int64_t *id, struct mf_arena *a)
+{
+	struct mf_span name;
+	char key[1024];
+	int n, rc;
+
+	*id = 0;
+	if (!member_name(im, raw, &name, a))
+		return 0;
+	memcpy(key, name.p, name.len);
+	key[name.len] = '\0';
+	if ((rc = mf_store_dir_ids_named(im->st, key, id, &n, im->diag)) < 0)
+		return rc;
+	if (n != 1)
+		*id = 0;
+	return n == 1;
+}
+
+struct dir_confirm {
+	struct mf_span name;
+	int ok;
+};
+
+static int confirm_row(void *ctx, const struct mf_store_dir_row *r)
+{
+	struct dir_confirm *c = ctx;
+	c->ok = !r->alias_of && span_eq_str_ci(c->name, r->name);
+	return 1;
+}
+
+int cci_dir_confirm(struct imp *im, struct mf_span raw, int64_t id, struct mf_arena *a)
+{
+	struct dir_confirm c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (!member_name(im, raw, &c.name, a))
+		return 0;
+	if ((rc = mf_store_dir_by_id(im->st, im->source_id, id, confirm_row, &c, im->diag)) < 0)
+		return rc;
+	return c.ok;
+}
+
 /* ---- addresses ---- */
 
 /* Turn one cc:Mail address (source bytes) into staged fields. */

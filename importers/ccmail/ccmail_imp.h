@@ -99,6 +99,11 @@ int cci_dir_lookup(struct imp *im, struct dent *out, struct mf_span name, struct
 		   struct mf_arena *a);
 int cci_resolve_addr(struct imp *im, struct mf_span raw, struct addr_out *o,
 		     struct mf_arena *a);
+/* A list member (source bytes) in two steps: 1 and *id when the name
+ * index holds one entry of its name, else 0 (< 0 on error); then 1 when
+ * that entry, read by id, is the answer cci_resolve_addr gives, else 0. */
+int cci_dir_candidate(struct imp *im, struct mf_span raw, int64_t *id, struct mf_arena *a);
+int cci_dir_confirm(struct imp *im, struct mf_span raw, int64_t id, struct mf_arena *a);
 const char *cci_rel_of(struct imp *im, const char *real);
 int cci_mark_used(struct imp *im, const char *real);
 void cci_hash_range(struct mf_map *map, uint64_t off, uint64_t len, char hex[MF_SHA256_HEX]);

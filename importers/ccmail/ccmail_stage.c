@@ -288,9 +288,10 @@ static int member_entry(struct imp *im, int64_t *id_out, struct mf_span raw, str
  * MEMBER_KEY bytes is looked up at once.
  */
 #define MEMBER_KEY 96
-#define MEMBER_RUN 4096 /* queued members held in memory (about 460 KiB) */
+#define MEMBER_RUN 4096 /* queued members held in memory, per queue (about 480 KiB) */
 
 struct member_todo {
+	int64_t entry;   /* pass 3b: the one entry of its name */
 	int64_t list_id;
 	int32_t position;
 	uint32_t seq;    /* the member's number in the lists' order */
@@ -360,27 +361,77 @@ static int members_queue(struct imp *im, struct ccx_recs *recs, const int64_t *i
 	return MF_OK;
 }
 
-/* The queued look-ups in name order. */
+static int cmp_entry(const void *pa, const void *pb, void *arg)
+{
+	const struct member_todo *a = pa, *b = pb;
+	(void)arg;
+	if (a->entry != b->entry)
+		return a->entry < b->entry ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* A member's entry found (eid) or not (0). */
+static int member_set(struct imp *im, const struct member_todo *t, int64_t eid,
+		      struct mf_bits *miss)
+{
+	if (!eid) {
+		mf_bits_set(miss, t->seq);
+		return MF_OK;
+	}
+	return mf_store_list_member_entry(im->st, t->list_id, t->position, eid, im->diag);
+}
+
+/*
+ * The queued look-ups: in name order (3a), the name index alone for the
+ * one entry of each name (cci_dir_candidate), queued again; then in the
+ * order of those entries' ids (3b), each entry's row and its list_members
+ * update, whose foreign-key check reads the same row: dir_entries is read
+ * from end to end once instead of a random page a member (58,000 of the
+ * 100k import's 77,000 page reads).  The rest is looked up at once.
+ */
 static int members_resolve(struct imp *im, struct mf_extsort *queue, struct mf_bits *miss,
 			   struct mf_arena *ra)
 {
+	struct mf_extsort *by_entry;
 	struct member_todo t;
 	int rc;
 
 	if ((rc = mf_extsort_finish(queue, im->diag)) < 0)
 		return rc;
+	by_entry = mf_extsort_new(sizeof(struct member_todo), MEMBER_RUN, cmp_entry, NULL, NULL);
 	while ((rc = mf_extsort_next(queue, &t, im->diag)) == 1) {
 		struct mf_span v = { t.value, t.len };
 		int64_t eid;
-		if ((rc = member_entry(im, &eid, v, ra)) < 0)
-			return rc;
+		rc = cci_dir_candidate(im, v, &t.entry, ra);
 		mf_arena_reset(ra);
-		if (!eid)
-			mf_bits_set(miss, t.seq);
-		else if ((rc = mf_store_list_member_entry(im->st, t.list_id, t.position, eid,
-							  im->diag)) < 0)
-			return rc;
+		if (rc < 0)
+			goto out;
+		if (rc == 1) {
+			if ((rc = mf_extsort_add(by_entry, &t, im->diag)) < 0)
+				goto out;
+			continue;
+		}
+		if ((rc = member_entry(im, &eid, v, ra)) < 0)
+			goto out;
+		mf_arena_reset(ra);
+		if ((rc = member_set(im, &t, eid, miss)) < 0)
+			goto out;
 	}
+	if (rc < 0 || (rc = mf_extsort_finish(by_entry, im->diag)) < 0)
+		goto out;
+	while ((rc = mf_extsort_next(by_entry, &t, im->diag)) == 1) {
+		struct mf_span v = { t.value, t.len };
+		int64_t eid = t.entry;
+		rc = cci_dir_confirm(im, v, t.entry, ra);
+		mf_arena_reset(ra);
+		if (rc == 0)
+			rc = member_entry(im, &eid, v, ra);
+		mf_arena_reset(ra);
+		if (rc < 0 || (rc = member_set(im, &t, eid, miss)) < 0)
+			goto out;
+	}
+out:
+	mf_extsort_free(by_entry);
 	return rc < 0 ? rc : MF_OK;
 }
 
