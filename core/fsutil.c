@@ -48,7 +48,6 @@ static int resolve_in(char **out, const char *root_real, const char *rel,
 	*out = NULL;
 	if ((rc = rel_check(rel, diag)) < 0)
 		goto out;
-	rc = MF_EFORMAT;
 	cur = mf_xstrdup(root_real);
 	copy = mf_xstrdup(rel);
 	for (char *p = copy; *p; p++)

@@ -87,7 +87,7 @@ done
 # code cites the contracts where they are: docs/formats/, not a folder
 # outside the repository
 check "no source or doc cites shared/formats/ or /work/shared (outside the repository)" sh -c '
-	cd "$1" && ! grep -rn -I --exclude=docs.sh -E "shared/formats|/work/shared|\.\./shared/" \
+	cd "$1" && ! grep -rn -I --exclude=docs.sh --exclude-dir=out -E "shared/formats|/work/shared|\.\./shared/" \
 		README.md docs core engine importers exporters cli tests scripts schema bench Makefile' sh "$SRC"
 check "every docs/formats/... path cited in the code exists" sh -c '
 	cd "$1" && for p in $(grep -rhoI -E "docs/formats/[A-Za-z0-9_./-]*[A-Za-z0-9_/-]" \

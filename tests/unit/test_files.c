@@ -130,7 +130,7 @@ static void maildir_layout(void)
 		T_ASSERT(strlen(de->d_name) > 4 && !strcmp(de->d_name + strlen(de->d_name) - 5, ":2,DS"));
 		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
 		T_EQ_INT(stat(f, &sb), 0);
-		t = atoll(de->d_name);
+		t = strtoll(de->d_name, NULL, 10);
 		T_ASSERT(t > 858330900);
 		T_EQ_INT((long long)sb.st_mtime, t);
 	}
